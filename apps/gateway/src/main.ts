@@ -1,0 +1,28 @@
+// Gateway entry point: `node --import tsx apps/gateway/src/main.ts`.
+import { createLogger } from '@alto/telemetry';
+import { loadEnv } from './env.ts';
+import { startGateway } from './server.ts';
+
+const env = loadEnv();
+const log = createLogger({ name: 'gateway', level: env.ALTO_LOG_LEVEL });
+
+try {
+  const gateway = await startGateway(env, log);
+  log.info({ url: `http://${env.ALTO_HOST}:${gateway.port}` }, 'gateway listening');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'gateway stopping');
+    // Held `Prefer: wait` responses are answered with the current state as the server closes.
+    const hard = setTimeout(() => process.exit(0), 5000);
+    hard.unref();
+    await gateway.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+} catch (err) {
+  log.fatal({ err }, 'gateway failed to start');
+  process.exit(1);
+}

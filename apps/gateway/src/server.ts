@@ -1,0 +1,46 @@
+// Wires the gateway: Redis connections, registry, completion hub, HTTP server.
+import { serve, type ServerType } from '@hono/node-server';
+import { CachedRegistry, CompletionHub, PredictionStore, RedisModelRegistry, connect, keys as makeKeys } from '@alto/queue';
+import type { Logger } from '@alto/telemetry';
+import { createApp } from './app.ts';
+import type { GatewayEnv } from './env.ts';
+import { createGatewayMetrics } from './metrics.ts';
+
+export interface Gateway {
+  server: ServerType;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gateway> {
+  const keys = makeKeys(env.ALTO_PREFIX);
+  // Request-serving connection: fail fast while Redis is down (503 within a second).
+  const redis = await connect(env.REDIS_URL, { name: 'alto-gateway', failFast: true });
+  const subscriber = await connect(env.REDIS_URL, { name: 'alto-gateway:completions' });
+  const hub = new CompletionHub(subscriber, keys.completions);
+  await hub.start();
+  const status = new RedisModelRegistry(redis, keys);
+  const models = new CachedRegistry(status, 1000);
+  const metrics = createGatewayMetrics(models, status);
+  const app = createApp({
+    redis, store: new PredictionStore(redis, keys), models, status, hub, metrics, log,
+    maxBodyBytes: env.ALTO_MAX_BODY_BYTES, maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS,
+    ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: env.ALTO_HOST, port: env.PORT }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  return {
+    server,
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Answers held `Prefer: wait` requests with their current state, so close can finish.
+      await hub.stop();
+      await closed;
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,17 @@
+// The worker's small HTTP surface: /healthz and /metrics for probes and Prometheus.
+import { serve, type ServerType } from '@hono/node-server';
+import type { Registry } from '@alto/telemetry';
+import { Hono } from 'hono';
+import type { AltoWorker } from './worker.ts';
+
+export function startWorkerHttp(worker: AltoWorker, registry: Registry, host: string, port: number): Promise<ServerType> {
+  const app = new Hono();
+  app.get('/healthz', (c) =>
+    c.json({ status: worker.state, models: worker.models.map((m) => ({ name: m.name, version: m.version })) },
+      worker.state === 'running' ? 200 : 503),
+  );
+  app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+  });
+}

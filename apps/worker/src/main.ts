@@ -1,0 +1,36 @@
+// Worker entry point: `node --import tsx apps/worker/src/main.ts`.
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@alto/telemetry';
+import { loadEnv } from './env.ts';
+import { startWorkerHttp } from './http.ts';
+import { createWorkerMetrics } from './metrics.ts';
+import { AltoWorker } from './worker.ts';
+
+const env = loadEnv();
+const log = createLogger({ name: 'worker', level: env.ALTO_LOG_LEVEL }).child({ worker: env.ALTO_WORKER_ID });
+const metrics = createWorkerMetrics(env.ALTO_WORKER_ID);
+const worker = new AltoWorker(env, log, metrics);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'stopping: finishing in-flight batches');
+  const ok = await worker.stop(env.ALTO_SHUTDOWN_GRACE_MS);
+  server?.close();
+  process.exit(ok ? 0 : 1);
+};
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+let server: Awaited<ReturnType<typeof startWorkerHttp>> | undefined;
+try {
+  await worker.start();
+  server = await startWorkerHttp(worker, metrics.registry, env.ALTO_HOST, env.ALTO_METRICS_PORT);
+  const { port } = server.address() as AddressInfo;
+  log.info({ models: worker.models.map((m) => `${m.name}@${m.version}`), metrics_port: port }, 'worker ready');
+} catch (err) {
+  log.fatal({ err }, 'worker failed to start');
+  await worker.stop(1000).catch(() => {});
+  process.exit(1);
+}

@@ -1,0 +1,46 @@
+// Builds the metadata a model is served with: tensor specs from the ONNX session, narrowed
+// by config.json, and the batching policy.
+import { fmtShape, type ModelInfo, type TensorSpec } from '@alto/protocol';
+import type { ResolvedModel } from '@alto/repository';
+import { canBatch, toSpec, type IoMeta } from '@alto/runtime';
+
+/** Default max_batch_size for a model whose inputs all have a dynamic dim 0. */
+export const DEFAULT_MAX_BATCH_SIZE = 32;
+
+export function buildModelInfo(resolved: ResolvedModel, inputs: IoMeta[], outputs: IoMeta[]): ModelInfo {
+  const { config, name } = resolved;
+  const specs = inputs.map(toSpec);
+  for (const narrowed of config.inputs ?? []) {
+    const spec = specs.find((s) => s.name === narrowed.name);
+    if (!spec) throw new Error(`model '${name}': config.json names input '${narrowed.name}', which the model does not have`);
+    narrow(name, spec, narrowed.shape);
+  }
+  const batchable = canBatch(specs);
+  const maxBatch = config.max_batch_size ?? (batchable ? DEFAULT_MAX_BATCH_SIZE : 0);
+  if (maxBatch > 0 && !batchable) {
+    throw new Error(
+      `model '${name}': max_batch_size ${maxBatch} needs a dynamic dim 0 on every input; ` +
+        `inputs are ${specs.map((s) => `${s.name} ${fmtShape(s.shape)}`).join(', ')}`,
+    );
+  }
+  return {
+    name,
+    version: resolved.version,
+    versions: resolved.versions,
+    ...(config.description ? { description: config.description } : {}),
+    platform: 'onnx',
+    inputs: specs,
+    outputs: outputs.map(toSpec),
+    batching: { max_batch_size: maxBatch, max_queue_delay_ms: config.max_queue_delay_ms ?? 0 },
+  };
+}
+
+function narrow(model: string, spec: TensorSpec, shape: number[]): void {
+  const ok = shape.length === spec.shape.length && shape.every((d, i) => spec.shape[i] === -1 || spec.shape[i] === d);
+  if (!ok) {
+    throw new Error(
+      `model '${model}': config.json shape ${fmtShape(shape)} for input '${spec.name}' contradicts the model's ${fmtShape(spec.shape)}`,
+    );
+  }
+  spec.shape = shape;
+}

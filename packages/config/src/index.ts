@@ -1,0 +1,3 @@
+export { parseEnv, ConfigError, type ParseEnvOptions } from './parse-env.ts';
+export { closest } from './closest.ts';
+export { redisUrl, logLevel, port, positiveInt, nonNegativeInt, keyPrefix } from './fields.ts';

@@ -1,0 +1,64 @@
+// Alto's error vocabulary: a stable `code` per failure, mapped to an HTTP status in one
+// place (`httpStatus`). Handlers throw AltoError; the gateway renders it once.
+
+export const ERROR_CODES = [
+  'invalid_input',
+  'invalid_json',
+  'model_not_found',
+  'prediction_not_found',
+  'not_found',
+  'payload_too_large',
+  'unsupported_media_type',
+  'redis_unavailable',
+  'inference_failed',
+  'model_unavailable',
+  'shutting_down',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AltoError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Whether the same request may succeed if sent again later. */
+    readonly retryable = false,
+  ) {
+    super(message);
+    this.name = 'AltoError';
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export const invalidInput = (message: string) => new AltoError('invalid_input', message);
+
+export function httpStatus(code: ErrorCode): number {
+  switch (code) {
+    case 'invalid_input':
+    case 'invalid_json':
+      return 400;
+    case 'model_not_found':
+    case 'prediction_not_found':
+    case 'not_found':
+      return 404;
+    case 'payload_too_large':
+      return 413;
+    case 'unsupported_media_type':
+      return 415;
+    case 'redis_unavailable':
+    case 'model_unavailable':
+    case 'shutting_down':
+      return 503;
+    case 'inference_failed':
+    case 'internal':
+      return 500;
+    default: {
+      const unhandled: never = code;
+      throw new Error(`unhandled error code ${String(unhandled)}`);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+export { AltoError, ERROR_CODES, httpStatus, invalidInput, type ErrorCode } from './errors.ts';
+export { DATATYPES, DATATYPE_INFO, datatypeOfOrt, isDatatype, type Datatype, type OrtType } from './datatypes.ts';
+export {
+  decodeTensor, elementCount, fmtShape, readEnvelope, tensorToJson, tensorValues,
+  type ResponseFormat, type Tensor, type TensorJson,
+} from './tensor.ts';
+export { encodeTensors, decodeTensors, type TensorMap } from './tensor-codec.ts';
+export { ModelInfoSchema, TensorSpecSchema, BatchingSchema, MODEL_NAME, type ModelInfo, type TensorSpec, type Batching } from './model.ts';
+export { validateInputs, unsplittable, type ValidatedInput } from './validate.ts';
+export { newPredictionId, modelOfPrediction, ulid } from './ids.ts';
+export { renderPrediction, STATUSES, TERMINAL, type Prediction, type PredictionRecord, type Status } from './prediction.ts';
+export { PredictionRequestSchema, type PredictionRequest } from './schemas.ts';
+export { toHalf, fromHalf } from './fp16.ts';

@@ -1,0 +1,37 @@
+// What the fleet knows about a served model: its tensors (from the ONNX session, narrowed
+// by config.json) and its batching policy. Workers write it; gateways validate against it.
+import { z } from 'zod';
+import { DATATYPES } from './datatypes.ts';
+
+export const TensorSpecSchema = z.object({
+  name: z.string(),
+  datatype: z.enum(DATATYPES),
+  /** -1 marks a dynamic dimension. */
+  shape: z.array(z.number().int().min(-1)),
+});
+export type TensorSpec = z.infer<typeof TensorSpecSchema>;
+
+export const BatchingSchema = z.object({
+  /** Most rows (sum of requests' dim 0) in one inference; 0 means the model does not batch. */
+  max_batch_size: z.number().int().min(0),
+  /** How long a partly filled batch may wait for more requests (Triton's max_queue_delay). */
+  max_queue_delay_ms: z.number().int().min(0),
+});
+export type Batching = z.infer<typeof BatchingSchema>;
+
+export const ModelInfoSchema = z.object({
+  name: z.string(),
+  /** The version being served. */
+  version: z.string(),
+  /** Every complete version present in the repository, ascending. */
+  versions: z.array(z.string()),
+  description: z.string().optional(),
+  platform: z.literal('onnx'),
+  inputs: z.array(TensorSpecSchema),
+  outputs: z.array(TensorSpecSchema),
+  batching: BatchingSchema,
+});
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+/** Model names are URL- and Redis-key-safe. */
+export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;

@@ -1,0 +1,45 @@
+--[[
+  Stores a prediction's outcome, acknowledges and deletes its stream entry, starts the
+  retention clock and announces the completion to waiting gateways, atomically.
+  Deleting acknowledged entries keeps the stream as long as the work outstanding; nothing
+  unacknowledged is ever trimmed.
+
+  KEYS[1] stream of the model
+  KEYS[2] prediction hash
+
+  ARGV[1]  consumer group
+  ARGV[2]  stream entry id
+  ARGV[3]  status ('succeeded' | 'failed' | 'canceled' | 'expired')
+  ARGV[4]  completed_at (epoch ms)
+  ARGV[5]  retention (ms)
+  ARGV[6]  completions channel
+  ARGV[7]  prediction id
+  ARGV[8]  encoded output tensors ('' when none)
+  ARGV[9]  error code ('' when none)
+  ARGV[10] error message
+  ARGV[11] queue_ms
+  ARGV[12] predict_ms
+  ARGV[13] batch_size
+
+  Returns
+    1 the outcome was stored;
+    0 the prediction was already terminal (or gone): the outcome was discarded.
+]]
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+local status = redis.call('HGET', KEYS[2], 'status')
+if status ~= 'queued' and status ~= 'running' then
+  return 0
+end
+redis.call('HSET', KEYS[2], 'status', ARGV[3], 'completed_at', ARGV[4],
+  'queue_ms', ARGV[11], 'predict_ms', ARGV[12], 'batch_size', ARGV[13])
+if ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[2], 'out', ARGV[8])
+end
+if ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[2], 'err_code', ARGV[9], 'err_msg', ARGV[10])
+end
+redis.call('HDEL', KEYS[2], 'entry')
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1

@@ -1,0 +1,23 @@
+--[[
+  Records a new prediction as queued and appends its request to the model's stream, so a
+  prediction never exists without its entry, nor an entry without its prediction.
+
+  KEYS[1] stream of the model
+  KEYS[2] prediction hash
+
+  ARGV[1] prediction id
+  ARGV[2] model version to run
+  ARGV[3] created_at (epoch ms)
+  ARGV[4] response format ('json' | 'b64')
+  ARGV[5] encoded input tensors (binary)
+
+  Returns the stream entry id, or
+    -1 when a prediction with this id already exists.
+]]
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return -1
+end
+local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 't', ARGV[3], 'in', ARGV[5])
+redis.call('HSET', KEYS[2],
+  'status', 'queued', 'version', ARGV[2], 'created_at', ARGV[3], 'fmt', ARGV[4], 'entry', entry)
+return entry

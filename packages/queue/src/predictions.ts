@@ -1,0 +1,70 @@
+// Creating and reading predictions: the gateway's side of the queue.
+import {
+  decodeTensors, encodeTensors, modelOfPrediction,
+  type PredictionRecord, type ResponseFormat, type Status, type TensorMap,
+} from '@alto/protocol';
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
+
+export interface NewPrediction {
+  id: string;
+  model: string;
+  version: string;
+  format: ResponseFormat;
+  tensors: TensorMap;
+  createdAt?: number;
+}
+
+export class PredictionStore {
+  private readonly redis: ScriptedRedis;
+
+  constructor(redis: Redis, private readonly keys: Keys) {
+    this.redis = defineScripts(redis);
+  }
+
+  /** Records the prediction and appends it to the model's stream, in one atomic step. */
+  async enqueue(p: NewPrediction): Promise<PredictionRecord> {
+    const createdAt = p.createdAt ?? Date.now();
+    const result = await this.redis[commandName('enqueue')]!(
+      this.keys.stream(p.model), this.keys.prediction(p.model, p.id),
+      p.id, p.version, createdAt, p.format, encodeTensors(p.tensors),
+    );
+    if (result === -1) throw new Error(`prediction ${p.id} already exists`);
+    return {
+      id: p.id, model: p.model, version: p.version, status: 'queued', format: p.format,
+      output: null, error: null, createdAt, startedAt: null, completedAt: null,
+      queueMs: null, predictMs: null, batchSize: null,
+    };
+  }
+
+  /** The prediction, or undefined when the id is unknown or past retention. */
+  async get(id: string): Promise<PredictionRecord | undefined> {
+    const model = modelOfPrediction(id);
+    if (model === undefined) return undefined;
+    const hash = await this.redis.hgetallBuffer(this.keys.prediction(model, id));
+    if (!hash.status) return undefined;
+    return parseRecord(id, model, hash);
+  }
+}
+
+const num = (b: Buffer | undefined): number | null => (b === undefined ? null : Number(b.toString()));
+
+export function parseRecord(id: string, model: string, h: Record<string, Buffer>): PredictionRecord {
+  const str = (field: string) => h[field]?.toString();
+  return {
+    id,
+    model,
+    version: str('version') ?? '',
+    status: str('status') as Status,
+    format: str('fmt') === 'b64' ? 'b64' : 'json',
+    output: h.out ? decodeTensors(h.out) : null,
+    error: h.err_code ? { code: str('err_code')!, message: str('err_msg') ?? '' } : null,
+    createdAt: num(h.created_at) ?? 0,
+    startedAt: num(h.started_at),
+    completedAt: num(h.completed_at),
+    queueMs: num(h.queue_ms),
+    predictMs: num(h.predict_ms),
+    batchSize: num(h.batch_size),
+  };
+}

@@ -1,0 +1,101 @@
+// The model catalog as gateways see it. Workers publish what they load (metadata from the
+// ONNX session) and heartbeat per model; the publisher will own the desired state later,
+// behind the same ModelRegistry interface.
+import { ModelInfoSchema, type ModelInfo } from '@alto/protocol';
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+
+export interface ModelRegistry {
+  list(): Promise<ModelInfo[]>;
+  get(name: string): Promise<ModelInfo | undefined>;
+}
+
+export interface ModelStatus {
+  /** Workers with a live heartbeat for the model. */
+  readyReplicas: number;
+  /** Requests accepted and not yet finished (queued or running). */
+  queueDepth: number;
+}
+
+export class RedisModelRegistry implements ModelRegistry {
+  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+
+  async list(): Promise<ModelInfo[]> {
+    const all = await this.redis.hgetall(this.keys.models);
+    return Object.values(all)
+      .map((json) => ModelInfoSchema.parse(JSON.parse(json)))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async get(name: string): Promise<ModelInfo | undefined> {
+    const json = await this.redis.hget(this.keys.models, name);
+    return json === null ? undefined : ModelInfoSchema.parse(JSON.parse(json));
+  }
+
+  async put(info: ModelInfo): Promise<void> {
+    await this.redis.hset(this.keys.models, info.name, JSON.stringify(ModelInfoSchema.parse(info)));
+  }
+
+  /** Marks `workerId` as serving `model` until now + ttlMs; also drops expired replicas. */
+  async heartbeat(model: string, workerId: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    const key = this.keys.replicas(model);
+    await this.redis.pipeline().zadd(key, now + ttlMs, workerId).zremrangebyscore(key, '-inf', now).exec();
+  }
+
+  async leave(model: string, workerId: string): Promise<void> {
+    await this.redis.zrem(this.keys.replicas(model), workerId);
+  }
+
+  async status(models: readonly string[]): Promise<Map<string, ModelStatus>> {
+    const now = Date.now();
+    const pipe = this.redis.pipeline();
+    for (const m of models) pipe.zcount(this.keys.replicas(m), now, '+inf').xlen(this.keys.stream(m));
+    const replies = (await pipe.exec()) ?? [];
+    const out = new Map<string, ModelStatus>();
+    models.forEach((m, i) => {
+      const [e1, replicas] = replies[2 * i] ?? [];
+      const [e2, depth] = replies[2 * i + 1] ?? [];
+      if (e1 || e2) throw e1 ?? e2;
+      out.set(m, { readyReplicas: Number(replicas), queueDepth: Number(depth) });
+    });
+    return out;
+  }
+}
+
+/**
+ * Caches lookups for `ttlMs`: validation runs on every request and the catalog changes
+ * rarely. A model published a moment ago may take up to ttlMs to be found.
+ */
+export class CachedRegistry implements ModelRegistry {
+  private cache: { at: number; models: Map<string, ModelInfo> } | undefined;
+  private loading: Promise<Map<string, ModelInfo>> | undefined;
+
+  constructor(private readonly inner: ModelRegistry, private readonly ttlMs = 1000) {}
+
+  private async snapshot(): Promise<Map<string, ModelInfo>> {
+    if (this.cache && Date.now() - this.cache.at < this.ttlMs) return this.cache.models;
+    this.loading ??= this.inner
+      .list()
+      .then((list) => {
+        const models = new Map(list.map((m) => [m.name, m]));
+        this.cache = { at: Date.now(), models };
+        return models;
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
+  async list(): Promise<ModelInfo[]> {
+    return [...(await this.snapshot()).values()];
+  }
+
+  async get(name: string): Promise<ModelInfo | undefined> {
+    const hit = (await this.snapshot()).get(name);
+    if (hit || !this.cache) return hit;
+    // A miss may be a model published since the snapshot: look once more, uncached.
+    return this.inner.get(name);
+  }
+}

@@ -1,0 +1,38 @@
+// Registers the Lua scripts on a connection. Command names carry a version, so an old and
+// a new worker sharing one Redis never run each other's script; bump it when a script's
+// contract (KEYS / ARGV / returns) changes.
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+const VERSION = 1;
+
+const SCRIPTS = {
+  enqueue: 'enqueue-2.lua',
+  start: 'start-1.lua',
+  complete: 'complete-2.lua',
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+export const commandName = (name: ScriptName): `alto_${string}` => `alto_${name}_v${VERSION}`;
+
+type Arg = string | Buffer | number;
+
+/** A connection with Alto's scripts defined on it. */
+export interface ScriptedRedis extends Redis {
+  [command: `alto_${string}`]: (...args: Arg[]) => Promise<unknown>;
+}
+
+const sources = new Map<string, string>();
+
+export function defineScripts(redis: Redis): ScriptedRedis {
+  for (const [name, file] of Object.entries(SCRIPTS) as [ScriptName, string][]) {
+    let lua = sources.get(file);
+    if (lua === undefined) {
+      lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+      sources.set(file, lua);
+    }
+    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
+    if (!(commandName(name) in redis)) redis.defineCommand(commandName(name), { numberOfKeys, lua });
+  }
+  return redis as ScriptedRedis;
+}

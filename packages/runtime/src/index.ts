@@ -1,0 +1,5 @@
+export { Executor, type ExecutorOptions } from './executor.ts';
+export { type RunResult } from './session-thread.ts';
+export { planBatches, concatInputs, splitOutputs, rowsOf, type BatchItem } from './batch.ts';
+export { toSpec, canBatch } from './metadata.ts';
+export type { RawTensor, SessionOptions, IoMeta } from './thread-protocol.ts';

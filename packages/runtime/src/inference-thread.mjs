@@ -1,0 +1,58 @@
+// Runs one onnxruntime-node InferenceSession on a worker thread, so that session.run (which
+// blocks its thread for the whole inference) never stops the worker's main thread.
+// Plain JavaScript on purpose: a worker thread does not inherit the TypeScript loader the
+// main thread runs under. Messages are described in thread-protocol.ts.
+import { parentPort } from 'node:worker_threads';
+import ort from 'onnxruntime-node';
+
+const ARRAYS = {
+  bool: Uint8Array, uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
+  uint32: Uint32Array, int32: Int32Array, uint64: BigUint64Array, int64: BigInt64Array,
+  float16: Uint16Array, float32: Float32Array, float64: Float64Array,
+};
+
+/** @type {import('onnxruntime-node').InferenceSession | undefined} */
+let session;
+
+const meta = (m) => ({ name: m.name, type: m.isTensor ? m.type : 'non-tensor', shape: m.isTensor ? m.shape : [] });
+
+parentPort.on('message', async (msg) => {
+  if (msg.type === 'load') {
+    try {
+      session = await ort.InferenceSession.create(msg.path, msg.options);
+      parentPort.postMessage({
+        type: 'loaded',
+        inputs: session.inputMetadata.map(meta),
+        outputs: session.outputMetadata.map(meta),
+      });
+    } catch (err) {
+      parentPort.postMessage({ type: 'load_error', message: err instanceof Error ? err.message : String(err) });
+    }
+    return;
+  }
+  if (msg.type === 'run') {
+    try {
+      const feeds = {};
+      for (const [name, t] of Object.entries(msg.feeds)) {
+        const Array = ARRAYS[t.type];
+        if (!Array) throw new Error(`input '${name}': unsupported tensor type ${t.type}`);
+        feeds[name] = new ort.Tensor(t.type, new Array(t.data), t.dims);
+      }
+      const started = performance.now();
+      const results = await session.run(feeds);
+      const ms = performance.now() - started;
+      const outputs = {};
+      const transfer = [];
+      for (const [name, tensor] of Object.entries(results)) {
+        const view = tensor.data;
+        // Hand over an ArrayBuffer that holds exactly this tensor, without copying when possible.
+        const data = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view.buffer : view.slice().buffer;
+        outputs[name] = { type: tensor.type, dims: [...tensor.dims], data };
+        transfer.push(data);
+      }
+      parentPort.postMessage({ type: 'result', id: msg.id, outputs, ms }, transfer);
+    } catch (err) {
+      parentPort.postMessage({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+});

@@ -1,0 +1,34 @@
+// Messages between the worker's main thread and an inference thread (inference-thread.mjs).
+// Tensor bytes travel as transferred ArrayBuffers: moved, not copied.
+import type { OrtType } from '@alto/protocol';
+
+export interface RawTensor {
+  type: OrtType;
+  dims: number[];
+  data: ArrayBuffer;
+}
+
+export interface SessionOptions {
+  executionProviders: string[];
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+export interface IoMeta {
+  name: string;
+  /** onnxruntime type name, or 'non-tensor' for sequences and maps. */
+  type: string;
+  /** Numbers for static dims, strings (symbolic) or -1 for dynamic ones. */
+  shape: (number | string)[];
+}
+
+export type ToThread =
+  | { type: 'load'; path: string; options: SessionOptions }
+  | { type: 'run'; id: number; feeds: Record<string, RawTensor> };
+
+export type FromThread =
+  | { type: 'loaded'; inputs: IoMeta[]; outputs: IoMeta[] }
+  | { type: 'load_error'; message: string }
+  | { type: 'result'; id: number; outputs: Record<string, RawTensor>; ms: number }
+  | { type: 'error'; id: number; message: string };
