@@ -1,0 +1,36 @@
+// The all-in-one launcher's configuration. It also accepts every gateway and worker
+// variable and hands each child only the ones that child knows.
+import { logLevel, parseEnv, positiveInt } from '@alto/config';
+import { GatewayEnvSchema } from '@alto/gateway/env';
+import { WorkerEnvSchema } from '@alto/worker/env';
+import { z } from 'zod';
+
+export const FleetEnvSchema = z.object({
+  /** Use this Redis instead of starting one. */
+  REDIS_URL: z.string().url().optional(),
+  /** Data directory of the Redis the launcher starts (AOF on). */
+  ALTO_REDIS_DIR: z.string().default('.alto/redis'),
+  /** Port of that Redis; a free one is chosen when 6379 is taken. */
+  ALTO_REDIS_PORT: z.coerce.number().int().min(0).max(65535).default(6379),
+  /** Worker processes to start. */
+  ALTO_WORKERS: positiveInt(1),
+  ALTO_LOG_LEVEL: logLevel,
+});
+
+export type FleetEnv = z.infer<typeof FleetEnvSchema>;
+
+export const GATEWAY_VARS = Object.keys(GatewayEnvSchema.shape);
+export const WORKER_VARS = Object.keys(WorkerEnvSchema.shape);
+
+export const loadEnv = (env: NodeJS.ProcessEnv = process.env): FleetEnv =>
+  parseEnv(FleetEnvSchema, env, { alsoKnown: [...GATEWAY_VARS, ...WORKER_VARS] });
+
+/** The environment for a child: everything that is not Alto's, plus the Alto variables it knows. */
+export function childEnv(env: NodeJS.ProcessEnv, known: readonly string[], extra: Record<string, string>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (!k.startsWith('ALTO_') || known.includes(k)) out[k] = v;
+  }
+  for (const [k, v] of Object.entries(extra)) if (known.includes(k) || !k.startsWith('ALTO_')) out[k] = v;
+  return out;
+}

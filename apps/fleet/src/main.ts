@@ -1,0 +1,115 @@
+// `npm start`: the whole fleet on one machine — Redis (unless REDIS_URL is set), the
+// gateway and worker processes with the demo repository — and one ready line.
+// Ctrl-C stops everything: workers drain first, then the gateway, then Redis.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '@alto/telemetry';
+import { GATEWAY_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
+import { startLocalRedis, type LocalRedis } from './redis.ts';
+
+const env = loadEnv();
+const log = createLogger({ name: 'fleet', level: env.ALTO_LOG_LEVEL });
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const entry = (app: string) => fileURLToPath(new URL(`../../${app}/src/main.ts`, import.meta.url));
+
+let redis: LocalRedis | undefined;
+const children: { name: string; child: ChildProcess }[] = [];
+let stopping = false;
+
+function start(name: string, app: string, vars: readonly string[], extra: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry(app)], {
+    cwd: root,
+    env: childEnv(process.env, vars, extra),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      log.error({ child: name, code, signal }, `${name} exited; stopping the fleet`);
+      void stop(1);
+    }
+  });
+  children.push({ name, child });
+  return child;
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((r) => child.once('exit', () => r()));
+
+async function stop(code: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
+  stopping = true;
+  log.info('stopping: workers drain, then the gateway, then Redis');
+  const workers = children.filter((c) => c.name.startsWith('worker'));
+  for (const w of workers) w.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => exited(w.child)));
+  for (const c of children.filter((c) => !c.name.startsWith('worker'))) c.child.kill('SIGTERM');
+  await Promise.all(children.map((c) => exited(c.child)));
+  if (redis) {
+    redis.child.kill('SIGTERM');
+    await exited(redis.child);
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+async function waitReady(url: string, models: number, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/v1/models`);
+      if (res.ok) {
+        const body = (await res.json()) as { models: { name: string; ready_replicas: number }[] };
+        const ready = body.models.filter((m) => m.ready_replicas > 0).map((m) => m.name);
+        if (ready.length >= models && ready.length > 0) return ready;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the fleet was not ready within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+try {
+  let redisUrl = env.REDIS_URL;
+  if (!redisUrl) {
+    redis = await startLocalRedis(env.ALTO_REDIS_DIR, env.ALTO_REDIS_PORT, log);
+    redisUrl = redis.url;
+    redis.child.once('exit', (code) => {
+      if (!stopping) {
+        log.error({ code }, 'redis-server exited; stopping the fleet');
+        void stop(1);
+      }
+    });
+  }
+  const port = process.env.PORT ?? '8080';
+  const host = process.env.ALTO_HOST ?? '127.0.0.1';
+  const repository = process.env.ALTO_MODEL_REPOSITORY ?? `${root}models`;
+  const common = { REDIS_URL: redisUrl, ALTO_LOG_LEVEL: env.ALTO_LOG_LEVEL };
+  start('gateway', 'gateway', GATEWAY_VARS, { ...common, PORT: port, ALTO_HOST: host });
+  for (let i = 1; i <= env.ALTO_WORKERS; i++) {
+    start(`worker-${i}`, 'worker', WORKER_VARS, {
+      ...common,
+      ALTO_MODEL_REPOSITORY: repository,
+      ALTO_WORKER_ID: process.env.ALTO_WORKER_ID ?? `local-${i}`,
+      ALTO_METRICS_PORT: i === 1 ? (process.env.ALTO_METRICS_PORT ?? '9464') : '0',
+    });
+  }
+  const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const models = await waitReady(base, 1, 120_000);
+  const tiny = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } } });
+  log.info({ url: base, models }, 'fleet ready');
+  console.log(
+    `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +
+      `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
+      `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
+      `Ctrl-C stops everything.\n`,
+  );
+} catch (err) {
+  log.fatal({ err }, 'the fleet failed to start');
+  await stop(1);
+}

@@ -1,0 +1,59 @@
+// Real gateway and worker processes for end-to-end tests, on free ports, with their own
+// key prefix on the shared test redis-server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './redis-server.ts';
+import { waitFor } from './wait.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+function run(app: string, env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    child,
+    output: () => out,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function startWorker(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc> {
+  const p = run('worker', {
+    REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_MODEL_REPOSITORY: `${ROOT}models`,
+    ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1', ALTO_LOG_LEVEL: 'info', ...extra,
+  });
+  await waitFor(() => /"worker ready"/.test(p.output()) || p.child.exitCode !== null, { timeoutMs: 60_000, what: 'worker ready' });
+  if (p.child.exitCode !== null) throw new Error(`worker exited:\n${p.output()}`);
+  return p;
+}
+
+export async function startGateway(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { url: string }> {
+  const port = await freePort();
+  const p = run('gateway', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, PORT: String(port), ALTO_LOG_LEVEL: 'warn', ...extra });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok || p.child.exitCode !== null, { timeoutMs: 30_000, what: 'gateway' });
+  if (p.child.exitCode !== null) throw new Error(`gateway exited:\n${p.output()}`);
+  return Object.assign(p, { url });
+}
+
+let counter = 0;
+/** A key prefix no other test file uses. */
+export const testPrefix = (name: string) => `t${process.pid}${++counter}${name.replace(/[^a-z0-9]/gi, '')}`;

@@ -1,0 +1,177 @@
+// Every refusal of the public API: its status, its code, and a message naming the field
+// with both sides. Runs an in-process gateway over real sockets and a real Redis.
+import { request } from 'node:http';
+import type { ModelInfo } from '@alto/protocol';
+import { RedisModelRegistry, connect, keys } from '@alto/queue';
+import { createLogger } from '@alto/telemetry';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadEnv } from '../apps/gateway/src/env.ts';
+import { startGateway, type Gateway } from '../apps/gateway/src/server.ts';
+import { testPrefix } from './support/fleet.ts';
+import { getJson, postJson } from './support/http.ts';
+
+const textdir: ModelInfo = {
+  name: 'textdir', version: '1', versions: ['1'], platform: 'onnx',
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3, 48, 192] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+  batching: { max_batch_size: 4, max_queue_delay_ms: 0 },
+};
+const pair: ModelInfo = {
+  name: 'pair', version: '1', versions: ['1'], platform: 'onnx',
+  inputs: [
+    { name: 'a', datatype: 'INT8', shape: [-1, 2] },
+    { name: 'b', datatype: 'BOOL', shape: [-1, 2] },
+  ],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
+  batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
+};
+
+const LIMIT = 64 * 1024;
+
+describe('request validation', () => {
+  const prefix = testPrefix('validation');
+  let gateway: Gateway;
+  let redis: Redis;
+  let base: string;
+
+  beforeAll(async () => {
+    const url = inject('redisUrl');
+    redis = await connect(url, { name: 'test' });
+    const registry = new RedisModelRegistry(redis, keys(prefix));
+    await registry.put(textdir);
+    await registry.put(pair);
+    const env = loadEnv({ REDIS_URL: url, ALTO_PREFIX: prefix, PORT: '0', ALTO_MAX_BODY_BYTES: String(LIMIT) });
+    gateway = await startGateway(env, createLogger({ name: 'gateway', level: 'silent' }));
+    base = `http://127.0.0.1:${gateway.port}`;
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await redis?.quit();
+  });
+
+  const submit = (model: string, body: unknown, headers?: Record<string, string>) =>
+    postJson(`${base}/v1/models/${model}/predictions`, body, headers);
+  const tensor = (shape: number[], data: unknown, datatype = 'FP32') => ({ datatype, shape, data });
+  const zeros = (n: number) => new Array(n).fill(0);
+
+  const cases: [string, string, unknown, number, string, RegExp][] = [
+    ['a static dim differs', 'textdir', { input: { x: tensor([1, 3, 48, 100], zeros(14400)) } }, 400, 'invalid_input',
+      /^input 'x': expected shape \[-1,3,48,192\], got \[1,3,48,100\]$/],
+    ['the rank differs', 'textdir', { input: { x: tensor([3, 48, 192], zeros(27648)) } }, 400, 'invalid_input',
+      /input 'x': expected shape \[-1,3,48,192\], got \[3,48,192\]/],
+    ['the datatype differs', 'textdir', { input: { x: tensor([1, 3, 48, 192], zeros(27648), 'FP64') } }, 400, 'invalid_input',
+      /input 'x': expected datatype FP32, got FP64/],
+    ['the datatype is unknown', 'textdir', { input: { x: tensor([1], [0], 'FP8') } }, 400, 'invalid_input',
+      /input 'x': datatype must be one of BOOL, .*FP32.*, got "FP8"/],
+    ['an input is missing', 'pair', { input: { a: tensor([1, 2], [1, 2], 'INT8') } }, 400, 'invalid_input',
+      /input 'b': missing; model 'pair' needs inputs a, b/],
+    ['an input is unknown', 'pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL'), c: 1 } },
+      400, 'invalid_input', /input 'c': model 'pair' has no such input; its inputs are a, b/],
+    ['the element count differs from the shape', 'pair', { input: { a: tensor([1, 2], [1, 2, 3], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } },
+      400, 'invalid_input', /input 'a': data has 3 elements, shape \[1,2\] needs 2/],
+    ['nested data is ragged', 'pair', { input: { a: tensor([2, 2], [[1, 2], [3]], 'INT8'), b: tensor([2, 2], [true, false, true, true], 'BOOL') } },
+      400, 'invalid_input', /input 'a': data\[1\] has 1 elements, shape \[2,2\] needs 2 there/],
+    ['an integer is out of range', 'pair', { input: { a: tensor([1, 2], [1, 300], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } },
+      400, 'invalid_input', /input 'a': data element 1 is 300, expected an integer in \[-128, 127\] for INT8/],
+    ['a BOOL is not a boolean', 'pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [1, 0], 'BOOL') } },
+      400, 'invalid_input', /input 'b': data element 0 is 1, expected true or false for BOOL/],
+    ['batch dims disagree across inputs', 'pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([2, 2], [true, false, true, true], 'BOOL') } },
+      400, 'invalid_input', /input 'b': batch size 2 differs from input 'a' batch size 1/],
+    ['the batch is over max_batch_size', 'textdir', { input: { x: tensor([5, 3, 48, 192], []) } }, 400, 'invalid_input',
+      /input 'x': batch size 5 exceeds model 'textdir' max_batch_size 4/],
+    ['a shape holds -1', 'textdir', { input: { x: tensor([-1, 3, 48, 192], []) } }, 400, 'invalid_input',
+      /input 'x': shape \[-1,3,48,192\] has -1 at dim 0; a request gives every dimension's actual size/],
+    ['a shape is absurdly large', 'pair', { input: { a: tensor([1e9, 2], [], 'INT8'), b: tensor([1e9, 2], [], 'BOOL') } },
+      400, 'invalid_input', /input 'a': batch size 1000000000 exceeds/],
+    ['b64 has the wrong length', 'pair', { input: { a: { datatype: 'INT8', shape: [1, 2], b64: 'AAAA' }, b: tensor([1, 2], [true, false], 'BOOL') } },
+      400, 'invalid_input', /input 'a': b64 decodes to 3 bytes, shape \[1,2\] of INT8 needs 2/],
+    ['both data and b64 are given', 'pair', { input: { a: { datatype: 'INT8', shape: [1, 2], b64: 'AAA=', data: [1, 2] }, b: tensor([1, 2], [true, false], 'BOOL') } },
+      400, 'invalid_input', /input 'a': give exactly one of "data" or "b64"/],
+    ['input is not an object', 'textdir', { input: 'x' }, 400, 'invalid_input', /field 'input'/],
+    ['an unknown top-level field is sent', 'textdir', { input: {}, colour: 'red' }, 400, 'invalid_input', /colour/],
+    ['the model is unknown', 'nope', { input: {} }, 404, 'model_not_found', /model 'nope' is not published/],
+  ];
+
+  for (const [what, model, body, status, code, message] of cases) {
+    it(`answers ${status} ${code} when ${what}`, async () => {
+      const r = await submit(model, body);
+      expect(r.status).toBe(status);
+      expect(r.body.error.code).toBe(code);
+      expect(r.body.error.message).toMatch(message);
+    });
+  }
+
+  it('answers 400 invalid_json for a malformed body', async () => {
+    const r = await submit('textdir', '{"input": {');
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('invalid_json');
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const res = await fetch(`${base}/v1/models/textdir/predictions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as any).error.message).toMatch(/Content-Type must be application\/json, got 'text\/plain'/);
+  });
+
+  it('answers 400 for a malformed Prefer: wait', async () => {
+    const r = await submit('textdir', { input: {} }, { prefer: 'wait=soon' });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/header 'Prefer': wait must be a whole number of seconds from 0 to 60, got 'soon'/);
+  });
+
+  it('answers 413 for a body over the limit sent with Content-Length', async () => {
+    const big = JSON.stringify({ input: { x: tensor([1], zeros(LIMIT)) } });
+    const r = await submit('textdir', big);
+    expect(r.status).toBe(413);
+    expect(r.body.error).toEqual({ code: 'payload_too_large', message: `request body is larger than the limit of ${LIMIT} bytes` });
+  });
+
+  it('answers 413 for a chunked body over the limit, while reading it', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${base}/v1/models/textdir/predictions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      let sent = 0;
+      const pump = () => {
+        // Keep sending past the limit; the server must answer without waiting for the end.
+        while (sent < LIMIT * 4) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(status).toBe(413);
+  });
+
+  it('answers 404 for an unknown prediction and for an unknown route', async () => {
+    const p = await getJson(`${base}/v1/predictions/textdir.01m83xqsfwmba2gkx4nf4d8kb9`);
+    expect(p.status).toBe(404);
+    expect(p.body.error.code).toBe('prediction_not_found');
+    const malformed = await getJson(`${base}/v1/predictions/nonsense`);
+    expect(malformed.status).toBe(404);
+    const route = await getJson(`${base}/v2/whatever`);
+    expect(route.status).toBe(404);
+    expect(route.body.error).toEqual({ code: 'not_found', message: 'no route GET /v2/whatever' });
+  });
+
+  it('enqueues nothing for a refused request', async () => {
+    const before = await redis.xlen(keys(prefix).stream('pair'));
+    await submit('pair', { input: { a: tensor([1, 2], [1, 999], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } });
+    expect(await redis.xlen(keys(prefix).stream('pair'))).toBe(before);
+  });
+
+  it('accepts a valid request with 202 and stores it as queued', async () => {
+    const r = await submit('pair', { input: { a: tensor([1, 2], [1, -2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } });
+    expect(r.status).toBe(202);
+    const got = await getJson(`${base}/v1/predictions/${r.body.id}`);
+    expect(got.body).toMatchObject({ id: r.body.id, model: 'pair', status: 'queued', output: null, error: null });
+  });
+});
