@@ -33,8 +33,12 @@ export class StreamConsumer {
   private readonly redis: ScriptedRedis;
   private readonly stream: string;
   private readonly retentionMs: number;
-  /** Until our own pending entries (from before a restart) are drained, read those first. */
-  private backlog = true;
+  /**
+   * Until our own pending entries (from before a restart) are all read, read those first.
+   * A pending read returns entries after the given id, so the cursor moves past each one
+   * handed out: entries still being computed are not handed out twice.
+   */
+  private backlog: string | undefined = '0';
 
   /**
    * @param blocking connection used only for blocking reads
@@ -65,24 +69,31 @@ export class StreamConsumer {
    * Entries this consumer was given before a restart come first.
    */
   async read(count: number, blockMs: number): Promise<Entry[]> {
-    if (this.backlog) {
-      const pending = await this.xread(this.redis, count, undefined, '0');
-      if (pending.length > 0) return pending;
-      this.backlog = false;
+    if (this.backlog !== undefined) {
+      const pending = await this.xread(this.redis, count, undefined, this.backlog);
+      if (pending.lastId !== undefined) {
+        this.backlog = pending.lastId;
+        return pending.entries;
+      }
+      this.backlog = undefined;
     }
-    return blockMs > 0
-      ? this.xread(this.blocking, count, blockMs, '>')
-      : this.xread(this.redis, count, undefined, '>');
+    const fresh = blockMs > 0
+      ? await this.xread(this.blocking, count, blockMs, '>')
+      : await this.xread(this.redis, count, undefined, '>');
+    return fresh.entries;
   }
 
-  private async xread(conn: Redis, count: number, blockMs: number | undefined, from: string): Promise<Entry[]> {
+  private async xread(
+    conn: Redis, count: number, blockMs: number | undefined, from: string,
+  ): Promise<{ entries: Entry[]; lastId: string | undefined }> {
     const args: (string | number)[] = ['GROUP', GROUP, this.options.consumer, 'COUNT', count];
     if (blockMs !== undefined) args.push('BLOCK', blockMs);
     args.push('STREAMS', this.stream, from);
     const raw = (await conn.callBuffer('XREADGROUP', ...args)) as [Buffer, [Buffer, Buffer[] | null][]][] | null;
     const readAt = Date.now();
     const out: Entry[] = [];
-    for (const [entryId, fields] of raw?.[0]?.[1] ?? []) {
+    const rows = raw?.[0]?.[1] ?? [];
+    for (const [entryId, fields] of rows) {
       // A pending entry deleted meanwhile comes back with nil fields: just acknowledge it.
       if (!fields) {
         await this.redis.xack(this.stream, GROUP, entryId);
@@ -99,7 +110,7 @@ export class StreamConsumer {
         readAt,
       });
     }
-    return out;
+    return { entries: out, lastId: rows.length > 0 ? rows[rows.length - 1]![0].toString() : undefined };
   }
 
   /**

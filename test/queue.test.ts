@@ -1,0 +1,120 @@
+// The Redis layer against a real redis-server: enqueue, batch reads through the consumer
+// group, outcomes, retention, completion notices and restart behaviour.
+import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
+import { CompletionHub, GROUP, PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alto/queue';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { testPrefix } from './support/fleet.ts';
+
+const tensor = (v: number): Tensor => ({ datatype: 'FP32', shape: [1, 1], data: new Uint8Array(new Float32Array([v]).buffer) });
+
+describe('queue', () => {
+  const url = inject('redisUrl');
+  const keys = makeKeys(testPrefix('queue'));
+  let redis: Redis;
+  let blocking: Redis;
+  let store: PredictionStore;
+
+  beforeAll(async () => {
+    redis = await connect(url, { name: 'test' });
+    blocking = await connect(url, { name: 'test-blocking' });
+    store = new PredictionStore(redis, keys);
+  });
+  afterAll(async () => {
+    await redis.quit();
+    await blocking.quit();
+  });
+
+  const consumer = (model: string, name = 'c1', retentionMs = 60_000) =>
+    new StreamConsumer(blocking, redis, keys, { model, consumer: name, retentionMs });
+  const enqueue = (model: string, v: number) =>
+    store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]) });
+  const succeed = (c: StreamConsumer, entries: Awaited<ReturnType<StreamConsumer['read']>>) =>
+    c.complete(entries.map((entry) => ({
+      entry,
+      outcome: { kind: 'succeeded' as const, outputs: encodeTensors(entry.inputs), queueMs: 1, predictMs: 2, batchSize: entries.length },
+    })));
+
+  it('delivers queued requests as one batch, stores outcomes and empties the stream', async () => {
+    const c = consumer('m1');
+    await c.ensureGroup();
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await enqueue('m1', i)).id);
+    const batch = await c.read(10, 100);
+    expect(batch.map((e) => e.predictionId)).toEqual(ids);
+    const running = await c.start(batch, 'w1');
+    expect(running).toHaveLength(5);
+    expect((await store.get(ids[0]!))!.status).toBe('running');
+    await succeed(c, running);
+    const done = await store.get(ids[3]!);
+    expect(done).toMatchObject({ status: 'succeeded', batchSize: 5, queueMs: 1, predictMs: 2 });
+    expect(new Float32Array(done!.output!.get('x')!.data.slice().buffer)[0]).toBe(3);
+    expect(await redis.xlen(keys.stream('m1'))).toBe(0);
+    expect(await c.pendingCount()).toBe(0);
+    const ttl = await redis.pttl(keys.prediction('m1', ids[0]!));
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('keeps requests queued before the first worker created the group', async () => {
+    const first = await enqueue('m2', 1);
+    const c = consumer('m2');
+    await c.ensureGroup();
+    expect((await c.read(10, 100)).map((e) => e.predictionId)).toEqual([first.id]);
+  });
+
+  it('gives a restarted consumer its own pending entries before new ones', async () => {
+    const c = consumer('m3', 'same-name');
+    await c.ensureGroup();
+    const a = await enqueue('m3', 1);
+    expect((await c.read(10, 100)).map((e) => e.predictionId)).toEqual([a.id]);
+    const b = await enqueue('m3', 2);
+    // A new process with the same consumer name: `a` was read but never acknowledged.
+    const restarted = consumer('m3', 'same-name');
+    expect((await restarted.read(10, 100)).map((e) => e.predictionId)).toEqual([a.id]);
+    expect((await restarted.read(10, 100)).map((e) => e.predictionId)).toEqual([b.id]);
+  });
+
+  it('does not compute, and acknowledges, an entry whose prediction is gone', async () => {
+    const c = consumer('m4');
+    await c.ensureGroup();
+    const p = await enqueue('m4', 1);
+    await redis.del(keys.prediction('m4', p.id));
+    const batch = await c.read(10, 100);
+    expect(await c.start(batch, 'w1')).toEqual([]);
+    expect((await redis.xpending(keys.stream('m4'), GROUP))[0]).toBe(0);
+  });
+
+  it('discards an outcome for a prediction that is already terminal', async () => {
+    const c = consumer('m5');
+    await c.ensureGroup();
+    const p = await enqueue('m5', 1);
+    const batch = await c.start(await c.read(10, 100), 'w1');
+    await redis.hset(keys.prediction('m5', p.id), 'status', 'canceled');
+    await succeed(c, batch);
+    expect((await store.get(p.id))!.status).toBe('canceled');
+  });
+
+  it('notifies a watch registered before enqueue even when completion precedes next()', async () => {
+    const hub = new CompletionHub(await connect(url, { name: 'test-sub' }), keys.completions);
+    await hub.start();
+    const c = consumer('m6');
+    await c.ensureGroup();
+    const id = newPredictionId('m6');
+    const watch = hub.watch(id);
+    await store.enqueue({ id, model: 'm6', version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]) });
+    await succeed(c, await c.start(await c.read(10, 100), 'w1'));
+    // Wait until the notice has certainly arrived, then ask: it must not be lost.
+    await redis.publish('sync', 'x');
+    const started = Date.now();
+    const signal = await watch.next(5000);
+    expect(signal).toBe('done');
+    expect(Date.now() - started).toBeLessThan(5000);
+    watch.dispose();
+    expect(hub.size).toBe(0);
+    const other = hub.watch(newPredictionId('m6'));
+    expect(await other.next(50)).toBe('timeout');
+    other.dispose();
+    await hub.stop();
+  });
+});
