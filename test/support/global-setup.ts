@@ -1,14 +1,10 @@
 // Starts one real redis-server on a free port for the whole run. Each test file isolates
 // itself with its own key prefix (see testPrefix).
-import type { ChildProcess } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { startRedis } from './redis-server.ts';
 
-let child: ChildProcess | undefined;
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const redis = await startRedis();
-  child = redis.child;
   project.provide('redisUrl', redis.url);
   return async () => {
     await redis.stop();

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Starts the whole fleet with `npm start`, sends the README's example request, checks that
+# the prediction succeeded, then stops the fleet with Ctrl-C (SIGINT) and checks it exits 0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${PORT:-8080}
+data=$(mktemp -d)
+log=$(mktemp)
+PORT=$port ALTO_REDIS_DIR="$data" setsid npm start >"$log" 2>&1 &
+pid=$!
+cleanup() { kill -KILL -- -"$pid" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+
+for _ in $(seq 1 240); do
+  grep -q 'Alto is ready' "$log" && break
+  if ! kill -0 "$pid" 2>/dev/null; then cat "$log"; echo "npm start exited early"; exit 1; fi
+  sleep 0.5
+done
+grep -q 'Alto is ready' "$log" || { cat "$log"; echo "npm start was not ready in 120 s"; exit 1; }
+
+# The README's request, verbatim but for the port.
+reply=$(curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @examples/textdir.json "http://127.0.0.1:$port/v1/models/textdir/predictions")
+echo "$reply" | head -c 600; echo
+echo "$reply" | grep -q '"status":"succeeded"' || { cat "$log"; echo "the example prediction did not succeed"; exit 1; }
+
+kill -INT -- -"$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" = 0 ] || { cat "$log"; echo "npm start exited with $status after Ctrl-C"; exit 1; }
+echo "smoke run passed"
