@@ -1,7 +1,8 @@
 // Request and response tensors: KServe-v2-style JSON (`data`, flat or nested, row-major) or
 // base64 of little-endian row-major bytes (`b64`), decoded into raw bytes for the queue.
 // Every failure names the input and shows what was expected and what was given.
-import { AltoError, invalidInput } from './errors.ts';
+import type { AltoError} from './errors.ts';
+import { invalidInput } from './errors.ts';
 import { DATATYPE_INFO, DATATYPES, isDatatype, type Datatype } from './datatypes.ts';
 import { fromHalf, toHalf } from './fp16.ts';
 

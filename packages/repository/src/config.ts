@@ -27,7 +27,7 @@ export function parseModelConfig(json: string, where: string): ModelConfig {
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new Error(`${where}: not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${where}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const result = ModelConfigSchema.safeParse(raw);
   if (!result.success) {
