@@ -21,6 +21,9 @@ function start(name: string, app: string, vars: readonly string[], extra: Record
     cwd: root,
     env: childEnv(process.env, vars, extra),
     stdio: ['ignore', 'inherit', 'inherit'],
+    // Own process group: a terminal's Ctrl-C reaches only the launcher, which stops the
+    // children in order (workers drain while Redis is still up).
+    detached: true,
   });
   child.once('exit', (code, signal) => {
     if (!stopping) {
@@ -50,9 +53,15 @@ async function stop(code: number): Promise<never> {
     redis.child.kill('SIGTERM');
     await exited(redis.child);
   }
+  log.info(code === 0 ? 'Alto stopped cleanly' : 'Alto stopped after a failure');
   process.exit(code);
 }
 
+// If the launcher itself dies, take the children with it.
+process.on('exit', () => {
+  for (const c of children) c.child.kill('SIGKILL');
+  redis?.child.kill('SIGKILL');
+});
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 

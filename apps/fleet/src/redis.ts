@@ -58,7 +58,8 @@ export async function startLocalRedis(dir: string, preferredPort: number, log: L
       '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
       '--maxmemory-policy', 'noeviction',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Own process group, so Ctrl-C does not stop Redis before the workers have drained.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
   const ready = new Promise<void>((res, rej) => {

@@ -109,10 +109,12 @@ export class AltoWorker {
     const timer = new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref());
     const inTime = await Promise.race([drained, timer]);
     if (!inTime) this.log.error({ grace_ms: graceMs }, 'drain did not finish in time; unfinished entries stay pending for redelivery');
-    await Promise.all(this.served.map((s) => this.registry?.leave(s.info.name, this.env.ALTO_WORKER_ID).catch(() => {})));
+    // Deregistering is a courtesy (heartbeats expire anyway): never let it hold the exit.
+    const leave = Promise.all(this.served.map((s) => this.registry?.leave(s.info.name, this.env.ALTO_WORKER_ID).catch(() => {})));
+    await Promise.race([leave, new Promise((r) => setTimeout(r, 1000).unref())]);
     await Promise.all(this.served.map((s) => s.executor.close()));
     for (const s of this.served) s.blocking.disconnect();
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    this.redis?.disconnect();
     this.setState('stopped');
     return inTime;
   }
