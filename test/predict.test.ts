@@ -129,4 +129,16 @@ describe('inference path', () => {
     expect(text).toMatch(/alto_gateway_predictions_total\{model="tiny",status="202"\} \d+/);
     expect(text).toMatch(/alto_queue_depth\{model="textdir"\} 0/);
   });
+
+  it('exposes worker metrics: batch sizes, inference and queue wait per model', async () => {
+    const port = /"metrics_port":(\d+)/.exec(worker.output())![1];
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const count = (name: string) => Number(new RegExp(`${name}_count\\{[^}]*model="tiny"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    expect(count('alto_worker_batch_size')).toBeGreaterThan(0);
+    expect(count('alto_worker_inference_ms')).toBe(count('alto_worker_batch_size'));
+    expect(count('alto_worker_queue_wait_ms')).toBeGreaterThanOrEqual(303);
+    expect(text).toMatch(/alto_worker_predictions_total\{[^}]*model="tiny"[^}]*status="succeeded"[^}]*\} \d+/);
+    const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
+    expect(health).toMatchObject({ status: 'running' });
+  });
 });

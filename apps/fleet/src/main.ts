@@ -1,13 +1,14 @@
 // `npm start`: the whole fleet on one machine — Redis (unless REDIS_URL is set), the
 // gateway and worker processes with the demo repository — and one ready line.
 // Ctrl-C stops everything: workers drain first, then the gateway, then Redis.
+import { envOrExit } from '@alto/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@alto/telemetry';
 import { GATEWAY_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
 import { startLocalRedis, type LocalRedis } from './redis.ts';
 
-const env = loadEnv();
+const env = envOrExit('fleet', () => loadEnv());
 const log = createLogger({ name: 'fleet', level: env.ALTO_LOG_LEVEL });
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const entry = (app: string) => fileURLToPath(new URL(`../../${app}/src/main.ts`, import.meta.url));

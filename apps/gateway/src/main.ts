@@ -1,9 +1,10 @@
 // Gateway entry point: `node --import tsx apps/gateway/src/main.ts`.
+import { envOrExit } from '@alto/config';
 import { createLogger } from '@alto/telemetry';
 import { loadEnv } from './env.ts';
 import { startGateway } from './server.ts';
 
-const env = loadEnv();
+const env = envOrExit('gateway', () => loadEnv());
 const log = createLogger({ name: 'gateway', level: env.ALTO_LOG_LEVEL });
 
 try {

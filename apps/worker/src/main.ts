@@ -1,4 +1,5 @@
 // Worker entry point: `node --import tsx apps/worker/src/main.ts`.
+import { envOrExit } from '@alto/config';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@alto/telemetry';
 import { loadEnv } from './env.ts';
@@ -6,7 +7,7 @@ import { startWorkerHttp } from './http.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { AltoWorker } from './worker.ts';
 
-const env = loadEnv();
+const env = envOrExit('worker', () => loadEnv());
 const log = createLogger({ name: 'worker', level: env.ALTO_LOG_LEVEL }).child({ worker: env.ALTO_WORKER_ID });
 const metrics = createWorkerMetrics(env.ALTO_WORKER_ID);
 const worker = new AltoWorker(env, log, metrics);

@@ -49,3 +49,17 @@ export function parseEnv<S extends z.ZodObject>(
   if (problems.length > 0) throw new ConfigError(problems);
   return (result as { data: z.infer<S> }).data;
 }
+
+/**
+ * For an app's entry point: parses with `load`, or prints the problems (no stack trace:
+ * they are the operator's to fix) and exits with status 2.
+ */
+export function envOrExit<T>(app: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`alto ${app}: ${err.message}\n`);
+    process.exit(2);
+  }
+}
