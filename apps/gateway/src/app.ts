@@ -6,8 +6,8 @@ import {
 import { asAltoError, type CompletionHub, type ModelRegistry, type PredictionStore, type RedisModelRegistry } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Redis } from 'ioredis';
+import { readBody } from './body.ts';
 import { errorResponse } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
@@ -79,12 +79,6 @@ export function createApp(d: GatewayDeps): Hono {
 
   app.post(
     '/v1/models/:model/predictions',
-    bodyLimit({
-      maxSize: d.maxBodyBytes,
-      onError: () => {
-        throw new AltoError('payload_too_large', `request body is larger than the limit of ${d.maxBodyBytes} bytes`);
-      },
-    }),
     async (c) => {
       const name = c.req.param('model');
       let status = 500;
@@ -112,7 +106,7 @@ export function createApp(d: GatewayDeps): Hono {
     if (!/^application\/json\s*(;|$)/i.test(type)) {
       throw new AltoError('unsupported_media_type', `Content-Type must be application/json, got '${type || '(none)'}'`);
     }
-    const text = await c.req.text();
+    const text = (await readBody(c, d.maxBodyBytes)).toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -44,8 +44,11 @@ describe('tensor decoding', () => {
     expect(() => decode({ datatype: 'UINT8', shape: [1], data: [1.5] })).toThrow(/expected an integer for UINT8/);
   });
 
-  it('rejects malformed base64', () => {
-    expect(() => decode({ datatype: 'UINT8', shape: [1], b64: '!!!' })).toThrow("input 'x': b64 must be a base64 string");
+  it('rejects malformed base64: bad characters, missing padding, padding inside', () => {
+    for (const b64 of ['A!EC', 'AAE', 'AA=A', 'AA E', '====']) {
+      expect(() => decode({ datatype: 'UINT8', shape: [2], b64 }), b64).toThrow("input 'x': b64 must be a base64 string");
+    }
+    expect(Array.from(decode({ datatype: 'UINT8', shape: [2], b64: 'AAE=' }).data)).toEqual([0, 1]);
   });
 
   it('rejects a shape with a negative or fractional dim', () => {

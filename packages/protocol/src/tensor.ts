@@ -70,10 +70,8 @@ export function decodeTensor(name: string, value: Record<string, unknown>, datat
     throw invalidInput(`input '${name}': give exactly one of "data" or "b64"`);
   }
   if (b64 !== undefined) {
-    if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) {
-      throw invalidInput(`input '${name}': b64 must be a base64 string`);
-    }
-    const bytes = Buffer.from(b64, 'base64');
+    const bytes = typeof b64 === 'string' ? strictBase64(b64) : undefined;
+    if (!bytes) throw invalidInput(`input '${name}': b64 must be a base64 string (standard or URL-safe alphabet, padded with =)`);
     if (bytes.length !== count * size) {
       throw invalidInput(
         `input '${name}': b64 decodes to ${bytes.length} bytes, shape ${fmtShape(shape)} of ${datatype} needs ${count * size}`,
@@ -84,6 +82,23 @@ export function decodeTensor(name: string, value: Record<string, unknown>, datat
   if (!Array.isArray(data)) throw invalidInput(`input '${name}': data must be an array, got ${describe(data)}`);
   const flat = flatten(name, data, shape, count);
   return { datatype, shape, data: pack(name, datatype, flat) };
+}
+
+/**
+ * Decodes padded base64 (standard or URL-safe alphabet), or returns undefined when the
+ * text is not that.
+ * Node's decoder skips characters outside the alphabet, so any such character shows up as
+ * a decoded length short of what the text's length implies: an O(1) check instead of a
+ * regular expression over the whole string (7% of the gateway's CPU on textdir requests).
+ */
+function strictBase64(text: string): Buffer | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length !== (text.length / 4) * 3 - padding) return undefined;
+  const firstPad = text.indexOf('=');
+  if (firstPad !== -1 && firstPad < text.length - padding) return undefined;
+  return bytes;
 }
 
 function flatten(name: string, data: unknown[], shape: number[], count: number): unknown[] {
