@@ -1,0 +1,115 @@
+// Load generator, run as its own process so it does not share a thread with what it
+// measures. Closed loop: `concurrency` clients each send, await the answer, send again.
+// Open loop: requests start at a fixed rate whatever the answers; latency counts from the
+// scheduled start, so a stall is not hidden (no coordinated omission).
+// Prints one JSON line: { requests, errors, seconds, throughput, p50, p90, p99, ... }.
+import { Agent, request } from 'node:http';
+import { readFileSync } from 'node:fs';
+
+export interface LoadSpec {
+  url: string;
+  /** Path of a file holding the request body. */
+  bodyFile: string;
+  /** 'wait' (Prefer: wait), 'poll' (202 then GET until terminal) or 'plain' (one POST). */
+  mode: 'wait' | 'poll' | 'plain';
+  concurrency: number;
+  /** Requests per second for an open loop; 0 = closed loop. */
+  rate: number;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+const spec = JSON.parse(process.argv[2]!) as LoadSpec;
+const body = readFileSync(spec.bodyFile);
+const agent = new Agent({ keepAlive: true, maxSockets: Math.max(spec.concurrency, 64) });
+const target = new URL(spec.url);
+
+function send(method: string, path: string, payload?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: target.hostname, port: target.port, path, method, agent, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length, ...headers } : headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function one(): Promise<boolean> {
+  if (spec.mode === 'wait') {
+    const r = await send('POST', target.pathname, body, { prefer: 'wait=60' });
+    return r.status === 200 && r.body.includes('"status":"succeeded"');
+  }
+  const r = await send('POST', target.pathname, body);
+  if (spec.mode === 'plain') return r.status >= 200 && r.status < 300;
+  if (r.status !== 202) return false;
+  const id = (JSON.parse(r.body) as { id: string }).id;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    await new Promise((res) => setTimeout(res, delay));
+    const g = await send('GET', `/v1/predictions/${id}`);
+    if (g.body.includes('"status":"succeeded"')) return true;
+    if (/"status":"(failed|canceled|expired)"/.test(g.body)) return false;
+  }
+}
+
+const latencies: number[] = [];
+let errors = 0;
+const now = () => performance.now();
+const warmEnd = now() + spec.warmupSeconds * 1000;
+const end = warmEnd + spec.seconds * 1000;
+
+async function closedLoop(): Promise<void> {
+  await Promise.all(
+    Array.from({ length: spec.concurrency }, async () => {
+      while (now() < end) {
+        const t0 = now();
+        const ok = await one().catch(() => false);
+        if (t0 >= warmEnd) {
+          if (ok) latencies.push(now() - t0);
+          else errors++;
+        }
+      }
+    }),
+  );
+}
+
+async function openLoop(): Promise<void> {
+  const interval = 1000 / spec.rate;
+  const inflight: Promise<void>[] = [];
+  for (let i = 0, start = now(); ; i++) {
+    const scheduled = start + i * interval;
+    if (scheduled >= end) break;
+    const wait = scheduled - now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      one().then(
+        (ok) => {
+          if (scheduled < warmEnd) return;
+          if (ok) latencies.push(now() - scheduled);
+          else errors++;
+        },
+        () => {
+          if (scheduled >= warmEnd) errors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inflight);
+}
+
+await (spec.rate > 0 ? openLoop() : closedLoop());
+latencies.sort((a, b) => a - b);
+const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+const round = (x: number) => Math.round(x * 1000) / 1000;
+process.stdout.write(
+  JSON.stringify({
+    requests: latencies.length, errors, seconds: spec.seconds,
+    throughput: round(latencies.length / spec.seconds),
+    p50: round(pct(50)), p90: round(pct(90)), p99: round(pct(99)),
+  }) + '\n',
+);
+agent.destroy();

@@ -1,0 +1,166 @@
+// `npm run bench [-- --quick]`: Alto measured side by side with raw onnxruntime ("limit"),
+// a hand-built Hono + BullMQ service ("peer") and a bare Hono handler ("ingest" baseline),
+// on the demo models `tiny` and `textdir`, in one run on one machine. Reports ratios, since
+// shared machines drift; writes bench/results/*.json and regenerates docs/benchmarks.md.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { ROOT, freePort, node, rssMiB, start, withCpu, type Proc } from './procs.ts';
+import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
+
+const quick = process.argv.includes('--quick');
+const CFG = quick
+  ? { seconds: 3, warmup: 1, concurrency: [1, 64], limitBatches: [8, 32], open: false }
+  : { seconds: 10, warmup: 2, concurrency: [1, 16, 64, 256], limitBatches: [4, 8, 16, 32, 64], open: true };
+const THREADS = 1; // intra-op threads: the budget of one worker, in every scenario
+
+const MODELS = {
+  tiny: { input: 'x', shape: [1, 64] },
+  textdir: { input: 'x', shape: [1, 3, 48, 192] },
+} as const;
+type ModelName = keyof typeof MODELS;
+
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const tmp = mkdtempSync(join(tmpdir(), 'alto-bench-'));
+
+function bodyFile(model: ModelName): string {
+  if (model === 'textdir') return join(ROOT, 'examples/textdir.json');
+  const file = join(tmp, 'tiny.json');
+  const data = Array.from({ length: 64 }, (_, i) => Math.round(Math.sin(i) * 1000) / 1000);
+  writeFileSync(file, JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data } } }));
+  return file;
+}
+
+function runJson<T>(script: string, spec: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as T) : reject(new Error(`${script} exited ${code}`))));
+  });
+}
+
+const load = (url: string, file: string, mode: 'wait' | 'poll' | 'plain', concurrency: number, rate = 0) =>
+  runJson<LoadResult>('bench/load.ts', { url, bodyFile: file, mode, concurrency, rate, warmupSeconds: CFG.warmup, seconds: CFG.seconds });
+
+async function scrapeBatch(port: number, model: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const get = (s: string) => Number(new RegExp(`alto_worker_batch_size_${s}\\{[^}]*model="${model}"[^}]*\\} ([0-9.e+]+)`).exec(text)?.[1] ?? 0);
+  return { sum: get('sum'), count: get('count') };
+}
+
+async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Promise<ModelResults> {
+  const spec = MODELS[model];
+  const file = bodyFile(model);
+  const modelPath = join(ROOT, 'models', model, '1', 'model.onnx');
+  const r: ModelResults = { limit: undefined!, peer: [], alto: [], altoPoll: undefined, altoOpen: undefined, ingest: undefined!, bare: undefined!, batchMean: [], cpu: {}, workerRssMiB: 0, redisBytesPerQueued: 0 };
+
+  log(`${model}: limit`);
+  r.limit = await runJson('bench/limit.ts', { modelPath, input: spec.input, shape: spec.shape, threads: THREADS, batches: CFG.limitBatches, seconds: CFG.seconds });
+
+  log(`${model}: peer (Hono + BullMQ)`);
+  {
+    const port = await freePort();
+    const worker = await node('peer-worker', 'bench/peer/worker.ts', { REDIS_URL: redisUrl, MODEL_PATH: modelPath, THREADS: String(THREADS) }, /peer worker ready/);
+    const server = await node('peer-server', 'bench/peer/server.ts', { REDIS_URL: redisUrl, PORT: String(port) }, /peer ready/);
+    for (const c of CFG.concurrency) r.peer.push({ concurrency: c, ...(await load(`http://127.0.0.1:${port}/v1/models/${model}/predictions`, file, 'plain', c)) });
+    await Promise.all([server.stop(), worker.stop()]);
+    await redis.flushall();
+  }
+
+  log(`${model}: alto`);
+  const prefix = `bench${Date.now()}`;
+  const gwPort = await freePort();
+  const metricsPort = await freePort();
+  const common = { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'warn' };
+  const worker = await node('worker', 'apps/worker/src/main.ts', {
+    ...common, ALTO_LOG_LEVEL: 'info', ALTO_MODEL_REPOSITORY: join(ROOT, 'models'), ALTO_MODELS: model,
+    ALTO_INTRA_OP_THREADS: String(THREADS), ALTO_METRICS_PORT: String(metricsPort), ALTO_WORKER_ID: 'bench',
+  }, /worker ready/);
+  const gateway = await node('gateway', 'apps/gateway/src/main.ts', { ...common, ALTO_LOG_LEVEL: 'info', PORT: String(gwPort) }, /gateway listening/);
+  const url = `http://127.0.0.1:${gwPort}/v1/models/${model}/predictions`;
+  const redisPid = Number((await redis.info('server')).match(/process_id:(\d+)/)![1]);
+  const redisProc = { name: 'redis', child: { pid: redisPid } } as unknown as Proc;
+  for (const c of CFG.concurrency) {
+    const before = await scrapeBatch(metricsPort, model);
+    const { result, cpu } = await withCpu([gateway, worker, redisProc], () => load(url, file, 'wait', c));
+    const after = await scrapeBatch(metricsPort, model);
+    r.alto.push({ concurrency: c, ...result });
+    r.batchMean.push({ concurrency: c, mean: Math.round(((after.sum - before.sum) / Math.max(1, after.count - before.count)) * 100) / 100 });
+    if (c === Math.max(...CFG.concurrency)) r.cpu = cpu;
+  }
+  r.workerRssMiB = rssMiB(worker.child.pid!);
+  const top = Math.max(...CFG.concurrency);
+  r.altoPoll = { concurrency: top, ...(await load(url, file, 'poll', top)) };
+  if (CFG.open) {
+    const rate = Math.max(1, Math.round(Math.max(...r.alto.map((a) => a.throughput)) * 0.5));
+    r.altoOpen = { rate, ...(await load(url, file, 'wait', 0, rate)) };
+  }
+  await worker.stop();
+
+  log(`${model}: ingest (gateway 202s, no worker) and bare Hono`);
+  const before = Number((await redis.info('memory')).match(/used_memory:(\d+)/)![1]);
+  r.ingest = { concurrency: top, ...(await load(url, file, 'plain', top)) };
+  const queued = await redis.xlen(`${prefix}:{${model}}:stream`);
+  const afterMem = Number((await redis.info('memory')).match(/used_memory:(\d+)/)![1]);
+  r.redisBytesPerQueued = queued > 0 ? Math.round((afterMem - before) / queued) : 0;
+  await gateway.stop();
+  await redis.flushall();
+  const barePort = await freePort();
+  const bare = await node('bare', 'bench/bare.ts', { PORT: String(barePort) }, /bare ready/);
+  r.bare = { concurrency: top, ...(await load(`http://127.0.0.1:${barePort}/v1/models/${model}/predictions`, file, 'plain', top)) };
+  await bare.stop();
+  return r;
+}
+
+const redisPort = await freePort();
+const redisServer = await start('redis', 'redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
+const redisUrl = `redis://127.0.0.1:${redisPort}`;
+const redis = new Redis(redisUrl);
+const started = Date.now();
+try {
+  const results: Results = {
+    date: new Date().toISOString(),
+    command: `npm run bench${quick ? ' -- --quick' : ''}`,
+    mode: quick ? 'quick' : 'full',
+    seconds: CFG.seconds,
+    threads: THREADS,
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      redis: execFileSync('redis-server', ['--version']).toString().match(/v=(\S+)/)?.[1] ?? 'unknown',
+    },
+    models: {},
+  };
+  for (const model of Object.keys(MODELS) as ModelName[]) results.models[model] = await benchModel(model, redisUrl, redis);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const out = join(ROOT, 'bench/results', `${results.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  const summary = writeReport(results, join(ROOT, 'docs/benchmarks.md'));
+  log(`done in ${Math.round((Date.now() - started) / 1000)} s; results in ${out}; docs/benchmarks.md regenerated`);
+  process.stdout.write(summary + '\n');
+  // A scenario that measured nothing, or an Alto scenario with failed requests, is a broken run.
+  const broken: string[] = [];
+  for (const [name, m] of Object.entries(results.models)) {
+    const rows: [string, LoadResult][] = [
+      ...m.peer.map((p) => [`peer c=${p.concurrency}`, p] as [string, LoadResult]),
+      ...m.alto.map((a) => [`alto c=${a.concurrency}`, a] as [string, LoadResult]),
+      ['ingest', m.ingest], ['bare', m.bare],
+      ...(m.altoPoll ? [['alto poll', m.altoPoll] as [string, LoadResult]] : []),
+    ];
+    for (const [what, r] of rows) {
+      if (r.requests === 0) broken.push(`${name} ${what}: no request completed`);
+      if (what.startsWith('alto') && r.errors > 0) broken.push(`${name} ${what}: ${r.errors} failed requests`);
+    }
+  }
+  if (broken.length > 0) {
+    log(`broken run:\n  ${broken.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+} finally {
+  redis.disconnect();
+  await redisServer.stop();
+}
