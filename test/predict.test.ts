@@ -81,6 +81,19 @@ describe('inference path', () => {
     expectClose(got, (await runDirect('tiny', 'x', x, [1, 64])).data);
   });
 
+  it('takes a binary body (JSON header + raw tensor bytes) and computes the same as a direct run', async () => {
+    const x = randomFloats(TEXTDIR_N, 21);
+    const header = Buffer.from(JSON.stringify({ input: { x: { datatype: 'FP32', shape: TEXTDIR_DIMS, binary_data_size: x.byteLength } } }));
+    const res = await fetch(`${gateway.url}/v1/models/textdir/predictions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length), prefer: 'wait=10' },
+      body: Buffer.concat([header, Buffer.from(x.buffer)]),
+    });
+    expect(res.status).toBe(200);
+    const p = (await res.json()) as any;
+    expectClose(p.output['softmax_0.tmp_0'].data, (await runDirect('textdir', 'x', x, TEXTDIR_DIMS)).data);
+  });
+
   it('serves the README example request for textdir', async () => {
     const body = readFileSync(`${ROOT}examples/textdir.json`, 'utf8');
     const r = await submit('textdir', body, { prefer: 'wait' });

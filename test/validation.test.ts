@@ -87,7 +87,7 @@ describe('request validation', () => {
     ['b64 has the wrong length', 'pair', { input: { a: { datatype: 'INT8', shape: [1, 2], b64: 'AAAA' }, b: tensor([1, 2], [true, false], 'BOOL') } },
       400, 'invalid_input', /input 'a': b64 decodes to 3 bytes, shape \[1,2\] of INT8 needs 2/],
     ['both data and b64 are given', 'pair', { input: { a: { datatype: 'INT8', shape: [1, 2], b64: 'AAA=', data: [1, 2] }, b: tensor([1, 2], [true, false], 'BOOL') } },
-      400, 'invalid_input', /input 'a': give exactly one of "data" or "b64"/],
+      400, 'invalid_input', /input 'a': give exactly one of "data", "b64" or "binary_data_size"/],
     ['input is not an object', 'textdir', { input: 'x' }, 400, 'invalid_input', /field 'input'/],
     ['an unknown top-level field is sent', 'textdir', { input: {}, colour: 'red' }, 400, 'invalid_input', /colour/],
     ['the model is unknown', 'nope', { input: {} }, 404, 'model_not_found', /model 'nope' is not published/],
@@ -111,7 +111,46 @@ describe('request validation', () => {
   it('answers 415 for a body that is not JSON', async () => {
     const res = await fetch(`${base}/v1/models/textdir/predictions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
     expect(res.status).toBe(415);
-    expect(((await res.json()) as any).error.message).toMatch(/Content-Type must be application\/json, got 'text\/plain'/);
+    expect(((await res.json()) as any).error.message).toMatch(/Content-Type must be application\/json or application\/octet-stream .*, got 'text\/plain'/);
+  });
+
+  const binary = (header: unknown, bytes: Buffer, headerLength?: string) => {
+    const h = Buffer.from(JSON.stringify(header));
+    return fetch(`${base}/v1/models/pair/predictions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', ...(headerLength === 'omit' ? {} : { 'inference-header-content-length': headerLength ?? String(h.length) }) },
+      body: Buffer.concat([h, bytes]),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  };
+  const pairHeader = (aSize: number) => ({
+    input: { a: { datatype: 'INT8', shape: [1, 2], binary_data_size: aSize }, b: { datatype: 'BOOL', shape: [1, 2], binary_data_size: 2 } },
+  });
+
+  it('accepts a binary body whose tensors follow the JSON header', async () => {
+    const r = await binary(pairHeader(2), Buffer.from([1, 255, 1, 0]));
+    expect(r.status).toBe(202);
+    expect(r.body.status).toBe('queued');
+  });
+
+  it('answers 400 for a binary body without Inference-Header-Content-Length', async () => {
+    const r = await binary(pairHeader(2), Buffer.from([1, 2, 1, 0]), 'omit');
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/^header 'Inference-Header-Content-Length': required with Content-Type application\/octet-stream/);
+  });
+
+  it('answers 400 when a binary_data_size disagrees with the shape', async () => {
+    const r = await binary(pairHeader(3), Buffer.from([1, 2, 3, 1, 0]));
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toBe("input 'a': binary_data_size is 3 bytes, shape [1,2] of INT8 needs 2");
+  });
+
+  it('answers 400 for bytes beyond the binary tensors, and for sizes past the end', async () => {
+    const extra = await binary(pairHeader(2), Buffer.from([1, 2, 1, 0, 9]));
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.message).toMatch(/request body: 1 bytes follow the header and binary tensors/);
+    const short = await binary(pairHeader(2), Buffer.from([1, 2, 1]));
+    expect(short.status).toBe(400);
+    expect(short.body.error.message).toBe("input 'b': binary_data_size 2 runs past the end of the body (1 bytes left)");
   });
 
   it('answers 400 for a malformed Prefer: wait', async () => {

@@ -7,7 +7,7 @@ import { asAltoError, type CompletionHub, type ModelRegistry, type PredictionSto
 import type { Logger } from '@alto/telemetry';
 import { Hono, type Context } from 'hono';
 import type { Redis } from 'ioredis';
-import { readBody } from './body.ts';
+import { readRequest } from './body.ts';
 import { errorResponse } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
@@ -102,17 +102,7 @@ export function createApp(d: GatewayDeps): Hono {
   async function submit(c: Context, name: string): Promise<Response> {
     const model = await findModel(name);
     const wait = parseWait(c.req.header('prefer'), d.maxWaitSeconds);
-    const type = c.req.header('content-type') ?? '';
-    if (!/^application\/json\s*(;|$)/i.test(type)) {
-      throw new AltoError('unsupported_media_type', `Content-Type must be application/json, got '${type || '(none)'}'`);
-    }
-    const text = (await readBody(c, d.maxBodyBytes)).toString('utf8');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
-    }
+    const json = await readRequest(c, d.maxBodyBytes);
     const parsed = PredictionRequestSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

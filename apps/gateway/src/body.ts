@@ -3,7 +3,7 @@
 // the web Request/ReadableStream layer cost ~15% of the gateway's CPU per request under load
 // (node --cpu-prof, tiny at concurrency 64; see docs/benchmarks.md).
 import type { IncomingMessage } from 'node:http';
-import { AltoError } from '@alto/protocol';
+import { AltoError, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER, parseBinaryBody } from '@alto/protocol';
 import type { Context } from 'hono';
 
 const tooLarge = (limit: number) =>
@@ -27,4 +27,26 @@ export async function readBody(c: Context, limit: number): Promise<Buffer> {
     for await (const chunk of c.req.raw.body as unknown as AsyncIterable<Uint8Array>) take(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+const BINARY_TYPE = /^application\/octet-stream\s*(;|$)/i;
+
+/** The request's JSON: a JSON body, or the header of a binary body with its tensors attached. */
+export async function readRequest(c: Context, limit: number): Promise<unknown> {
+  const type = c.req.header('content-type') ?? '';
+  const binary = BINARY_TYPE.test(type);
+  if (!binary && !JSON_TYPE.test(type)) {
+    throw new AltoError(
+      'unsupported_media_type',
+      `Content-Type must be application/json or ${BINARY_CONTENT_TYPE} (with Inference-Header-Content-Length), got '${type || '(none)'}'`,
+    );
+  }
+  const body = await readBody(c, limit);
+  if (binary) return parseBinaryBody(body, c.req.header(HEADER_LENGTH_HEADER));
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
+  }
 }

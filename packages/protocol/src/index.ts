@@ -11,3 +11,4 @@ export { newPredictionId, modelOfPrediction, ulid } from './ids.ts';
 export { renderPrediction, STATUSES, TERMINAL, type Prediction, type PredictionRecord, type Status } from './prediction.ts';
 export { PredictionRequestSchema, type PredictionRequest } from './schemas.ts';
 export { toHalf, fromHalf } from './fp16.ts';
+export { parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';

@@ -5,6 +5,7 @@ import type { AltoError} from './errors.ts';
 import { invalidInput } from './errors.ts';
 import { DATATYPE_INFO, DATATYPES, isDatatype, type Datatype } from './datatypes.ts';
 import { fromHalf, toHalf } from './fp16.ts';
+import { RAW } from './binary-body.ts';
 
 /** A decoded tensor: raw little-endian row-major bytes. */
 export interface Tensor {
@@ -61,13 +62,23 @@ export function readEnvelope(name: string, value: unknown): { datatype: Datatype
   return { datatype, shape: shape as number[] };
 }
 
-/** Decodes the payload (`data` or `b64`) of a tensor whose envelope passed readEnvelope. */
+/**
+ * Decodes the payload (`data`, `b64`, or the bytes of a binary body) of a tensor whose
+ * envelope passed readEnvelope.
+ */
 export function decodeTensor(name: string, value: Record<string, unknown>, datatype: Datatype, shape: number[]): Tensor {
   const { data, b64 } = value;
+  const raw = (value as { [RAW]?: Buffer })[RAW];
   const count = elementCount(name, shape);
   const size = DATATYPE_INFO[datatype].size;
-  if ((data === undefined) === (b64 === undefined)) {
-    throw invalidInput(`input '${name}': give exactly one of "data" or "b64"`);
+  if ([data, b64, raw].filter((v) => v !== undefined).length !== 1) {
+    throw invalidInput(`input '${name}': give exactly one of "data", "b64" or "binary_data_size"`);
+  }
+  if (raw !== undefined) {
+    if (raw.length !== count * size) {
+      throw invalidInput(`input '${name}': binary_data_size is ${raw.length} bytes, shape ${fmtShape(shape)} of ${datatype} needs ${count * size}`);
+    }
+    return { datatype, shape, data: new Uint8Array(raw.buffer, raw.byteOffset, raw.length) };
   }
   if (b64 !== undefined) {
     const bytes = typeof b64 === 'string' ? strictBase64(b64) : undefined;
