@@ -65,13 +65,19 @@ export class ModelLoop {
         failures = 0;
         if (entries.length === 0) continue;
         await this.fill(entries);
+        // Marked running now, while the previous batch may still compute: the round trip
+        // overlaps inference instead of sitting between two batches.
+        const runnable = await this.markRunning(entries);
         if (this.freeSlots === 0) {
           await new Promise<void>((r) => this.slotWaiters.push(r));
           // The batch waited for a thread; take what arrived meanwhile.
-          if (entries.length < this.maxRead) entries.push(...(await this.o.consumer.read(this.maxRead - entries.length, 0)));
+          if (entries.length < this.maxRead) {
+            runnable.push(...(await this.markRunning(await this.o.consumer.read(this.maxRead - entries.length, 0))));
+          }
         }
+        if (runnable.length === 0) continue;
         this.freeSlots--;
-        this.track(this.process(entries));
+        this.track(this.process(runnable));
       } catch (err) {
         failures++;
         const level = isRedisUnavailable(err) ? 'warn' : 'error';
@@ -106,11 +112,15 @@ export class ModelLoop {
     this.slotWaiters.shift()?.();
   }
 
-  private async process(entries: Entry[]): Promise<void> {
-    const { info, executor, consumer, metrics, log } = this.o;
+  /** Marks entries running; returns those still to compute (not canceled or expired). */
+  private markRunning(entries: Entry[]): Promise<Entry[]> {
+    return entries.length === 0 ? Promise.resolve([]) : this.retry(() => this.o.consumer.start(entries, this.o.workerId));
+  }
+
+  private async process(runnable: Entry[]): Promise<void> {
+    const { info, executor, metrics, log } = this.o;
     const writes: Promise<void>[] = [];
     try {
-      const runnable = await this.retry(() => consumer.start(entries, this.o.workerId));
       for (const group of planBatches(runnable, info.batching.max_batch_size)) {
         const rows = group.map(rowsOf);
         const batchRows = rows.reduce((a, b) => a + b, 0);
