@@ -17,6 +17,8 @@ export interface LoadSpec {
   rate: number;
   warmupSeconds: number;
   seconds: number;
+  /** Extra request headers, e.g. the content type of a binary body. */
+  headers?: Record<string, string>;
 }
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
@@ -27,7 +29,10 @@ const target = new URL(spec.url);
 function send(method: string, path: string, payload?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: target.hostname, port: target.port, path, method, agent, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length, ...headers } : headers },
+      {
+        host: target.hostname, port: target.port, path, method, agent,
+        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length, ...spec.headers, ...headers } : headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

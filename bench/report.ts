@@ -17,6 +17,10 @@ export interface ModelResults {
   limit: { batch1: { throughput: number; p50: number; p90: number; p99: number }; best: { batch: number; throughput: number } };
   peer: (LoadResult & { concurrency: number })[];
   alto: (LoadResult & { concurrency: number })[];
+  /** Body form of the alto rows: JSON, or a binary body (JSON header + raw tensor bytes). */
+  altoBody: 'json' | 'binary';
+  /** textdir only: alto with the JSON/base64 body, at the highest concurrency. */
+  altoJson: (LoadResult & { concurrency: number }) | undefined;
   altoPoll: (LoadResult & { concurrency: number }) | undefined;
   altoOpen: (LoadResult & { rate: number }) | undefined;
   ingest: LoadResult & { concurrency: number };
@@ -85,8 +89,9 @@ function table(res: Results): string {
     lines.push('| scenario | concurrency | req/s | p50 ms | p90 ms | p99 ms | errors |', '| --- | --- | --- | --- | --- | --- | --- |');
     lines.push(`| limit, batch 1 (in-process onnxruntime) | 1 | ${m.limit.batch1.throughput} | ${m.limit.batch1.p50} | ${m.limit.batch1.p90} | ${m.limit.batch1.p99} | 0 |`);
     lines.push(`| limit, batch ${m.limit.best.batch} (best) | — | ${m.limit.best.throughput} rows/s | | | | |`);
-    for (const p of m.peer) lines.push(`| peer (Hono + BullMQ, one run per job) | ${p.concurrency} | ${p.throughput} | ${p.p50} | ${p.p90} | ${p.p99} | ${p.errors} |`);
-    for (const a of m.alto) lines.push(`| alto, Prefer: wait | ${a.concurrency} | ${a.throughput} | ${a.p50} | ${a.p90} | ${a.p99} | ${a.errors} |`);
+    for (const p of m.peer) lines.push(`| peer (Hono + BullMQ, one run per job, JSON body) | ${p.concurrency} | ${p.throughput} | ${p.p50} | ${p.p90} | ${p.p99} | ${p.errors} |`);
+    for (const a of m.alto) lines.push(`| alto, Prefer: wait, ${m.altoBody} body | ${a.concurrency} | ${a.throughput} | ${a.p50} | ${a.p90} | ${a.p99} | ${a.errors} |`);
+    if (m.altoJson) lines.push(`| alto, Prefer: wait, JSON body (b64) | ${m.altoJson.concurrency} | ${m.altoJson.throughput} | ${m.altoJson.p50} | ${m.altoJson.p90} | ${m.altoJson.p99} | ${m.altoJson.errors} |`);
     if (m.altoPoll) lines.push(`| alto, submit + poll | ${m.altoPoll.concurrency} | ${m.altoPoll.throughput} | ${m.altoPoll.p50} | ${m.altoPoll.p90} | ${m.altoPoll.p99} | ${m.altoPoll.errors} |`);
     if (m.altoOpen) lines.push(`| alto, Prefer: wait, open loop at ${m.altoOpen.rate} req/s | — | ${m.altoOpen.throughput} | ${m.altoOpen.p50} | ${m.altoOpen.p90} | ${m.altoOpen.p99} | ${m.altoOpen.errors} |`);
     lines.push(`| ingest (gateway 202s, no worker) | ${m.ingest.concurrency} | ${m.ingest.throughput} | ${m.ingest.p50} | ${m.ingest.p90} | ${m.ingest.p99} | ${m.ingest.errors} |`);

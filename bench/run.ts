@@ -3,7 +3,7 @@
 // on the demo models `tiny` and `textdir`, in one run on one machine. Reports ratios, since
 // shared machines drift; writes bench/results/*.json and regenerates docs/benchmarks.md.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -25,6 +25,16 @@ type ModelName = keyof typeof MODELS;
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const tmp = mkdtempSync(join(tmpdir(), 'alto-bench-'));
 
+/** A request as a binary body: JSON header, then the tensor's raw bytes (textdir's example). */
+function binaryBody(): { file: string; headers: Record<string, string> } {
+  const example = JSON.parse(readFileSync(join(ROOT, 'examples/textdir.json'), 'utf8')) as { input: { x: { shape: number[]; b64: string } } };
+  const bytes = Buffer.from(example.input.x.b64, 'base64');
+  const header = Buffer.from(JSON.stringify({ input: { x: { datatype: 'FP32', shape: example.input.x.shape, binary_data_size: bytes.length } } }));
+  const file = join(tmp, 'textdir.bin');
+  writeFileSync(file, Buffer.concat([header, bytes]));
+  return { file, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) } };
+}
+
 function bodyFile(model: ModelName): string {
   if (model === 'textdir') return join(ROOT, 'examples/textdir.json');
   const file = join(tmp, 'tiny.json');
@@ -42,8 +52,8 @@ function runJson<T>(script: string, spec: unknown): Promise<T> {
   });
 }
 
-const load = (url: string, file: string, mode: 'wait' | 'poll' | 'plain', concurrency: number, rate = 0) =>
-  runJson<LoadResult>('bench/load.ts', { url, bodyFile: file, mode, concurrency, rate, warmupSeconds: CFG.warmup, seconds: CFG.seconds });
+const load = (url: string, file: string, mode: 'wait' | 'poll' | 'plain', concurrency: number, rate = 0, headers: Record<string, string> = {}) =>
+  runJson<LoadResult>('bench/load.ts', { url, bodyFile: file, mode, concurrency, rate, headers, warmupSeconds: CFG.warmup, seconds: CFG.seconds });
 
 async function scrapeBatch(port: number, model: string): Promise<{ sum: number; count: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -55,7 +65,7 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   const spec = MODELS[model];
   const file = bodyFile(model);
   const modelPath = join(ROOT, 'models', model, '1', 'model.onnx');
-  const r: ModelResults = { limit: undefined!, peer: [], alto: [], altoPoll: undefined, altoOpen: undefined, ingest: undefined!, bare: undefined!, batchMean: [], cpu: {}, workerRssMiB: 0, redisBytesPerQueued: 0 };
+  const r: ModelResults = { limit: undefined!, peer: [], alto: [], altoBody: 'json', altoJson: undefined, altoPoll: undefined, altoOpen: undefined, ingest: undefined!, bare: undefined!, batchMean: [], cpu: {}, workerRssMiB: 0, redisBytesPerQueued: 0 };
 
   log(`${model}: limit`);
   r.limit = await runJson('bench/limit.ts', { modelPath, input: spec.input, shape: spec.shape, threads: THREADS, batches: CFG.limitBatches, seconds: CFG.seconds });
@@ -81,11 +91,14 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   }, /worker ready/);
   const gateway = await node('gateway', 'apps/gateway/src/main.ts', { ...common, ALTO_LOG_LEVEL: 'info', PORT: String(gwPort) }, /gateway listening/);
   const url = `http://127.0.0.1:${gwPort}/v1/models/${model}/predictions`;
+  // Alto's best form for a large tensor is a binary body; tiny goes as plain JSON.
+  const best = model === 'textdir' ? binaryBody() : { file, headers: {} };
+  r.altoBody = model === 'textdir' ? 'binary' : 'json';
   const redisPid = Number((await redis.info('server')).match(/process_id:(\d+)/)![1]);
   const redisProc = { name: 'redis', child: { pid: redisPid } } as unknown as Proc;
   for (const c of CFG.concurrency) {
     const before = await scrapeBatch(metricsPort, model);
-    const { result, cpu } = await withCpu([gateway, worker, redisProc], () => load(url, file, 'wait', c));
+    const { result, cpu } = await withCpu([gateway, worker, redisProc], () => load(url, best.file, 'wait', c, 0, best.headers));
     const after = await scrapeBatch(metricsPort, model);
     r.alto.push({ concurrency: c, ...result });
     r.batchMean.push({ concurrency: c, mean: Math.round(((after.sum - before.sum) / Math.max(1, after.count - before.count)) * 100) / 100 });
@@ -93,10 +106,11 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   }
   r.workerRssMiB = rssMiB(worker.child.pid!);
   const top = Math.max(...CFG.concurrency);
-  r.altoPoll = { concurrency: top, ...(await load(url, file, 'poll', top)) };
+  r.altoPoll = { concurrency: top, ...(await load(url, best.file, 'poll', top, 0, best.headers)) };
+  if (model === 'textdir') r.altoJson = { concurrency: top, ...(await load(url, file, 'wait', top)) };
   if (CFG.open) {
     const rate = Math.max(1, Math.round(Math.max(...r.alto.map((a) => a.throughput)) * 0.5));
-    r.altoOpen = { rate, ...(await load(url, file, 'wait', 0, rate)) };
+    r.altoOpen = { rate, ...(await load(url, best.file, 'wait', 0, rate, best.headers)) };
   }
   await worker.stop();
 
