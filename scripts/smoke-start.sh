@@ -24,6 +24,16 @@ reply=$(curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @ex
 echo "$reply" | head -c 600; echo
 echo "$reply" | grep -q '"status":"succeeded"' || { cat "$log"; echo "the example prediction did not succeed"; exit 1; }
 
+# The README's binary-body example, verbatim but for the port and a scratch directory.
+(
+  cd "$data"
+  printf '{"input":{"x":{"datatype":"FP32","shape":[1,64],"binary_data_size":256}}}' > header.json
+  head -c 256 /dev/zero | cat header.json - > body.bin
+  curl -s -H 'Content-Type: application/octet-stream' -H "Inference-Header-Content-Length: $(stat -c %s header.json)" \
+    -H 'Prefer: wait' --data-binary @body.bin "http://127.0.0.1:$port/v1/models/tiny/predictions"
+) > "$data/binary-reply.json"
+grep -q '"status":"succeeded"' "$data/binary-reply.json" || { cat "$data/binary-reply.json" "$log"; echo "the binary-body example did not succeed"; exit 1; }
+
 # Ctrl-C: SIGINT to the whole foreground process group, as a terminal sends it. npm itself
 # reports 130 for that; the fleet's own clean stop is what is checked.
 kill -INT -- -"$pid"
