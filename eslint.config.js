@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.alto/**', 'models/**', 'coverage/**', 'bench/results/**'] },
+  { ignores: ['**/node_modules/**', '.venv/**', '.alto/**', 'models/**', 'coverage/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
