@@ -25,8 +25,8 @@ describe('queue', () => {
     await blocking.quit();
   });
 
-  const consumer = (model: string, name = 'c1', retentionMs = 60_000) =>
-    new StreamConsumer(blocking, redis, keys, { model, consumer: name, retentionMs });
+  const consumer = (model: string, name = 'c1', retentionMs = 60_000, maxDeliveries = 3) =>
+    new StreamConsumer(blocking, redis, keys, { model, consumer: name, retentionMs, maxDeliveries });
   const enqueue = (model: string, v: number) =>
     store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]) });
   const succeed = (c: StreamConsumer, entries: Awaited<ReturnType<StreamConsumer['read']>>) =>
@@ -42,7 +42,7 @@ describe('queue', () => {
     for (let i = 0; i < 5; i++) ids.push((await enqueue('m1', i)).id);
     const batch = await c.read(10, 100);
     expect(batch.map((e) => e.predictionId)).toEqual(ids);
-    const running = await c.start(batch, 'w1');
+    const running = (await c.start(batch)).run;
     expect(running).toHaveLength(5);
     expect((await store.get(ids[0]!))!.status).toBe('running');
     await succeed(c, running);
@@ -81,7 +81,7 @@ describe('queue', () => {
     const p = await enqueue('m4', 1);
     await redis.del(keys.prediction('m4', p.id));
     const batch = await c.read(10, 100);
-    expect(await c.start(batch, 'w1')).toEqual([]);
+    expect((await c.start(batch)).run).toEqual([]);
     expect((await redis.xpending(keys.stream('m4'), GROUP))[0]).toBe(0);
   });
 
@@ -89,7 +89,7 @@ describe('queue', () => {
     const c = consumer('m5');
     await c.ensureGroup();
     const p = await enqueue('m5', 1);
-    const batch = await c.start(await c.read(10, 100), 'w1');
+    const batch = (await c.start(await c.read(10, 100))).run;
     await redis.hset(keys.prediction('m5', p.id), 'status', 'canceled');
     await succeed(c, batch);
     expect((await store.get(p.id))!.status).toBe('canceled');
@@ -103,7 +103,7 @@ describe('queue', () => {
     const id = newPredictionId('m6');
     const watch = hub.watch(id);
     await store.enqueue({ id, model: 'm6', version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]) });
-    await succeed(c, await c.start(await c.read(10, 100), 'w1'));
+    await succeed(c, (await c.start(await c.read(10, 100))).run);
     // Wait until the notice has certainly arrived, then ask: it must not be lost.
     await redis.publish('sync', 'x');
     const started = Date.now();
@@ -116,5 +116,50 @@ describe('queue', () => {
     expect(await other.next(50)).toBe('timeout');
     other.dispose();
     await hub.stop();
+  });
+
+  it('fences a stalled worker: once another takes its entry over, its late result is discarded', async () => {
+    const a = consumer('m7', 'worker-a');
+    const b = consumer('m7', 'worker-b');
+    await a.ensureGroup();
+    const p = await enqueue('m7', 1);
+    const batchA = (await a.start(await a.read(10, 100))).run;
+    expect(batchA).toHaveLength(1);
+    // worker-a stalls; worker-b takes the entry over once it has been idle long enough.
+    const claimed = await b.reclaim(0, 10);
+    expect(claimed.map((e) => e.predictionId)).toEqual([p.id]);
+    const batchB = (await b.start(claimed)).run;
+    expect(batchB).toHaveLength(1);
+    // worker-a wakes up and tries to settle what it no longer holds.
+    expect((await a.start(batchA)).fenced).toHaveLength(1);
+    expect((await a.complete(batchA.map((entry) => ({
+      entry, outcome: { kind: 'failed' as const, code: 'x', message: 'late', queueMs: 0, predictMs: 0, batchSize: 1 },
+    })))).map((e) => e.predictionId)).toEqual([p.id]);
+    expect((await store.get(p.id))!.status).toBe('running');
+    await succeed(b, batchB);
+    expect((await store.get(p.id))!.status).toBe('succeeded');
+    expect(await redis.xlen(keys.stream('m7'))).toBe(0);
+  });
+
+  it('dead-letters an entry delivered more than maxDeliveries times and fails it as poison', async () => {
+    const c = consumer('m8', 'w', 60_000, 2);
+    await c.ensureGroup();
+    const p = await enqueue('m8', 1);
+    await c.read(10, 100); // delivery 1: the worker "crashes" before settling it
+    await c.reclaim(0, 10); // delivery 2
+    const third = await c.reclaim(0, 10); // delivery 3 > 2
+    const started = await c.start(third);
+    expect(started.run).toEqual([]);
+    expect(started.poisoned.map((e) => e.predictionId)).toEqual([p.id]);
+    const failed = await store.get(p.id);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'poison' } });
+    expect(failed!.error!.message).toMatch(/delivered 3 times/);
+    const dead = await redis.xrange(keys.dead('m8'), '-', '+');
+    expect(dead).toHaveLength(1);
+    const fields = dead[0]![1];
+    expect(fields[fields.indexOf('id') + 1]).toBe(p.id);
+    expect(fields[fields.indexOf('deliveries') + 1]).toBe('3');
+    expect(await redis.xlen(keys.stream('m8'))).toBe(0);
+    expect((await redis.xpending(keys.stream('m8'), GROUP))[0]).toBe(0);
   });
 });

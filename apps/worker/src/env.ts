@@ -24,6 +24,10 @@ export const WorkerEnvSchema = z.object({
   ALTO_SHUTDOWN_GRACE_MS: positiveInt(30_000),
   ALTO_RETENTION_SECONDS: positiveInt(86_400),
   ALTO_HEARTBEAT_MS: positiveInt(2_000),
+  /** Idle time after which another worker's unacknowledged entries are taken over. */
+  ALTO_VISIBILITY_TIMEOUT_MS: positiveInt(30_000),
+  /** Deliveries after which an entry is dead-lettered as poison. */
+  ALTO_MAX_DELIVERIES: positiveInt(3),
   ALTO_LOG_LEVEL: logLevel,
 });
 

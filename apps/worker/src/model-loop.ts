@@ -8,7 +8,7 @@
 // inference threads compute.
 import { AltoError, encodeTensors, type ModelInfo } from '@alto/protocol';
 import { isRedisUnavailable, type Entry, type Outcome, type StreamConsumer } from '@alto/queue';
-import { concatInputs, planBatches, rowsOf, splitOutputs, type Executor } from '@alto/runtime';
+import { concatInputs, planBatches, rowsOf, runIsolating, splitOutputs, type Executor, type Settled } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
 import type { WorkerMetrics } from './metrics.ts';
 
@@ -22,6 +22,11 @@ export interface ModelLoopOptions {
   metrics: WorkerMetrics;
   /** Longest a blocking read waits; bounds how fast the loop notices a stop. @default 1000 */
   blockMs?: number;
+  /**
+   * How long another worker may hold an entry before this one takes it over; raised to 5×
+   * the longest batch seen, so slow models are not reclaimed mid-batch. @default 30000
+   */
+  visibilityMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,11 +39,30 @@ export class ModelLoop {
   private readonly inflight = new Set<Promise<void>>();
   private readonly maxRead: number;
   private readonly blockMs: number;
+  private longestBatchMs = 0;
+  private lastReclaim = 0;
 
   constructor(private readonly o: ModelLoopOptions) {
     this.freeSlots = o.instances;
     this.maxRead = Math.max(1, o.info.batching.max_batch_size);
     this.blockMs = o.blockMs ?? 1000;
+  }
+
+  /** Idle time after which an entry held by another consumer is taken over. */
+  get visibilityMs(): number {
+    return Math.max(this.o.visibilityMs ?? 30_000, 5 * this.longestBatchMs);
+  }
+
+  /** Entries of dead or stalled workers, checked every half visibility (at most every 5 s). */
+  private async reclaimDue(): Promise<Entry[]> {
+    const every = Math.max(100, Math.min(this.visibilityMs / 2, 5000));
+    if (Date.now() - this.lastReclaim < every) return [];
+    this.lastReclaim = Date.now();
+    const claimed = await this.o.consumer.reclaim(this.visibilityMs, this.maxRead);
+    if (claimed.length > 0) {
+      this.o.log.warn({ model: this.name, prediction_ids: claimed.map((e) => e.predictionId) }, 'took over entries of a silent worker');
+    }
+    return claimed;
   }
 
   get name(): string {
@@ -61,7 +85,8 @@ export class ModelLoop {
     let failures = 0;
     while (this.running) {
       try {
-        const entries = await this.o.consumer.read(this.maxRead, this.blockMs);
+        const claimed = await this.reclaimDue();
+        const entries = claimed.length > 0 ? claimed : await this.o.consumer.read(this.maxRead, this.blockMs);
         failures = 0;
         if (entries.length === 0) continue;
         await this.fill(entries);
@@ -113,42 +138,30 @@ export class ModelLoop {
   }
 
   /** Marks entries running; returns those still to compute (not canceled or expired). */
-  private markRunning(entries: Entry[]): Promise<Entry[]> {
-    return entries.length === 0 ? Promise.resolve([]) : this.retry(() => this.o.consumer.start(entries, this.o.workerId));
+  private async markRunning(entries: Entry[]): Promise<Entry[]> {
+    if (entries.length === 0) return [];
+    const { run, poisoned, fenced } = await this.retry(() => this.o.consumer.start(entries));
+    if (poisoned.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'poison' }, poisoned.length);
+    if (poisoned.length > 0) {
+      this.o.log.error({ model: this.name, prediction_ids: poisoned.map((e) => e.predictionId) }, 'poison: dead-lettered after too many deliveries');
+    }
+    if (fenced.length > 0) {
+      this.o.log.warn({ model: this.name, prediction_ids: fenced.map((e) => e.predictionId) }, 'entries taken over by another worker; skipped');
+    }
+    return run;
   }
 
   private async process(runnable: Entry[]): Promise<void> {
-    const { info, executor, metrics, log } = this.o;
+    const { info, metrics } = this.o;
     const writes: Promise<void>[] = [];
     try {
       for (const group of planBatches(runnable, info.batching.max_batch_size)) {
-        const rows = group.map(rowsOf);
-        const batchRows = rows.reduce((a, b) => a + b, 0);
         const startedAt = Date.now();
-        metrics.busy.inc({ model: info.name });
-        let outcomes: Outcome[];
-        try {
-          const result = await executor.run(concatInputs(group));
-          const maps = splitOutputs(result.outputs, rows);
-          metrics.inference.observe({ model: info.name }, result.ms);
-          metrics.batchSize.observe({ model: info.name }, batchRows);
-          outcomes = group.map((e, i) => ({
-            kind: 'succeeded', outputs: encodeTensors(maps[i]!),
-            queueMs: startedAt - e.createdAt, predictMs: Math.round(result.ms * 1000) / 1000, batchSize: batchRows,
-          }));
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          log.error({ err, model: info.name, prediction_ids: group.map((e) => e.predictionId) }, 'inference failed');
-          outcomes = group.map((e) => ({
-            kind: 'failed', code: err instanceof AltoError ? err.code : 'inference_failed',
-            message: `model '${info.name}' failed on a batch of ${batchRows}: ${message}`,
-            queueMs: startedAt - e.createdAt, predictMs: Date.now() - startedAt, batchSize: batchRows,
-          }));
-        } finally {
-          metrics.busy.dec({ model: info.name });
-        }
         for (const e of group) metrics.queueWait.observe({ model: info.name }, startedAt - e.createdAt);
-        writes.push(this.store(group, outcomes));
+        // A failing batch is retried in halves: the culprit fails alone, the rest succeed.
+        for (const settled of await runIsolating(group, (g) => this.infer(g))) {
+          writes.push(this.store(settled.items, this.outcomes(settled, startedAt)));
+        }
       }
     } finally {
       this.releaseSlot();
@@ -156,9 +169,51 @@ export class ModelLoop {
     await Promise.all(writes);
   }
 
+  /** One inference over a group; returns each request's encoded outputs. */
+  private async infer(group: Entry[]): Promise<{ outputs: Buffer[]; ms: number; rows: number }> {
+    const { info, executor, metrics } = this.o;
+    const rows = group.map(rowsOf);
+    const total = rows.reduce((a, b) => a + b, 0);
+    const started = Date.now();
+    metrics.busy.inc({ model: info.name });
+    try {
+      const result = await executor.run(concatInputs(group));
+      const maps = splitOutputs(result.outputs, rows);
+      metrics.inference.observe({ model: info.name }, result.ms);
+      metrics.batchSize.observe({ model: info.name }, total);
+      return { outputs: maps.map((m) => encodeTensors(m)), ms: result.ms, rows: total };
+    } finally {
+      metrics.busy.dec({ model: info.name });
+      this.longestBatchMs = Math.max(this.longestBatchMs, Date.now() - started);
+    }
+  }
+
+  private outcomes(settled: Settled<Entry, { outputs: Buffer[]; ms: number; rows: number }>, startedAt: number): Outcome[] {
+    const { info, log } = this.o;
+    const group = settled.items;
+    if (settled.result) {
+      const { outputs, ms, rows } = settled.result;
+      return group.map((e, i) => ({
+        kind: 'succeeded', outputs: outputs[i]!,
+        queueMs: startedAt - e.createdAt, predictMs: Math.round(ms * 1000) / 1000, batchSize: rows,
+      }));
+    }
+    const err = settled.error;
+    const message = err instanceof Error ? err.message : String(err);
+    log.error({ err, model: info.name, prediction_ids: group.map((e) => e.predictionId) }, 'inference failed');
+    return group.map((e) => ({
+      kind: 'failed', code: err instanceof AltoError ? err.code : 'inference_failed',
+      message: `model '${info.name}' failed on this request: ${message}`,
+      queueMs: startedAt - e.createdAt, predictMs: Date.now() - startedAt, batchSize: rowsOf(e),
+    }));
+  }
+
   private async store(group: Entry[], outcomes: Outcome[]): Promise<void> {
     const { consumer, metrics, log, info } = this.o;
-    await this.retry(() => consumer.complete(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))));
+    const fenced = await this.retry(() => consumer.complete(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))));
+    if (fenced.length > 0) {
+      log.warn({ model: info.name, prediction_ids: fenced.map((e) => e.predictionId) }, 'results discarded: another worker took these entries over');
+    }
     group.forEach((e, i) => {
       const o = outcomes[i]!;
       metrics.predictions.inc({ model: info.name, status: o.kind });

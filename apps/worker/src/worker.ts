@@ -78,11 +78,12 @@ export class AltoWorker {
       model: name,
       consumer: env.ALTO_WORKER_ID,
       retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
+      maxDeliveries: env.ALTO_MAX_DELIVERIES,
     });
     await consumer.ensureGroup();
     await this.registry!.put(info);
     const loop = new ModelLoop({
-      info, executor, consumer, instances, workerId: env.ALTO_WORKER_ID,
+      info, executor, consumer, instances, workerId: env.ALTO_WORKER_ID, visibilityMs: env.ALTO_VISIBILITY_TIMEOUT_MS,
       log: this.log.child({ model: name }), metrics: this.metrics,
     });
     this.served.push({ info, executor, loop, blocking });

@@ -27,6 +27,18 @@ export interface ConsumerOptions {
   consumer: string;
   /** How long a prediction is kept after it is terminal. @default 86_400_000 (24 h) */
   retentionMs?: number;
+  /** Deliveries after which an entry is dead-lettered as poison. @default 3 */
+  maxDeliveries?: number;
+}
+
+/** What start() made of a batch. */
+export interface Started {
+  /** Entries to compute. */
+  run: Entry[];
+  /** Entries dead-lettered as poison (their predictions failed). */
+  poisoned: Entry[];
+  /** Entries another consumer took over meanwhile; left alone. */
+  fenced: Entry[];
 }
 
 export class StreamConsumer {
@@ -53,7 +65,10 @@ export class StreamConsumer {
     this.redis = defineScripts(redis);
     this.stream = keys.stream(options.model);
     this.retentionMs = options.retentionMs ?? 86_400_000;
+    this.maxDeliveries = options.maxDeliveries ?? 3;
   }
+
+  private readonly maxDeliveries: number;
 
   /** Creates the consumer group if missing, from the stream's start so nothing queued before is skipped. */
   async ensureGroup(): Promise<void> {
@@ -90,9 +105,14 @@ export class StreamConsumer {
     if (blockMs !== undefined) args.push('BLOCK', blockMs);
     args.push('STREAMS', this.stream, from);
     const raw = (await conn.callBuffer('XREADGROUP', ...args)) as [Buffer, [Buffer, Buffer[] | null][]][] | null;
+    const rows = raw?.[0]?.[1] ?? [];
+    const out = await this.parse(rows);
+    return { entries: out, lastId: rows.length > 0 ? rows[rows.length - 1]![0].toString() : undefined };
+  }
+
+  private async parse(rows: [Buffer, Buffer[] | null][]): Promise<Entry[]> {
     const readAt = Date.now();
     const out: Entry[] = [];
-    const rows = raw?.[0]?.[1] ?? [];
     for (const [entryId, fields] of rows) {
       // A pending entry deleted meanwhile comes back with nil fields: just acknowledge it.
       if (!fields) {
@@ -110,40 +130,56 @@ export class StreamConsumer {
         readAt,
       });
     }
-    return { entries: out, lastId: rows.length > 0 ? rows[rows.length - 1]![0].toString() : undefined };
+    return out;
   }
 
   /**
-   * Marks entries running. Returns those to compute; the others (canceled, expired from
-   * retention) are acknowledged and dropped.
+   * Takes over entries another consumer has held for longer than `minIdleMs` (a worker that
+   * died or stalled) — at-least-once delivery. Each takeover counts as a delivery.
    */
-  async start(entries: Entry[], workerId: string): Promise<Entry[]> {
-    if (entries.length === 0) return entries;
+  async reclaim(minIdleMs: number, count: number): Promise<Entry[]> {
+    const reply = (await this.redis.callBuffer(
+      'XAUTOCLAIM', this.stream, GROUP, this.options.consumer, minIdleMs, '0-0', 'COUNT', count,
+    )) as [Buffer, [Buffer, Buffer[] | null][], Buffer[]];
+    return this.parse(reply[1] ?? []);
+  }
+
+  /**
+   * Marks entries running (one round trip for the batch) and sorts out those not to
+   * compute: over or gone (acknowledged by the script), taken over by another consumer,
+   * or poison (dead-lettered).
+   */
+  async start(entries: Entry[]): Promise<Started> {
+    const started: Started = { run: [], poisoned: [], fenced: [] };
+    if (entries.length === 0) return started;
     const now = Date.now();
-    const pipe = this.redis.pipeline();
+    const pipe = this.redis.pipeline() as unknown as Record<string, (...a: unknown[]) => void> & {
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
     for (const e of entries) {
-      (pipe as unknown as Record<string, (...a: unknown[]) => void>)[commandName('start')]!(
-        this.keys.prediction(this.options.model, e.predictionId), now, workerId,
+      pipe[commandName('start')]!(
+        this.stream, this.keys.dead(this.options.model), this.keys.prediction(this.options.model, e.predictionId),
+        now, this.options.consumer, GROUP, e.entryId, this.maxDeliveries, this.retentionMs,
+        this.keys.completions, e.predictionId,
       );
     }
     const results = (await pipe.exec()) ?? [];
-    const run: Entry[] = [];
-    const drop: string[] = [];
     entries.forEach((e, i) => {
       const [err, value] = results[i] ?? [new Error('no reply'), null];
       if (err) throw err;
-      if (value === 1) run.push(e);
-      else drop.push(e.entryId);
+      if (value === 1) started.run.push(e);
+      else if (value === -2) started.fenced.push(e);
+      else if (value === -3) started.poisoned.push(e);
     });
-    if (drop.length > 0) {
-      await this.redis.pipeline().xack(this.stream, GROUP, ...drop).xdel(this.stream, ...drop).exec();
-    }
-    return run;
+    return started;
   }
 
-  /** Stores outcomes, acknowledges and publishes completions: one round trip. */
-  async complete(done: { entry: Entry; outcome: Outcome }[]): Promise<void> {
-    if (done.length === 0) return;
+  /**
+   * Stores outcomes, acknowledges and publishes completions: one round trip. Returns the
+   * entries whose outcome was discarded because another consumer had taken them over.
+   */
+  async complete(done: { entry: Entry; outcome: Outcome }[]): Promise<Entry[]> {
+    if (done.length === 0) return [];
     const now = Date.now();
     const pipe = this.redis.pipeline() as unknown as Record<string, (...a: unknown[]) => void> & {
       exec(): Promise<[Error | null, unknown][] | null>;
@@ -154,12 +190,13 @@ export class StreamConsumer {
         this.stream, this.keys.prediction(this.options.model, entry.predictionId),
         GROUP, entry.entryId, outcome.kind, now, this.retentionMs, this.keys.completions, entry.predictionId,
         ok ? outcome.outputs : '', ok ? '' : outcome.code, ok ? '' : outcome.message,
-        outcome.queueMs, outcome.predictMs, outcome.batchSize,
+        outcome.queueMs, outcome.predictMs, outcome.batchSize, this.options.consumer,
       );
     }
     const results = (await pipe.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
+    return done.filter((_, i) => results[i]?.[1] === -1).map((d) => d.entry);
   }
 
   /** Entries read but not yet acknowledged by this consumer. */

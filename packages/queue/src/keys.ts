@@ -11,6 +11,8 @@ export interface Keys {
   completions: string;
   /** Request stream of one model. */
   stream(model: string): string;
+  /** Dead-letter stream of one model: entries delivered too many times. */
+  dead(model: string): string;
   /** Hash holding one prediction's state and result. */
   prediction(model: string, id: string): string;
   /** Sorted set of worker ids serving a model, scored by heartbeat expiry (epoch ms). */
@@ -23,6 +25,7 @@ export function keys(prefix = 'alto'): Keys {
     models: `${prefix}:models`,
     completions: `${prefix}:completions`,
     stream: (model) => `${tag(model)}:stream`,
+    dead: (model) => `${tag(model)}:dead`,
     prediction: (model, id) => `${tag(model)}:p:${id}`,
     replicas: (model) => `${tag(model)}:replicas`,
   };

@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 1;
+const VERSION = 2;
 
 const SCRIPTS = {
   enqueue: 'enqueue-2.lua',
-  start: 'start-1.lua',
+  start: 'start-3.lua',
   complete: 'complete-2.lua',
 } as const;
 

@@ -3,3 +3,4 @@ export { type RunResult } from './session-thread.ts';
 export { planBatches, concatInputs, splitOutputs, rowsOf, type BatchItem } from './batch.ts';
 export { toSpec, canBatch } from './metadata.ts';
 export type { RawTensor, SessionOptions, IoMeta } from './thread-protocol.ts';
+export { runIsolating, type Settled } from './isolate.ts';

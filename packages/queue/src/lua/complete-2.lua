@@ -20,11 +20,19 @@
   ARGV[11] queue_ms
   ARGV[12] predict_ms
   ARGV[13] batch_size
+  ARGV[14] consumer name (worker id)
 
   Returns
-    1 the outcome was stored;
-    0 the prediction was already terminal (or gone): the outcome was discarded.
+     1 the outcome was stored;
+     0 the prediction was already terminal (or gone): the outcome was discarded;
+    -1 the entry is no longer this consumer's (another worker took it over after this one
+       stalled): the outcome was discarded and the entry left to its new owner.
 ]]
+-- Fence: only the consumer that holds the entry may settle it.
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if #pending == 0 or pending[1][2] ~= ARGV[14] then
+  return -1
+end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 local status = redis.call('HGET', KEYS[2], 'status')

@@ -1,0 +1,63 @@
+--[[
+  Takes a delivered entry into a batch: moves its prediction to running, unless the entry
+  is no longer this consumer's (fenced), its prediction is over, or it has been delivered
+  too many times (poison: dead-lettered, the prediction fails with code 'poison').
+
+  KEYS[1] stream of the model
+  KEYS[2] dead-letter stream of the model
+  KEYS[3] prediction hash
+
+  ARGV[1] started_at (epoch ms)
+  ARGV[2] consumer name (worker id)
+  ARGV[3] consumer group
+  ARGV[4] stream entry id
+  ARGV[5] most deliveries allowed
+  ARGV[6] retention (ms)
+  ARGV[7] completions channel
+  ARGV[8] prediction id
+
+  Returns
+     1 running now: compute it;
+     0 the prediction is already terminal (e.g. canceled): entry acknowledged, skip it;
+    -1 no such prediction (past retention): entry acknowledged, skip it;
+    -2 the entry is not pending for this consumer (another took it over): skip it;
+    -3 delivered more than ARGV[5] times: dead-lettered and failed as poison.
+]]
+local pending = redis.call('XPENDING', KEYS[1], ARGV[3], ARGV[4], ARGV[4], 1)
+if #pending == 0 or pending[1][2] ~= ARGV[2] then
+  return -2
+end
+local status = redis.call('HGET', KEYS[3], 'status')
+if not status or (status ~= 'queued' and status ~= 'running') then
+  redis.call('XACK', KEYS[1], ARGV[3], ARGV[4])
+  redis.call('XDEL', KEYS[1], ARGV[4])
+  if not status then
+    return -1
+  end
+  return 0
+end
+local deliveries = tonumber(pending[1][4])
+if deliveries > tonumber(ARGV[5]) then
+  local entry = redis.call('XRANGE', KEYS[1], ARGV[4], ARGV[4])
+  if #entry > 0 then
+    local fields = entry[1][2]
+    table.insert(fields, 'entry')
+    table.insert(fields, ARGV[4])
+    table.insert(fields, 'deliveries')
+    table.insert(fields, tostring(deliveries))
+    table.insert(fields, 'dead_at')
+    table.insert(fields, ARGV[1])
+    redis.call('XADD', KEYS[2], '*', unpack(fields))
+  end
+  redis.call('XACK', KEYS[1], ARGV[3], ARGV[4])
+  redis.call('XDEL', KEYS[1], ARGV[4])
+  redis.call('HSET', KEYS[3], 'status', 'failed', 'completed_at', ARGV[1], 'err_code', 'poison',
+    'err_msg', 'delivered ' .. deliveries .. ' times without finishing (workers crashed or stalled on it); moved to the dead-letter stream')
+  redis.call('HDEL', KEYS[3], 'entry')
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  redis.call('PUBLISH', ARGV[7], ARGV[8])
+  return -3
+end
+-- 'running' again means a redelivery after a worker died or stalled mid-batch.
+redis.call('HSET', KEYS[3], 'status', 'running', 'started_at', ARGV[1], 'worker', ARGV[2])
+return 1
