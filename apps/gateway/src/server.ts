@@ -1,6 +1,6 @@
 // Wires the gateway: Redis connections, registry, completion hub, HTTP server.
 import { serve, type ServerType } from '@hono/node-server';
-import { CachedRegistry, CompletionHub, PredictionStore, RedisModelRegistry, connect, keys as makeKeys } from '@alto/queue';
+import { CachedRegistry, CompletionHub, PredictionStore, RedisModelRegistry, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import { createApp } from './app.ts';
 import type { GatewayEnv } from './env.ts';
@@ -16,6 +16,10 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   const keys = makeKeys(env.ALTO_PREFIX);
   // Request-serving connection: fail fast while Redis is down (503 within a second).
   const redis = await connect(env.REDIS_URL, { name: 'alto-gateway', failFast: true });
+  await assertNoEviction(redis).catch((err: unknown) => {
+    redis.disconnect();
+    throw err;
+  });
   const subscriber = await connect(env.REDIS_URL, { name: 'alto-gateway:completions' });
   const hub = new CompletionHub(subscriber, keys.completions);
   await hub.start();

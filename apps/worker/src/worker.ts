@@ -1,7 +1,7 @@
 // A worker process: loads its models, serves their streams, heartbeats, drains on stop.
 // States: starting → running → draining → stopped, changed only in `setState`.
 import type { ModelInfo } from '@alto/protocol';
-import { RedisModelRegistry, StreamConsumer, connect, keys as makeKeys, type Keys } from '@alto/queue';
+import { RedisModelRegistry, StreamConsumer, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
 import { LocalStore, resolveModel, type CheckpointStore } from '@alto/repository';
 import { Executor } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
@@ -46,6 +46,7 @@ export class AltoWorker {
   async start(): Promise<void> {
     const env = this.env;
     this.redis = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}` });
+    await assertNoEviction(this.redis);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
     const names = env.ALTO_MODELS ?? (await this.store.models());
     if (names.length === 0) throw new Error(`no models found in ${env.ALTO_MODEL_REPOSITORY}`);

@@ -12,3 +12,9 @@ export { renderPrediction, STATUSES, TERMINAL, type Prediction, type PredictionR
 export { PredictionRequestSchema, type PredictionRequest } from './schemas.ts';
 export { toHalf, fromHalf } from './fp16.ts';
 export { parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';
+export {
+  DatatypeSchema, ErrorBodySchema, HealthSchema, InputTensorSchema, ModelDescriptionSchema, ModelListSchema, OutputTensorSchema,
+  PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
+  type ErrorBody, type ModelDescription,
+} from './api-schemas.ts';
+export { openApiDocument, type OpenApiOptions } from './openapi.ts';

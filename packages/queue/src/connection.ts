@@ -71,3 +71,20 @@ export function asAltoError(err: unknown): unknown {
   }
   return err;
 }
+
+/**
+ * Refuses a Redis that may evict keys under memory pressure: an evicted stream entry or
+ * prediction is an accepted request silently lost. Alto needs `maxmemory-policy noeviction`
+ * (Redis then refuses writes when full, which the gateway reports as an error instead).
+ */
+export async function assertNoEviction(redis: Redis): Promise<void> {
+  const info = await redis.info('memory');
+  const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+  if (policy !== undefined && policy !== 'noeviction') {
+    throw new AltoError(
+      'redis_unavailable',
+      `Redis has maxmemory-policy '${policy}', which may evict queued requests and results; ` +
+        `set it to 'noeviction' (CONFIG SET maxmemory-policy noeviction, or in redis.conf)`,
+    );
+  }
+}

@@ -1,5 +1,5 @@
 export { keys, GROUP, type Keys } from './keys.ts';
-export { connect, isRedisUnavailable, asAltoError, redactUrl, type ConnectOptions } from './connection.ts';
+export { connect, assertNoEviction, isRedisUnavailable, asAltoError, redactUrl, type ConnectOptions } from './connection.ts';
 export { PredictionStore, type NewPrediction } from './predictions.ts';
 export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type Started } from './consumer.ts';
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';

@@ -1,0 +1,230 @@
+// The OpenAPI 3.1 document of the public API, generated from the zod schemas that validate
+// requests (schemas.ts) and describe responses (api-schemas.ts). The gateway serves it at
+// GET /openapi.json; tests and schemathesis check real responses against it.
+import { z } from 'zod';
+import {
+  DatatypeSchema, ErrorBodySchema, HealthSchema, InputTensorSchema, ModelDescriptionSchema, ModelListSchema,
+  OutputTensorSchema, PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
+} from './api-schemas.ts';
+import { BINARY_CONTENT_TYPE } from './binary-body.ts';
+import { BatchingSchema, MODEL_NAME, TensorSpecSchema } from './model.ts';
+
+type Json = Record<string, unknown>;
+type Registry = z.core.$ZodRegistry<{ id: string }>;
+
+const REF = '#/components/schemas/';
+const ref = (id: string) => ({ $ref: `${REF}${id}` });
+
+function registry(entries: Record<string, z.ZodType>): Registry {
+  const r: Registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(entries)) r.add(schema, { id });
+  return r;
+}
+
+/**
+ * JSON Schema 2020-12 (OpenAPI 3.1's dialect) for every schema of the registry, referring to
+ * each other through #/components/schemas. `io` picks the request side (defaults optional,
+ * objects open unless strict) or the response side (everything present, objects closed).
+ */
+function emit(r: Registry, io: 'input' | 'output'): Record<string, Json> {
+  const { schemas } = z.toJSONSchema(r, { target: 'draft-2020-12', io, uri: (id) => `${REF}${id}`, unrepresentable: 'throw' });
+  if ('__shared' in schemas) {
+    throw new Error('a schema is shared without an id; register it in openapi.ts so it gets a component of its own');
+  }
+  const out: Record<string, Json> = {};
+  for (const [id, s] of Object.entries(schemas)) {
+    const { $schema: _s, $id: _i, ...rest } = s as Json;
+    out[id] = rest;
+  }
+  return out;
+}
+
+function components(): Record<string, Json> {
+  const request = emit(
+    registry({
+      PredictionRequest: PredictionRequestDocSchema, InputTensor: InputTensorSchema, TensorData: TensorDataSchema,
+      Datatype: DatatypeSchema,
+    }),
+    'input',
+  );
+  const response = emit(
+    registry({
+      Prediction: PredictionSchema, OutputTensor: OutputTensorSchema, Error: ErrorBodySchema,
+      ModelDescription: ModelDescriptionSchema, ModelList: ModelListSchema, TensorSpec: TensorSpecSchema,
+      Batching: BatchingSchema, Health: HealthSchema, Ready: ReadySchema, Unready: UnreadySchema, Datatype: DatatypeSchema,
+    }),
+    'output',
+  );
+  for (const [id, schema] of Object.entries(request)) {
+    if (id in response && JSON.stringify(response[id]) !== JSON.stringify(schema)) {
+      throw new Error(`schema ${id} differs between requests and responses`);
+    }
+  }
+  return { ...request, ...response };
+}
+
+export interface OpenApiOptions {
+  /** ALTO_MAX_BODY_BYTES, quoted in the 413 description. */
+  maxBodyBytes?: number;
+  /** ALTO_MAX_WAIT_SECONDS, the cap on Prefer: wait. */
+  maxWaitSeconds?: number;
+}
+
+const json = (schema: Json) => ({ 'application/json': { schema } });
+
+const error = (description: string, extra: Json = {}) => ({ description, content: json(ref('Error')), ...extra });
+
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'integer', minimum: 0 } } };
+
+/** Errors every /v1 route can answer: Redis unreachable, and anything unexpected. */
+const commonErrors = {
+  '500': error('`internal`: an unexpected failure in the gateway (it is logged).'),
+  '503': error('`redis_unavailable`: Redis cannot be reached; answered within a second.', { headers: RETRY_AFTER }),
+};
+
+export function openApiDocument(options: OpenApiOptions = {}): Json {
+  const maxWait = options.maxWaitSeconds ?? 60;
+  const limit = options.maxBodyBytes === undefined ? '`ALTO_MAX_BODY_BYTES`' : `${options.maxBodyBytes} bytes`;
+  const modelParam = {
+    name: 'model', in: 'path', required: true, description: 'Model name, as listed by GET /v1/models.',
+    schema: { type: 'string', pattern: MODEL_NAME.source }, example: 'tiny',
+  };
+  const predictionHeaders = {
+    Location: { description: 'The prediction\'s URL: `/v1/predictions/{id}`.', required: true, schema: { type: 'string' } },
+    'Preference-Applied': { description: 'The `Prefer: wait=N` that was applied.', schema: { type: 'string' } },
+  };
+  const prediction = (description: string) => ({ description, headers: predictionHeaders, content: json(ref('Prediction')) });
+
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'Alto inference API',
+      version: '1',
+      description:
+        'Submit predictions to models served by an Alto fleet and poll for them, or hold the request open with ' +
+        '`Prefer: wait`. Every error is `{"error": {"code", "message"}}`.',
+    },
+    paths: {
+      '/v1/models/{model}/predictions': {
+        post: {
+          operationId: 'createPrediction',
+          summary: 'Validate a prediction request against the model and queue it.',
+          parameters: [
+            modelParam,
+            {
+              name: 'Prefer', in: 'header', required: false,
+              description:
+                `RFC 7240. \`wait=N\` holds the response until the prediction is terminal (200) or N seconds pass (202); ` +
+                `\`wait\` alone waits the most, ${maxWait} s, and larger N are capped to it. A malformed wait is a 400.`,
+              schema: { type: 'string' }, example: 'wait=10',
+            },
+            {
+              name: 'Inference-Header-Content-Length', in: 'header', required: false,
+              description: `Required with Content-Type ${BINARY_CONTENT_TYPE}: the byte length of the JSON header that starts the body.`,
+              schema: { type: 'integer', minimum: 0 },
+            },
+          ],
+          requestBody: {
+            required: true,
+            description: `At most ${limit}, counted while reading (chunked bodies too).`,
+            content: {
+              'application/json': {
+                schema: ref('PredictionRequest'),
+                example: { input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0) } } },
+              },
+              [BINARY_CONTENT_TYPE]: {
+                schema: { type: 'string', contentMediaType: BINARY_CONTENT_TYPE },
+                description:
+                  "KServe v2's binary tensor extension: the first `Inference-Header-Content-Length` bytes are a " +
+                  'PredictionRequest in JSON in which a tensor may give `"binary_data_size": <bytes>` instead of `data` / ' +
+                  '`b64`; the raw little-endian row-major bytes of those tensors follow, in the order the inputs appear ' +
+                  'in the header, and nothing else.',
+              },
+            },
+          },
+          responses: {
+            '200': prediction('With `Prefer: wait`: the prediction reached a terminal status in time.'),
+            '202': prediction('Queued; poll the Location, or the wait ran out before the prediction finished.'),
+            '400': error(
+              '`invalid_input`: a tensor or field does not fit the model or the schema, or a malformed `Prefer` or ' +
+                '`Inference-Header-Content-Length`; `invalid_json`: the body is not JSON.',
+            ),
+            '404': error('`model_not_found`: no such model is published.'),
+            '413': error(`\`payload_too_large\`: the body is over ${limit}.`),
+            '415': error(`\`unsupported_media_type\`: Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`),
+            ...commonErrors,
+          },
+          links: {
+            getPrediction: { operationId: 'getPrediction', parameters: { id: '$response.body#/id' } },
+          },
+        },
+      },
+      '/v1/predictions/{id}': {
+        get: {
+          operationId: 'getPrediction',
+          summary: 'A prediction, in its current state.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id a POST returned.' }],
+          responses: {
+            '200': { description: 'The prediction.', content: json(ref('Prediction')) },
+            '404': error('`prediction_not_found`: unknown, or past retention.'),
+            ...commonErrors,
+          },
+        },
+      },
+      '/v1/models': {
+        get: {
+          operationId: 'listModels',
+          summary: 'Every served model.',
+          responses: { '200': { description: 'The models, by name.', content: json(ref('ModelList')) }, ...commonErrors },
+        },
+      },
+      '/v1/models/{model}': {
+        get: {
+          operationId: 'getModel',
+          summary: 'One model: its inputs, outputs, batching and current replicas and queue depth.',
+          parameters: [modelParam],
+          responses: {
+            '200': { description: 'The model.', content: json(ref('ModelDescription')) },
+            '404': error('`model_not_found`: no such model is published.'),
+            ...commonErrors,
+          },
+        },
+      },
+      '/healthz': {
+        get: {
+          operationId: 'healthz',
+          summary: 'The gateway process is alive.',
+          responses: { '200': { description: 'Alive.', content: json(ref('Health')) } },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readyz',
+          summary: 'Redis answers and the model registry is readable.',
+          responses: {
+            '200': { description: 'Ready; `models` is how many are published.', content: json(ref('Ready')) },
+            '503': { description: 'Not ready, and why.', content: json(ref('Unready')) },
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Prometheus metrics of the gateway.',
+          responses: {
+            '200': { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } },
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openapi',
+          summary: 'This document.',
+          responses: { '200': { description: 'OpenAPI 3.1.', content: json({ type: 'object' }) } },
+        },
+      },
+    },
+    components: { schemas: components() },
+  };
+}
