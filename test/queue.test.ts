@@ -138,6 +138,8 @@ describe('queue', () => {
     expect((await store.get(p.id))!.status).toBe('running');
     await succeed(b, batchB);
     expect((await store.get(p.id))!.status).toBe('succeeded');
+    // Started twice (once per worker): what redelivery can cost.
+    expect(await redis.hget(keys.prediction('m7', p.id), 'attempts')).toBe('2');
     expect(await redis.xlen(keys.stream('m7'))).toBe(0);
   });
 

@@ -58,6 +58,8 @@ if deliveries > tonumber(ARGV[5]) then
   redis.call('PUBLISH', ARGV[7], ARGV[8])
   return -3
 end
--- 'running' again means a redelivery after a worker died or stalled mid-batch.
+-- 'running' again means a redelivery after a worker died or stalled mid-batch;
+-- 'attempts' counts the starts, so computations repeated by a redelivery can be counted.
 redis.call('HSET', KEYS[3], 'status', 'running', 'started_at', ARGV[1], 'worker', ARGV[2])
+redis.call('HINCRBY', KEYS[3], 'attempts', 1)
 return 1
