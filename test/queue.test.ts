@@ -164,4 +164,47 @@ describe('queue', () => {
     expect(await redis.xlen(keys.stream('m8'))).toBe(0);
     expect((await redis.xpending(keys.stream('m8'), GROUP))[0]).toBe(0);
   });
+
+  it('refuses a submission beyond max_queue_length and writes nothing for it', async () => {
+    const put = (v: number) =>
+      store.enqueue({ id: newPredictionId('m9'), model: 'm9', version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]), maxQueueLength: 2 });
+    await put(1);
+    await put(2);
+    await expect(put(3)).rejects.toMatchObject({ code: 'queue_full', message: "model 'm9' has 2 requests outstanding, its max_queue_length; retry later" });
+    expect(await redis.xlen(keys.stream('m9'))).toBe(2);
+    expect((await redis.keys(`${keys.stream('m9').replace(':stream', '')}:p:*`)).length).toBe(2);
+  });
+
+  it('cancels a queued prediction: it never runs and its entry is gone', async () => {
+    const c = consumer('m10');
+    await c.ensureGroup();
+    const p = await enqueue('m10', 1);
+    expect((await store.cancel(p.id, 60_000))!.status).toBe('canceled');
+    expect(await c.read(10, 50)).toEqual([]);
+    expect(await redis.xlen(keys.stream('m10'))).toBe(0);
+  });
+
+  it('cancels a queued prediction a worker already read: the worker skips it', async () => {
+    const c = consumer('m11');
+    await c.ensureGroup();
+    const p = await enqueue('m11', 1);
+    const read = await c.read(10, 50);
+    await store.cancel(p.id, 60_000);
+    expect((await c.start(read)).run).toEqual([]);
+    expect((await redis.xpending(keys.stream('m11'), GROUP))[0]).toBe(0);
+  });
+
+  it('cancels a running prediction and discards its late result; a terminal one stays as it is', async () => {
+    const c = consumer('m12');
+    await c.ensureGroup();
+    const p = await enqueue('m12', 1);
+    const run = (await c.start(await c.read(10, 50))).run;
+    expect((await store.cancel(p.id, 60_000))!.status).toBe('canceled');
+    await succeed(c, run);
+    const after = await store.get(p.id);
+    expect(after).toMatchObject({ status: 'canceled', output: null });
+    expect((await store.cancel(p.id, 60_000))!.status).toBe('canceled');
+    expect(await redis.xlen(keys.stream('m12'))).toBe(0);
+    expect(await store.cancel('m12.01m83xqsfwmba2gkx4nf4d8kb9', 60_000)).toBeUndefined();
+  });
 });

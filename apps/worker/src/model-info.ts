@@ -1,11 +1,12 @@
 // Builds the metadata a model is served with: tensor specs from the ONNX session, narrowed
 // by config.json, and the batching policy.
-import { fmtShape, type ModelInfo, type TensorSpec } from '@alto/protocol';
+import { DEFAULT_MAX_QUEUE_LENGTH, fmtShape, type ModelInfo, type TensorSpec } from '@alto/protocol';
 import type { ResolvedModel } from '@alto/repository';
 import { canBatch, toSpec, type IoMeta } from '@alto/runtime';
 
 /** Default max_batch_size for a model whose inputs all have a dynamic dim 0. */
 export const DEFAULT_MAX_BATCH_SIZE = 32;
+
 
 export function buildModelInfo(resolved: ResolvedModel, inputs: IoMeta[], outputs: IoMeta[]): ModelInfo {
   const { config, name } = resolved;
@@ -32,6 +33,7 @@ export function buildModelInfo(resolved: ResolvedModel, inputs: IoMeta[], output
     inputs: specs,
     outputs: outputs.map(toSpec),
     batching: { max_batch_size: maxBatch, max_queue_delay_ms: config.max_queue_delay_ms ?? 0 },
+    max_queue_length: config.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
   };
 }
 

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'prediction_not_found',
   'not_found',
   'payload_too_large',
+  'queue_full',
   'unsupported_media_type',
   'redis_unavailable',
   'inference_failed',
@@ -49,6 +50,8 @@ export function httpStatus(code: ErrorCode): number {
       return 413;
     case 'unsupported_media_type':
       return 415;
+    case 'queue_full':
+      return 429;
     case 'redis_unavailable':
     case 'model_unavailable':
     case 'shutting_down':

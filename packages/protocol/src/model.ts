@@ -30,7 +30,16 @@ export const ModelInfoSchema = z.object({
   inputs: z.array(TensorSpecSchema),
   outputs: z.array(TensorSpecSchema),
   batching: BatchingSchema,
+  /**
+   * Most requests outstanding (queued or running); beyond it submissions get 429.
+   * 0 = no limit; absent = DEFAULT_MAX_QUEUE_LENGTH.
+   */
+  max_queue_length: z.number().int().min(0).optional(),
 });
+
+/** Bound on a model's outstanding requests when its config sets none: deep enough for
+ * bursts, finite so that a stalled model cannot fill Redis. */
+export const DEFAULT_MAX_QUEUE_LENGTH = 10_000;
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
 /** Model names are URL- and Redis-key-safe. */

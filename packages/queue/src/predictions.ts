@@ -1,6 +1,6 @@
 // Creating and reading predictions: the gateway's side of the queue.
 import {
-  decodeTensors, encodeTensors, modelOfPrediction,
+  AltoError, decodeTensors, encodeTensors, modelOfPrediction,
   type PredictionRecord, type ResponseFormat, type Status, type TensorMap,
 } from '@alto/protocol';
 import type { Redis } from 'ioredis';
@@ -14,6 +14,8 @@ export interface NewPrediction {
   format: ResponseFormat;
   tensors: TensorMap;
   createdAt?: number;
+  /** Most requests outstanding for the model; 0 = no limit. @default 0 */
+  maxQueueLength?: number;
 }
 
 export class PredictionStore {
@@ -28,14 +30,34 @@ export class PredictionStore {
     const createdAt = p.createdAt ?? Date.now();
     const result = await this.redis[commandName('enqueue')]!(
       this.keys.stream(p.model), this.keys.prediction(p.model, p.id),
-      p.id, p.version, createdAt, p.format, encodeTensors(p.tensors),
+      p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0,
     );
     if (result === -1) throw new Error(`prediction ${p.id} already exists`);
+    if (result === -2) {
+      throw new AltoError(
+        'queue_full',
+        `model '${p.model}' has ${p.maxQueueLength} requests outstanding, its max_queue_length; retry later`,
+        true,
+      );
+    }
     return {
       id: p.id, model: p.model, version: p.version, status: 'queued', format: p.format,
       output: null, error: null, createdAt, startedAt: null, completedAt: null,
       queueMs: null, predictMs: null, batchSize: null,
     };
+  }
+
+  /**
+   * Cancels a prediction (see cancel-2.lua); returns it as it stands afterwards, or
+   * undefined when the id is unknown or past retention.
+   */
+  async cancel(id: string, retentionMs: number): Promise<PredictionRecord | undefined> {
+    const model = modelOfPrediction(id);
+    if (model === undefined) return undefined;
+    const status = await this.redis[commandName('cancel')]!(
+      this.keys.stream(model), this.keys.prediction(model, id), Date.now(), retentionMs, this.keys.completions, id,
+    );
+    return status === null ? undefined : this.get(id);
   }
 
   /** The prediction, or undefined when the id is unknown or past retention. */

@@ -4,12 +4,13 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 2;
+const VERSION = 3;
 
 const SCRIPTS = {
   enqueue: 'enqueue-2.lua',
   start: 'start-3.lua',
   complete: 'complete-2.lua',
+  cancel: 'cancel-2.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -8,6 +8,8 @@ export const ModelConfigSchema = z
     max_batch_size: z.number().int().min(0).max(4096).optional(),
     /** How long a partly filled batch may wait for more (Triton's max_queue_delay). @default 0 */
     max_queue_delay_ms: z.number().int().min(0).max(10_000).optional(),
+    /** Most requests outstanding (queued or running); 0 = no limit. @default 10000 */
+    max_queue_length: z.number().int().min(0).optional(),
     /** Inference threads (sessions) per worker. @default 1 */
     instances: z.number().int().min(1).max(64).optional(),
     /**

@@ -10,12 +10,19 @@
   ARGV[3] created_at (epoch ms)
   ARGV[4] response format ('json' | 'b64')
   ARGV[5] encoded input tensors (binary)
+  ARGV[6] most requests outstanding (queued or running) for the model; 0 = no limit
 
   Returns the stream entry id, or
-    -1 when a prediction with this id already exists.
+    -1 when a prediction with this id already exists;
+    -2 when the model already has ARGV[6] requests outstanding (nothing is written).
 ]]
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return -1
+end
+-- The stream holds exactly the outstanding requests: entries are deleted when settled.
+local limit = tonumber(ARGV[6])
+if limit > 0 and redis.call('XLEN', KEYS[1]) >= limit then
+  return -2
 end
 local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 't', ARGV[3], 'in', ARGV[5])
 redis.call('HSET', KEYS[2],

@@ -1,0 +1,33 @@
+--[[
+  Cancels a prediction. A queued one never runs: its entry is deleted (a worker that already
+  read it skips it). A running one is marked canceled; the worker's result is discarded when
+  it arrives (complete-2 stores nothing for a terminal prediction). A terminal one is left
+  as it is.
+
+  KEYS[1] stream of the model
+  KEYS[2] prediction hash
+
+  ARGV[1] completed_at (epoch ms)
+  ARGV[2] retention (ms)
+  ARGV[3] completions channel
+  ARGV[4] prediction id
+
+  Returns the prediction's status after the call, or false when there is no such prediction.
+]]
+local status = redis.call('HGET', KEYS[2], 'status')
+if not status then
+  return false
+end
+if status ~= 'queued' and status ~= 'running' then
+  return status
+end
+if status == 'queued' then
+  local entry = redis.call('HGET', KEYS[2], 'entry')
+  if entry then
+    redis.call('XDEL', KEYS[1], entry)
+  end
+end
+redis.call('HSET', KEYS[2], 'status', 'canceled', 'completed_at', ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 'canceled'
