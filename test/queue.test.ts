@@ -5,6 +5,7 @@ import { CompletionHub, GROUP, PredictionStore, StreamConsumer, connect, keys as
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from './support/fleet.ts';
+import { waitFor } from './support/wait.ts';
 
 const tensor = (v: number): Tensor => ({ datatype: 'FP32', shape: [1, 1], data: new Uint8Array(new Float32Array([v]).buffer) });
 
@@ -206,5 +207,34 @@ describe('queue', () => {
     expect((await store.cancel(p.id, 60_000))!.status).toBe('canceled');
     expect(await redis.xlen(keys.stream('m12'))).toBe(0);
     expect(await store.cancel('m12.01m83xqsfwmba2gkx4nf4d8kb9', 60_000)).toBeUndefined();
+  });
+
+  const enqueueBy = (model: string, deadline: number) =>
+    store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]), deadline });
+
+  it('expires a prediction not started by its deadline instead of computing it', async () => {
+    const c = consumer('m13');
+    await c.ensureGroup();
+    const p = await enqueueBy('m13', Date.now() - 1);
+    // Shown as expired before any worker has looked at it...
+    expect(await store.get(p.id)).toMatchObject({ status: 'expired', error: { code: 'deadline_exceeded' } });
+    // ...and settled as expired, not computed, when a worker reads it.
+    const started = await c.start(await c.read(10, 50));
+    expect(started.run).toEqual([]);
+    expect(started.expired.map((e) => e.predictionId)).toEqual([p.id]);
+    expect(await redis.hget(keys.prediction('m13', p.id), 'status')).toBe('expired');
+    expect(await redis.xlen(keys.stream('m13'))).toBe(0);
+  });
+
+  it('fails with deadline_exceeded a prediction whose deadline passes while it runs', async () => {
+    const c = consumer('m14');
+    await c.ensureGroup();
+    const deadline = Date.now() + 300;
+    const p = await enqueueBy('m14', deadline);
+    const run = (await c.start(await c.read(10, 50))).run;
+    expect(run).toHaveLength(1);
+    await waitFor(() => Date.now() > deadline, { what: 'the deadline to pass' });
+    await succeed(c, run);
+    expect(await store.get(p.id)).toMatchObject({ status: 'failed', output: null, error: { code: 'deadline_exceeded' } });
   });
 });

@@ -140,7 +140,8 @@ export class ModelLoop {
   /** Marks entries running; returns those still to compute (not canceled or expired). */
   private async markRunning(entries: Entry[]): Promise<Entry[]> {
     if (entries.length === 0) return [];
-    const { run, poisoned, fenced } = await this.retry(() => this.o.consumer.start(entries));
+    const { run, poisoned, fenced, expired } = await this.retry(() => this.o.consumer.start(entries));
+    if (expired.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'expired' }, expired.length);
     if (poisoned.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'poison' }, poisoned.length);
     if (poisoned.length > 0) {
       this.o.log.error({ model: this.name, prediction_ids: poisoned.map((e) => e.predictionId) }, 'poison: dead-lettered after too many deliveries');

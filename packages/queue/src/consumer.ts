@@ -39,6 +39,8 @@ export interface Started {
   poisoned: Entry[];
   /** Entries another consumer took over meanwhile; left alone. */
   fenced: Entry[];
+  /** Entries past their deadline: settled as expired (or failed), not to compute. */
+  expired: Entry[];
 }
 
 export class StreamConsumer {
@@ -150,7 +152,7 @@ export class StreamConsumer {
    * or poison (dead-lettered).
    */
   async start(entries: Entry[]): Promise<Started> {
-    const started: Started = { run: [], poisoned: [], fenced: [] };
+    const started: Started = { run: [], poisoned: [], fenced: [], expired: [] };
     if (entries.length === 0) return started;
     const now = Date.now();
     const pipe = this.redis.pipeline() as unknown as Record<string, (...a: unknown[]) => void> & {
@@ -170,6 +172,7 @@ export class StreamConsumer {
       if (value === 1) started.run.push(e);
       else if (value === -2) started.fenced.push(e);
       else if (value === -3) started.poisoned.push(e);
+      else if (value === -4) started.expired.push(e);
     });
     return started;
   }

@@ -16,6 +16,8 @@ export interface NewPrediction {
   createdAt?: number;
   /** Most requests outstanding for the model; 0 = no limit. @default 0 */
   maxQueueLength?: number;
+  /** Epoch ms by which it must start (else expired) and finish (else failed). */
+  deadline?: number;
 }
 
 export class PredictionStore {
@@ -30,7 +32,7 @@ export class PredictionStore {
     const createdAt = p.createdAt ?? Date.now();
     const result = await this.redis[commandName('enqueue')]!(
       this.keys.stream(p.model), this.keys.prediction(p.model, p.id),
-      p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0,
+      p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
     );
     if (result === -1) throw new Error(`prediction ${p.id} already exists`);
     if (result === -2) {
@@ -72,8 +74,17 @@ export class PredictionStore {
 
 const num = (b: Buffer | undefined): number | null => (b === undefined ? null : Number(b.toString()));
 
-export function parseRecord(id: string, model: string, h: Record<string, Buffer>): PredictionRecord {
+export function parseRecord(id: string, model: string, h: Record<string, Buffer>, now = Date.now()): PredictionRecord {
   const str = (field: string) => h[field]?.toString();
+  const deadline = num(h.deadline);
+  if (str('status') === 'queued' && deadline !== null && now > deadline) {
+    // Not started in time: expired, whether or not a worker has come to mark it yet.
+    return {
+      ...parseRecord(id, model, { ...h, status: Buffer.from('expired') }, now),
+      completedAt: deadline,
+      error: { code: 'deadline_exceeded', message: 'not started before its deadline (timeout_ms)' },
+    };
+  }
   return {
     id,
     model,

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 3;
+const VERSION = 4;
 
 const SCRIPTS = {
   enqueue: 'enqueue-2.lua',

@@ -39,13 +39,21 @@ local status = redis.call('HGET', KEYS[2], 'status')
 if status ~= 'queued' and status ~= 'running' then
   return 0
 end
-redis.call('HSET', KEYS[2], 'status', ARGV[3], 'completed_at', ARGV[4],
+redis.call('HSET', KEYS[2], 'completed_at', ARGV[4],
   'queue_ms', ARGV[11], 'predict_ms', ARGV[12], 'batch_size', ARGV[13])
-if ARGV[8] ~= '' then
-  redis.call('HSET', KEYS[2], 'out', ARGV[8])
-end
-if ARGV[9] ~= '' then
-  redis.call('HSET', KEYS[2], 'err_code', ARGV[9], 'err_msg', ARGV[10])
+local deadline = tonumber(redis.call('HGET', KEYS[2], 'deadline') or '0')
+if deadline > 0 and tonumber(ARGV[4]) > deadline then
+  -- Finished too late: the result is not kept.
+  redis.call('HSET', KEYS[2], 'status', 'failed', 'err_code', 'deadline_exceeded',
+    'err_msg', 'its deadline (timeout_ms) passed while it ran')
+else
+  redis.call('HSET', KEYS[2], 'status', ARGV[3])
+  if ARGV[8] ~= '' then
+    redis.call('HSET', KEYS[2], 'out', ARGV[8])
+  end
+  if ARGV[9] ~= '' then
+    redis.call('HSET', KEYS[2], 'err_code', ARGV[9], 'err_msg', ARGV[10])
+  end
 end
 redis.call('HDEL', KEYS[2], 'entry')
 redis.call('PEXPIRE', KEYS[2], ARGV[5])

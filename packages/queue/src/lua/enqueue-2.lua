@@ -11,6 +11,7 @@
   ARGV[4] response format ('json' | 'b64')
   ARGV[5] encoded input tensors (binary)
   ARGV[6] most requests outstanding (queued or running) for the model; 0 = no limit
+  ARGV[7] deadline (epoch ms): not started by then = expired, not finished = failed; 0 = none
 
   Returns the stream entry id, or
     -1 when a prediction with this id already exists;
@@ -27,4 +28,7 @@ end
 local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 't', ARGV[3], 'in', ARGV[5])
 redis.call('HSET', KEYS[2],
   'status', 'queued', 'version', ARGV[2], 'created_at', ARGV[3], 'fmt', ARGV[4], 'entry', entry)
+if ARGV[7] ~= '0' then
+  redis.call('HSET', KEYS[2], 'deadline', ARGV[7])
+end
 return entry

@@ -21,7 +21,9 @@
      0 the prediction is already terminal (e.g. canceled): entry acknowledged, skip it;
     -1 no such prediction (past retention): entry acknowledged, skip it;
     -2 the entry is not pending for this consumer (another took it over): skip it;
-    -3 delivered more than ARGV[5] times: dead-lettered and failed as poison.
+    -3 delivered more than ARGV[5] times: dead-lettered and failed as poison;
+    -4 past its deadline: settled (expired if it never started, else failed with
+       'deadline_exceeded') and acknowledged, skip it.
 ]]
 local pending = redis.call('XPENDING', KEYS[1], ARGV[3], ARGV[4], ARGV[4], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[2] then
@@ -35,6 +37,22 @@ if not status or (status ~= 'queued' and status ~= 'running') then
     return -1
   end
   return 0
+end
+local deadline = tonumber(redis.call('HGET', KEYS[3], 'deadline') or '0')
+if deadline > 0 and tonumber(ARGV[1]) > deadline then
+  redis.call('XACK', KEYS[1], ARGV[3], ARGV[4])
+  redis.call('XDEL', KEYS[1], ARGV[4])
+  if status == 'queued' then
+    redis.call('HSET', KEYS[3], 'status', 'expired', 'completed_at', ARGV[1], 'err_code', 'deadline_exceeded',
+      'err_msg', 'not started before its deadline (timeout_ms)')
+  else
+    redis.call('HSET', KEYS[3], 'status', 'failed', 'completed_at', ARGV[1], 'err_code', 'deadline_exceeded',
+      'err_msg', 'its deadline (timeout_ms) passed while it ran; it was started again after a worker failure')
+  end
+  redis.call('HDEL', KEYS[3], 'entry')
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  redis.call('PUBLISH', ARGV[7], ARGV[8])
+  return -4
 end
 local deliveries = tonumber(pending[1][4])
 if deliveries > tonumber(ARGV[5]) then
