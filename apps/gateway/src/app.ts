@@ -1,7 +1,7 @@
 // The public HTTP API. Handlers throw AltoError; `errorResponse` renders every failure.
 import {
-  AltoError, PredictionRequestSchema, httpStatus, TERMINAL, newPredictionId, renderPrediction, validateInputs,
-  type ModelInfo, type PredictionRecord,
+  AltoError, PredictionRequestSchema, httpStatus, TERMINAL, newPredictionId, openApiDocument, renderPrediction, validateInputs,
+  type ModelDescription, type ModelInfo, type PredictionRecord,
 } from '@alto/protocol';
 import { asAltoError, type CompletionHub, type ModelRegistry, type PredictionStore, type RedisModelRegistry } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
@@ -41,6 +41,10 @@ export function createApp(d: GatewayDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
+  // The document of this API (OpenAPI 3.1), generated from the schemas requests are checked with.
+  const openapi = openApiDocument({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds });
+  app.get('/openapi.json', (c) => c.json(openapi));
+
   app.get('/readyz', async (c) => {
     try {
       await d.redis.ping();
@@ -61,7 +65,7 @@ export function createApp(d: GatewayDeps): Hono {
     return model;
   };
 
-  const describeModel = async (models: ModelInfo[]) => {
+  const describeModel = async (models: ModelInfo[]): Promise<ModelDescription[]> => {
     const status = await d.status.status(models.map((m) => m.name));
     return models.map((m) => ({
       ...m,

@@ -20,11 +20,19 @@ export async function readBody(c: Context, limit: number): Promise<Buffer> {
     if (size > limit) throw tooLarge(limit);
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   };
-  if (incoming) {
-    for await (const chunk of incoming) take(chunk as Buffer);
-  } else if (c.req.raw.body) {
-    // Any other runtime (and in-process app.request in tests): the web stream.
-    for await (const chunk of c.req.raw.body as unknown as AsyncIterable<Uint8Array>) take(chunk);
+  try {
+    if (incoming) {
+      for await (const chunk of incoming) take(chunk as Buffer);
+    } else if (c.req.raw.body) {
+      // Any other runtime (and in-process app.request in tests): the web stream.
+      for await (const chunk of c.req.raw.body as unknown as AsyncIterable<Uint8Array>) take(chunk);
+    }
+  } catch (err) {
+    if (err instanceof AltoError) throw err;
+    // The stream fails only when the client closed the connection (or broke its framing)
+    // before the whole body arrived: the client's doing, not an internal error.
+    const of = Number.isFinite(declared) ? ` of the ${declared} its Content-Length declared` : '';
+    throw new AltoError('invalid_input', `request body: the connection closed after ${size} bytes${of}`);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }

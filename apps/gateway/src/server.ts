@@ -1,9 +1,11 @@
 // Wires the gateway: Redis connections, registry, completion hub, HTTP server.
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener, type ServerType } from '@hono/node-server';
 import { CachedRegistry, CompletionHub, PredictionStore, RedisModelRegistry, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import { createApp } from './app.ts';
 import type { GatewayEnv } from './env.ts';
+import { answerClientError, refusedRequest } from './errors.ts';
 import { createGatewayMetrics } from './metrics.ts';
 
 export interface Gateway {
@@ -31,8 +33,18 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     maxBodyBytes: env.ALTO_MAX_BODY_BYTES, maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS,
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
   });
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: env.ALTO_HOST, port: env.PORT }, () => resolve(s));
+  // @hono/node-server's serve(), plus answers in the API's error format for requests refused
+  // before the app sees them.
+  const server: ServerType = createServer(
+    getRequestListener(app.fetch, { hostname: env.ALTO_HOST, errorHandler: (err) => refusedRequest(err, log) }),
+  );
+  server.on('clientError', answerClientError);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.ALTO_HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;

@@ -7,6 +7,7 @@ import {
   OutputTensorSchema, PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
 } from './api-schemas.ts';
 import { BINARY_CONTENT_TYPE } from './binary-body.ts';
+import { httpStatus, type ErrorCode } from './errors.ts';
 import { BatchingSchema, MODEL_NAME, TensorSpecSchema } from './model.ts';
 
 type Json = Record<string, unknown>;
@@ -72,15 +73,39 @@ export interface OpenApiOptions {
 
 const json = (schema: Json) => ({ 'application/json': { schema } });
 
-const error = (description: string, extra: Json = {}) => ({ description, content: json(ref('Error')), ...extra });
-
-const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'integer', minimum: 0 } } };
-
-/** Errors every /v1 route can answer: Redis unreachable, and anything unexpected. */
-const commonErrors = {
-  '500': error('`internal`: an unexpected failure in the gateway (it is logged).'),
-  '503': error('`redis_unavailable`: Redis cannot be reached; answered within a second.', { headers: RETRY_AFTER }),
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } },
 };
+
+/**
+ * The error responses of an operation, from the codes it can answer with: grouped by their
+ * status (httpStatus, the same mapping the gateway renders with), each group's schema the
+ * error body narrowed to its codes. 429 and 503 carry Retry-After.
+ */
+function errors(codes: Partial<Record<ErrorCode, string>>): Record<string, Json> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of Object.keys(codes) as ErrorCode[]) {
+    const status = httpStatus(code);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out: Record<string, Json> = {};
+  for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[String(status)] = {
+      description: group.map((code) => `\`${code}\`: ${codes[code]}`).join(' '),
+      ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+      content: json({
+        allOf: [ref('Error'), { type: 'object', properties: { error: { type: 'object', properties: { code: { enum: group } } } } }],
+      }),
+    };
+  }
+  return out;
+}
+
+/** What every /v1 route can answer with: Redis unreachable, and anything unexpected. */
+const COMMON = {
+  internal: 'an unexpected failure in the gateway (it is logged).',
+  redis_unavailable: 'Redis cannot be reached; answered within a second.',
+} as const;
 
 export function openApiDocument(options: OpenApiOptions = {}): Json {
   const maxWait = options.maxWaitSeconds ?? 60;
@@ -103,7 +128,9 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       version: '1',
       description:
         'Submit predictions to models served by an Alto fleet and poll for them, or hold the request open with ' +
-        '`Prefer: wait`. Every error is `{"error": {"code", "message"}}`.',
+        '`Prefer: wait`. Every error is `{"error": {"code", "message"}}`, the message naming the field with what was ' +
+        'expected and what was given. On any path, a request that is not valid HTTP/1.1 or whose Host header is not a ' +
+        'host gets 400 `invalid_input`, and an unknown route 404 `not_found`.',
     },
     paths: {
       '/v1/models/{model}/predictions': {
@@ -121,8 +148,11 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
             },
             {
               name: 'Inference-Header-Content-Length', in: 'header', required: false,
-              description: `Required with Content-Type ${BINARY_CONTENT_TYPE}: the byte length of the JSON header that starts the body.`,
-              schema: { type: 'integer', minimum: 0 },
+              description:
+                `Required with Content-Type ${BINARY_CONTENT_TYPE}: the byte length (decimal digits) of the JSON header that ` +
+                'starts the body; ignored with application/json.',
+              // A string without constraints: with a JSON body any value is ignored, not refused.
+              schema: { type: 'string' }, example: '74',
             },
           ],
           requestBody: {
@@ -146,14 +176,17 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
           responses: {
             '200': prediction('With `Prefer: wait`: the prediction reached a terminal status in time.'),
             '202': prediction('Queued; poll the Location, or the wait ran out before the prediction finished.'),
-            '400': error(
-              '`invalid_input`: a tensor or field does not fit the model or the schema, or a malformed `Prefer` or ' +
-                '`Inference-Header-Content-Length`; `invalid_json`: the body is not JSON.',
-            ),
-            '404': error('`model_not_found`: no such model is published.'),
-            '413': error(`\`payload_too_large\`: the body is over ${limit}.`),
-            '415': error(`\`unsupported_media_type\`: Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`),
-            ...commonErrors,
+            ...errors({
+              invalid_input:
+                'a tensor or field does not fit the model or the schema, or a malformed `Prefer` or ' +
+                '`Inference-Header-Content-Length`, or the connection closed before the whole body arrived.',
+              invalid_json: 'the body (or the JSON header of a binary body) is not JSON.',
+              model_not_found: 'no such model is published.',
+              payload_too_large: `the body is over ${limit}.`,
+              unsupported_media_type: `Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`,
+              queue_full: 'the model has its max_queue_length requests outstanding; retry later.',
+              ...COMMON,
+            }),
           },
           links: {
             getPrediction: { operationId: 'getPrediction', parameters: { id: '$response.body#/id' } },
@@ -167,8 +200,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id a POST returned.' }],
           responses: {
             '200': { description: 'The prediction.', content: json(ref('Prediction')) },
-            '404': error('`prediction_not_found`: unknown, or past retention.'),
-            ...commonErrors,
+            ...errors({ prediction_not_found: 'unknown, or past retention.', ...COMMON }),
           },
         },
       },
@@ -176,7 +208,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
         get: {
           operationId: 'listModels',
           summary: 'Every served model.',
-          responses: { '200': { description: 'The models, by name.', content: json(ref('ModelList')) }, ...commonErrors },
+          responses: { '200': { description: 'The models, by name.', content: json(ref('ModelList')) }, ...errors(COMMON) },
         },
       },
       '/v1/models/{model}': {
@@ -186,8 +218,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
           parameters: [modelParam],
           responses: {
             '200': { description: 'The model.', content: json(ref('ModelDescription')) },
-            '404': error('`model_not_found`: no such model is published.'),
-            ...commonErrors,
+            ...errors({ model_not_found: 'no such model is published.', ...COMMON }),
           },
         },
       },
