@@ -10,6 +10,7 @@ import { loadEnv } from '../apps/gateway/src/env.ts';
 import { startGateway, type Gateway } from '../apps/gateway/src/server.ts';
 import { testPrefix } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
+import { waitFor } from './support/wait.ts';
 
 const textdir: ModelInfo = {
   name: 'textdir', version: '1', versions: ['1'], platform: 'onnx',
@@ -27,6 +28,14 @@ const pair: ModelInfo = {
   batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
 };
 
+const small: ModelInfo = {
+  name: 'small', version: '1', versions: ['1'], platform: 'onnx',
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }],
+  batching: { max_batch_size: 4, max_queue_delay_ms: 0 },
+  max_queue_length: 2,
+};
+
 const LIMIT = 64 * 1024;
 
 describe('request validation', () => {
@@ -41,6 +50,7 @@ describe('request validation', () => {
     const registry = new RedisModelRegistry(redis, keys(prefix));
     await registry.put(textdir);
     await registry.put(pair);
+    await registry.put(small);
     const env = loadEnv({ REDIS_URL: url, ALTO_PREFIX: prefix, PORT: '0', ALTO_MAX_BODY_BYTES: String(LIMIT) });
     gateway = await startGateway(env, createLogger({ name: 'gateway', level: 'silent' }));
     base = `http://127.0.0.1:${gateway.port}`;
@@ -212,5 +222,52 @@ describe('request validation', () => {
     expect(r.status).toBe(202);
     const got = await getJson(`${base}/v1/predictions/${r.body.id}`);
     expect(got.body).toMatchObject({ id: r.body.id, model: 'pair', status: 'queued', output: null, error: null });
+  });
+
+  const one = { input: { x: tensor([1, 1], [1]) } };
+
+  it('answers 429 with Retry-After at max_queue_length and keeps every request it accepted', async () => {
+    const first = await submit('small', one);
+    const second = await submit('small', one);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const third = await submit('small', one);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('1');
+    expect(third.body.error).toEqual({ code: 'queue_full', message: "model 'small' has 2 requests outstanding, its max_queue_length; retry later" });
+    for (const id of [first.body.id, second.body.id]) {
+      expect((await getJson(`${base}/v1/predictions/${id}`)).body.status).toBe('queued');
+    }
+    // Canceling one frees its place.
+    expect((await postJson(`${base}/v1/predictions/${first.body.id}/cancel`, '')).body.status).toBe('canceled');
+    expect((await submit('small', one)).status).toBe(202);
+  });
+
+  it('cancels a queued prediction, returns a terminal one unchanged, and 404s an unknown one', async () => {
+    const r = await submit('pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } });
+    const canceled = await postJson(`${base}/v1/predictions/${r.body.id}/cancel`, '');
+    expect(canceled.status).toBe(200);
+    expect(canceled.body).toMatchObject({ id: r.body.id, status: 'canceled', output: null });
+    expect(canceled.body.completed_at).not.toBeNull();
+    const again = await postJson(`${base}/v1/predictions/${r.body.id}/cancel`, '');
+    expect(again.body).toEqual(canceled.body);
+    const unknown = await postJson(`${base}/v1/predictions/pair.01m83xqsfwmba2gkx4nf4d8kb9/cancel`, '');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('prediction_not_found');
+  });
+
+  it('expires a prediction that has not started within timeout_ms', async () => {
+    const r = await submit('pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') }, timeout_ms: 50 });
+    expect(r.status).toBe(202);
+    const got = await waitFor(async () => {
+      const g = await getJson(`${base}/v1/predictions/${r.body.id}`);
+      return g.body.status === 'expired' ? g : undefined;
+    }, { what: 'the prediction to expire' });
+    expect(got.body.error.code).toBe('deadline_exceeded');
+  });
+
+  it('refuses a timeout_ms that is not a positive integer, naming the field', async () => {
+    const r = await submit('pair', { input: {}, timeout_ms: -5 });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/^field 'timeout_ms': /);
   });
 });

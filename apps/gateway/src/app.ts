@@ -1,6 +1,6 @@
 // The public HTTP API. Handlers throw AltoError; `errorResponse` renders every failure.
 import {
-  AltoError, PredictionRequestSchema, httpStatus, TERMINAL, newPredictionId, openApiDocument, renderPrediction, validateInputs,
+  AltoError, DEFAULT_MAX_QUEUE_LENGTH, PredictionRequestSchema, httpStatus, TERMINAL, newPredictionId, openApiDocument, renderPrediction, validateInputs,
   type ModelDescription, type ModelInfo, type PredictionRecord,
 } from '@alto/protocol';
 import { asAltoError, type CompletionHub, type ModelRegistry, type PredictionStore, type RedisModelRegistry } from '@alto/queue';
@@ -22,6 +22,7 @@ export interface GatewayDeps {
   log: Logger;
   maxBodyBytes: number;
   maxWaitSeconds: number;
+  retentionMs: number;
   publicUrl?: string;
 }
 
@@ -118,7 +119,13 @@ export function createApp(d: GatewayDeps): Hono {
     // Watch before enqueueing, so a completion published in between is not missed.
     const watch = wait > 0 ? d.hub.watch(id) : undefined;
     try {
-      let record = await d.store.enqueue({ id, model: model.name, version: model.version, format: parsed.data.response_format, tensors });
+      const createdAt = Date.now();
+      const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
+      let record = await d.store.enqueue({
+        id, model: model.name, version: model.version, format: parsed.data.response_format, tensors, createdAt,
+        maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
+        ...(timeout ? { deadline: createdAt + timeout } : {}),
+      });
       d.log.debug({ prediction_id: id, model: model.name }, 'prediction queued');
       if (watch) {
         d.metrics.waiting.inc();
@@ -153,6 +160,13 @@ export function createApp(d: GatewayDeps): Hono {
     }
     return record;
   }
+
+  app.post('/v1/predictions/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    const record = await d.store.cancel(id, d.retentionMs);
+    if (!record) throw new AltoError('prediction_not_found', `prediction '${id}' does not exist or has expired`);
+    return c.json(renderPrediction(record, origin(c)));
+  });
 
   app.get('/v1/predictions/:id', async (c) => {
     const id = c.req.param('id');

@@ -13,6 +13,8 @@ export const GatewayEnvSchema = z.object({
   ALTO_MAX_WAIT_SECONDS: positiveInt(60).pipe(z.number().max(600)),
   /** Origin used in returned URLs; taken from each request's Host when unset. */
   ALTO_PUBLIC_URL: z.string().url().optional(),
+  /** How long canceled predictions are kept (workers keep the others as long). */
+  ALTO_RETENTION_SECONDS: positiveInt(86_400),
   ALTO_LOG_LEVEL: logLevel,
 });
 

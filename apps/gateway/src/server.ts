@@ -30,7 +30,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   const metrics = createGatewayMetrics(models, status);
   const app = createApp({
     redis, store: new PredictionStore(redis, keys), models, status, hub, metrics, log,
-    maxBodyBytes: env.ALTO_MAX_BODY_BYTES, maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS,
+    maxBodyBytes: env.ALTO_MAX_BODY_BYTES, maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS, retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
   });
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused

@@ -34,6 +34,7 @@ export function buildModelInfo(resolved: ResolvedModel, inputs: IoMeta[], output
     outputs: outputs.map(toSpec),
     batching: { max_batch_size: maxBatch, max_queue_delay_ms: config.max_queue_delay_ms ?? 0 },
     max_queue_length: config.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
+    ...(config.timeout_ms ? { timeout_ms: config.timeout_ms } : {}),
   };
 }
 

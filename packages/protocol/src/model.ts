@@ -35,6 +35,8 @@ export const ModelInfoSchema = z.object({
    * 0 = no limit; absent = DEFAULT_MAX_QUEUE_LENGTH.
    */
   max_queue_length: z.number().int().min(0).optional(),
+  /** Deadline of a request that gives no timeout_ms, in ms from submission; absent = none. */
+  timeout_ms: z.number().int().positive().optional(),
 });
 
 /** Bound on a model's outstanding requests when its config sets none: deep enough for

@@ -204,6 +204,17 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
           },
         },
       },
+      '/v1/predictions/{id}/cancel': {
+        post: {
+          operationId: 'cancelPrediction',
+          summary: 'Cancel a prediction: a queued one never runs, a running one has its result discarded, a finished one is returned unchanged.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id a POST returned.' }],
+          responses: {
+            '200': { description: 'The prediction after the call.', content: json(ref('Prediction')) },
+            ...errors({ prediction_not_found: 'unknown, or past retention.', ...COMMON }),
+          },
+        },
+      },
       '/v1/models': {
         get: {
           operationId: 'listModels',

@@ -7,6 +7,11 @@ export const PredictionRequestSchema = z
     input: z.record(z.string(), z.unknown()),
     /** How output tensors are rendered. @default 'json' */
     response_format: z.enum(['json', 'b64']).default('json'),
+    /**
+     * Milliseconds from submission: not started by then, the prediction expires; still
+     * running then, it fails with deadline_exceeded. @default the model's timeout_ms, if any
+     */
+    timeout_ms: z.number().int().positive().max(7 * 24 * 3600 * 1000).optional(),
   })
   .strict();
 export type PredictionRequest = z.infer<typeof PredictionRequestSchema>;

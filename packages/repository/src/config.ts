@@ -10,6 +10,8 @@ export const ModelConfigSchema = z
     max_queue_delay_ms: z.number().int().min(0).max(10_000).optional(),
     /** Most requests outstanding (queued or running); 0 = no limit. @default 10000 */
     max_queue_length: z.number().int().min(0).optional(),
+    /** Deadline of requests that set none, in ms from submission. @default none */
+    timeout_ms: z.number().int().positive().optional(),
     /** Inference threads (sessions) per worker. @default 1 */
     instances: z.number().int().min(1).max(64).optional(),
     /**
