@@ -2,8 +2,9 @@
 // and memory from /proc, stop them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+export { freePort } from '../test/support/redis-server.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TICKS = 100; // USER_HZ on Linux
@@ -13,17 +14,6 @@ export interface Proc {
   child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function start(name: string, cmd: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
