@@ -24,23 +24,20 @@ fi
 port=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
 data=$(mktemp -d)
 log=$(mktemp)
-PORT=$port ALTO_REDIS_DIR="$data" setsid npm start >"$log" 2>&1 &
-pid=$!
+# shellcheck source=scripts/fleet-lib.sh
+. scripts/fleet-lib.sh
+fleet_pid=
 cleanup() {
   # Ctrl-C to the whole process group, as a terminal would; then make sure nothing is left.
-  kill -INT -- -"$pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  kill -KILL -- -"$pid" 2>/dev/null || true
+  if [ -n "$fleet_pid" ]; then
+    kill -INT -- -"$fleet_pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$fleet_pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL -- -"$fleet_pid" 2>/dev/null || true
+  fi
   rm -rf "$data" "$log"
 }
 trap cleanup EXIT
-
-for _ in $(seq 1 240); do
-  grep -q 'Alto is ready' "$log" && break
-  if ! kill -0 "$pid" 2>/dev/null; then cat "$log"; echo "npm start exited early"; exit 1; fi
-  sleep 0.5
-done
-grep -q 'Alto is ready' "$log" || { cat "$log"; echo "npm start was not ready in 120 s"; exit 1; }
+fleet_start "$port" "$data" "$log"
 
 # Every check but two: positive_data_acceptance expects a 2xx for any request the schema
 # allows, but whether a tensor fits is up to the model (its inputs, shapes and batch size),

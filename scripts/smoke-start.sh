@@ -7,17 +7,13 @@ cd "$(dirname "$0")/.."
 port=${PORT:-8080}
 data=$(mktemp -d)
 log=$(mktemp)
-PORT=$port ALTO_REDIS_DIR="$data" setsid npm start >"$log" 2>&1 &
-pid=$!
-cleanup() { kill -KILL -- -"$pid" 2>/dev/null || true; rm -rf "$data"; }
+# shellcheck source=scripts/fleet-lib.sh
+. scripts/fleet-lib.sh
+fleet_pid=
+cleanup() { if [ -n "$fleet_pid" ]; then kill -KILL -- -"$fleet_pid" 2>/dev/null || true; fi; rm -rf "$data"; }
 trap cleanup EXIT
-
-for _ in $(seq 1 240); do
-  grep -q 'Alto is ready' "$log" && break
-  if ! kill -0 "$pid" 2>/dev/null; then cat "$log"; echo "npm start exited early"; exit 1; fi
-  sleep 0.5
-done
-grep -q 'Alto is ready' "$log" || { cat "$log"; echo "npm start was not ready in 120 s"; exit 1; }
+fleet_start "$port" "$data" "$log"
+pid=$fleet_pid
 
 # The README's request, verbatim but for the port.
 reply=$(curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @examples/textdir.json "http://127.0.0.1:$port/v1/models/textdir/predictions")
