@@ -3,13 +3,9 @@
 // message names the field, and afterwards the gateway is healthy and still accepts a valid
 // request. Ends with a bounded, seeded loop of random mutations that must never get a 5xx.
 import { ERROR_CODES, type ModelInfo } from '@alto/protocol';
-import { RedisModelRegistry, connect, keys } from '@alto/queue';
-import { createLogger } from '@alto/telemetry';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadEnv } from '../apps/gateway/src/env.ts';
-import { startGateway, type Gateway } from '../apps/gateway/src/server.ts';
 import { testPrefix } from './support/fleet.ts';
+import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { rawPost, rawRequest, type RawReply } from './support/raw-http.ts';
 
 const tiny: ModelInfo = {
@@ -126,24 +122,16 @@ const jsonCases: Case[] = [
 
 describe('hostile input', () => {
   const prefix = testPrefix('fuzz');
-  let gateway: Gateway;
-  let redis: Redis;
+  let server: TestGateway;
   let base: string;
   let port: number;
 
   beforeAll(async () => {
-    const url = inject('redisUrl');
-    redis = await connect(url, { name: 'test' });
-    const registry = new RedisModelRegistry(redis, keys(prefix));
-    for (const m of [tiny, pair, dyn]) await registry.put(m);
-    const env = loadEnv({ REDIS_URL: url, ALTO_PREFIX: prefix, PORT: '0', ALTO_MAX_BODY_BYTES: String(LIMIT) });
-    gateway = await startGateway(env, createLogger({ name: 'gateway', level: 'silent' }));
-    port = gateway.port;
-    base = `http://127.0.0.1:${port}`;
+    server = await startTestGateway(inject('redisUrl'), prefix, [tiny, pair, dyn], { ALTO_MAX_BODY_BYTES: String(LIMIT) });
+    ({ base, port } = server);
   });
   afterAll(async () => {
-    await gateway?.close();
-    await redis?.quit();
+    await server?.close();
   });
 
   const path = (model: string) => `/v1/models/${model}/predictions`;

@@ -5,12 +5,12 @@ import {
 } from '@alto/protocol';
 import { RedisModelRegistry, connect, keys } from '@alto/queue';
 import { createLogger } from '@alto/telemetry';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp, type GatewayDeps } from '../apps/gateway/src/app.ts';
 import { loadEnv } from '../apps/gateway/src/env.ts';
-import { startGateway, type Gateway } from '../apps/gateway/src/server.ts';
+import { startGateway } from '../apps/gateway/src/server.ts';
 import { testPrefix } from './support/fleet.ts';
+import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { validate, type Schema } from './support/json-schema.ts';
 import { startRedis } from './support/redis-server.ts';
 
@@ -65,27 +65,19 @@ function nonConformance(doc: Doc, method: string, path: string, r: Reply): strin
 
 describe('OpenAPI document', () => {
   const prefix = testPrefix('openapi');
-  let gateway: Gateway;
-  let redis: Redis;
+  let server: TestGateway;
   let base: string;
   let doc: Doc;
 
   beforeAll(async () => {
-    const url = inject('redisUrl');
-    redis = await connect(url, { name: 'test' });
-    const registry = new RedisModelRegistry(redis, keys(prefix));
-    await registry.put(tiny);
-    await registry.put(pair);
-    const env = loadEnv({ REDIS_URL: url, ALTO_PREFIX: prefix, PORT: '0', ALTO_MAX_BODY_BYTES: String(64 * 1024) });
-    gateway = await startGateway(env, createLogger({ name: 'gateway', level: 'silent' }));
-    base = `http://127.0.0.1:${gateway.port}`;
+    server = await startTestGateway(inject('redisUrl'), prefix, [tiny, pair], { ALTO_MAX_BODY_BYTES: String(64 * 1024) });
+    ({ base } = server);
     const res = await fetch(`${base}/openapi.json`);
     expect(res.status).toBe(200);
     doc = (await res.json()) as Doc;
   });
   afterAll(async () => {
-    await gateway?.close();
-    await redis?.quit();
+    await server?.close();
   });
 
   const call = async (method: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Reply> => {

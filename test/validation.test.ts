@@ -2,13 +2,11 @@
 // with both sides. Runs an in-process gateway over real sockets and a real Redis.
 import { request } from 'node:http';
 import type { ModelInfo } from '@alto/protocol';
-import { RedisModelRegistry, connect, keys } from '@alto/queue';
-import { createLogger } from '@alto/telemetry';
+import { keys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadEnv } from '../apps/gateway/src/env.ts';
-import { startGateway, type Gateway } from '../apps/gateway/src/server.ts';
 import { testPrefix } from './support/fleet.ts';
+import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -40,24 +38,16 @@ const LIMIT = 64 * 1024;
 
 describe('request validation', () => {
   const prefix = testPrefix('validation');
-  let gateway: Gateway;
+  let server: TestGateway;
   let redis: Redis;
   let base: string;
 
   beforeAll(async () => {
-    const url = inject('redisUrl');
-    redis = await connect(url, { name: 'test' });
-    const registry = new RedisModelRegistry(redis, keys(prefix));
-    await registry.put(textdir);
-    await registry.put(pair);
-    await registry.put(small);
-    const env = loadEnv({ REDIS_URL: url, ALTO_PREFIX: prefix, PORT: '0', ALTO_MAX_BODY_BYTES: String(LIMIT) });
-    gateway = await startGateway(env, createLogger({ name: 'gateway', level: 'silent' }));
-    base = `http://127.0.0.1:${gateway.port}`;
+    server = await startTestGateway(inject('redisUrl'), prefix, [textdir, pair, small], { ALTO_MAX_BODY_BYTES: String(LIMIT) });
+    ({ redis, base } = server);
   });
   afterAll(async () => {
-    await gateway?.close();
-    await redis?.quit();
+    await server?.close();
   });
 
   const submit = (model: string, body: unknown, headers?: Record<string, string>) =>
