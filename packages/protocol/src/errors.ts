@@ -5,6 +5,12 @@ export const ERROR_CODES = [
   'invalid_input',
   'invalid_json',
   'model_not_found',
+  'version_not_found',
+  'model_unpublished',
+  'model_exists',
+  'model_not_ready',
+  'uri_not_allowed',
+  'unauthorized',
   'prediction_not_found',
   'not_found',
   'payload_too_large',
@@ -42,7 +48,13 @@ export function httpStatus(code: ErrorCode): number {
     case 'invalid_input':
     case 'invalid_json':
       return 400;
+    case 'uri_not_allowed':
+      return 400;
+    case 'unauthorized':
+      return 401;
     case 'model_not_found':
+    case 'version_not_found':
+    case 'model_unpublished':
     case 'prediction_not_found':
     case 'not_found':
       return 404;
@@ -50,10 +62,13 @@ export function httpStatus(code: ErrorCode): number {
       return 413;
     case 'unsupported_media_type':
       return 415;
+    case 'model_exists':
+      return 409;
     case 'queue_full':
       return 429;
     case 'redis_unavailable':
     case 'model_unavailable':
+    case 'model_not_ready':
     case 'shutting_down':
       return 503;
     case 'inference_failed':

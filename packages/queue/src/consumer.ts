@@ -23,6 +23,8 @@ export type Outcome =
 
 export interface ConsumerOptions {
   model: string;
+  /** Read one version's stream (requests that pin it) instead of the model's. */
+  version?: string;
   /** Consumer name within the group; stable across restarts of the same worker. */
   consumer: string;
   /** How long a prediction is kept after it is terminal. @default 86_400_000 (24 h) */
@@ -65,7 +67,7 @@ export class StreamConsumer {
     private readonly options: ConsumerOptions,
   ) {
     this.redis = defineScripts(redis);
-    this.stream = keys.stream(options.model);
+    this.stream = options.version === undefined ? keys.stream(options.model) : keys.versionStream(options.model, options.version);
     this.retentionMs = options.retentionMs ?? 86_400_000;
     this.maxDeliveries = options.maxDeliveries ?? 3;
   }

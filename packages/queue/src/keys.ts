@@ -5,12 +5,37 @@
 export const GROUP = 'workers';
 
 export interface Keys {
-  /** Catalog of served models: hash name → ModelInfo JSON. Not model-scoped. */
+  /**
+   * Catalog of served models: hash name → ModelInfo JSON of the version taking unpinned
+   * requests. Control-plane keys share the `{control}` hash tag.
+   */
   models: string;
+  /** Served versions' metadata: hash `<model>@<version>` → ModelInfo JSON. */
+  modelVersions: string;
+  /** Published models (the publisher's desired state): hash name → ModelSpec JSON. */
+  specs: string;
+  /** What the publisher last observed per model: hash name → ModelState JSON. */
+  states: string;
+  /** Each worker's assignment: hash worker id → Assignment JSON. */
+  assignments: string;
+  /** Live workers' reports: hash worker id → WorkerReport JSON. */
+  workers: string;
+  /** The publisher leader lease: string holding the leader's id, with a TTL. */
+  leader: string;
+  /** Leadership epoch, incremented by every new leader. */
+  epoch: string;
+  /** Channel: a worker id whose assignment changed ('*' for all). */
+  assignChannel: string;
+  /** Channel: the catalog changed (gateways drop their caches). */
+  catalogChannel: string;
   /** Channel carrying the id of each prediction that became terminal. */
   completions: string;
-  /** Request stream of one model. */
+  /** Request stream of one model (unpinned requests). */
   stream(model: string): string;
+  /** Request stream of one version of a model (requests that pin it). */
+  versionStream(model: string, version: string): string;
+  /** Set while a model is unpublished: enqueueing refuses (string, no TTL). */
+  unpublished(model: string): string;
   /** Dead-letter stream of one model: entries delivered too many times. */
   dead(model: string): string;
   /** Hash holding one prediction's state and result. */
@@ -21,10 +46,22 @@ export interface Keys {
 
 export function keys(prefix = 'alto'): Keys {
   const tag = (model: string) => `${prefix}:{${model}}`;
+  const control = `${prefix}:{control}`;
   return {
-    models: `${prefix}:models`,
+    models: `${control}:models`,
+    modelVersions: `${control}:model-versions`,
+    specs: `${control}:specs`,
+    states: `${control}:states`,
+    assignments: `${control}:assignments`,
+    workers: `${control}:workers`,
+    leader: `${control}:leader`,
+    epoch: `${control}:epoch`,
+    assignChannel: `${prefix}:assign`,
+    catalogChannel: `${prefix}:catalog`,
     completions: `${prefix}:completions`,
     stream: (model) => `${tag(model)}:stream`,
+    versionStream: (model, version) => `${tag(model)}:v:${version}:stream`,
+    unpublished: (model) => `${tag(model)}:unpublished`,
     dead: (model) => `${tag(model)}:dead`,
     prediction: (model, id) => `${tag(model)}:p:${id}`,
     replicas: (model) => `${tag(model)}:replicas`,

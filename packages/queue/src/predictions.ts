@@ -18,6 +18,8 @@ export interface NewPrediction {
   maxQueueLength?: number;
   /** Epoch ms by which it must start (else expired) and finish (else failed). */
   deadline?: number;
+  /** The request pins `version`: it goes to that version's stream. */
+  pinned?: boolean;
 }
 
 export class PredictionStore {
@@ -31,10 +33,13 @@ export class PredictionStore {
   async enqueue(p: NewPrediction): Promise<PredictionRecord> {
     const createdAt = p.createdAt ?? Date.now();
     const result = await this.redis[commandName('enqueue')]!(
-      this.keys.stream(p.model), this.keys.prediction(p.model, p.id),
+      p.pinned ? this.keys.versionStream(p.model, p.version) : this.keys.stream(p.model),
+      this.keys.prediction(p.model, p.id), this.keys.unpublished(p.model),
       p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
+      p.pinned ? '1' : '0',
     );
     if (result === -1) throw new Error(`prediction ${p.id} already exists`);
+    if (result === -3) throw new AltoError('model_unpublished', `model '${p.model}' has been unpublished`);
     if (result === -2) {
       throw new AltoError(
         'queue_full',
@@ -56,10 +61,45 @@ export class PredictionStore {
   async cancel(id: string, retentionMs: number): Promise<PredictionRecord | undefined> {
     const model = modelOfPrediction(id);
     if (model === undefined) return undefined;
+    const [pin, version] = await this.redis.hmget(this.keys.prediction(model, id), 'pin', 'version');
+    const stream = pin === '1' && version ? this.keys.versionStream(model, version) : this.keys.stream(model);
     const status = await this.redis[commandName('cancel')]!(
-      this.keys.stream(model), this.keys.prediction(model, id), Date.now(), retentionMs, this.keys.completions, id,
+      stream, this.keys.prediction(model, id), Date.now(), retentionMs, this.keys.completions, id,
     );
     return status === null ? undefined : this.get(id);
+  }
+
+  /**
+   * Fails every prediction of `model` that has not started, in its stream and in its
+   * versions' streams (see fail-queued-2.lua). Returns how many were failed.
+   */
+  async failQueued(model: string, code: string, message: string, retentionMs: number): Promise<number> {
+    const streams = [this.keys.stream(model)];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.versionStream(model, '*'), 'COUNT', 500);
+      cursor = next;
+      streams.push(...found);
+    } while (cursor !== '0');
+    let failed = 0;
+    for (const stream of streams) {
+      let start = '-';
+      for (;;) {
+        const entries = await this.redis.xrange(stream, start, '+', 'COUNT', 500);
+        if (entries.length === 0) break;
+        const pipe = this.redis.pipeline();
+        for (const [entry, fields] of entries) {
+          const id = fields[fields.indexOf('id') + 1]!;
+          (pipe as unknown as ScriptedRedis)[commandName('failQueued')]!(
+            stream, this.keys.prediction(model, id), entry, code, message, Date.now(), retentionMs, this.keys.completions, id,
+          );
+        }
+        const replies = (await pipe.exec()) ?? [];
+        failed += replies.filter(([err, r]) => !err && r === 1).length;
+        start = `(${entries.at(-1)![0]}`;
+      }
+    }
+    return failed;
   }
 
   /** The prediction, or undefined when the id is unknown or past retention. */

@@ -1,6 +1,6 @@
-// The model catalog as gateways see it. Workers publish what they load (metadata from the
-// ONNX session) and heartbeat per model; the publisher will own the desired state later,
-// behind the same ModelRegistry interface.
+// The model catalog as gateways see it. The leader publisher writes it from what workers
+// report (metadata from the ONNX session); a worker serving a fixed repository without a
+// publisher writes its own entries. Workers heartbeat per model.
 import { ModelInfoSchema, type ModelInfo } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
@@ -8,6 +8,10 @@ import type { Keys } from './keys.ts';
 export interface ModelRegistry {
   list(): Promise<ModelInfo[]>;
   get(name: string): Promise<ModelInfo | undefined>;
+  /** A served version's metadata (requests that pin a version). */
+  getVersion(name: string, version: string): Promise<ModelInfo | undefined>;
+  /** Whether the model is published, served yet or not. */
+  isPublished(name: string): Promise<boolean>;
 }
 
 export interface ModelStatus {
@@ -30,6 +34,15 @@ export class RedisModelRegistry implements ModelRegistry {
   async get(name: string): Promise<ModelInfo | undefined> {
     const json = await this.redis.hget(this.keys.models, name);
     return json === null ? undefined : ModelInfoSchema.parse(JSON.parse(json));
+  }
+
+  async getVersion(name: string, version: string): Promise<ModelInfo | undefined> {
+    const json = await this.redis.hget(this.keys.modelVersions, `${name}@${version}`);
+    return json === null ? undefined : ModelInfoSchema.parse(JSON.parse(json));
+  }
+
+  async isPublished(name: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.specs, name)) === 1;
   }
 
   async put(info: ModelInfo): Promise<void> {
@@ -90,6 +103,19 @@ export class CachedRegistry implements ModelRegistry {
 
   async list(): Promise<ModelInfo[]> {
     return [...(await this.snapshot()).values()];
+  }
+
+  /** Drops the snapshot: the next lookup reads the catalog again. */
+  invalidate(): void {
+    this.cache = undefined;
+  }
+
+  getVersion(name: string, version: string): Promise<ModelInfo | undefined> {
+    return this.inner.getVersion(name, version);
+  }
+
+  isPublished(name: string): Promise<boolean> {
+    return this.inner.isPublished(name);
   }
 
   async get(name: string): Promise<ModelInfo | undefined> {

@@ -4,13 +4,14 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 4;
+const VERSION = 5;
 
 const SCRIPTS = {
-  enqueue: 'enqueue-2.lua',
+  enqueue: 'enqueue-3.lua',
   start: 'start-3.lua',
   complete: 'complete-2.lua',
   cancel: 'cancel-2.lua',
+  failQueued: 'fail-queued-2.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -1,0 +1,132 @@
+// Reading and writing the control plane's records in Redis. Specs are written by whichever
+// publisher serves the admin request; worker reports by each worker; assignments, model
+// states and the catalog only by the leader, through fenced writes (see fenced-write-1.lua).
+import { ModelInfoSchema, type ModelInfo } from '@alto/protocol';
+import type { Keys } from '@alto/queue';
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import { cmd, defineControlScripts, type ControlRedis } from './lua.ts';
+import {
+  AssignmentSchema, ModelSpecSchema, ModelStateSchema, WorkerReportSchema,
+  type Assignment, type ModelSpec, type ModelState, type WorkerReport,
+} from './schemas.ts';
+
+function parseAll<T>(schema: z.ZodType<T>, hash: Record<string, string>): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const [field, json] of Object.entries(hash)) {
+    const parsed = schema.safeParse(JSON.parse(json));
+    // A record another release wrote in a shape this one does not know is skipped, not fatal.
+    if (parsed.success) out.set(field, parsed.data);
+  }
+  return out;
+}
+
+/** Writes a leader applies atomically, if it still leads. */
+export class Batch {
+  readonly writes: (string[])[] = [];
+  readonly messages: [string, string][] = [];
+  set(key: string, field: string, value: unknown): this {
+    this.writes.push(['hset', key, field, JSON.stringify(value)]);
+    return this;
+  }
+  del(key: string, field: string): this {
+    this.writes.push(['hdel', key, field]);
+    return this;
+  }
+  publish(channel: string, message: string): this {
+    this.messages.push([channel, message]);
+    return this;
+  }
+  get empty(): boolean {
+    return this.writes.length === 0 && this.messages.length === 0;
+  }
+}
+
+export class ControlStore {
+  private readonly redis: ControlRedis;
+
+  constructor(redis: Redis, readonly keys: Keys) {
+    this.redis = defineControlScripts(redis);
+  }
+
+  // --- specs (desired state) ---
+  async specs(): Promise<Map<string, ModelSpec>> {
+    return parseAll(ModelSpecSchema, await this.redis.hgetall(this.keys.specs));
+  }
+  async spec(name: string): Promise<ModelSpec | undefined> {
+    const json = await this.redis.hget(this.keys.specs, name);
+    return json === null ? undefined : ModelSpecSchema.parse(JSON.parse(json));
+  }
+  /** Creates a spec; false when the name is taken. Clears an earlier unpublish. */
+  async createSpec(spec: ModelSpec): Promise<boolean> {
+    const created = await this.redis.hsetnx(this.keys.specs, spec.name, JSON.stringify(spec));
+    if (created === 1) await this.redis.del(this.keys.unpublished(spec.name));
+    return created === 1;
+  }
+  async putSpec(spec: ModelSpec): Promise<void> {
+    await this.redis.hset(this.keys.specs, spec.name, JSON.stringify(spec));
+  }
+  /**
+   * Unpublishes: the spec goes, enqueueing is refused from now on, and the model leaves the
+   * catalog at once (the leader would also drop it on its next pass).
+   */
+  async deleteSpec(name: string): Promise<boolean> {
+    const versions = (await this.redis.hkeys(this.keys.modelVersions)).filter((f) => f.startsWith(`${name}@`));
+    const pipe = this.redis.multi().set(this.keys.unpublished(name), String(Date.now())).hdel(this.keys.specs, name);
+    pipe.hdel(this.keys.models, name).hdel(this.keys.states, name);
+    if (versions.length) pipe.hdel(this.keys.modelVersions, ...versions);
+    pipe.publish(this.keys.catalogChannel, name);
+    const replies = (await pipe.exec()) ?? [];
+    return Number(replies[1]?.[1]) === 1;
+  }
+
+  // --- workers ---
+  async reports(): Promise<Map<string, WorkerReport>> {
+    return parseAll(WorkerReportSchema, await this.redis.hgetall(this.keys.workers));
+  }
+  async putReport(report: WorkerReport): Promise<void> {
+    await this.redis.hset(this.keys.workers, report.id, JSON.stringify(report));
+  }
+  async deleteReport(id: string): Promise<void> {
+    await this.redis.hdel(this.keys.workers, id);
+  }
+
+  // --- assignments, states, catalog (leader) ---
+  async assignments(): Promise<Map<string, Assignment>> {
+    return parseAll(AssignmentSchema, await this.redis.hgetall(this.keys.assignments));
+  }
+  async assignment(workerId: string): Promise<Assignment | undefined> {
+    const json = await this.redis.hget(this.keys.assignments, workerId);
+    return json === null ? undefined : AssignmentSchema.parse(JSON.parse(json));
+  }
+  async states(): Promise<Map<string, ModelState>> {
+    return parseAll(ModelStateSchema, await this.redis.hgetall(this.keys.states));
+  }
+  async catalog(): Promise<Map<string, ModelInfo>> {
+    return parseAll(ModelInfoSchema, await this.redis.hgetall(this.keys.models));
+  }
+  async versionInfos(): Promise<Map<string, ModelInfo>> {
+    return parseAll(ModelInfoSchema, await this.redis.hgetall(this.keys.modelVersions));
+  }
+
+  /** Applies `batch` if `leaderId` still holds the lease; false when it does not. */
+  async commit(leaderId: string, batch: Batch): Promise<boolean> {
+    if (batch.empty) return true;
+    const r = await this.redis[cmd('fencedWrite')](
+      this.keys.leader, leaderId, JSON.stringify(batch.writes), JSON.stringify(batch.messages),
+    );
+    return r === 1;
+  }
+
+  /** Takes or renews the lease; the epoch led in, or 0 when another publisher leads. */
+  async lease(candidateId: string, ttlMs: number): Promise<number> {
+    return Number(await this.redis[cmd('lease')](this.keys.leader, this.keys.epoch, candidateId, ttlMs));
+  }
+  async leader(): Promise<string | null> {
+    return this.redis.get(this.keys.leader);
+  }
+  /** Gives the lease up at once if held (a clean shutdown), so a standby need not wait it out. */
+  async resign(candidateId: string): Promise<void> {
+    await this.redis[cmd('resign')](this.keys.leader, candidateId);
+  }
+}

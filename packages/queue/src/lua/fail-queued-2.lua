@@ -1,0 +1,28 @@
+--[[
+  Fails a prediction that has not started (e.g. its model was unpublished): a queued one
+  becomes failed with the given code and its entry is deleted; any other is left alone (a
+  running one finishes on its worker). A worker that already read the entry skips it, as
+  start-3 finds the prediction terminal.
+
+  KEYS[1] stream holding the entry
+  KEYS[2] prediction hash
+
+  ARGV[1] stream entry id
+  ARGV[2] error code
+  ARGV[3] error message
+  ARGV[4] completed_at (epoch ms)
+  ARGV[5] retention (ms)
+  ARGV[6] completions channel
+  ARGV[7] prediction id
+
+  Returns 1 when the prediction was failed, 0 when it was not queued.
+]]
+if redis.call('HGET', KEYS[2], 'status') ~= 'queued' then
+  return 0
+end
+redis.call('XDEL', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'status', 'failed', 'completed_at', ARGV[4], 'err_code', ARGV[2], 'err_msg', ARGV[3])
+redis.call('HDEL', KEYS[2], 'entry')
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
