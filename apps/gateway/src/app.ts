@@ -62,8 +62,20 @@ export function createApp(d: GatewayDeps): Hono {
 
   const findModel = async (name: string): Promise<ModelInfo> => {
     const model = await d.models.get(name);
-    if (!model) throw new AltoError('model_not_found', `model '${name}' is not published`);
-    return model;
+    if (model) return model;
+    if (await d.models.isPublished(name)) {
+      throw new AltoError('model_not_ready', `model '${name}' is published but no replica has loaded it yet; retry shortly`, true);
+    }
+    throw new AltoError('model_not_found', `model '${name}' is not published`);
+  };
+
+  const findVersion = async (name: string, version: string): Promise<ModelInfo> => {
+    const model = await findModel(name);
+    const info = model.versions.includes(version) ? await d.models.getVersion(name, version) : undefined;
+    if (!info) {
+      throw new AltoError('version_not_found', `model '${name}' serves version(s) ${model.versions.join(', ')}, not '${version}'`);
+    }
+    return info;
   };
 
   const describeModel = async (models: ModelInfo[]): Promise<ModelDescription[]> => {
@@ -82,30 +94,30 @@ export function createApp(d: GatewayDeps): Hono {
     return c.json(model);
   });
 
-  app.post(
-    '/v1/models/:model/predictions',
-    async (c) => {
-      const name = c.req.param('model');
-      let status = 500;
-      let known = true;
-      try {
-        const response = await submit(c, name);
-        status = response.status;
-        return response;
-      } catch (err) {
-        const e = asAltoError(err);
-        status = e instanceof AltoError ? httpStatus(e.code) : 500;
-        known = !(e instanceof AltoError && e.code === 'model_not_found');
-        throw err;
-      } finally {
-        // Unknown names get one label: they would otherwise grow the series without bound.
-        d.metrics.requests.inc({ model: known ? name : '_unknown', status: String(status) });
-      }
-    },
-  );
+  const predict = async (c: Context) => {
+    const name = c.req.param('model')!;
+    const version = c.req.param('version');
+    let status = 500;
+    let known = true;
+    try {
+      const response = await submit(c, name, version);
+      status = response.status;
+      return response;
+    } catch (err) {
+      const e = asAltoError(err);
+      status = e instanceof AltoError ? httpStatus(e.code) : 500;
+      known = !(e instanceof AltoError && e.code === 'model_not_found');
+      throw err;
+    } finally {
+      // Unknown names get one label: they would otherwise grow the series without bound.
+      d.metrics.requests.inc({ model: known ? name : '_unknown', status: String(status) });
+    }
+  };
+  app.post('/v1/models/:model/predictions', predict);
+  app.post('/v1/models/:model/versions/:version/predictions', predict);
 
-  async function submit(c: Context, name: string): Promise<Response> {
-    const model = await findModel(name);
+  async function submit(c: Context, name: string, version: string | undefined): Promise<Response> {
+    const model = version === undefined ? await findModel(name) : await findVersion(name, version);
     const wait = parseWait(c.req.header('prefer'), d.maxWaitSeconds);
     const json = await readRequest(c, d.maxBodyBytes);
     const parsed = PredictionRequestSchema.safeParse(json);
@@ -122,7 +134,7 @@ export function createApp(d: GatewayDeps): Hono {
       const createdAt = Date.now();
       const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
       let record = await d.store.enqueue({
-        id, model: model.name, version: model.version, format: parsed.data.response_format, tensors, createdAt,
+        id, model: model.name, version: model.version, pinned: version !== undefined, format: parsed.data.response_format, tensors, createdAt,
         maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
         ...(timeout ? { deadline: createdAt + timeout } : {}),
       });

@@ -15,6 +15,8 @@ export const GatewayEnvSchema = z.object({
   ALTO_PUBLIC_URL: z.string().url().optional(),
   /** How long canceled predictions are kept (workers keep the others as long). */
   ALTO_RETENTION_SECONDS: positiveInt(86_400),
+  /** Publisher whose admin API is also served here, under /v1/admin (one URL for the CLI). */
+  ALTO_PUBLISHER_URL: z.string().url().optional(),
   ALTO_LOG_LEVEL: logLevel,
 });
 

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import { CachedRegistry, CompletionHub, PredictionStore, RedisModelRegistry, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
+import { isAdminPath, proxyAdmin } from './admin-proxy.ts';
 import { createApp } from './app.ts';
 import type { GatewayEnv } from './env.ts';
 import { answerClientError, refusedRequest } from './errors.ts';
@@ -27,6 +28,10 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   await hub.start();
   const status = new RedisModelRegistry(redis, keys);
   const models = new CachedRegistry(status, 1000);
+  // The publisher announces catalog changes (e.g. an unpublish): drop the cache at once.
+  const catalogEvents = await connect(env.REDIS_URL, { name: 'alto-gateway:catalog' });
+  catalogEvents.on('message', () => models.invalidate());
+  await catalogEvents.subscribe(keys.catalogChannel);
   const metrics = createGatewayMetrics(models, status);
   const app = createApp({
     redis, store: new PredictionStore(redis, keys), models, status, hub, metrics, log,
@@ -35,8 +40,10 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   });
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused
   // before the app sees them.
-  const server: ServerType = createServer(
-    getRequestListener(app.fetch, { hostname: env.ALTO_HOST, errorHandler: (err) => refusedRequest(err, log) }),
+  const listener = getRequestListener(app.fetch, { hostname: env.ALTO_HOST, errorHandler: (err) => refusedRequest(err, log) });
+  const publisher = env.ALTO_PUBLISHER_URL;
+  const server: ServerType = createServer((req, res) =>
+    publisher && isAdminPath(req.url) ? proxyAdmin(publisher, req, res) : listener(req, res),
   );
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
@@ -56,6 +63,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
       // Answers held `Prefer: wait` requests with their current state, so close can finish.
       await hub.stop();
       await closed;
+      catalogEvents.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -120,7 +120,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
   };
   const prediction = (description: string) => ({ description, headers: predictionHeaders, content: json(ref('Prediction')) });
 
-  return {
+  const doc = {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     info: {
@@ -182,6 +182,8 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
                 '`Inference-Header-Content-Length`, or the connection closed before the whole body arrived.',
               invalid_json: 'the body (or the JSON header of a binary body) is not JSON.',
               model_not_found: 'no such model is published.',
+              model_unpublished: 'the model was unpublished a moment ago.',
+              model_not_ready: 'the model is published but no replica has loaded it yet; retry shortly.',
               payload_too_large: `the body is over ${limit}.`,
               unsupported_media_type: `Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`,
               queue_full: 'the model has its max_queue_length requests outstanding; retry later.',
@@ -269,4 +271,25 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
     },
     components: { schemas: components() },
   };
+  // The same operation, pinned to one of the versions the model serves.
+  const create = doc.paths['/v1/models/{model}/predictions'].post;
+  const versioned = {
+    ...create,
+    operationId: 'createVersionPrediction',
+    summary: 'Like createPrediction, for one version of the model (one of the `versions` GET /v1/models lists).',
+    parameters: [
+      modelParam,
+      { name: 'version', in: 'path', required: true, description: 'A version the model serves.', schema: { type: 'string' }, example: '1' },
+      ...create.parameters.slice(1),
+    ],
+    responses: {
+      ...create.responses,
+      ...errors({
+        model_not_found: 'no such model is published.',
+        version_not_found: 'the model does not serve this version.',
+        model_unpublished: 'the model was unpublished a moment ago.',
+      }),
+    },
+  };
+  return { ...doc, paths: { ...doc.paths, '/v1/models/{model}/versions/{version}/predictions': { post: versioned } } };
 }
