@@ -18,8 +18,10 @@ COPY package.json package-lock.json .npmrc ./
 COPY scripts/ ./scripts/
 COPY apps/fleet/package.json ./apps/fleet/
 COPY apps/gateway/package.json ./apps/gateway/
+COPY apps/publisher/package.json ./apps/publisher/
 COPY apps/worker/package.json ./apps/worker/
 COPY packages/config/package.json ./packages/config/
+COPY packages/control/package.json ./packages/control/
 COPY packages/protocol/package.json ./packages/protocol/
 COPY packages/queue/package.json ./packages/queue/
 COPY packages/repository/package.json ./packages/repository/

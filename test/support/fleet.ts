@@ -57,3 +57,30 @@ export async function startGateway(redisUrl: string, prefix: string, extra: Reco
 let counter = 0;
 /** A key prefix no other test file uses. */
 export const testPrefix = (name: string) => `t${process.pid}${++counter}${name.replace(/[^a-z0-9]/gi, '')}`;
+
+/** A worker the publisher assigns models to (no repository of its own). */
+export async function startManagedWorker(redisUrl: string, prefix: string, id: string, extra: Record<string, string> = {}): Promise<Proc> {
+  const p = run('worker', {
+    REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_WORKER_ID: id, ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1',
+    ALTO_HEARTBEAT_MS: '300', ALTO_LOG_LEVEL: 'info', ...extra,
+  });
+  await waitFor(() => /"worker ready"/.test(p.output()) || p.child.exitCode !== null, { timeoutMs: 60_000, what: 'worker ready' });
+  if (p.child.exitCode !== null) throw new Error(`worker exited:\n${p.output()}`);
+  return p;
+}
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** A publisher on a free port, with short timings for tests. */
+export async function startPublisher(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { url: string }> {
+  const port = await freePort();
+  const p = run('publisher', {
+    REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_ADMIN_PORT: String(port), ALTO_ADMIN_TOKEN: ADMIN_TOKEN,
+    ALTO_RECONCILE_MS: '200', ALTO_WATCH_INTERVAL_MS: '300', ALTO_LEASE_MS: '2000', ALTO_WORKER_TIMEOUT_MS: '2000',
+    ALTO_LOG_LEVEL: 'info', ...extra,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok || p.child.exitCode !== null, { timeoutMs: 30_000, what: 'publisher' });
+  if (p.child.exitCode !== null) throw new Error(`publisher exited:\n${p.output()}`);
+  return Object.assign(p, { url });
+}

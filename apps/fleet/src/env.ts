@@ -1,7 +1,8 @@
-// The all-in-one launcher's configuration. It also accepts every gateway and worker
-// variable and hands each child only the ones that child knows.
+// The all-in-one launcher's configuration. It also accepts every gateway, publisher and
+// worker variable and hands each child only the ones that child knows.
 import { logLevel, parseEnv, positiveInt } from '@alto/config';
 import { GatewayEnvSchema } from '@alto/gateway/env';
+import { PublisherEnvSchema } from '@alto/publisher/env';
 import { WorkerEnvSchema } from '@alto/worker/env';
 import { z } from 'zod';
 
@@ -12,6 +13,8 @@ export const FleetEnvSchema = z.object({
   ALTO_REDIS_DIR: z.string().default('.alto/redis'),
   /** Port of that Redis; a free one is chosen when 6379 is taken. */
   ALTO_REDIS_PORT: z.coerce.number().int().min(0).max(65535).default(6379),
+  /** Repository whose models are published at start (the demo models when unset). */
+  ALTO_MODEL_REPOSITORY: z.string().optional(),
   /** Worker processes to start. */
   ALTO_WORKERS: positiveInt(1),
   ALTO_LOG_LEVEL: logLevel,
@@ -20,10 +23,12 @@ export const FleetEnvSchema = z.object({
 export type FleetEnv = z.infer<typeof FleetEnvSchema>;
 
 export const GATEWAY_VARS = Object.keys(GatewayEnvSchema.shape);
-export const WORKER_VARS = Object.keys(WorkerEnvSchema.shape);
+export const PUBLISHER_VARS = Object.keys(PublisherEnvSchema.shape);
+// Workers here are managed by the publisher: a repository of their own would make them static.
+export const WORKER_VARS = Object.keys(WorkerEnvSchema.shape).filter((k) => k !== 'ALTO_MODEL_REPOSITORY' && k !== 'ALTO_MODELS');
 
 export const loadEnv = (env: NodeJS.ProcessEnv = process.env): FleetEnv =>
-  parseEnv(FleetEnvSchema, env, { alsoKnown: [...GATEWAY_VARS, ...WORKER_VARS] });
+  parseEnv(FleetEnvSchema, env, { alsoKnown: [...GATEWAY_VARS, ...WORKER_VARS, ...PUBLISHER_VARS, 'ALTO_MODELS'] });
 
 /** The environment for a child: everything that is not Alto's, plus the Alto variables it knows. */
 export function childEnv(env: NodeJS.ProcessEnv, known: readonly string[], extra: Record<string, string>): NodeJS.ProcessEnv {

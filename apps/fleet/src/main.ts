@@ -1,12 +1,14 @@
 // `npm start`: the whole fleet on one machine — Redis (unless REDIS_URL is set), the
-// gateway and worker processes with the demo repository — and one ready line.
-// Ctrl-C stops everything: workers drain first, then the gateway, then Redis.
+// publisher, the gateway (which also serves the admin API under /v1/admin) and workers —
+// publishes the demo repository's models through the admin API, and prints one ready line.
+// Ctrl-C stops everything: workers drain first, then the gateway and publisher, then Redis.
 import { envOrExit } from '@alto/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@alto/telemetry';
-import { GATEWAY_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
-import { startLocalRedis, type LocalRedis } from './redis.ts';
+import { adminToken, publishRepository, waitLeader } from './admin.ts';
+import { GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
+import { freePort, startLocalRedis, type LocalRedis } from './redis.ts';
 
 const env = envOrExit('fleet', () => loadEnv());
 const log = createLogger({ name: 'fleet', level: env.ALTO_LOG_LEVEL });
@@ -44,7 +46,7 @@ const exited = (child: ChildProcess) =>
 async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
-  log.info('stopping: workers drain, then the gateway, then Redis');
+  log.info('stopping: workers drain, then the gateway and publisher, then Redis');
   const workers = children.filter((c) => c.name.startsWith('worker'));
   for (const w of workers) w.child.kill('SIGTERM');
   await Promise.all(workers.map((w) => exited(w.child)));
@@ -98,25 +100,36 @@ try {
   }
   const port = process.env.PORT ?? '8080';
   const host = process.env.ALTO_HOST ?? '127.0.0.1';
-  const repository = process.env.ALTO_MODEL_REPOSITORY ?? `${root}models`;
+  const repository = env.ALTO_MODEL_REPOSITORY ?? `${root}models`;
   const common = { REDIS_URL: redisUrl, ALTO_LOG_LEVEL: env.ALTO_LOG_LEVEL };
-  start('gateway', 'gateway', GATEWAY_VARS, { ...common, PORT: port, ALTO_HOST: host });
+  const token = await adminToken(process.env.ALTO_ADMIN_TOKEN, `${root}.alto/admin-token`);
+  const adminPort = process.env.ALTO_ADMIN_PORT ?? String(await freePort());
+  const publisherUrl = `http://127.0.0.1:${adminPort}`;
+  start('publisher', 'publisher', PUBLISHER_VARS, {
+    ...common, ALTO_ADMIN_TOKEN: token.value, ALTO_ADMIN_PORT: adminPort, ALTO_ADMIN_HOST: '127.0.0.1',
+    ALTO_ALLOWED_ROOTS: process.env.ALTO_ALLOWED_ROOTS ?? repository,
+    ALTO_PUBLISHER_ID: process.env.ALTO_PUBLISHER_ID ?? 'local-publisher',
+  });
+  start('gateway', 'gateway', GATEWAY_VARS, { ...common, PORT: port, ALTO_HOST: host, ALTO_PUBLISHER_URL: publisherUrl });
   for (let i = 1; i <= env.ALTO_WORKERS; i++) {
     start(`worker-${i}`, 'worker', WORKER_VARS, {
       ...common,
-      ALTO_MODEL_REPOSITORY: repository,
       ALTO_WORKER_ID: process.env.ALTO_WORKER_ID ?? `local-${i}`,
+      ALTO_CACHE_DIR: process.env.ALTO_CACHE_DIR ?? `${root}.alto/cache`,
       ALTO_METRICS_PORT: i === 1 ? (process.env.ALTO_METRICS_PORT ?? '9464') : '0',
     });
   }
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  const models = await waitReady(base, 1, 120_000);
+  await waitLeader(publisherUrl, 60_000);
+  const published = await publishRepository(publisherUrl, token.value, repository, log);
+  const models = await waitReady(base, published.length, 120_000);
   const tiny = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } } });
   log.info({ url: base, models }, 'fleet ready');
   console.log(
     `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +
       `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
       `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
+      `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${token.generated ? `admin token generated into .alto/admin-token` : 'admin token from ALTO_ADMIN_TOKEN'}).\n` +
       `Ctrl-C stops everything.\n`,
   );
 } catch (err) {

@@ -1,13 +1,28 @@
 // The worker's configuration, parsed once from the environment.
-import { hostname } from 'node:os';
+import { hostname, totalmem } from 'node:os';
 import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
 import { z } from 'zod';
 
 export const WorkerEnvSchema = z.object({
   REDIS_URL: redisUrl,
   ALTO_PREFIX: keyPrefix,
-  /** Model repository: a directory or file:// URI holding <model>/<version>/model.onnx. */
-  ALTO_MODEL_REPOSITORY: z.string().default('./models'),
+  /**
+   * Serve every model of this repository (a directory or file:// URI holding
+   * <model>/<version>/model.onnx) without a publisher. Unset: the publisher assigns models.
+   */
+  ALTO_MODEL_REPOSITORY: z.string().min(1).optional(),
+  /** Where checkpoints downloaded from remote stores are kept, across restarts. */
+  ALTO_CACHE_DIR: z.string().default('.alto/cache'),
+  /** What the worker runs on, matched against models' `accelerator` constraint. */
+  ALTO_ACCELERATOR: z.string().regex(/^[a-z0-9_-]+$/).default('cpu'),
+  /** Memory the publisher may fill with model replicas on this worker. @default 80% of RAM */
+  ALTO_WORKER_MEMORY_BYTES: z.coerce.number().int().positive().default(Math.floor(totalmem() * 0.8)),
+  /** Labels matched against models' constraints: `zone=b,pool=batch`. */
+  ALTO_WORKER_TAGS: z
+    .string()
+    .regex(/^([a-z][a-z0-9_.-]*=[^,=]+)(,[a-z][a-z0-9_.-]*=[^,=]+)*$/, 'comma-separated key=value pairs')
+    .optional()
+    .transform((s) => Object.fromEntries((s ? s.split(',') : []).map((kv) => kv.split('=') as [string, string]))),
   /** Comma-separated models to serve; all models in the repository when unset. */
   ALTO_MODELS: z
     .string()

@@ -2,9 +2,9 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Registry } from '@alto/telemetry';
 import { Hono } from 'hono';
-import type { AltoWorker } from './worker.ts';
+import type { WorkerProcess } from './worker.ts';
 
-export function startWorkerHttp(worker: AltoWorker, registry: Registry, host: string, port: number): Promise<ServerType> {
+export function startWorkerHttp(worker: WorkerProcess, registry: Registry, host: string, port: number): Promise<ServerType> {
   const app = new Hono();
   app.get('/healthz', (c) =>
     c.json({ status: worker.state, models: worker.models.map((m) => ({ name: m.name, version: m.version })) },

@@ -5,12 +5,16 @@ import { createLogger } from '@alto/telemetry';
 import { loadEnv } from './env.ts';
 import { startWorkerHttp } from './http.ts';
 import { createWorkerMetrics } from './metrics.ts';
-import { AltoWorker } from './worker.ts';
+import { ManagedWorker } from './managed.ts';
+import { AltoWorker, type WorkerProcess } from './worker.ts';
 
 const env = envOrExit('worker', () => loadEnv());
 const log = createLogger({ name: 'worker', level: env.ALTO_LOG_LEVEL }).child({ worker: env.ALTO_WORKER_ID });
 const metrics = createWorkerMetrics(env.ALTO_WORKER_ID);
-const worker = new AltoWorker(env, log, metrics);
+const repository = env.ALTO_MODEL_REPOSITORY;
+const worker: WorkerProcess = repository
+  ? new AltoWorker({ ...env, ALTO_MODEL_REPOSITORY: repository }, log, metrics)
+  : new ManagedWorker(env, log, metrics);
 
 let stopping = false;
 const shutdown = async (signal: string) => {

@@ -37,15 +37,18 @@ export class ModelLoop {
   private freeSlots: number;
   private readonly slotWaiters: (() => void)[] = [];
   private readonly inflight = new Set<Promise<void>>();
-  private readonly maxRead: number;
   private readonly blockMs: number;
   private longestBatchMs = 0;
   private lastReclaim = 0;
 
   constructor(private readonly o: ModelLoopOptions) {
     this.freeSlots = o.instances;
-    this.maxRead = Math.max(1, o.info.batching.max_batch_size);
     this.blockMs = o.blockMs ?? 1000;
+  }
+
+  /** Batching follows the served info, which an updated assignment may change. */
+  private get maxRead(): number {
+    return Math.max(1, this.o.info.batching.max_batch_size);
   }
 
   /** Idle time after which an entry held by another consumer is taken over. */

@@ -1,35 +1,35 @@
-// A worker process: loads its models, serves their streams, heartbeats, drains on stop.
+// A worker with a fixed set of models from ALTO_MODEL_REPOSITORY (no publisher): loads
+// them, serves their streams, heartbeats, drains on stop. Publishes its own catalog entries.
 // States: starting → running → draining → stopped, changed only in `setState`.
 import type { ModelInfo } from '@alto/protocol';
-import { RedisModelRegistry, StreamConsumer, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
+import { RedisModelRegistry, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
 import { LocalStore, resolveModel, type CheckpointStore } from '@alto/repository';
-import { Executor } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.ts';
 import type { WorkerMetrics } from './metrics.ts';
-import { buildModelInfo } from './model-info.ts';
-import { ModelLoop } from './model-loop.ts';
+import { ServedVersion } from './served.ts';
 
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
 
-interface Served {
-  info: ModelInfo;
-  executor: Executor;
-  loop: ModelLoop;
-  blocking: Redis;
+/** What main.ts and the HTTP surface need of a worker, static or managed. */
+export interface WorkerProcess {
+  readonly state: WorkerState;
+  readonly models: ModelInfo[];
+  start(): Promise<void>;
+  stop(graceMs: number): Promise<boolean>;
 }
 
-export class AltoWorker {
+export class AltoWorker implements WorkerProcess {
   state: WorkerState = 'starting';
   private redis: Redis | undefined;
   private registry: RedisModelRegistry | undefined;
-  private readonly served: Served[] = [];
+  private readonly served: ServedVersion[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly keys: Keys;
   private readonly store: CheckpointStore;
 
-  constructor(private readonly env: WorkerEnv, private readonly log: Logger, private readonly metrics: WorkerMetrics) {
+  constructor(private readonly env: WorkerEnv & { ALTO_MODEL_REPOSITORY: string }, private readonly log: Logger, private readonly metrics: WorkerMetrics) {
     this.keys = makeKeys(env.ALTO_PREFIX);
     this.store = new LocalStore(env.ALTO_MODEL_REPOSITORY);
   }
@@ -55,48 +55,26 @@ export class AltoWorker {
     this.heartbeat = setInterval(() => {
       this.beat().catch((err: unknown) => this.log.warn({ err }, 'heartbeat failed'));
     }, env.ALTO_HEARTBEAT_MS);
-    for (const s of this.served) s.loop.start();
+    for (const s of this.served) await s.serve(false);
     this.setState('running');
   }
 
   private async load(name: string): Promise<void> {
-    const env = this.env;
     const resolved = await resolveModel(this.store, name);
-    const instances = resolved.config.instances ?? 1;
     const started = performance.now();
-    const executor = await Executor.create({
-      path: resolved.path,
-      instances,
-      session: {
-        executionProviders: [env.ALTO_EXECUTION_PROVIDER],
-        ...(env.ALTO_INTRA_OP_THREADS > 0 ? { intraOpNumThreads: env.ALTO_INTRA_OP_THREADS } : {}),
-      },
-      onThreadDeath: (err) => this.log.error({ err, model: name }, 'inference thread died; replacing it'),
-    });
-    const info = buildModelInfo(resolved, executor.inputs, executor.outputs);
-    const blocking = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}:${name}` });
-    const consumer = new StreamConsumer(blocking, this.redis!, this.keys, {
-      model: name,
-      consumer: env.ALTO_WORKER_ID,
-      retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
-      maxDeliveries: env.ALTO_MAX_DELIVERIES,
-    });
-    await consumer.ensureGroup();
-    await this.registry!.put(info);
-    const loop = new ModelLoop({
-      info, executor, consumer, instances, workerId: env.ALTO_WORKER_ID, visibilityMs: env.ALTO_VISIBILITY_TIMEOUT_MS,
-      log: this.log.child({ model: name }), metrics: this.metrics,
-    });
-    this.served.push({ info, executor, loop, blocking });
+    const ctx = { env: this.env, redis: this.redis!, keys: this.keys, log: this.log, metrics: this.metrics };
+    const served = await ServedVersion.open(ctx, resolved);
+    this.served.push(served);
+    await this.registry!.put(served.info);
     this.log.info(
-      { model: name, version: info.version, path: resolved.path, load_ms: Math.round(performance.now() - started), batching: info.batching },
+      { model: name, version: served.version, path: resolved.path, load_ms: Math.round(performance.now() - started), batching: served.info.batching },
       'model loaded',
     );
   }
 
   private async beat(): Promise<void> {
     const ttl = this.env.ALTO_HEARTBEAT_MS * 5;
-    await Promise.all(this.served.map((s) => this.registry!.heartbeat(s.info.name, this.env.ALTO_WORKER_ID, ttl)));
+    await Promise.all(this.served.map((s) => this.registry!.heartbeat(s.name, this.env.ALTO_WORKER_ID, ttl)));
   }
 
   /**
@@ -107,15 +85,14 @@ export class AltoWorker {
     if (this.state === 'stopped' || this.state === 'draining') return true;
     this.setState('draining');
     clearInterval(this.heartbeat);
-    const drained = Promise.all(this.served.map((s) => s.loop.drain())).then(() => true);
+    const drained = Promise.all(this.served.map((s) => s.drain())).then(() => true);
     const timer = new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref());
     const inTime = await Promise.race([drained, timer]);
     if (!inTime) this.log.error({ grace_ms: graceMs }, 'drain did not finish in time; unfinished entries stay pending for redelivery');
     // Deregistering is a courtesy (heartbeats expire anyway): never let it hold the exit.
-    const leave = Promise.all(this.served.map((s) => this.registry?.leave(s.info.name, this.env.ALTO_WORKER_ID).catch(() => {})));
+    const leave = Promise.all(this.served.map((s) => this.registry?.leave(s.name, this.env.ALTO_WORKER_ID).catch(() => {})));
     await Promise.race([leave, new Promise((r) => setTimeout(r, 1000).unref())]);
-    await Promise.all(this.served.map((s) => s.executor.close()));
-    for (const s of this.served) s.blocking.disconnect();
+    await Promise.all(this.served.map((s) => s.close()));
     this.redis?.disconnect();
     this.setState('stopped');
     return inTime;

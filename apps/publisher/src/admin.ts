@@ -1,0 +1,145 @@
+// The admin API (bearer token): publish, update, unpublish and list models; list workers.
+// Every publisher serves it, leader or not: specs are plain writes, the leader acts on them.
+import { timingSafeEqual } from 'node:crypto';
+import { PublishRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
+import { AltoError, httpStatus } from '@alto/protocol';
+import { asAltoError, type PredictionStore } from '@alto/queue';
+import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
+import type { Logger } from '@alto/telemetry';
+import { Hono, type Context } from 'hono';
+import type { z } from 'zod';
+import { modelView, workerView } from './views.ts';
+
+export interface AdminDeps {
+  store: ControlStore;
+  predictions: PredictionStore;
+  log: Logger;
+  token: string | undefined;
+  allowedRoots: readonly string[];
+  workerTimeoutMs: number;
+  retentionMs: number;
+  /** Whether this publisher leads now (shown by /healthz). */
+  leading: () => boolean;
+}
+
+const sameToken = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+  throw new AltoError('invalid_input', problems.join('; '));
+}
+
+async function json(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new AltoError('invalid_json', `body: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function createAdminApp(d: AdminDeps): Hono {
+  const app = new Hono();
+  const now = () => Date.now();
+
+  app.onError((err, c) => {
+    let e = asAltoError(err);
+    if (e instanceof CheckpointError) {
+      e = new AltoError(e.code === 'uri_not_allowed' ? 'uri_not_allowed' : 'invalid_input', e.message);
+    }
+    if (!(e instanceof AltoError)) {
+      d.log.error({ err, path: c.req.path }, 'unhandled error');
+      e = new AltoError('internal', 'internal error');
+    }
+    const status = httpStatus((e as AltoError).code);
+    return c.json({ error: (e as AltoError).toJSON() }, status as 400, status === 503 ? { 'retry-after': '1' } : {});
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', leader: d.leading() }));
+
+  app.use('/v1/admin/*', async (c, next) => {
+    if (!d.token) throw new AltoError('unauthorized', 'the admin API is disabled: set ALTO_ADMIN_TOKEN on the publisher');
+    const header = c.req.header('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new AltoError('unauthorized', "header 'Authorization': expected 'Bearer <admin token>'");
+    if (!sameToken(m[1]!, d.token)) throw new AltoError('unauthorized', "header 'Authorization': wrong admin token");
+    await next();
+  });
+
+  const view = async (spec: ModelSpec) => {
+    const [states, reports] = await Promise.all([d.store.states(), d.store.reports()]);
+    return modelView(spec, states.get(spec.name), reports.values(), now(), d.workerTimeoutMs);
+  };
+  const checkUri = (uri: string) => {
+    assertAllowedRoot(uri, d.allowedRoots);
+    openSource(uri); // throws on a URI it cannot read from
+  };
+
+  app.get('/v1/admin/models', async (c) => {
+    const [specs, states, reports] = await Promise.all([d.store.specs(), d.store.states(), d.store.reports()]);
+    const models = [...specs.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((s) => modelView(s, states.get(s.name), reports.values(), now(), d.workerTimeoutMs));
+    return c.json({ models });
+  });
+
+  app.get('/v1/admin/models/:name', async (c) => {
+    const spec = await d.store.spec(c.req.param('name'));
+    if (!spec) throw new AltoError('model_not_found', `model '${c.req.param('name')}' is not published`);
+    return c.json(await view(spec));
+  });
+
+  app.post('/v1/admin/models', async (c) => {
+    const req = parse(PublishRequestSchema, await json(c));
+    checkUri(req.uri);
+    const at = now();
+    const spec: ModelSpec = { ...req, created_at: at, updated_at: at };
+    if (!(await d.store.createSpec(spec))) {
+      throw new AltoError('model_exists', `model '${req.name}' is already published; change it with PATCH /v1/admin/models/${req.name}`);
+    }
+    d.log.info({ model: spec.name, uri: spec.uri, replicas: spec.replicas, version: spec.version }, 'model published');
+    return c.json(await view(spec), 201);
+  });
+
+  app.patch('/v1/admin/models/:name', async (c) => {
+    const name = c.req.param('name');
+    const body = await json(c);
+    if (body && typeof body === 'object' && 'name' in body && (body as { name: unknown }).name !== name) {
+      throw new AltoError('invalid_input', `name: a model's name is immutable (it is '${name}'); publish a new model instead`);
+    }
+    const { name: _n, ...rest } = (body ?? {}) as Record<string, unknown>;
+    const changes = parse(UpdateRequestSchema, rest);
+    if (changes.uri !== undefined) checkUri(changes.uri);
+    const spec = await d.store.spec(name);
+    if (!spec) throw new AltoError('model_not_found', `model '${name}' is not published`);
+    const next: ModelSpec = { ...spec, ...changes, name, updated_at: Math.max(now(), spec.updated_at + 1) };
+    for (const [k, v] of Object.entries(changes)) if (v === undefined) delete (next as Record<string, unknown>)[k];
+    await d.store.putSpec(next);
+    d.log.info({ model: name, changes }, 'model updated');
+    return c.json(await view(next));
+  });
+
+  app.delete('/v1/admin/models/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!(await d.store.deleteSpec(name))) throw new AltoError('model_not_found', `model '${name}' is not published`);
+    const failed = await d.predictions.failQueued(
+      name, 'model_unpublished', `model '${name}' was unpublished before this prediction started`, d.retentionMs,
+    );
+    d.log.info({ model: name, failed_queued: failed }, 'model unpublished');
+    return c.json({ name, unpublished: true, failed_queued: failed });
+  });
+
+  app.get('/v1/admin/workers', async (c) => {
+    const reports = [...(await d.store.reports()).values()].sort((a, b) => a.id.localeCompare(b.id));
+    return c.json({ workers: reports.map((r) => workerView(r, now(), d.workerTimeoutMs)) });
+  });
+
+  return app;
+}

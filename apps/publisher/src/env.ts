@@ -1,0 +1,36 @@
+// The publisher's configuration, parsed once from the environment.
+import { hostname } from 'node:os';
+import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+
+export const PublisherEnvSchema = z.object({
+  REDIS_URL: redisUrl,
+  ALTO_PREFIX: keyPrefix,
+  /** Identity in the leader election; unique per publisher process. */
+  ALTO_PUBLISHER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default(`${hostname()}-${process.pid}`),
+  /** Bearer token of the admin API. Unset: every admin request is refused. */
+  ALTO_ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  ALTO_ADMIN_HOST: z.string().default('127.0.0.1'),
+  /** Port of the admin API; 0 picks a free one. */
+  ALTO_ADMIN_PORT: port(8081),
+  /** Comma-separated base URIs under which models may be published (gs://bucket/prefix, paths). */
+  ALTO_ALLOWED_ROOTS: list,
+  /** Leader lease; a standby takes over within this time after the leader dies. */
+  ALTO_LEASE_MS: positiveInt(10_000),
+  ALTO_RECONCILE_MS: positiveInt(1_000),
+  /** How often each model's base URI is listed for new versions. */
+  ALTO_WATCH_INTERVAL_MS: positiveInt(10_000),
+  /** A worker silent for longer is dead: its assignments move. */
+  ALTO_WORKER_TIMEOUT_MS: positiveInt(15_000),
+  ALTO_LOG_LEVEL: logLevel,
+});
+
+export type PublisherEnv = z.infer<typeof PublisherEnvSchema>;
+
+export const loadEnv = (env: NodeJS.ProcessEnv = process.env, alsoKnown: string[] = []): PublisherEnv =>
+  parseEnv(PublisherEnvSchema, env, { alsoKnown });

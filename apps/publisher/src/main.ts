@@ -1,0 +1,65 @@
+// Publisher entry point: `node --import tsx apps/publisher/src/main.ts`. Serves the admin
+// API; campaigns for the leader lease; while leading, reconciles every ALTO_RECONCILE_MS.
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { envOrExit } from '@alto/config';
+import { ControlStore } from '@alto/control';
+import { PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
+import { createLogger } from '@alto/telemetry';
+import { createAdminApp } from './admin.ts';
+import { loadEnv } from './env.ts';
+import { Leadership } from './leadership.ts';
+import { Reconciler } from './reconcile.ts';
+import { releaseEntries } from './release.ts';
+import { VersionWatcher } from './versions.ts';
+
+const env = envOrExit('publisher', () => loadEnv(process.env, ['STORAGE_EMULATOR_HOST']));
+const log = createLogger({ name: 'publisher', level: env.ALTO_LOG_LEVEL });
+
+try {
+  const keys = makeKeys(env.ALTO_PREFIX);
+  const redis = await connect(env.REDIS_URL, { name: `alto-publisher:${env.ALTO_PUBLISHER_ID}` });
+  await assertNoEviction(redis);
+  const store = new ControlStore(redis, keys);
+  const reconciler = new Reconciler({
+    store, log, watcher: new VersionWatcher(env.ALTO_WATCH_INTERVAL_MS), workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
+    onDead: async (report) => {
+      const released = await releaseEntries(redis, keys, report);
+      if (released > 0) log.info({ worker: report.id, entries: released }, "released a dead worker's entries for takeover");
+    },
+  });
+  const leadership = new Leadership({ store, id: env.ALTO_PUBLISHER_ID, leaseMs: env.ALTO_LEASE_MS, reconcileMs: env.ALTO_RECONCILE_MS, reconciler, log });
+  if (!env.ALTO_ADMIN_TOKEN) log.warn('ALTO_ADMIN_TOKEN is not set: the admin API refuses every request');
+  if (env.ALTO_ALLOWED_ROOTS.length === 0) log.warn('ALTO_ALLOWED_ROOTS is not set: nothing can be published');
+  const app = createAdminApp({
+    store, predictions: new PredictionStore(redis, keys), log, token: env.ALTO_ADMIN_TOKEN,
+    allowedRoots: env.ALTO_ALLOWED_ROOTS, workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
+    retentionMs: 86_400_000, leading: () => leadership.leading,
+  });
+  const server = createServer(getRequestListener(app.fetch));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.ALTO_ADMIN_PORT, env.ALTO_ADMIN_HOST, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.ALTO_ADMIN_PORT;
+  log.info({ id: env.ALTO_PUBLISHER_ID, url: `http://${env.ALTO_ADMIN_HOST}:${port}`, roots: env.ALTO_ALLOWED_ROOTS }, 'publisher listening');
+  leadership.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'publisher stopping');
+    setTimeout(() => process.exit(0), 5000).unref();
+    await leadership.stop();
+    server.close();
+    redis.disconnect();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+} catch (err) {
+  log.fatal({ err }, 'publisher failed to start');
+  process.exit(1);
+}

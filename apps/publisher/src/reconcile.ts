@@ -1,0 +1,205 @@
+// One pass of the leader: read specs, worker reports and current assignments; decide the
+// target version of each model; plan; write only what changed (fenced on the lease).
+import {
+  Batch, plan, type AssignedModel, type ControlStore, type Assignment, type ModelSpec, type ModelState,
+  type PlanModel, type PlanWorker, type WorkerReport,
+} from '@alto/control';
+import type { ModelInfo } from '@alto/protocol';
+import { CheckpointCache, compareVersions } from '@alto/repository';
+import type { Logger } from '@alto/telemetry';
+import type { VersionWatcher } from './versions.ts';
+
+export interface ReconcileOptions {
+  store: ControlStore;
+  watcher: VersionWatcher;
+  log: Logger;
+  workerTimeoutMs: number;
+  /** Called once per worker that has just been found dead. */
+  onDead?: (report: WorkerReport) => Promise<void>;
+}
+
+const failKey = (version: string, generation: string) => `${version}:${generation}`;
+
+export class Reconciler {
+  private readonly dead = new Set<string>();
+
+  constructor(private readonly o: ReconcileOptions) {}
+
+  /** Runs one pass as `leaderId` in `epoch`; false when the lease was lost meanwhile. */
+  async pass(leaderId: string, epoch: number, now = Date.now()): Promise<boolean> {
+    const { store } = this.o;
+    const [specs, reports, assignments, states, catalog, versionInfos] = await Promise.all([
+      store.specs(), store.reports(), store.assignments(), store.states(), store.catalog(), store.versionInfos(),
+    ]);
+    const alive = [...reports.values()].filter((r) => now - r.seen <= this.o.workerTimeoutMs);
+    await this.noticeDeaths(reports, alive, now);
+
+    const models: PlanModel[] = [];
+    const nextStates = new Map<string, ModelState>();
+    for (const spec of specs.values()) {
+      const prior = states.get(spec.name);
+      const { model, state } = await this.target(spec, prior, alive, now);
+      models.push(model);
+      nextStates.set(spec.name, state);
+    }
+    const workers: PlanWorker[] = alive.map((r) => ({
+      id: r.id, accelerator: r.accelerator, tags: r.tags, memory: r.memory_bytes, cached: new Set(r.cached),
+      held: new Map(r.models.map((m) => [`${m.name}@${m.version}`, m.state])),
+    }));
+    const current = new Map([...assignments].map(([id, a]) => [id, a.models]));
+    const out = plan({ models, workers, current, cacheKey: (m) => CheckpointCache.key(m.checkpoint) });
+
+    const batch = new Batch();
+    const k = store.keys;
+    for (const [id, list] of out.assignments) {
+      const before = assignments.get(id);
+      if (before && sameModels(before.models, list)) continue;
+      batch.set(k.assignments, id, { epoch, models: list } satisfies Assignment).publish(k.assignChannel, id);
+    }
+    for (const id of assignments.keys()) {
+      if (!out.assignments.has(id)) batch.del(k.assignments, id).publish(k.assignChannel, id);
+    }
+    for (const r of reports.values()) {
+      // Forget workers silent for four timeouts; until then `alto workers` shows them dead.
+      if (now - r.seen > 4 * this.o.workerTimeoutMs) batch.del(k.workers, r.id);
+    }
+
+    this.catalog(batch, specs, alive, catalog, versionInfos, nextStates);
+    // States: finish each with what the plan says about replicas.
+    for (const [name, state] of nextStates) {
+      const p = out.models.get(name)!;
+      const spec = specs.get(name)!;
+      state.ready_replicas = p.ready + p.oldServing;
+      if (state.state === 'pending' && state.reason === undefined) {
+        if (spec.replicas === 0) state.reason = '0 replicas requested';
+        else if (p.reason) Object.assign(state, { state: 'unplaceable', reason: p.reason });
+        else if (p.oldServing > 0) Object.assign(state, { state: 'rolling_out', reason: `${p.ready}/${spec.replicas} replicas of version ${state.target_version} ready` });
+        else if (p.ready >= spec.replicas) state.state = 'available';
+        else Object.assign(state, { state: 'loading', reason: `${p.ready}/${spec.replicas} replicas ready` });
+      }
+      const before = states.get(name);
+      if (!before || !sameState(before, state) || before.updated_at < spec.updated_at) batch.set(k.states, name, state);
+    }
+    for (const name of states.keys()) if (!specs.has(name)) batch.del(k.states, name);
+
+    const ok = await store.commit(leaderId, batch);
+    if (!ok) this.o.log.warn('lost the leader lease during a reconcile; nothing was written');
+    return ok;
+  }
+
+  /** The version to serve and the state so far; the plan completes the state. */
+  private async target(spec: ModelSpec, prior: ModelState | undefined, alive: WorkerReport[], now: number) {
+    const listing = await this.o.watcher.list(spec, now);
+    // Failures are forgotten when the spec changes (`alto update` retries a failed version).
+    const failed = prior && prior.updated_at >= spec.updated_at ? { ...prior.failed } : {};
+    const state: ModelState = {
+      state: 'pending', versions: listing.versions.map((v) => v.version), ready_replicas: 0, failed, updated_at: now,
+    };
+    const model: PlanModel = {
+      name: spec.name, replicas: spec.replicas, memory: 0, constraints: spec.constraints, target: undefined,
+    };
+    // Record load failures workers report for this model's versions.
+    for (const r of alive) {
+      for (const h of r.models) {
+        if (h.name !== spec.name || h.state !== 'failed') continue;
+        const v = listing.versions.find((x) => x.version === h.version && x.uri === h.uri);
+        if (v && !failed[failKey(v.version, v.generation)]) {
+          failed[failKey(v.version, v.generation)] = h.error ?? 'failed to load';
+          this.o.log.warn({ model: spec.name, version: v.version, worker: r.id, error: h.error }, 'version failed to load');
+        }
+      }
+    }
+    if (listing.error) state.error = `listing ${spec.uri}: ${listing.error}`;
+    const usable = listing.versions.filter((v) => !failed[failKey(v.version, v.generation)]);
+    const chosen = spec.version === null ? usable.at(-1) : usable.find((v) => v.version === spec.version);
+    if (!chosen) {
+      if (spec.version !== null && listing.versions.some((v) => v.version === spec.version)) {
+        Object.assign(state, { state: 'failed', reason: `pinned version ${spec.version} failed to load` });
+      } else if (spec.version !== null) {
+        Object.assign(state, { state: 'failed', reason: `pinned version ${spec.version} is not among the complete versions (${state.versions.join(', ') || 'none'})` });
+      } else if (listing.versions.length > 0) {
+        Object.assign(state, { state: 'failed', reason: 'every complete version failed to load' });
+      } else {
+        state.reason = listing.error ? `cannot list ${spec.uri}` : `no complete version under ${spec.uri} (expected <version>/model.onnx)`;
+      }
+      const lastFailure = Object.values(failed).at(-1);
+      if (lastFailure) state.error = lastFailure;
+      return { model, state };
+    }
+    const newest = listing.versions.at(-1)!;
+    if (newest !== chosen && failed[failKey(newest.version, newest.generation)]) {
+      state.error = `version ${newest.version} failed to load: ${failed[failKey(newest.version, newest.generation)]}`;
+    }
+    let config;
+    try {
+      config = await this.o.watcher.config(spec, chosen);
+    } catch (err) {
+      Object.assign(state, { state: 'failed', reason: (err as Error).message });
+      return { model, state };
+    }
+    const memory = spec.memory_bytes ?? Math.max(2 * chosen.size, 1 << 20);
+    const target: AssignedModel = {
+      name: spec.name, version: chosen.version, base_uri: spec.uri, checkpoint: chosen, config, memory_bytes: memory,
+      ...(spec.execution_provider ? { execution_provider: spec.execution_provider } : {}),
+    };
+    state.target_version = chosen.version;
+    return { model: { ...model, memory, target }, state };
+  }
+
+  /** Catalog entries: for each model, the newest ready version takes unpinned requests. */
+  private catalog(
+    batch: Batch, specs: Map<string, ModelSpec>, alive: WorkerReport[],
+    catalog: Map<string, ModelInfo>, versionInfos: Map<string, ModelInfo>, states: Map<string, ModelState>,
+  ): void {
+    const k = this.o.store.keys;
+    const ready = new Map<string, ModelInfo>();
+    for (const r of alive) {
+      for (const h of r.models) if (h.state === 'ready' && h.info && specs.has(h.name)) ready.set(`${h.name}@${h.version}`, h.info);
+    }
+    let changed = false;
+    for (const [key, info] of ready) {
+      const before = versionInfos.get(key);
+      if (!before || JSON.stringify(before) !== JSON.stringify(info)) batch.set(k.modelVersions, key, info);
+    }
+    for (const key of versionInfos.keys()) if (!ready.has(key)) batch.del(k.modelVersions, key);
+    for (const spec of specs.values()) {
+      const mine = [...ready.values()].filter((i) => i.name === spec.name);
+      if (mine.length === 0) continue; // Keep the last entry: requests queue while replicas come back.
+      const versions = mine.map((i) => i.version).sort(compareVersions);
+      const state = states.get(spec.name);
+      const serving = mine.find((i) => i.version === state?.target_version) ?? mine.find((i) => i.version === versions.at(-1))!;
+      if (state) state.serving_version = serving.version;
+      const entry: ModelInfo = { ...serving, versions };
+      const before = catalog.get(spec.name);
+      if (!before || JSON.stringify(before) !== JSON.stringify(entry)) {
+        batch.set(k.models, spec.name, entry);
+        changed = true;
+      }
+    }
+    for (const name of catalog.keys()) {
+      if (!specs.has(name)) {
+        batch.del(k.models, name);
+        changed = true;
+      }
+    }
+    if (changed) batch.publish(k.catalogChannel, '*');
+  }
+
+  private async noticeDeaths(reports: Map<string, WorkerReport>, alive: WorkerReport[], now: number): Promise<void> {
+    const live = new Set(alive.map((r) => r.id));
+    for (const r of reports.values()) {
+      if (live.has(r.id)) {
+        this.dead.delete(r.id);
+        continue;
+      }
+      if (this.dead.has(r.id)) continue;
+      this.dead.add(r.id);
+      this.o.log.warn({ worker: r.id, silent_ms: now - r.seen }, 'worker is dead; moving its models');
+      await this.o.onDead?.(r).catch((err: unknown) => this.o.log.warn({ err, worker: r.id }, 'releasing a dead worker\'s entries failed'));
+    }
+  }
+}
+
+const sameModels = (a: AssignedModel[], b: AssignedModel[]) => JSON.stringify(a) === JSON.stringify(b);
+const sameState = (a: ModelState, b: ModelState) =>
+  JSON.stringify({ ...a, updated_at: 0 }) === JSON.stringify({ ...b, updated_at: 0 });

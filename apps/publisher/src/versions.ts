@@ -1,0 +1,70 @@
+// What each published model's base URI holds: complete versions and config.json, listed at
+// most every `intervalMs` per model (sooner when its spec changes), so the publisher notices
+// new checkpoints and rolls them out.
+import type { ModelSpec, ServeConfig } from '@alto/control';
+import { openSource, parseModelConfig, type CheckpointSource, type CheckpointVersion } from '@alto/repository';
+
+export interface Listing {
+  at: number;
+  /** Spec revision the listing was made for. */
+  specAt: number;
+  versions: CheckpointVersion[];
+  /** Why listing failed, when it did. */
+  error?: string;
+}
+
+export class VersionWatcher {
+  private readonly listings = new Map<string, Listing>();
+  private readonly configs = new Map<string, ServeConfig>();
+  private readonly sources = new Map<string, CheckpointSource>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  private source(uri: string): CheckpointSource {
+    let s = this.sources.get(uri);
+    if (!s) {
+      s = openSource(uri);
+      this.sources.set(uri, s);
+    }
+    return s;
+  }
+
+  /** The model's listing, refreshed when stale. Never throws: a failure is in `error`. */
+  async list(spec: ModelSpec, now = Date.now()): Promise<Listing> {
+    const last = this.listings.get(spec.name);
+    if (last && last.specAt === spec.updated_at && now - last.at < this.intervalMs) return last;
+    let listing: Listing;
+    try {
+      listing = { at: now, specAt: spec.updated_at, versions: await this.source(spec.uri).versions() };
+    } catch (err) {
+      listing = { at: now, specAt: spec.updated_at, versions: last?.versions ?? [], error: (err as Error).message };
+    }
+    this.listings.set(spec.name, listing);
+    return listing;
+  }
+
+  /** config.json of the model and of the version, merged (version wins), then the spec's own settings. */
+  async config(spec: ModelSpec, v: CheckpointVersion): Promise<ServeConfig> {
+    const key = `${spec.uri}#${v.version}#${v.generation}`;
+    let base = this.configs.get(key);
+    if (!base) {
+      const src = this.source(spec.uri);
+      const [model, version] = await Promise.all([src.config(), src.config(v.version)]);
+      base = {
+        ...(model === undefined ? {} : parseModelConfig(model, `${spec.uri}/config.json`)),
+        ...(version === undefined ? {} : parseModelConfig(version, `${spec.uri}/${v.version}/config.json`)),
+      };
+      delete (base as { version?: string }).version;
+      this.configs.set(key, base);
+    }
+    const own: ServeConfig = {};
+    for (const k of ['max_batch_size', 'max_queue_delay_ms', 'max_queue_length', 'timeout_ms'] as const) {
+      if (spec[k] !== undefined) own[k] = spec[k];
+    }
+    return { ...base, ...own };
+  }
+
+  forget(name: string): void {
+    this.listings.delete(name);
+  }
+}

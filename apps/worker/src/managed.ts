@@ -1,0 +1,219 @@
+// A worker driven by the publisher: registers, reports what it holds every heartbeat, and
+// reconciles to its assignment — download (through the checkpoint cache), load, warm up,
+// then read the model's streams; for a version no longer assigned, stop reading, drain and
+// unload. States: starting → running → draining → stopped.
+import { hostname } from 'node:os';
+import { ControlStore, type AssignedModel, type HeldModel, type HeldState, type WorkerReport } from '@alto/control';
+import type { ModelInfo } from '@alto/protocol';
+import { RedisModelRegistry, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
+import { CheckpointCache, openSource, type ModelConfig } from '@alto/repository';
+import type { Logger } from '@alto/telemetry';
+import type { Redis } from 'ioredis';
+import type { WorkerEnv } from './env.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { ServedVersion } from './served.ts';
+import type { WorkerProcess, WorkerState } from './worker.ts';
+
+interface Slot {
+  assigned: AssignedModel;
+  state: HeldState;
+  progress?: { done: number; total: number };
+  error?: string;
+  served?: ServedVersion;
+  /** The load in progress, or done. */
+  loading?: Promise<void>;
+}
+
+const slotKey = (m: { name: string; version: string }) => `${m.name}@${m.version}`;
+
+export class ManagedWorker implements WorkerProcess {
+  state: WorkerState = 'starting';
+  private redis: Redis | undefined;
+  private subscriber: Redis | undefined;
+  private control: ControlStore | undefined;
+  private registry: RedisModelRegistry | undefined;
+  private readonly slots = new Map<string, Slot>();
+  private readonly keys: Keys;
+  private readonly cache: CheckpointCache;
+  private timer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private again = false;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly env: WorkerEnv, private readonly log: Logger, private readonly metrics: WorkerMetrics) {
+    this.keys = makeKeys(env.ALTO_PREFIX);
+    this.cache = new CheckpointCache(env.ALTO_CACHE_DIR);
+  }
+
+  private setState(next: WorkerState): void {
+    this.log.info({ from: this.state, to: next }, `worker ${next}`);
+    this.state = next;
+  }
+
+  get models(): ModelInfo[] {
+    return [...this.slots.values()].flatMap((s) => (s.state === 'ready' && s.served ? [s.served.info] : []));
+  }
+
+  async start(): Promise<void> {
+    const env = this.env;
+    this.redis = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}` });
+    await assertNoEviction(this.redis);
+    this.control = new ControlStore(this.redis, this.keys);
+    this.registry = new RedisModelRegistry(this.redis, this.keys);
+    this.subscriber = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}:assign` });
+    this.subscriber.on('message', (_channel: string, id: string) => {
+      if (id === env.ALTO_WORKER_ID || id === '*') this.sync();
+    });
+    await this.subscriber.subscribe(this.keys.assignChannel);
+    this.setState('running');
+    await this.report();
+    this.sync();
+    this.timer = setInterval(() => this.sync(), env.ALTO_HEARTBEAT_MS);
+    this.log.info({ memory_bytes: env.ALTO_WORKER_MEMORY_BYTES, accelerator: env.ALTO_ACCELERATOR, tags: env.ALTO_WORKER_TAGS }, 'registered; waiting for assignments');
+  }
+
+  /** Reconciles with the assignment and reports; runs one at a time, again if asked meanwhile. */
+  private sync(): void {
+    if (this.state !== 'running') return;
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
+    this.syncing = this.reconcile()
+      .then(() => this.report())
+      .catch((err: unknown) => this.log.warn({ err }, 'sync with the publisher failed'))
+      .finally(() => {
+        this.syncing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.sync();
+        }
+      });
+  }
+
+  private async reconcile(): Promise<void> {
+    const assignment = await this.control!.assignment(this.env.ALTO_WORKER_ID);
+    const wanted = new Map((assignment?.models ?? []).map((m) => [slotKey(m), m]));
+    for (const [key, m] of wanted) {
+      const slot = this.slots.get(key);
+      if (!slot) {
+        const fresh: Slot = { assigned: m, state: 'downloading' };
+        this.slots.set(key, fresh);
+        fresh.loading = this.load(fresh);
+      } else if (slot.assigned.checkpoint.generation !== m.checkpoint.generation) {
+        // The same version name with other bytes: replace it once the old one is gone.
+        void this.unload(key, slot);
+      } else {
+        slot.assigned = m;
+        if (slot.served) applyTunables(slot.served.info, m);
+      }
+    }
+    for (const [key, slot] of this.slots) if (!wanted.has(key) && slot.state !== 'unloading') void this.unload(key, slot);
+  }
+
+  private async load(slot: Slot): Promise<void> {
+    const m = slot.assigned;
+    const log = this.log.child({ model: m.name, version: m.version });
+    const started = performance.now();
+    try {
+      let lastLogged = 0;
+      const path = await this.cache.fetch(openSource(m.base_uri), m.checkpoint, (done: number, total: number) => {
+        slot.progress = { done, total };
+        if (done === total || performance.now() - lastLogged > 2000) {
+          lastLogged = performance.now();
+          log.info({ done, total, uri: m.checkpoint.uri }, 'downloading checkpoint');
+        }
+      });
+      if ((slot.state as HeldState) === 'unloading') return;
+      slot.state = 'loading';
+      delete slot.progress;
+      void this.report().catch(() => {});
+      const resolved = { name: m.name, version: m.version, versions: [m.version], path, config: m.config as ModelConfig };
+      const served = await ServedVersion.open(
+        { env: this.env, redis: this.redis!, keys: this.keys, log: this.log, metrics: this.metrics }, resolved, m.execution_provider,
+      );
+      slot.served = served;
+      await served.warmUp();
+      if ((slot.state as HeldState) === 'unloading') return;
+      await served.serve(true);
+      slot.state = 'ready';
+      log.info({ load_ms: Math.round(performance.now() - started), path, batching: served.info.batching }, 'model ready');
+    } catch (err) {
+      if ((slot.state as HeldState) === 'unloading') return;
+      slot.state = 'failed';
+      slot.error = (err as Error).message;
+      log.error({ err, uri: m.checkpoint.uri }, 'model failed to load');
+    }
+    void this.report().catch(() => {});
+  }
+
+  private async unload(key: string, slot: Slot): Promise<void> {
+    slot.state = 'unloading';
+    this.log.info({ model: slot.assigned.name, version: slot.assigned.version }, 'unassigned: draining, then unloading');
+    await slot.loading;
+    if (slot.served) {
+      await slot.served.drain();
+      await slot.served.close();
+    }
+    if (this.slots.get(key) === slot) this.slots.delete(key);
+    this.sync();
+  }
+
+  private held(): HeldModel[] {
+    return [...this.slots.values()].map((s) => ({
+      name: s.assigned.name, version: s.assigned.version, uri: s.assigned.checkpoint.uri, state: s.state,
+      memory_bytes: s.assigned.memory_bytes,
+      ...(s.progress ? { progress: s.progress } : {}), ...(s.error ? { error: s.error } : {}),
+      ...(s.state === 'ready' && s.served ? { info: s.served.info } : {}),
+    }));
+  }
+
+  private async report(): Promise<void> {
+    const env = this.env;
+    const report: WorkerReport = {
+      id: env.ALTO_WORKER_ID, host: hostname(), accelerator: env.ALTO_ACCELERATOR, memory_bytes: env.ALTO_WORKER_MEMORY_BYTES,
+      tags: env.ALTO_WORKER_TAGS, state: this.state, started_at: this.startedAt, seen: Date.now(),
+      inflight: [...this.slots.values()].reduce((n, s) => n + (s.served?.inflight ?? 0), 0),
+      cached: await this.cache.list().catch(() => []),
+      models: this.held(),
+    };
+    await this.control!.putReport(report);
+    const ttl = env.ALTO_HEARTBEAT_MS * 5;
+    const ready = new Set([...this.slots.values()].filter((s) => s.state === 'ready').map((s) => s.assigned.name));
+    await Promise.all([...ready].map((name) => this.registry!.heartbeat(name, env.ALTO_WORKER_ID, ttl)));
+  }
+
+  async stop(graceMs: number): Promise<boolean> {
+    if (this.state === 'stopped' || this.state === 'draining') return true;
+    this.setState('draining');
+    clearInterval(this.timer);
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await this.syncing;
+    const drained = Promise.all([...this.slots.values()].map(async (s) => {
+      await s.loading;
+      await s.served?.drain();
+    })).then(() => true);
+    const timer = new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref());
+    const inTime = await Promise.race([drained, timer]);
+    if (!inTime) this.log.error({ grace_ms: graceMs }, 'drain did not finish in time; unfinished entries stay pending for redelivery');
+    // Leaving at once lets the publisher move the models now rather than after the timeout.
+    const leave = Promise.all([
+      this.control?.deleteReport(this.env.ALTO_WORKER_ID),
+      ...[...this.slots.values()].map((s) => this.registry?.leave(s.assigned.name, this.env.ALTO_WORKER_ID)),
+    ]).catch(() => {});
+    await Promise.race([leave, new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.all([...this.slots.values()].map((s) => s.served?.close()));
+    this.redis?.disconnect();
+    this.setState('stopped');
+    return inTime;
+  }
+}
+
+/** Batching and queue settings of an updated assignment take effect without a reload. */
+function applyTunables(info: ModelInfo, m: AssignedModel): void {
+  const c = m.config;
+  if (c.max_batch_size !== undefined && (info.batching.max_batch_size > 0 || c.max_batch_size === 0)) info.batching.max_batch_size = c.max_batch_size;
+  if (c.max_queue_delay_ms !== undefined) info.batching.max_queue_delay_ms = c.max_queue_delay_ms;
+  if (c.max_queue_length !== undefined) info.max_queue_length = c.max_queue_length;
+  if (c.timeout_ms !== undefined) info.timeout_ms = c.timeout_ms;
+}

@@ -1,0 +1,106 @@
+// One loaded model version: its inference threads and the loops that read its streams —
+// the model's stream (unpinned requests) and the version's own (requests that pin it).
+import { DATATYPE_INFO, type ModelInfo } from '@alto/protocol';
+import { StreamConsumer, connect, type Keys } from '@alto/queue';
+import type { ResolvedModel } from '@alto/repository';
+import { Executor, type RawTensor } from '@alto/runtime';
+import type { Logger } from '@alto/telemetry';
+import type { Redis } from 'ioredis';
+import type { WorkerEnv } from './env.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { buildModelInfo } from './model-info.ts';
+import { ModelLoop } from './model-loop.ts';
+
+export interface ServeContext {
+  env: WorkerEnv;
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  metrics: WorkerMetrics;
+}
+
+export class ServedVersion {
+  private readonly loops: ModelLoop[] = [];
+  private readonly connections: Redis[] = [];
+
+  private constructor(
+    readonly info: ModelInfo,
+    private readonly executor: Executor,
+    private readonly instances: number,
+    private readonly ctx: ServeContext,
+  ) {}
+
+  /** Opens the sessions and builds the metadata; nothing is read from Redis yet. */
+  static async open(ctx: ServeContext, resolved: ResolvedModel, executionProvider?: string): Promise<ServedVersion> {
+    const { env, log } = ctx;
+    const instances = resolved.config.instances ?? 1;
+    const executor = await Executor.create({
+      path: resolved.path,
+      instances,
+      session: {
+        executionProviders: [executionProvider ?? env.ALTO_EXECUTION_PROVIDER],
+        ...(env.ALTO_INTRA_OP_THREADS > 0 ? { intraOpNumThreads: env.ALTO_INTRA_OP_THREADS } : {}),
+      },
+      onThreadDeath: (err) => log.error({ err, model: resolved.name }, 'inference thread died; replacing it'),
+    });
+    try {
+      return new ServedVersion(buildModelInfo(resolved, executor.inputs, executor.outputs), executor, instances, ctx);
+    } catch (err) {
+      await executor.close();
+      throw err;
+    }
+  }
+
+  get name(): string {
+    return this.info.name;
+  }
+
+  get version(): string {
+    return this.info.version;
+  }
+
+  get inflight(): number {
+    return this.executor.busyCount;
+  }
+
+  /** One inference on zeros (dynamic dims as 1), so the first request does not pay for it. */
+  async warmUp(): Promise<void> {
+    const feeds: Record<string, RawTensor> = {};
+    for (const spec of this.info.inputs) {
+      const dims = spec.shape.map((d) => (d === -1 ? 1 : d));
+      const t = DATATYPE_INFO[spec.datatype];
+      feeds[spec.name] = { type: t.ort, dims, data: new ArrayBuffer(dims.reduce((a, b) => a * b, 1) * t.size) };
+    }
+    await this.executor.run(feeds);
+  }
+
+  /** Starts reading: the model's stream, and also the version's own when `pinned`. */
+  async serve(pinned: boolean): Promise<void> {
+    const { env, keys, log, metrics } = this.ctx;
+    for (const version of pinned ? [undefined, this.version] : [undefined]) {
+      const blocking = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}:${this.name}` });
+      this.connections.push(blocking);
+      const consumer = new StreamConsumer(blocking, this.ctx.redis, keys, {
+        model: this.name, ...(version === undefined ? {} : { version }), consumer: env.ALTO_WORKER_ID,
+        retentionMs: env.ALTO_RETENTION_SECONDS * 1000, maxDeliveries: env.ALTO_MAX_DELIVERIES,
+      });
+      await consumer.ensureGroup();
+      const loop = new ModelLoop({
+        info: this.info, executor: this.executor, consumer, instances: this.instances, workerId: env.ALTO_WORKER_ID,
+        visibilityMs: env.ALTO_VISIBILITY_TIMEOUT_MS, log: log.child({ model: this.name, version: this.version }), metrics,
+      });
+      loop.start();
+      this.loops.push(loop);
+    }
+  }
+
+  /** Stops reading and finishes every batch already read. */
+  async drain(): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.drain()));
+  }
+
+  async close(): Promise<void> {
+    await this.executor.close();
+    for (const c of this.connections) c.disconnect();
+  }
+}
