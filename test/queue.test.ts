@@ -1,7 +1,7 @@
 // The Redis layer against a real redis-server: enqueue, batch reads through the consumer
 // group, outcomes, retention, completion notices and restart behaviour.
 import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
-import { CompletionHub, GROUP, PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alto/queue';
+import { CompletionHub, DeadLetters, GROUP, PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from './support/fleet.ts';
@@ -164,6 +164,46 @@ describe('queue', () => {
     expect(fields[fields.indexOf('deliveries') + 1]).toBe('3');
     expect(await redis.xlen(keys.stream('m8'))).toBe(0);
     expect((await redis.xpending(keys.stream('m8'), GROUP))[0]).toBe(0);
+  });
+
+  it('lists dead letters and replays one: same prediction id, queued again, then it runs', async () => {
+    const c = consumer('m8r', 'w', 60_000, 1);
+    await c.ensureGroup();
+    const p = await enqueue('m8r', 4);
+    await c.read(10, 100);
+    await c.start(await c.reclaim(0, 10)); // delivery 2 > 1: poison
+    const dead = new DeadLetters(redis, keys);
+    const listed = await dead.list('m8r');
+    expect(listed).toEqual([expect.objectContaining({ prediction_id: p.id, version: '1', deliveries: 2 })]);
+    expect(await dead.replay('m8r', [listed[0]!.entry])).toEqual([p.id]);
+    expect(await dead.count('m8r')).toBe(0);
+    const again = await store.get(p.id);
+    expect(again).toMatchObject({ status: 'queued', error: null });
+    expect(await redis.pttl(keys.prediction('m8r', p.id))).toBe(-1);
+    const fresh = consumer('m8r', 'w2');
+    const batch = await fresh.read(10, 100);
+    expect(batch.map((e) => e.predictionId)).toEqual([p.id]);
+    await succeed(fresh, (await fresh.start(batch)).run);
+    expect((await store.get(p.id))!.status).toBe('succeeded');
+    expect(await dead.replay('m8r', ['1-0'])).toEqual([]);
+  });
+
+  it('fails the queued predictions of an unpublished model and refuses new ones; running ones are left to finish', async () => {
+    const c = consumer('m8u');
+    await c.ensureGroup();
+    const running = await enqueue('m8u', 1);
+    await c.start(await c.read(1, 100));
+    const queued = [await enqueue('m8u', 2), await enqueue('m8u', 3)];
+    const pinned = await store.enqueue({ id: newPredictionId('m8u'), model: 'm8u', version: '7', pinned: true, format: 'json', tensors: new Map([['x', tensor(4)]]) });
+    expect(await redis.xlen(keys.versionStream('m8u', '7'))).toBe(1);
+    await redis.set(keys.unpublished('m8u'), '1');
+    await expect(enqueue('m8u', 5)).rejects.toMatchObject({ code: 'model_unpublished' });
+    expect(await store.failQueued('m8u', 'model_unpublished', 'gone', 60_000)).toBe(3);
+    for (const p of [...queued, pinned]) {
+      expect(await store.get(p.id)).toMatchObject({ status: 'failed', error: { code: 'model_unpublished', message: 'gone' } });
+    }
+    expect((await store.get(running.id))!.status).toBe('running');
+    expect(await redis.xlen(keys.versionStream('m8u', '7'))).toBe(0);
   });
 
   it('refuses a submission beyond max_queue_length and writes nothing for it', async () => {

@@ -3,16 +3,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import { PublishRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
 import { AltoError, httpStatus } from '@alto/protocol';
-import { asAltoError, type PredictionStore } from '@alto/queue';
+import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
 import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import { Hono, type Context } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { modelView, workerView } from './views.ts';
 
 export interface AdminDeps {
   store: ControlStore;
   predictions: PredictionStore;
+  deadLetters: DeadLetters;
   log: Logger;
   token: string | undefined;
   allowedRoots: readonly string[];
@@ -36,7 +37,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 async function json(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  return jsonOf(await c.req.text());
+}
+
+function jsonOf(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -136,10 +140,45 @@ export function createAdminApp(d: AdminDeps): Hono {
     return c.json({ name, unpublished: true, failed_queued: failed });
   });
 
-  app.get('/v1/admin/workers', async (c) => {
-    const reports = [...(await d.store.reports()).values()].sort((a, b) => a.id.localeCompare(b.id));
-    return c.json({ workers: reports.map((r) => workerView(r, now(), d.workerTimeoutMs)) });
+  const ReplaySchema = z.object({ entries: z.array(z.string().regex(/^\d+-\d+$/, 'stream entry ids look like 1700000000000-0')).max(10_000).optional() }).strict();
+
+  app.get('/v1/admin/models/:name/dead-letters', async (c) => {
+    const name = c.req.param('name');
+    const limitText = c.req.query('limit') ?? '100';
+    const limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new AltoError('invalid_input', `query 'limit': expected an integer from 1 to 1000, got '${limitText}'`);
+    }
+    const after = c.req.query('after') ?? '-';
+    const [count, entries] = await Promise.all([d.deadLetters.count(name), d.deadLetters.list(name, limit, after)]);
+    return c.json({ model: name, count, dead_letters: entries, next: entries.length === limit ? entries.at(-1)!.entry : null });
   });
+
+  app.post('/v1/admin/models/:name/dead-letters/replay', async (c) => {
+    const name = c.req.param('name');
+    const text = await c.req.text();
+    const body = parse(ReplaySchema, text.trim() === '' ? {} : await jsonOf(text));
+    const replayed = await d.deadLetters.replay(name, body.entries);
+    d.log.info({ model: name, replayed }, 'dead letters replayed');
+    return c.json({ model: name, replayed });
+  });
+
+  app.get('/v1/admin/workers', async (c) => {
+    const [all, drained] = await Promise.all([d.store.reports(), d.store.drained()]);
+    const reports = [...all.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return c.json({ workers: reports.map((r) => ({ ...workerView(r, now(), d.workerTimeoutMs), drained: drained.has(r.id) })) });
+  });
+
+  // Drain (kubectl-style): the worker's models move elsewhere, then it finishes what it holds and unloads.
+  const drain = (value: boolean) => async (c: Context) => {
+    const id = c.req.param('id')!;
+    if (!(await d.store.reports()).has(id)) throw new AltoError('not_found', `no worker '${id}' is registered`);
+    await d.store.setDrained(id, value);
+    d.log.info({ worker: id }, value ? 'worker drained' : 'worker returned to service');
+    return c.json({ id, drained: value });
+  };
+  app.post('/v1/admin/workers/:id/drain', drain(true));
+  app.delete('/v1/admin/workers/:id/drain', drain(false));
 
   return app;
 }

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { envOrExit } from '@alto/config';
 import { ControlStore } from '@alto/control';
-import { PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
+import { DeadLetters, PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import { createLogger } from '@alto/telemetry';
 import { createAdminApp } from './admin.ts';
 import { loadEnv } from './env.ts';
@@ -32,7 +32,7 @@ try {
   if (!env.ALTO_ADMIN_TOKEN) log.warn('ALTO_ADMIN_TOKEN is not set: the admin API refuses every request');
   if (env.ALTO_ALLOWED_ROOTS.length === 0) log.warn('ALTO_ALLOWED_ROOTS is not set: nothing can be published');
   const app = createAdminApp({
-    store, predictions: new PredictionStore(redis, keys), log, token: env.ALTO_ADMIN_TOKEN,
+    store, predictions: new PredictionStore(redis, keys), deadLetters: new DeadLetters(redis, keys), log, token: env.ALTO_ADMIN_TOKEN,
     allowedRoots: env.ALTO_ALLOWED_ROOTS, workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
     retentionMs: 86_400_000, leading: () => leadership.leading,
   });

@@ -28,8 +28,8 @@ export class Reconciler {
   /** Runs one pass as `leaderId` in `epoch`; false when the lease was lost meanwhile. */
   async pass(leaderId: string, epoch: number, now = Date.now()): Promise<boolean> {
     const { store } = this.o;
-    const [specs, reports, assignments, states, catalog, versionInfos] = await Promise.all([
-      store.specs(), store.reports(), store.assignments(), store.states(), store.catalog(), store.versionInfos(),
+    const [specs, reports, assignments, states, catalog, versionInfos, drained] = await Promise.all([
+      store.specs(), store.reports(), store.assignments(), store.states(), store.catalog(), store.versionInfos(), store.drained(),
     ]);
     const alive = [...reports.values()].filter((r) => now - r.seen <= this.o.workerTimeoutMs);
     await this.noticeDeaths(reports, alive, now);
@@ -43,6 +43,7 @@ export class Reconciler {
       nextStates.set(spec.name, state);
     }
     const workers: PlanWorker[] = alive.map((r) => ({
+      drained: drained.has(r.id),
       id: r.id, accelerator: r.accelerator, tags: r.tags, memory: r.memory_bytes, cached: new Set(r.cached),
       held: new Map(r.models.map((m) => [`${m.name}@${m.version}`, m.state])),
     }));

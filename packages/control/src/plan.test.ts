@@ -103,4 +103,15 @@ describe('plan', () => {
     const out = run({ models: [model('a', '1', 1, { target })], workers: [holding('w1', { 'a@1': 'ready' })], current });
     expect(out.assignments.get('w1')![0]!.config).toEqual({ max_batch_size: 4 });
   });
+
+  it('moves the replicas off a drained worker, keeping them until the replacement is ready', () => {
+    const current = new Map([['w1', [entry('a', '1')]]]);
+    const drained = holding('w1', { 'a@1': 'ready' }, { drained: true });
+    const step1 = run({ models: [model('a', '1')], workers: [drained, worker('w2')], current });
+    expect(names(step1, 'w1')).toEqual(['a@1']);
+    expect(names(step1, 'w2')).toEqual(['a@1']);
+    const step2 = run({ models: [model('a', '1')], workers: [drained, holding('w2', { 'a@1': 'ready' })], current: step1.assignments });
+    expect(names(step2, 'w1')).toEqual([]);
+    expect(names(step2, 'w2')).toEqual(['a@1']);
+  });
 });

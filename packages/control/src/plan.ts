@@ -9,8 +9,8 @@
 // - Missing replicas go to matching workers with the memory for them, preferring a worker
 //   that already holds the model (an in-place rollout), then one with the checkpoint in its
 //   cache, then the most free memory.
-// - Entries of other versions are availability-first: a ready one stays until the target
-//   has `replicas` ready replicas; the rest go at once.
+// - Entries of other versions, and entries on drained workers, are availability-first: a
+//   ready one stays until the target has `replicas` ready replicas elsewhere; the rest go.
 import type { AssignedModel, HeldState } from './schemas.ts';
 
 export interface PlanModel {
@@ -32,6 +32,8 @@ export interface PlanWorker {
   cached: ReadonlySet<string>;
   /** State of each `<model>@<version>` it reports. */
   held: ReadonlyMap<string, HeldState>;
+  /** Drained by an operator: gets nothing new; what it serves moves, availability-first. */
+  drained?: boolean;
 }
 
 export interface PlanInput {
@@ -99,7 +101,7 @@ export function plan(input: PlanInput): PlanOutput {
     }
     const isTarget = (e: AssignedModel) => e.version === target.version && e.checkpoint.generation === target.checkpoint.generation;
     const targetEntries = entries
-      .filter(({ entry }) => isTarget(entry))
+      .filter(({ worker, entry }) => isTarget(entry) && !worker.drained)
       // Keep ready ones over loading ones when trimming.
       .sort((a, b) => Number(held(b.worker, b.entry) === 'ready') - Number(held(a.worker, a.entry) === 'ready'));
     const kept = targetEntries.slice(0, model.replicas);
@@ -108,7 +110,7 @@ export function plan(input: PlanInput): PlanOutput {
     let oldServing = 0;
     if (ready < model.replicas) {
       for (const { worker, entry } of entries) {
-        if (isTarget(entry) || held(worker, entry) !== 'ready') continue;
+        if ((isTarget(entry) && !worker.drained) || held(worker, entry) !== 'ready') continue;
         place(worker, entry);
         oldServing++;
       }
@@ -122,7 +124,7 @@ export function plan(input: PlanInput): PlanOutput {
     const plan = result.get(model.name)!;
     const holdsModel = (w: PlanWorker) => out.get(w.id)!.some((e) => e.name === model.name);
     const key = input.cacheKey(target);
-    const eligible = workers.filter((w) => matches(w, model.constraints) && !have.includes(w));
+    const eligible = workers.filter((w) => !w.drained && matches(w, model.constraints) && !have.includes(w));
     const fits = eligible.filter((w) => free(w) >= model.memory);
     fits.sort(
       (a, b) =>

@@ -91,6 +91,15 @@ export class ControlStore {
     await this.redis.hdel(this.keys.workers, id);
   }
 
+  /** Drains a worker (true) or returns it to service (false): a drained worker gets no assignment. */
+  async setDrained(id: string, drained: boolean): Promise<void> {
+    if (drained) await this.redis.sadd(this.keys.drained, id);
+    else await this.redis.srem(this.keys.drained, id);
+  }
+  async drained(): Promise<Set<string>> {
+    return new Set(await this.redis.smembers(this.keys.drained));
+  }
+
   // --- assignments, states, catalog (leader) ---
   async assignments(): Promise<Map<string, Assignment>> {
     return parseAll(AssignmentSchema, await this.redis.hgetall(this.keys.assignments));

@@ -4,3 +4,4 @@ export { PredictionStore, type NewPrediction } from './predictions.ts';
 export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type Started } from './consumer.ts';
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';
 export { CompletionHub, type Watch, type Signal } from './completions.ts';
+export { DeadLetters, type DeadLetter } from './dead-letters.ts';

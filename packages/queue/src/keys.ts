@@ -20,6 +20,8 @@ export interface Keys {
   assignments: string;
   /** Live workers' reports: hash worker id → WorkerReport JSON. */
   workers: string;
+  /** Workers drained by an operator: set of worker ids that get no assignment. */
+  drained: string;
   /** The publisher leader lease: string holding the leader's id, with a TTL. */
   leader: string;
   /** Leadership epoch, incremented by every new leader. */
@@ -54,6 +56,7 @@ export function keys(prefix = 'alto'): Keys {
     states: `${control}:states`,
     assignments: `${control}:assignments`,
     workers: `${control}:workers`,
+    drained: `${control}:drained`,
     leader: `${control}:leader`,
     epoch: `${control}:epoch`,
     assignChannel: `${prefix}:assign`,

@@ -12,6 +12,7 @@ const SCRIPTS = {
   complete: 'complete-2.lua',
   cancel: 'cancel-2.lua',
   failQueued: 'fail-queued-2.lua',
+  replay: 'replay-3.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
