@@ -14,6 +14,7 @@ WORKDIR /app
 # (scripts/demo-models.mjs) needs scripts/.
 COPY package.json package-lock.json .npmrc ./
 COPY scripts/ ./scripts/
+COPY apps/cli/package.json ./apps/cli/
 COPY apps/fleet/package.json ./apps/fleet/
 COPY apps/gateway/package.json ./apps/gateway/
 COPY apps/publisher/package.json ./apps/publisher/

@@ -16,6 +16,7 @@ WORKDIR /app
 # .npmrc carries onnxruntime-node-install=skip (no CUDA download during install).
 COPY package.json package-lock.json .npmrc ./
 COPY scripts/ ./scripts/
+COPY apps/cli/package.json ./apps/cli/
 COPY apps/fleet/package.json ./apps/fleet/
 COPY apps/gateway/package.json ./apps/gateway/
 COPY apps/publisher/package.json ./apps/publisher/
