@@ -1,35 +1,17 @@
 // The `alto` command end to end: the bin npm links, spawned as a user would, against a real
 // gateway and worker on the test redis-server. Checks stdout, stderr and exit statuses.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelInfo } from '@alto/protocol';
 import { RedisModelRegistry, connect, keys } from '@alto/queue';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BIN, alto } from './support/cli.ts';
 import { ROOT, startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { expectClose, randomFloats } from './support/http.ts';
 import { runDirect } from './support/ort.ts';
 import { freePort } from './support/redis-server.ts';
 import { waitFor } from './support/wait.ts';
-
-const BIN = join(ROOT, 'node_modules', '.bin', 'alto');
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs the linked `alto` in `cwd` with only the environment given (no ALTO_* of the caller). */
-function alto(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
-  const child = spawn(BIN, args, {
-    cwd: opts.cwd ?? tmpdir(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 // Registered but served by no worker: its predictions wait in the queue until they expire.
 const idle: ModelInfo = {

@@ -156,6 +156,19 @@ describe('publisher', () => {
     rmSync(join(tinyBase, '3'), { recursive: true });
   });
 
+  it('drains a worker through the admin API: its model moves, with no failed request', async () => {
+    const holder = (await model('tiny')).workers[0].id as string;
+    const other = holder === 'w1' ? 'w2' : 'w1';
+    expect((await admin('POST', `/workers/${holder}/drain`)).body).toEqual({ id: holder, drained: true });
+    const moved = await waitFor(async () => {
+      const m = await model('tiny');
+      return m.workers.length === 1 && m.workers[0].id === other && m.status.state === 'available' ? m : undefined;
+    }, { what: `tiny moved to ${other}`, timeoutMs: 30_000 });
+    expect(moved.status.ready_replicas).toBe(1);
+    expect((await predict('tiny')).body.status).toBe('succeeded');
+    expect((await admin('DELETE', `/workers/${holder}/drain`)).body).toEqual({ id: holder, drained: false });
+  });
+
   it('moves the models of a worker killed with SIGKILL, losing no accepted request', async () => {
     const holder = (await model('tiny')).workers[0].id as string;
     const other = holder === 'w1' ? 'w2' : 'w1';

@@ -8,13 +8,15 @@ import { ls } from './commands/ls.ts';
 import { get, predict } from './commands/prediction.ts';
 import { publish } from './commands/publish.ts';
 import { unpublish } from './commands/unpublish.ts';
+import { deadLetters, replay } from './commands/dead-letters.ts';
+import { drain, undrain } from './commands/drain.ts';
 import { update } from './commands/update.ts';
 import { workers } from './commands/workers.ts';
 import { CliError, EXIT, usageError } from './exit.ts';
 import { GLOBAL_OPTIONS, commandHelp, topHelp, usageLine } from './help.ts';
 import { resolveAdminToken, resolveApiKey, resolveUrl } from './settings.ts';
 
-export const COMMANDS: readonly Command[] = [ls, publish, update, unpublish, workers, predict, get];
+export const COMMANDS: readonly Command[] = [ls, publish, update, unpublish, workers, drain, undrain, predict, get, deadLetters, replay];
 
 export function processIo(): Io {
   return {
