@@ -1,6 +1,7 @@
 // `npm run test:chaos [-- --quick] [-- scenario ...]`: fault injection into real processes
 // under steady load. Each scenario starts a fresh fleet (redis-server with AOF
-// `appendfsync always`, one gateway, two workers serving textdir), submits requests at a
+// `appendfsync always`, a leader publisher and a standby, one gateway, two managed workers
+// serving textdir with two replicas), submits requests at a
 // steady rate, injects one fault, stops the load, waits for every accepted request to end,
 // and reports: accepted, succeeded, failed, lost (accepted but never finished — must be 0),
 // executed twice (started more than once), and time to recover (fault to the first request
@@ -24,7 +25,11 @@ interface Fleet {
   gateway: ChildProcess;
   gatewayPort: number;
   workers: ChildProcess[];
+  publishers: { child: ChildProcess; port: number; id: string }[];
+  cacheDir: string;
 }
+
+const ADMIN_TOKEN = 'chaos-admin-token-0123456789';
 
 const log = (msg: string) => process.stderr.write(`chaos: ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,25 +62,63 @@ function app(name: string, env: Record<string, string>, ready: RegExp): Promise<
   return waitOutput(child, ready, name);
 }
 
-const workerEnv = (f: { redisPort: number; prefix: string }, id: string) => ({
-  REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, ALTO_MODEL_REPOSITORY: join(ROOT, 'models'),
-  ALTO_MODELS: 'textdir', ALTO_WORKER_ID: id, ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1',
+const workerEnv = (f: { redisPort: number; prefix: string; cacheDir: string }, id: string) => ({
+  REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, ALTO_CACHE_DIR: f.cacheDir,
+  ALTO_WORKER_ID: id, ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1', ALTO_HEARTBEAT_MS: '500',
   ALTO_VISIBILITY_TIMEOUT_MS: '2000', ALTO_LOG_LEVEL: 'warn',
 });
+
+const startPublisher = (f: Fleet, id: string, port: number) => app('publisher', {
+  REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, ALTO_PUBLISHER_ID: id, ALTO_ADMIN_PORT: String(port),
+  ALTO_ADMIN_TOKEN: ADMIN_TOKEN, ALTO_ALLOWED_ROOTS: join(ROOT, 'models'), ALTO_LEASE_MS: '3000', ALTO_RECONCILE_MS: '500',
+  ALTO_WORKER_TIMEOUT_MS: '3000', ALTO_LOG_LEVEL: 'info',
+}, /publisher listening/).then((child) => ({ child, port, id }));
+
+const leaderOf = async (f: Fleet) => {
+  for (const p of f.publishers) {
+    const health = await fetch(`http://127.0.0.1:${p.port}/healthz`).then((r) => r.json() as Promise<{ leader: boolean }>, () => undefined);
+    if (health?.leader) return p;
+  }
+  return undefined;
+};
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
 
 const startWorker = (f: Fleet, id: string) => app('worker', { ...workerEnv(f, id), ALTO_LOG_LEVEL: 'info' }, /"worker ready"/);
 const startGateway = (f: Fleet) => app('gateway', {
   REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, PORT: String(f.gatewayPort), ALTO_LOG_LEVEL: 'info',
+  ALTO_PUBLISHER_URL: `http://127.0.0.1:${f.publishers[0]!.port}`,
 }, /gateway listening/);
 
 async function startFleet(): Promise<Fleet> {
   const f = {
     redisPort: await freePort(), redisDir: mkdtempSync(join(tmpdir(), 'alto-chaos-')), prefix: 'chaos',
-    gatewayPort: await freePort(), workers: [],
+    gatewayPort: await freePort(), workers: [], publishers: [],
   } as unknown as Fleet;
+  f.cacheDir = join(f.redisDir, 'cache');
   f.redis = await startRedis(f.redisPort, f.redisDir);
+  f.publishers = [await startPublisher(f, 'p1', await freePort())];
+  await until('a leader', 10_000, () => leaderOf(f));
+  f.publishers.push(await startPublisher(f, 'p2', await freePort()));
   f.workers = [await startWorker(f, 'w1'), await startWorker(f, 'w2')];
   f.gateway = await startGateway(f);
+  const res = await fetch(`http://127.0.0.1:${f.publishers[0]!.port}/v1/admin/models`, {
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'textdir', uri: join(ROOT, 'models/textdir'), replicas: 2 }),
+  });
+  if (res.status !== 201) throw new Error(`publishing textdir: ${res.status} ${await res.text()}`);
+  await until('2 ready textdir replicas', 60_000, async () => {
+    const r = await fetch(`http://127.0.0.1:${f.gatewayPort}/v1/models/textdir`);
+    return r.ok && ((await r.json()) as { ready_replicas: number }).ready_replicas === 2 ? true : undefined;
+  });
   return f;
 }
 
@@ -86,9 +129,10 @@ async function kill(c: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promis
 }
 
 async function stopFleet(f: Fleet): Promise<void> {
-  for (const c of [f.gateway, ...f.workers]) c.kill('SIGCONT');
+  const all = [f.gateway, ...f.workers, ...f.publishers.map((p) => p.child)];
+  for (const c of all) c.kill('SIGCONT');
   f.redis.kill('SIGCONT');
-  await Promise.all([f.gateway, ...f.workers].map((c) => kill(c)));
+  await Promise.all(all.map((c) => kill(c)));
   await kill(f.redis, 'SIGTERM');
   rmSync(f.redisDir, { recursive: true, force: true });
 }
@@ -197,6 +241,18 @@ const SCENARIOS: Record<string, Fault> = {
   'redis-down-5s': outage(5),
   'redis-down-20s': outage(20),
   ...(quick ? {} : { 'redis-down-60s': outage(60) }),
+  'publisher-leader-sigkill': async (f) => {
+    const leader = await leaderOf(f);
+    if (!leader) throw new Error('no leader publisher');
+    await kill(leader.child);
+    const next = await until('the standby to lead', 10_000, async () => {
+      const l = await leaderOf(f);
+      return l && l !== leader ? l : undefined;
+    });
+    log(`publisher ${next.id} leads after ${leader.id} was killed`);
+    // The dead one comes back as a standby.
+    f.publishers[f.publishers.indexOf(leader)] = await startPublisher(f, leader.id, leader.port);
+  },
   'worker-sigstop': async (f) => {
     f.workers[0]!.kill('SIGSTOP');
     await sleep(5000); // past the 2 s visibility timeout: the other worker takes over
