@@ -4,6 +4,7 @@
 export const ERROR_CODES = [
   'invalid_input',
   'invalid_json',
+  'webhook_refused',
   'model_not_found',
   'prediction_not_found',
   'not_found',
@@ -41,6 +42,7 @@ export function httpStatus(code: ErrorCode): number {
   switch (code) {
     case 'invalid_input':
     case 'invalid_json':
+    case 'webhook_refused':
       return 400;
     case 'model_not_found':
     case 'prediction_not_found':

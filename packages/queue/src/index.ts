@@ -4,3 +4,5 @@ export { PredictionStore, type NewPrediction } from './predictions.ts';
 export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type Started } from './consumer.ts';
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';
 export { CompletionHub, type Watch, type Signal } from './completions.ts';
+export { Outbox, OUTBOX_GROUP, type OutboxEvent } from './outbox.ts';
+export { type NewWebhook } from './webhook-record.ts';

@@ -6,6 +6,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
+import { encodeWebhook, newWebhookRecord, parseWebhook, type NewWebhook } from './webhook-record.ts';
 
 export interface NewPrediction {
   id: string;
@@ -18,6 +19,8 @@ export interface NewPrediction {
   maxQueueLength?: number;
   /** Epoch ms by which it must start (else expired) and finish (else failed). */
   deadline?: number;
+  /** Where to POST its events; none when absent. */
+  webhook?: NewWebhook;
 }
 
 export class PredictionStore {
@@ -30,9 +33,13 @@ export class PredictionStore {
   /** Records the prediction and appends it to the model's stream, in one atomic step. */
   async enqueue(p: NewPrediction): Promise<PredictionRecord> {
     const createdAt = p.createdAt ?? Date.now();
+    // Webhooks: the dispatcher reads the outboxes of the models in this set. Added first, so
+    // no event of this prediction can be appended to an outbox nobody reads.
+    if (p.webhook) await this.redis.sadd(this.keys.webhookModels, p.model);
     const result = await this.redis[commandName('enqueue')]!(
       this.keys.stream(p.model), this.keys.prediction(p.model, p.id),
       p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
+      p.webhook ? encodeWebhook(p.webhook) : '',
     );
     if (result === -1) throw new Error(`prediction ${p.id} already exists`);
     if (result === -2) {
@@ -46,6 +53,7 @@ export class PredictionStore {
       id: p.id, model: p.model, version: p.version, status: 'queued', format: p.format,
       output: null, error: null, createdAt, startedAt: null, completedAt: null,
       queueMs: null, predictMs: null, batchSize: null,
+      ...(p.webhook ? { webhook: newWebhookRecord(p.webhook) } : {}),
     };
   }
 
@@ -57,7 +65,8 @@ export class PredictionStore {
     const model = modelOfPrediction(id);
     if (model === undefined) return undefined;
     const status = await this.redis[commandName('cancel')]!(
-      this.keys.stream(model), this.keys.prediction(model, id), Date.now(), retentionMs, this.keys.completions, id,
+      this.keys.stream(model), this.keys.prediction(model, id), this.keys.outbox(model),
+      Date.now(), retentionMs, this.keys.completions, id,
     );
     return status === null ? undefined : this.get(id);
   }
@@ -99,5 +108,6 @@ export function parseRecord(id: string, model: string, h: Record<string, Buffer>
     queueMs: num(h.queue_ms),
     predictMs: num(h.predict_ms),
     batchSize: num(h.batch_size),
+    webhook: parseWebhook(h),
   };
 }

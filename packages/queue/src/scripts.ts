@@ -4,13 +4,14 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 4;
+const VERSION = 5;
 
 const SCRIPTS = {
   enqueue: 'enqueue-2.lua',
-  start: 'start-3.lua',
-  complete: 'complete-2.lua',
-  cancel: 'cancel-2.lua',
+  start: 'start-4.lua',
+  complete: 'complete-3.lua',
+  cancel: 'cancel-3.lua',
+  webhookDelivery: 'webhook-delivery-1.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

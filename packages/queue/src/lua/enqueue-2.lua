@@ -12,6 +12,7 @@
   ARGV[5] encoded input tensors (binary)
   ARGV[6] most requests outstanding (queued or running) for the model; 0 = no limit
   ARGV[7] deadline (epoch ms): not started by then = expired, not finished = failed; 0 = none
+  ARGV[8] optional: the webhook, JSON {"url", "events", "origin"}; absent or '' = none
 
   Returns the stream entry id, or
     -1 when a prediction with this id already exists;
@@ -30,5 +31,8 @@ redis.call('HSET', KEYS[2],
   'status', 'queued', 'version', ARGV[2], 'created_at', ARGV[3], 'fmt', ARGV[4], 'entry', entry)
 if ARGV[7] ~= '0' then
   redis.call('HSET', KEYS[2], 'deadline', ARGV[7])
+end
+if ARGV[8] and ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[2], 'webhook', ARGV[8])
 end
 return entry
