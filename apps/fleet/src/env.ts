@@ -1,6 +1,7 @@
 // The all-in-one launcher's configuration. It also accepts every gateway and worker
 // variable and hands each child only the ones that child knows.
 import { logLevel, parseEnv, positiveInt } from '@alto/config';
+import { DispatcherEnvSchema, webhookKeys } from '@alto/dispatcher/env';
 import { GatewayEnvSchema } from '@alto/gateway/env';
 import { WorkerEnvSchema } from '@alto/worker/env';
 import { z } from 'zod';
@@ -21,9 +22,14 @@ export type FleetEnv = z.infer<typeof FleetEnvSchema>;
 
 export const GATEWAY_VARS = Object.keys(GatewayEnvSchema.shape);
 export const WORKER_VARS = Object.keys(WorkerEnvSchema.shape);
+export const DISPATCHER_VARS = Object.keys(DispatcherEnvSchema.shape);
 
-export const loadEnv = (env: NodeJS.ProcessEnv = process.env): FleetEnv =>
-  parseEnv(FleetEnvSchema, env, { alsoKnown: [...GATEWAY_VARS, ...WORKER_VARS] });
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): FleetEnv {
+  const parsed = parseEnv(FleetEnvSchema, env, { alsoKnown: [...GATEWAY_VARS, ...WORKER_VARS, ...DISPATCHER_VARS] });
+  // A webhook secret given is checked here, so a bad one stops `npm start` before anything starts.
+  if (env.ALTO_WEBHOOK_SECRET) webhookKeys(env.ALTO_WEBHOOK_SECRET);
+  return parsed;
+}
 
 /** The environment for a child: everything that is not Alto's, plus the Alto variables it knows. */
 export function childEnv(env: NodeJS.ProcessEnv, known: readonly string[], extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -1,11 +1,13 @@
 // `npm start`: the whole fleet on one machine — Redis (unless REDIS_URL is set), the
-// gateway and worker processes with the demo repository — and one ready line.
-// Ctrl-C stops everything: workers drain first, then the gateway, then Redis.
+// gateway, worker and webhook dispatcher processes with the demo repository — and one ready
+// line. Ctrl-C stops everything: workers drain first, then the gateway and the dispatcher,
+// then Redis.
 import { envOrExit } from '@alto/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@alto/telemetry';
-import { GATEWAY_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
+import { generateSecret } from '@alto/webhooks';
+import { DISPATCHER_VARS, GATEWAY_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
 import { startLocalRedis, type LocalRedis } from './redis.ts';
 
 const env = envOrExit('fleet', () => loadEnv());
@@ -44,7 +46,7 @@ const exited = (child: ChildProcess) =>
 async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
-  log.info('stopping: workers drain, then the gateway, then Redis');
+  log.info('stopping: workers drain, then the gateway and the dispatcher, then Redis');
   const workers = children.filter((c) => c.name.startsWith('worker'));
   for (const w of workers) w.child.kill('SIGTERM');
   await Promise.all(workers.map((w) => exited(w.child)));
@@ -109,6 +111,12 @@ try {
       ALTO_METRICS_PORT: i === 1 ? (process.env.ALTO_METRICS_PORT ?? '9464') : '0',
     });
   }
+  // Webhook deliveries are signed with ALTO_WEBHOOK_SECRET; one is made up for this run when unset.
+  const secret = process.env.ALTO_WEBHOOK_SECRET || generateSecret();
+  start('dispatcher', 'dispatcher', DISPATCHER_VARS, { ...common, ALTO_WEBHOOK_SECRET: secret });
+  const secretNote = process.env.ALTO_WEBHOOK_SECRET
+    ? 'the ALTO_WEBHOOK_SECRET you set'
+    : `ALTO_WEBHOOK_SECRET=${secret} (made up for this run; set it to keep one)`;
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   const models = await waitReady(base, 1, 120_000);
   const tiny = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } } });
@@ -117,6 +125,7 @@ try {
     `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +
       `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
       `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
+      `Webhooks (docs/webhooks.md) are signed with ${secretNote}.\n` +
       `Ctrl-C stops everything.\n`,
   );
 } catch (err) {

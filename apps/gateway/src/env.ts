@@ -1,5 +1,6 @@
 // The gateway's configuration, parsed once from the environment.
 import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { allowCidrsField } from '@alto/webhooks';
 import { z } from 'zod';
 
 export const GatewayEnvSchema = z.object({
@@ -15,6 +16,8 @@ export const GatewayEnvSchema = z.object({
   ALTO_PUBLIC_URL: z.string().url().optional(),
   /** How long canceled predictions are kept (workers keep the others as long). */
   ALTO_RETENTION_SECONDS: positiveInt(86_400),
+  /** Internal addresses webhook URLs may resolve to anyway (CIDRs, comma- or space-separated). */
+  ALTO_WEBHOOK_ALLOW_CIDRS: allowCidrsField,
   ALTO_LOG_LEVEL: logLevel,
 });
 
