@@ -107,9 +107,14 @@ export class Relay {
       events = await this.outbox.claim(models, this.claimIdleMs, this.batch);
     }
     if (events.length === 0 && !this.backlog) events = await this.outbox.read(models, '>', this.batch, this.blockMs);
-    for (const e of events) await this.relay(e);
+    await this.enqueue(events);
     await this.outbox.ack(events);
     return events.length;
+  }
+
+  /** Adds the delivery job of each event (a no-op for one whose job exists). Does not acknowledge them. */
+  async enqueue(events: readonly OutboxEvent[]): Promise<void> {
+    for (const e of events) await this.relay(e);
   }
 
   private async relay(e: OutboxEvent): Promise<void> {

@@ -68,12 +68,18 @@ export function parseDeliveryState(json: string): DeliveryState {
 
 // ---- request fields ----------------------------------------------------------------------
 
+const shown = (v: unknown) => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 120 ? `${s.slice(0, 120)}…` : s;
+};
+
 export const WebhookUrlSchema = z
   .url({
     protocol: /^https?$/,
-    error: (issue) => `expected an http:// or https:// URL, got ${JSON.stringify(issue.input)}`,
+    // Only the URL's own refusal; a non-string keeps zod's 'expected string' message.
+    error: (issue) => (issue.code === 'invalid_format' ? `expected an http:// or https:// URL, got ${shown(issue.input)}` : undefined),
   })
-  .max(2048)
+  .max(2048, { error: (issue) => `expected at most 2048 characters, got ${String((issue.input as string).length)}` })
   .describe(
     'URL to POST events of this prediction to, signed the Standard Webhooks way (see docs/webhooks.md). Its host must ' +
       'not resolve to a loopback, private, link-local or other internal address unless the fleet allows it ' +
@@ -83,7 +89,7 @@ export const WebhookUrlSchema = z
 export const WebhookEventsFilterSchema = z
   .array(
     z.enum(WEBHOOK_EVENTS, {
-      error: (issue) => `expected one of ${WEBHOOK_EVENTS.join(', ')}, got ${JSON.stringify(issue.input)}`,
+      error: (issue) => `expected one of ${WEBHOOK_EVENTS.join(', ')}, got ${shown(issue.input)}`,
     }),
   )
   .min(1, { error: `expected at least one of ${WEBHOOK_EVENTS.join(', ')}` })
