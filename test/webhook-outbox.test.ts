@@ -88,6 +88,17 @@ describe('webhook outbox', () => {
     expect((await store.get(none.id))!.webhook).toBeUndefined();
   });
 
+  it('a malformed webhook field never fails the state change', async () => {
+    const c = await worker('o6');
+    const p = await enqueue('o6', ['start', 'completed']);
+    await redis.hset(keys.prediction('o6', p.id), 'webhook', '{"url": "x", "events": ');
+    const batch = await c.read(10, 100);
+    expect((await c.start(batch)).run).toHaveLength(1);
+    await succeed(c, batch);
+    expect((await store.get(p.id))?.status).toBe('succeeded');
+    expect(await outboxOf('o6')).toEqual([]);
+  });
+
   it('appends completed when a prediction is canceled, expired by a worker, or failed as poison', async () => {
     const c = await worker('o3', 'w1', 1);
     const canceled = await enqueue('o3', ['completed']);

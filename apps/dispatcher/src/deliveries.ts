@@ -30,7 +30,10 @@ export function deliveryProcessor(d: DeliveryDeps): Processor<DeliveryJob> {
     const attempt = job.attemptsMade + 1;
     const result = await d.deliverer.deliver({ url: j.url, webhookId: j.webhookId, body: j.body });
     const { state, retryInMs } = afterAttempt(result, attempt, d.schedule);
-    await d.outbox.recordDelivery(j.model, j.predictionId, j.event, state);
+    // The state is for showing; failing to record it must not repeat an attempt that was made.
+    await d.outbox.recordDelivery(j.model, j.predictionId, j.event, state).catch((err: unknown) =>
+      d.log.warn({ prediction_id: j.predictionId, err: (err as Error).message }, 'recording a webhook delivery state failed'),
+    );
     const fields = { prediction_id: j.predictionId, webhook_id: j.webhookId, attempt, status: result.status, error: result.error };
     if (state.state === 'delivered') {
       d.log.debug(fields, 'webhook delivered');
@@ -48,7 +51,7 @@ export function deliveryProcessor(d: DeliveryDeps): Processor<DeliveryJob> {
 
 /**
  * BullMQ's delay before a retry: the one the attempt chose, or, for a run that failed
- * otherwise (e.g. Redis went away while recording the state), the schedule's next delay.
+ * otherwise (an unexpected error), the schedule's next delay.
  * -1 (no retry) past the end of the schedule.
  */
 export const backoffStrategy = (schedule: readonly number[]): BackoffStrategy => (attemptsMade, _type, err) => {

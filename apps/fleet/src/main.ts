@@ -113,7 +113,9 @@ try {
   }
   // Webhook deliveries are signed with ALTO_WEBHOOK_SECRET; one is made up for this run when unset.
   const secret = process.env.ALTO_WEBHOOK_SECRET || generateSecret();
-  start('dispatcher', 'dispatcher', DISPATCHER_VARS, { ...common, ALTO_WEBHOOK_SECRET: secret });
+  start('dispatcher', 'dispatcher', DISPATCHER_VARS, {
+    ...common, ALTO_WEBHOOK_SECRET: secret, ALTO_DISPATCHER_ID: process.env.ALTO_DISPATCHER_ID ?? 'local-1',
+  });
   const secretNote = process.env.ALTO_WEBHOOK_SECRET
     ? 'the ALTO_WEBHOOK_SECRET you set'
     : `ALTO_WEBHOOK_SECRET=${secret} (made up for this run; set it to keep one)`;

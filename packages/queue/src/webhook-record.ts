@@ -22,11 +22,17 @@ export const newWebhookRecord = (w: NewWebhook): WebhookRecord => ({
 export function parseWebhook(h: Record<string, Buffer>): WebhookRecord | undefined {
   const raw = h.webhook?.toString();
   if (raw === undefined) return undefined;
-  const w = JSON.parse(raw) as Omit<WebhookRecord, 'deliveries'>;
-  const deliveries: WebhookRecord['deliveries'] = {};
-  for (const event of WEBHOOK_EVENTS) {
-    const state = h[`webhook_${event}`];
-    if (state !== undefined) deliveries[event] = parseDeliveryState(state.toString());
+  // Written by enqueue and the dispatcher only; a field that does not parse is shown as no
+  // webhook rather than failing every read of the prediction.
+  try {
+    const w = JSON.parse(raw) as Omit<WebhookRecord, 'deliveries'>;
+    const deliveries: WebhookRecord['deliveries'] = {};
+    for (const event of WEBHOOK_EVENTS) {
+      const state = h[`webhook_${event}`];
+      if (state !== undefined) deliveries[event] = parseDeliveryState(state.toString());
+    }
+    return { url: String(w.url), events: Array.isArray(w.events) ? w.events : [], origin: String(w.origin), deliveries };
+  } catch {
+    return undefined;
   }
-  return { url: w.url, events: w.events, origin: w.origin, deliveries };
 }

@@ -24,7 +24,12 @@ local function webhook_event(hash, outbox, id, event, at)
   if not webhook then
     return
   end
-  for _, e in ipairs(cjson.decode(webhook).events) do
+  -- Never let a bad field fail the state change itself (writes before an error are kept).
+  local ok, w = pcall(cjson.decode, webhook)
+  if not ok or type(w) ~= 'table' or type(w.events) ~= 'table' then
+    return
+  end
+  for _, e in ipairs(w.events) do
     if e == event then
       redis.call('XADD', outbox, '*', 'id', id, 'event', event, 'at', at)
       redis.call('HSET', hash, 'webhook_' .. event, '{"state":"pending","attempts":0}')
