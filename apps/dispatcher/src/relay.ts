@@ -112,21 +112,25 @@ export class Relay {
     return events.length;
   }
 
-  /** Adds the delivery job of each event (a no-op for one whose job exists). Does not acknowledge them. */
+  /**
+   * Adds the delivery job of each event (a no-op for one whose job exists), the whole batch
+   * in a few round trips. Does not acknowledge them.
+   */
   async enqueue(events: readonly OutboxEvent[]): Promise<void> {
-    for (const e of events) await this.relay(e);
-  }
-
-  private async relay(e: OutboxEvent): Promise<void> {
-    const record = await this.store.get(e.predictionId);
-    if (!record?.webhook) {
-      this.o.log.warn({ prediction_id: e.predictionId, event: e.event }, 'webhook event of a prediction past retention; dropped');
-      return;
-    }
-    const id = webhookId(e.predictionId, e.event);
-    const body = JSON.stringify(eventPayload(record, e.event, e.at, record.webhook.origin));
-    const job: DeliveryJob = { model: e.model, predictionId: e.predictionId, event: e.event, webhookId: id, url: record.webhook.url, body };
-    await this.queue.add('deliver', job, jobOptions(id, this.o.schedule));
+    if (events.length === 0) return;
+    const records = await Promise.all(events.map((e) => this.store.get(e.predictionId)));
+    const jobs = events.flatMap((e, i) => {
+      const record = records[i];
+      if (!record?.webhook) {
+        this.o.log.warn({ prediction_id: e.predictionId, event: e.event }, 'webhook event of a prediction past retention; dropped');
+        return [];
+      }
+      const id = webhookId(e.predictionId, e.event);
+      const body = JSON.stringify(eventPayload(record, e.event, e.at, record.webhook.origin));
+      const data: DeliveryJob = { model: e.model, predictionId: e.predictionId, event: e.event, webhookId: id, url: record.webhook.url, body };
+      return [{ name: 'deliver', data, opts: jobOptions(id, this.o.schedule) }];
+    });
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
   }
 }
 
