@@ -17,6 +17,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY scripts/ ./scripts/
 COPY apps/cli/package.json ./apps/cli/
+COPY apps/dispatcher/package.json ./apps/dispatcher/
 COPY apps/fleet/package.json ./apps/fleet/
 COPY apps/gateway/package.json ./apps/gateway/
 COPY apps/publisher/package.json ./apps/publisher/
@@ -28,6 +29,7 @@ COPY packages/queue/package.json ./packages/queue/
 COPY packages/repository/package.json ./packages/repository/
 COPY packages/runtime/package.json ./packages/runtime/
 COPY packages/telemetry/package.json ./packages/telemetry/
+COPY packages/webhooks/package.json ./packages/webhooks/
 
 # tsx (the runtime TypeScript loader used by CMD) is a root devDependency, so dev dependencies
 # are installed explicitly; NODE_ENV=production is only set in the runtime stage.

@@ -54,6 +54,13 @@ export async function startGateway(redisUrl: string, prefix: string, extra: Reco
   return Object.assign(p, { url });
 }
 
+export async function startDispatcher(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc> {
+  const p = run('dispatcher', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'info', ...extra });
+  await waitFor(() => /"dispatcher ready"/.test(p.output()) || p.child.exitCode !== null, { timeoutMs: 30_000, what: 'dispatcher ready' });
+  if (p.child.exitCode !== null) throw new Error(`dispatcher exited:\n${p.output()}`);
+  return p;
+}
+
 let counter = 0;
 /** A key prefix no other test file uses. */
 export const testPrefix = (name: string) => `t${process.pid}${++counter}${name.replace(/[^a-z0-9]/gi, '')}`;

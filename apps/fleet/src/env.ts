@@ -1,6 +1,7 @@
 // The all-in-one launcher's configuration. It also accepts every gateway, publisher and
 // worker variable and hands each child only the ones that child knows.
 import { logLevel, parseEnv, positiveInt } from '@alto/config';
+import { DispatcherEnvSchema, webhookKeys } from '@alto/dispatcher/env';
 import { GatewayEnvSchema } from '@alto/gateway/env';
 import { PublisherEnvSchema } from '@alto/publisher/env';
 import { WorkerEnvSchema } from '@alto/worker/env';
@@ -26,9 +27,16 @@ export const GATEWAY_VARS = Object.keys(GatewayEnvSchema.shape);
 export const PUBLISHER_VARS = Object.keys(PublisherEnvSchema.shape);
 // Workers here are managed by the publisher: a repository of their own would make them static.
 export const WORKER_VARS = Object.keys(WorkerEnvSchema.shape).filter((k) => k !== 'ALTO_MODEL_REPOSITORY' && k !== 'ALTO_MODELS');
+export const DISPATCHER_VARS = Object.keys(DispatcherEnvSchema.shape);
 
-export const loadEnv = (env: NodeJS.ProcessEnv = process.env): FleetEnv =>
-  parseEnv(FleetEnvSchema, env, { alsoKnown: [...GATEWAY_VARS, ...WORKER_VARS, ...PUBLISHER_VARS, 'ALTO_MODELS'] });
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): FleetEnv {
+  const parsed = parseEnv(FleetEnvSchema, env, {
+    alsoKnown: [...GATEWAY_VARS, ...WORKER_VARS, ...PUBLISHER_VARS, ...DISPATCHER_VARS, 'ALTO_MODELS'],
+  });
+  // A webhook secret given is checked here, so a bad one stops `npm start` before anything starts.
+  if (env.ALTO_WEBHOOK_SECRET) webhookKeys(env.ALTO_WEBHOOK_SECRET);
+  return parsed;
+}
 
 /** The environment for a child: everything that is not Alto's, plus the Alto variables it knows. */
 export function childEnv(env: NodeJS.ProcessEnv, known: readonly string[], extra: Record<string, string>): NodeJS.ProcessEnv {

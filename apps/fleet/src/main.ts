@@ -1,13 +1,15 @@
 // `npm start`: the whole fleet on one machine — Redis (unless REDIS_URL is set), the
-// publisher, the gateway (which also serves the admin API under /v1/admin) and workers —
-// publishes the demo repository's models through the admin API, and prints one ready line.
-// Ctrl-C stops everything: workers drain first, then the gateway and publisher, then Redis.
+// publisher, the gateway (which also serves the admin API under /v1/admin), workers and the
+// webhook dispatcher — publishes the demo repository's models through the admin API, and
+// prints one ready line. Ctrl-C stops everything: workers drain first, then the gateway,
+// publisher and dispatcher, then Redis.
 import { envOrExit } from '@alto/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@alto/telemetry';
+import { generateSecret } from '@alto/webhooks';
 import { adminToken, publishRepository, waitLeader } from './admin.ts';
-import { GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
+import { DISPATCHER_VARS, GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
 import { freePort, startLocalRedis, type LocalRedis } from './redis.ts';
 
 const env = envOrExit('fleet', () => loadEnv());
@@ -46,7 +48,7 @@ const exited = (child: ChildProcess) =>
 async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
-  log.info('stopping: workers drain, then the gateway and publisher, then Redis');
+  log.info('stopping: workers drain, then the gateway, publisher and dispatcher, then Redis');
   const workers = children.filter((c) => c.name.startsWith('worker'));
   for (const w of workers) w.child.kill('SIGTERM');
   await Promise.all(workers.map((w) => exited(w.child)));
@@ -119,6 +121,14 @@ try {
       ALTO_METRICS_PORT: i === 1 ? (process.env.ALTO_METRICS_PORT ?? '9464') : '0',
     });
   }
+  // Webhook deliveries are signed with ALTO_WEBHOOK_SECRET; one is made up for this run when unset.
+  const secret = process.env.ALTO_WEBHOOK_SECRET || generateSecret();
+  start('dispatcher', 'dispatcher', DISPATCHER_VARS, {
+    ...common, ALTO_WEBHOOK_SECRET: secret, ALTO_DISPATCHER_ID: process.env.ALTO_DISPATCHER_ID ?? 'local-1',
+  });
+  const secretNote = process.env.ALTO_WEBHOOK_SECRET
+    ? 'the ALTO_WEBHOOK_SECRET you set'
+    : `ALTO_WEBHOOK_SECRET=${secret} (made up for this run; set it to keep one)`;
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await waitLeader(publisherUrl, 60_000);
   const published = await publishRepository(publisherUrl, token.value, repository, log);
@@ -130,6 +140,7 @@ try {
       `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
       `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
       `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${token.generated ? `admin token generated into .alto/admin-token` : 'admin token from ALTO_ADMIN_TOKEN'}).\n` +
+      `Webhooks (docs/webhooks.md) are signed with ${secretNote}.\n` +
       `Ctrl-C stops everything.\n`,
   );
 } catch (err) {

@@ -11,6 +11,7 @@ import { readRequest } from './body.ts';
 import { errorResponse } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
+import type { WebhookGate } from './webhook.ts';
 
 export interface GatewayDeps {
   redis: Redis;
@@ -24,6 +25,7 @@ export interface GatewayDeps {
   maxWaitSeconds: number;
   retentionMs: number;
   publicUrl?: string;
+  webhooks: WebhookGate;
 }
 
 export function createApp(d: GatewayDeps): Hono {
@@ -127,6 +129,7 @@ export function createApp(d: GatewayDeps): Hono {
       throw new AltoError('invalid_input', `${where}: ${issue.message}`);
     }
     const { tensors } = validateInputs(model, parsed.data.input);
+    const webhook = await d.webhooks.check(parsed.data, origin(c));
     const id = newPredictionId(model.name);
     // Watch before enqueueing, so a completion published in between is not missed.
     const watch = wait > 0 ? d.hub.watch(id) : undefined;
@@ -137,6 +140,7 @@ export function createApp(d: GatewayDeps): Hono {
         id, model: model.name, version: model.version, pinned: version !== undefined, format: parsed.data.response_format, tensors, createdAt,
         maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
         ...(timeout ? { deadline: createdAt + timeout } : {}),
+        ...(webhook ? { webhook } : {}),
       });
       d.log.debug({ prediction_id: id, model: model.name }, 'prediction queued');
       if (watch) {

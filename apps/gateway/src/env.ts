@@ -1,5 +1,6 @@
 // The gateway's configuration, parsed once from the environment.
 import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { allowCidrsField } from '@alto/webhooks';
 import { z } from 'zod';
 
 export const GatewayEnvSchema = z.object({
@@ -17,6 +18,8 @@ export const GatewayEnvSchema = z.object({
   ALTO_RETENTION_SECONDS: positiveInt(86_400),
   /** Publisher whose admin API is also served here, under /v1/admin (one URL for the CLI). */
   ALTO_PUBLISHER_URL: z.string().url().optional(),
+  /** Internal addresses webhook URLs may resolve to anyway (CIDRs, comma- or space-separated). */
+  ALTO_WEBHOOK_ALLOW_CIDRS: allowCidrsField,
   ALTO_LOG_LEVEL: logLevel,
 });
 

@@ -4,10 +4,12 @@ import { getRequestListener, type ServerType } from '@hono/node-server';
 import { CachedRegistry, CompletionHub, PredictionStore, RedisModelRegistry, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import { isAdminPath, proxyAdmin } from './admin-proxy.ts';
+import { AddressPolicy } from '@alto/webhooks';
 import { createApp } from './app.ts';
 import type { GatewayEnv } from './env.ts';
 import { answerClientError, refusedRequest } from './errors.ts';
 import { createGatewayMetrics } from './metrics.ts';
+import { webhookGate } from './webhook.ts';
 
 export interface Gateway {
   server: ServerType;
@@ -36,6 +38,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   const app = createApp({
     redis, store: new PredictionStore(redis, keys), models, status, hub, metrics, log,
     maxBodyBytes: env.ALTO_MAX_BODY_BYTES, maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS, retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
+    webhooks: webhookGate(new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS)),
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
   });
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused

@@ -8,6 +8,7 @@ import { ERROR_CODES } from './errors.ts';
 import { BatchingSchema, ModelInfoSchema, TensorSpecSchema } from './model.ts';
 import { STATUSES } from './prediction.ts';
 import { PredictionRequestSchema } from './schemas.ts';
+import { WebhooksSchema } from './webhook.ts';
 
 export const DatatypeSchema = z.enum(DATATYPES).describe('KServe v2 datatype name.');
 
@@ -87,6 +88,7 @@ export const PredictionSchema = z.object({
     batch_size: z.number().int().nullable().describe('Rows in that inference.'),
   }),
   urls: z.object({ get: z.string(), cancel: z.string() }),
+  webhooks: WebhooksSchema,
 });
 
 export const ErrorBodySchema = z.object({

@@ -4,6 +4,7 @@
 export const ERROR_CODES = [
   'invalid_input',
   'invalid_json',
+  'webhook_refused',
   'model_not_found',
   'version_not_found',
   'model_unpublished',
@@ -47,6 +48,7 @@ export function httpStatus(code: ErrorCode): number {
   switch (code) {
     case 'invalid_input':
     case 'invalid_json':
+    case 'webhook_refused':
       return 400;
     case 'uri_not_allowed':
       return 400;

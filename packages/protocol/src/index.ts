@@ -18,3 +18,7 @@ export {
   type ErrorBody, type ModelDescription,
 } from './api-schemas.ts';
 export { openApiDocument, type OpenApiOptions } from './openapi.ts';
+export {
+  DEFAULT_WEBHOOK_EVENTS, DELIVERY_STATES, EVENT_TYPES, WEBHOOK_EVENTS, WebhooksSchema, parseDeliveryState, renderWebhooks, webhookId,
+  type DeliveryState, type DeliveryStateName, type EventType, type RenderedWebhooks, type WebhookEvent, type WebhookRecord,
+} from './webhook.ts';

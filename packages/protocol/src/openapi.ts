@@ -181,6 +181,10 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
                 'a tensor or field does not fit the model or the schema, or a malformed `Prefer` or ' +
                 '`Inference-Header-Content-Length`, or the connection closed before the whole body arrived.',
               invalid_json: 'the body (or the JSON header of a binary body) is not JSON.',
+              webhook_refused:
+                "`webhook`'s host does not resolve, or resolves only to addresses deliveries are refused for (loopback, " +
+                'private, link-local, metadata and other internal ranges) and ALTO_WEBHOOK_ALLOW_CIDRS does not allow; ' +
+                'the message says which address and why.',
               model_not_found: 'no such model is published.',
               model_unpublished: 'the model was unpublished a moment ago.',
               model_not_ready: 'the model is published but no replica has loaded it yet; retry shortly.',

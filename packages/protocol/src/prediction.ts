@@ -2,6 +2,7 @@
 import type { ErrorCode } from './errors.ts';
 import { tensorToJson, type ResponseFormat, type TensorJson } from './tensor.ts';
 import type { TensorMap } from './tensor-codec.ts';
+import { renderWebhooks, type RenderedWebhooks, type WebhookRecord } from './webhook.ts';
 
 export const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled', 'expired'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -22,6 +23,8 @@ export interface PredictionRecord {
   queueMs: number | null;
   predictMs: number | null;
   batchSize: number | null;
+  /** The webhook it was submitted with, and its deliveries; absent without one. */
+  webhook?: WebhookRecord | null;
 }
 
 export interface Prediction {
@@ -36,6 +39,7 @@ export interface Prediction {
   completed_at: string | null;
   metrics: { queue_ms: number | null; predict_ms: number | null; batch_size: number | null };
   urls: { get: string; cancel: string };
+  webhooks: RenderedWebhooks;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -60,5 +64,6 @@ export function renderPrediction(r: PredictionRecord, base: string): Prediction 
     completed_at: iso(r.completedAt),
     metrics: { queue_ms: r.queueMs, predict_ms: r.predictMs, batch_size: r.batchSize },
     urls: { get: self, cancel: `${self}/cancel` },
+    webhooks: renderWebhooks(r.id, r.webhook),
   };
 }

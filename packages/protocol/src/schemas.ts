@@ -1,5 +1,6 @@
 // Request bodies of the public API.
 import { z } from 'zod';
+import { WebhookEventsFilterSchema, WebhookUrlSchema } from './webhook.ts';
 
 export const PredictionRequestSchema = z
   .object({
@@ -12,6 +13,10 @@ export const PredictionRequestSchema = z
      * running then, it fails with deadline_exceeded. @default the model's timeout_ms, if any
      */
     timeout_ms: z.number().int().positive().max(7 * 24 * 3600 * 1000).optional(),
+    /** Where to POST the prediction's events (see webhook.ts). */
+    webhook: WebhookUrlSchema.optional(),
+    /** Which events to POST there. @default ['completed'] */
+    webhook_events_filter: WebhookEventsFilterSchema.optional(),
   })
   .strict();
 export type PredictionRequest = z.infer<typeof PredictionRequestSchema>;

@@ -163,6 +163,7 @@ export class StreamConsumer {
     for (const e of entries) {
       pipe[commandName('start')]!(
         this.stream, this.keys.dead(this.options.model), this.keys.prediction(this.options.model, e.predictionId),
+        this.keys.outbox(this.options.model),
         now, this.options.consumer, GROUP, e.entryId, this.maxDeliveries, this.retentionMs,
         this.keys.completions, e.predictionId,
       );
@@ -192,7 +193,7 @@ export class StreamConsumer {
     for (const { entry, outcome } of done) {
       const ok = outcome.kind === 'succeeded';
       pipe[commandName('complete')]!(
-        this.stream, this.keys.prediction(this.options.model, entry.predictionId),
+        this.stream, this.keys.prediction(this.options.model, entry.predictionId), this.keys.outbox(this.options.model),
         GROUP, entry.entryId, outcome.kind, now, this.retentionMs, this.keys.completions, entry.predictionId,
         ok ? outcome.outputs : '', ok ? '' : outcome.code, ok ? '' : outcome.message,
         outcome.queueMs, outcome.predictMs, outcome.batchSize, this.options.consumer,

@@ -5,3 +5,5 @@ export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type St
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';
 export { CompletionHub, type Watch, type Signal } from './completions.ts';
 export { DeadLetters, type DeadLetter } from './dead-letters.ts';
+export { Outbox, OUTBOX_GROUP, type OutboxEvent } from './outbox.ts';
+export { type NewWebhook } from './webhook-record.ts';

@@ -44,6 +44,13 @@ export interface Keys {
   prediction(model: string, id: string): string;
   /** Sorted set of worker ids serving a model, scored by heartbeat expiry (epoch ms). */
   replicas(model: string): string;
+  // ---- webhooks (see outbox.ts) ----
+  /** Webhook events of one model's predictions, appended by the scripts that change state. */
+  outbox(model: string): string;
+  /** Set of the models whose predictions ever asked for a webhook: the outboxes to read. */
+  webhookModels: string;
+  /** Key prefix of the BullMQ queue that delivers webhook events. */
+  webhookQueuePrefix: string;
 }
 
 export function keys(prefix = 'alto'): Keys {
@@ -68,5 +75,9 @@ export function keys(prefix = 'alto'): Keys {
     dead: (model) => `${tag(model)}:dead`,
     prediction: (model, id) => `${tag(model)}:p:${id}`,
     replicas: (model) => `${tag(model)}:replicas`,
+    outbox: (model) => `${tag(model)}:outbox`,
+    webhookModels: `${prefix}:webhook-models`,
+    // BullMQ's keys of one queue must share a slot: the hash tag goes in the prefix.
+    webhookQueuePrefix: `${prefix}:{bull}`,
   };
 }

@@ -6,6 +6,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
+import { encodeWebhook, newWebhookRecord, parseWebhook, type NewWebhook } from './webhook-record.ts';
 
 export interface NewPrediction {
   id: string;
@@ -20,6 +21,8 @@ export interface NewPrediction {
   deadline?: number;
   /** The request pins `version`: it goes to that version's stream. */
   pinned?: boolean;
+  /** Where to POST its events; none when absent. */
+  webhook?: NewWebhook;
 }
 
 export class PredictionStore {
@@ -32,11 +35,15 @@ export class PredictionStore {
   /** Records the prediction and appends it to the model's stream, in one atomic step. */
   async enqueue(p: NewPrediction): Promise<PredictionRecord> {
     const createdAt = p.createdAt ?? Date.now();
+    // Webhooks: the dispatcher reads the outboxes of the models in this set. Added first, so
+    // no event of this prediction can be appended to an outbox nobody reads.
+    if (p.webhook) await this.redis.sadd(this.keys.webhookModels, p.model);
     const result = await this.redis[commandName('enqueue')]!(
       p.pinned ? this.keys.versionStream(p.model, p.version) : this.keys.stream(p.model),
       this.keys.prediction(p.model, p.id), this.keys.unpublished(p.model),
       p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
       p.pinned ? '1' : '0',
+      p.webhook ? encodeWebhook(p.webhook) : '',
     );
     if (result === -1) throw new Error(`prediction ${p.id} already exists`);
     if (result === -3) throw new AltoError('model_unpublished', `model '${p.model}' has been unpublished`);
@@ -51,6 +58,7 @@ export class PredictionStore {
       id: p.id, model: p.model, version: p.version, status: 'queued', format: p.format,
       output: null, error: null, createdAt, startedAt: null, completedAt: null,
       queueMs: null, predictMs: null, batchSize: null,
+      ...(p.webhook ? { webhook: newWebhookRecord(p.webhook) } : {}),
     };
   }
 
@@ -64,7 +72,8 @@ export class PredictionStore {
     const [pin, version] = await this.redis.hmget(this.keys.prediction(model, id), 'pin', 'version');
     const stream = pin === '1' && version ? this.keys.versionStream(model, version) : this.keys.stream(model);
     const status = await this.redis[commandName('cancel')]!(
-      stream, this.keys.prediction(model, id), Date.now(), retentionMs, this.keys.completions, id,
+      stream, this.keys.prediction(model, id), this.keys.outbox(model),
+      Date.now(), retentionMs, this.keys.completions, id,
     );
     return status === null ? undefined : this.get(id);
   }
@@ -91,7 +100,7 @@ export class PredictionStore {
         for (const [entry, fields] of entries) {
           const id = fields[fields.indexOf('id') + 1]!;
           (pipe as unknown as ScriptedRedis)[commandName('failQueued')]!(
-            stream, this.keys.prediction(model, id), entry, code, message, Date.now(), retentionMs, this.keys.completions, id,
+            stream, this.keys.prediction(model, id), this.keys.outbox(model), entry, code, message, Date.now(), retentionMs, this.keys.completions, id,
           );
         }
         const replies = (await pipe.exec()) ?? [];
@@ -139,5 +148,6 @@ export function parseRecord(id: string, model: string, h: Record<string, Buffer>
     queueMs: num(h.queue_ms),
     predictMs: num(h.predict_ms),
     batchSize: num(h.batch_size),
+    webhook: parseWebhook(h),
   };
 }

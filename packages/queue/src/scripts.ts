@@ -4,15 +4,16 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 5;
+const VERSION = 6;
 
 const SCRIPTS = {
   enqueue: 'enqueue-3.lua',
-  start: 'start-3.lua',
-  complete: 'complete-2.lua',
-  cancel: 'cancel-2.lua',
-  failQueued: 'fail-queued-2.lua',
+  start: 'start-4.lua',
+  complete: 'complete-3.lua',
+  cancel: 'cancel-3.lua',
+  failQueued: 'fail-queued-3.lua',
   replay: 'replay-3.lua',
+  webhookDelivery: 'webhook-delivery-1.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -14,6 +14,7 @@
   ARGV[6] most requests outstanding (queued or running) for the model; 0 = no limit
   ARGV[7] deadline (epoch ms): not started by then = expired, not finished = failed; 0 = none
   ARGV[8] '1' when the request pins its version (KEYS[1] is that version's stream), else '0'
+  ARGV[9] optional: the webhook, JSON {"url", "events", "origin"}; absent or '' = none
 
   Returns the stream entry id, or
     -1 when a prediction with this id already exists;
@@ -39,5 +40,8 @@ if ARGV[8] == '1' then
 end
 if ARGV[7] ~= '0' then
   redis.call('HSET', KEYS[2], 'deadline', ARGV[7])
+end
+if ARGV[9] and ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[2], 'webhook', ARGV[9])
 end
 return entry

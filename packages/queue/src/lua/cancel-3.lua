@@ -6,6 +6,7 @@
 
   KEYS[1] stream of the model
   KEYS[2] prediction hash
+  KEYS[3] webhook outbox of the model
 
   ARGV[1] completed_at (epoch ms)
   ARGV[2] retention (ms)
@@ -13,7 +14,30 @@
   ARGV[4] prediction id
 
   Returns the prediction's status after the call, or false when there is no such prediction.
+
+  Webhook events: 'completed' when it is canceled here.
 ]]
+-- ---- webhook: if the prediction subscribed to `event`, append it to the model's outbox and
+-- mark its delivery pending, in the same step as the state change (see outbox.ts).
+local function webhook_event(hash, outbox, id, event, at)
+  local webhook = redis.call('HGET', hash, 'webhook')
+  if not webhook then
+    return
+  end
+  -- Never let a bad field fail the state change itself (writes before an error are kept).
+  local ok, w = pcall(cjson.decode, webhook)
+  if not ok or type(w) ~= 'table' or type(w.events) ~= 'table' then
+    return
+  end
+  for _, e in ipairs(w.events) do
+    if e == event then
+      redis.call('XADD', outbox, '*', 'id', id, 'event', event, 'at', at)
+      redis.call('HSET', hash, 'webhook_' .. event, '{"state":"pending","attempts":0}')
+      return
+    end
+  end
+end
+-- ---- end webhook
 local status = redis.call('HGET', KEYS[2], 'status')
 if not status then
   return false
@@ -30,4 +54,5 @@ end
 redis.call('HSET', KEYS[2], 'status', 'canceled', 'completed_at', ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[4])
+webhook_event(KEYS[2], KEYS[3], ARGV[4], 'completed', ARGV[1])
 return 'canceled'

@@ -6,6 +6,7 @@
   KEYS[1] stream of the model
   KEYS[2] dead-letter stream of the model
   KEYS[3] prediction hash
+  KEYS[4] webhook outbox of the model
 
   ARGV[1] started_at (epoch ms)
   ARGV[2] consumer name (worker id)
@@ -24,7 +25,31 @@
     -3 delivered more than ARGV[5] times: dead-lettered and failed as poison;
     -4 past its deadline: settled (expired if it never started, else failed with
        'deadline_exceeded') and acknowledged, skip it.
+
+  Webhook events: 'start' when a queued prediction starts; 'completed' when it expires or
+  is failed as poison here.
 ]]
+-- ---- webhook: if the prediction subscribed to `event`, append it to the model's outbox and
+-- mark its delivery pending, in the same step as the state change (see outbox.ts).
+local function webhook_event(hash, outbox, id, event, at)
+  local webhook = redis.call('HGET', hash, 'webhook')
+  if not webhook then
+    return
+  end
+  -- Never let a bad field fail the state change itself (writes before an error are kept).
+  local ok, w = pcall(cjson.decode, webhook)
+  if not ok or type(w) ~= 'table' or type(w.events) ~= 'table' then
+    return
+  end
+  for _, e in ipairs(w.events) do
+    if e == event then
+      redis.call('XADD', outbox, '*', 'id', id, 'event', event, 'at', at)
+      redis.call('HSET', hash, 'webhook_' .. event, '{"state":"pending","attempts":0}')
+      return
+    end
+  end
+end
+-- ---- end webhook
 local pending = redis.call('XPENDING', KEYS[1], ARGV[3], ARGV[4], ARGV[4], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[2] then
   return -2
@@ -52,6 +77,7 @@ if deadline > 0 and tonumber(ARGV[1]) > deadline then
   redis.call('HDEL', KEYS[3], 'entry')
   redis.call('PEXPIRE', KEYS[3], ARGV[6])
   redis.call('PUBLISH', ARGV[7], ARGV[8])
+  webhook_event(KEYS[3], KEYS[4], ARGV[8], 'completed', ARGV[1])
   return -4
 end
 local deliveries = tonumber(pending[1][4])
@@ -74,10 +100,14 @@ if deliveries > tonumber(ARGV[5]) then
   redis.call('HDEL', KEYS[3], 'entry')
   redis.call('PEXPIRE', KEYS[3], ARGV[6])
   redis.call('PUBLISH', ARGV[7], ARGV[8])
+  webhook_event(KEYS[3], KEYS[4], ARGV[8], 'completed', ARGV[1])
   return -3
 end
 -- 'running' again means a redelivery after a worker died or stalled mid-batch;
 -- 'attempts' counts the starts, so computations repeated by a redelivery can be counted.
 redis.call('HSET', KEYS[3], 'status', 'running', 'started_at', ARGV[1], 'worker', ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'attempts', 1)
+if status == 'queued' then
+  webhook_event(KEYS[3], KEYS[4], ARGV[8], 'start', ARGV[1])
+end
 return 1

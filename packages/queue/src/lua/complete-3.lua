@@ -6,6 +6,7 @@
 
   KEYS[1] stream of the model
   KEYS[2] prediction hash
+  KEYS[3] webhook outbox of the model
 
   ARGV[1]  consumer group
   ARGV[2]  stream entry id
@@ -27,7 +28,30 @@
      0 the prediction was already terminal (or gone): the outcome was discarded;
     -1 the entry is no longer this consumer's (another worker took it over after this one
        stalled): the outcome was discarded and the entry left to its new owner.
+
+  Webhook events: 'completed' when the outcome is stored.
 ]]
+-- ---- webhook: if the prediction subscribed to `event`, append it to the model's outbox and
+-- mark its delivery pending, in the same step as the state change (see outbox.ts).
+local function webhook_event(hash, outbox, id, event, at)
+  local webhook = redis.call('HGET', hash, 'webhook')
+  if not webhook then
+    return
+  end
+  -- Never let a bad field fail the state change itself (writes before an error are kept).
+  local ok, w = pcall(cjson.decode, webhook)
+  if not ok or type(w) ~= 'table' or type(w.events) ~= 'table' then
+    return
+  end
+  for _, e in ipairs(w.events) do
+    if e == event then
+      redis.call('XADD', outbox, '*', 'id', id, 'event', event, 'at', at)
+      redis.call('HSET', hash, 'webhook_' .. event, '{"state":"pending","attempts":0}')
+      return
+    end
+  end
+end
+-- ---- end webhook
 -- Fence: only the consumer that holds the entry may settle it.
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[14] then
@@ -58,4 +82,5 @@ end
 redis.call('HDEL', KEYS[2], 'entry')
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('PUBLISH', ARGV[6], ARGV[7])
+webhook_event(KEYS[2], KEYS[3], ARGV[7], 'completed', ARGV[4])
 return 1

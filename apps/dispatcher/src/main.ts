@@ -1,0 +1,33 @@
+// Dispatcher entry point: `node --import tsx apps/dispatcher/src/main.ts`. Delivers the
+// webhook events of predictions (docs/webhooks.md).
+import { envOrExit } from '@alto/config';
+import { createLogger } from '@alto/telemetry';
+import { startDispatcher } from './dispatcher.ts';
+import { loadEnv } from './env.ts';
+
+const env = envOrExit('dispatcher', () => loadEnv());
+const log = createLogger({ name: 'dispatcher', level: env.ALTO_LOG_LEVEL }).child({ dispatcher: env.ALTO_DISPATCHER_ID });
+
+try {
+  const dispatcher = await startDispatcher(env, log);
+  log.info(
+    { attempts: env.ALTO_WEBHOOK_RETRY_SCHEDULE.length, allow: env.ALTO_WEBHOOK_ALLOW_CIDRS.map((c) => c.text) },
+    'dispatcher ready',
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'dispatcher stopping: finishing deliveries in flight');
+    // Deliveries cut short are made again by the next dispatcher: nothing is lost.
+    const hard = setTimeout(() => process.exit(0), env.ALTO_WEBHOOK_TIMEOUT_MS + 5000);
+    hard.unref();
+    await dispatcher.close().catch((err: unknown) => log.warn({ err }, 'closing the dispatcher failed'));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+} catch (err) {
+  log.fatal({ err }, 'dispatcher failed to start');
+  process.exit(1);
+}
