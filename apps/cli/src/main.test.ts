@@ -39,7 +39,7 @@ describe('alto usage', () => {
     [['predict', 'tiny', '--json', '{}', '--wait=soon'], "alto: --wait: expected a whole number >= 0, got 'soon'"],
     [['get'], 'alto: missing argument <id> (usage: alto get <id>)'],
     [['lss'], "alto: unknown command 'lss' (did you mean ls?); see 'alto --help'"],
-    [[], "alto: missing command (one of ls, publish, update, unpublish, workers, predict, get); see 'alto --help'"],
+    [[], "alto: missing command (one of ls, publish, update, unpublish, workers, drain, undrain, predict, get, dead-letters, replay); see 'alto --help'"],
     [['--url', 'ftp://x', 'ls'], "alto: --url: expected an http:// or https:// URL, got 'ftp://x'"],
     [['ls', '--url', 'not a url'], "alto: --url: expected a URL such as http://127.0.0.1:8080, got 'not a url'"],
   ])('%j exits 2 with one line naming the problem', async (argv, message) => {
