@@ -41,14 +41,13 @@ export async function writeVerified(
   });
   try {
     try {
-      await pipeline(input, meter, fh.createWriteStream({ autoClose: false }));
-      // Durable before anyone renames it into place: a crash must not leave a complete-looking
-      // empty file.
-      await fh.sync();
+      // flush: fsync before close, so the file is durable before anyone renames it into place
+      // (a crash must not leave a complete-looking empty file).
+      await pipeline(input, meter, fh.createWriteStream({ flush: true }));
     } catch (err) {
       throw err instanceof CheckpointError ? err : mapError(err);
     } finally {
-      await fh.close().catch(() => {});
+      await fh.close().catch(() => {}); // the stream closed it unless it failed early
     }
     if (onProgress && reported !== done) onProgress(done, v.size);
     const problems: string[] = [];
