@@ -1,0 +1,224 @@
+// Local copies of remote checkpoints, one folder per exact object (uri + generation), reused
+// across restarts. Not an eviction policy: old copies stay until someone removes them.
+//
+// Layout under `dir`:
+//   <key>/model.onnx                 verified bytes
+//   <key>/meta.json                  written last: its presence marks the copy complete
+//   <key>/model.onnx.<nonce>.partial a download in progress (or left by a crash)
+//   <key>.lock                       held while one process downloads <key>
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { lockHolder, takeOverIfStale, tryLock, type HeldLock } from './cache-lock.ts';
+import { CheckpointError } from './source/errors.ts';
+import type { CheckpointSource, CheckpointVersion, ProgressFn } from './source/types.ts';
+import { parseUri } from './source/uri.ts';
+
+export interface CacheEvent {
+  type: 'hit' | 'download' | 'downloaded' | 'lock_wait' | 'lock_takeover';
+  key: string;
+  uri: string;
+  /** lock_wait: who holds the lock. */
+  detail?: string;
+}
+
+export interface CheckpointCacheOptions {
+  /**
+   * A download lock not refreshed for this long is taken over even if its pid looks alive.
+   * Its holder refreshes it every quarter of this. @default 30_000
+   */
+  lockStaleMs?: number;
+  /** How often a fetch waiting for another process's download looks again. @default 100 */
+  pollMs?: number;
+  /** Called on cache hits, downloads and lock waits, e.g. for logs. */
+  onEvent?: (e: CacheEvent) => void;
+}
+
+interface Meta {
+  uri: string;
+  version: string;
+  generation: string;
+  size: number;
+  md5?: string;
+  crc32c?: string;
+  fetchedAt: string;
+}
+
+const MODEL = 'model.onnx';
+const META = 'meta.json';
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Flight {
+  promise: Promise<string>;
+  listeners: Set<ProgressFn>;
+}
+
+export class CheckpointCache {
+  readonly dir: string;
+  private readonly staleMs: number;
+  private readonly pollMs: number;
+  private readonly onEvent: (e: CacheEvent) => void;
+  private readonly flights = new Map<string, Flight>();
+
+  constructor(dir: string, opts: CheckpointCacheOptions = {}) {
+    this.dir = dir;
+    this.staleMs = opts.lockStaleMs ?? 30_000;
+    this.pollMs = opts.pollMs ?? 100;
+    this.onEvent = opts.onEvent ?? (() => {});
+  }
+
+  /** Stable name of one exact object: a hash of its uri and generation. */
+  static key(v: CheckpointVersion): string {
+    return createHash('sha256').update(`${v.uri}\n${v.generation}`).digest('hex').slice(0, 32);
+  }
+
+  /**
+   * Local path of the verified model.onnx: directPath when the source has one, else the cached
+   * copy, downloading it first. At most one download per key at a time on this machine: one
+   * flight per key inside the process, a lock file across processes.
+   */
+  async fetch(source: CheckpointSource, v: CheckpointVersion, onProgress?: ProgressFn): Promise<string> {
+    const direct = source.directPath(v);
+    if (direct !== undefined) {
+      const path = await checkDirect(direct, v);
+      onProgress?.(v.size, v.size);
+      return path;
+    }
+    const key = CheckpointCache.key(v);
+    let flight = this.flights.get(key);
+    if (!flight) {
+      const listeners = new Set<ProgressFn>();
+      const promise = this.fetchLocked(source, v, key, (done, total) => {
+        for (const l of listeners) l(done, total);
+      }).finally(() => this.flights.delete(key));
+      flight = { promise, listeners };
+      this.flights.set(key, flight);
+    }
+    if (onProgress) flight.listeners.add(onProgress);
+    return flight.promise;
+  }
+
+  /** Whether a complete copy is present (for a local version: whether its file is there, same size). */
+  async has(v: CheckpointVersion): Promise<boolean> {
+    const parsed = parseUri(v.uri);
+    if (parsed.kind === 'local') return checkDirect(parsed.path, v).then(() => true, () => false);
+    return this.complete(CheckpointCache.key(v), v);
+  }
+
+  /** Keys of the complete copies, sorted. */
+  async list(): Promise<string[]> {
+    let entries;
+    try {
+      entries = await readdir(this.dir, { withFileTypes: true });
+    } catch (err) {
+      if (code(err) === 'ENOENT') return [];
+      throw err;
+    }
+    const keys = entries.filter((e) => e.isDirectory() && /^[0-9a-f]{32}$/.test(e.name)).map((e) => e.name);
+    const complete = await Promise.all(keys.map((k) => this.complete(k)));
+    return keys.filter((_, i) => complete[i]).sort();
+  }
+
+  private async fetchLocked(source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
+    const folder = join(this.dir, key);
+    const lockPath = join(this.dir, `${key}.lock`);
+    let waited = false;
+    for (;;) {
+      if (await this.complete(key, v)) {
+        this.onEvent({ type: 'hit', key, uri: v.uri });
+        return join(folder, MODEL);
+      }
+      await mkdir(folder, { recursive: true });
+      const lock = await tryLock(lockPath, this.staleMs);
+      if (lock) return this.downloadHolding(lock, source, v, key, progress);
+      if (await takeOverIfStale(lockPath, this.staleMs)) {
+        this.onEvent({ type: 'lock_takeover', key, uri: v.uri });
+        continue;
+      }
+      if (!waited) {
+        waited = true;
+        this.onEvent({ type: 'lock_wait', key, uri: v.uri, detail: (await lockHolder(lockPath)) ?? 'released' });
+      }
+      await sleep(this.pollMs);
+    }
+  }
+
+  private async downloadHolding(lock: HeldLock, source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
+    const folder = join(this.dir, key);
+    const model = join(folder, MODEL);
+    try {
+      // Another process may have finished between our check and our lock.
+      if (await this.complete(key, v)) {
+        this.onEvent({ type: 'hit', key, uri: v.uri });
+        return model;
+      }
+      await this.removeAbandoned(folder);
+      const nonce = randomBytes(6).toString('hex');
+      const partial = join(folder, `${MODEL}.${nonce}.partial`);
+      this.onEvent({ type: 'download', key, uri: v.uri });
+      await source.download(v, partial, progress);
+      await rename(partial, model);
+      const meta: Meta = {
+        uri: v.uri,
+        version: v.version,
+        generation: v.generation,
+        size: v.size,
+        ...(v.md5 ? { md5: v.md5 } : {}),
+        ...(v.crc32c ? { crc32c: v.crc32c } : {}),
+        fetchedAt: new Date().toISOString(),
+      };
+      const metaTmp = join(folder, `${META}.${nonce}.tmp`);
+      await writeFile(metaTmp, JSON.stringify(meta, null, 2) + '\n');
+      await rename(metaTmp, join(folder, META));
+      await syncDir(folder);
+      this.onEvent({ type: 'downloaded', key, uri: v.uri });
+      return model;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Partial files of downloads whose writer is gone (not written to for lockStaleMs). */
+  private async removeAbandoned(folder: string): Promise<void> {
+    for (const name of await readdir(folder).catch(() => [] as string[])) {
+      if (!name.endsWith('.partial') && !name.endsWith('.tmp')) continue;
+      const p = join(folder, name);
+      const st = await stat(p).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > this.staleMs) await unlink(p).catch(() => {});
+    }
+  }
+
+  private async complete(key: string, v?: CheckpointVersion): Promise<boolean> {
+    const folder = join(this.dir, key);
+    let meta: Meta;
+    try {
+      meta = JSON.parse(await readFile(join(folder, META), 'utf8')) as Meta;
+    } catch {
+      return false;
+    }
+    if (v && (meta.uri !== v.uri || meta.generation !== v.generation)) return false;
+    const st = await stat(join(folder, MODEL)).catch(() => undefined);
+    return st?.isFile() === true && st.size === meta.size;
+  }
+}
+
+/** A file served in place must still be the one listed. */
+async function checkDirect(path: string, v: CheckpointVersion): Promise<string> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (err) {
+    throw new CheckpointError('not_found', `${path} (version ${v.version}) does not exist: ${(err as Error).message}`, { cause: err });
+  }
+  if (size !== v.size) {
+    throw new CheckpointError('checksum_mismatch', `${path} (version ${v.version}) holds ${size} bytes, but ${v.size} were listed; list the versions again`);
+  }
+  return path;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r').catch(() => undefined);
+  await fh?.sync().catch(() => {});
+  await fh?.close();
+}

@@ -1,0 +1,126 @@
+// A checkpoint source in Google Cloud Storage (gs://bucket/prefix), through the official
+// client. Versions are the "folders" (prefixes) under the base; a download is pinned to the
+// generation that was listed, so a version rewritten meanwhile fails instead of mixing bytes.
+import type { Bucket, File, Storage } from '@google-cloud/storage';
+import { compareVersions } from '../store/index.ts';
+import { CheckpointError } from './errors.ts';
+import { CONFIG_FILE, MODEL_FILE, VERSION_NAME, WRITING_MARKER, type CheckpointSource, type CheckpointVersion, type ProgressFn } from './types.ts';
+import { versionFolder } from './version-name.ts';
+import { writeVerified } from './verified-write.ts';
+
+/** Version folders listed at once (one request each). */
+const LIST_CONCURRENCY = 8;
+
+interface ListPage {
+  prefixes?: string[];
+  nextPageToken?: string;
+}
+
+export class GcsSource implements CheckpointSource {
+  readonly uri: string;
+  private readonly bucket: Bucket;
+  /** '' or 'a/b/' */
+  private readonly base: string;
+
+  constructor(storage: Storage, bucket: string, prefix: string) {
+    this.bucket = storage.bucket(bucket);
+    this.base = prefix === '' ? '' : `${prefix}/`;
+    this.uri = `gs://${bucket}${prefix ? `/${prefix}` : ''}`;
+  }
+
+  async versions(): Promise<CheckpointVersion[]> {
+    const names: string[] = [];
+    for (const p of await this.list(this.base, 'prefixes')) {
+      const name = p.slice(this.base.length, -1);
+      if (VERSION_NAME.test(name)) names.push(name);
+    }
+    const found = await mapLimit(names, LIST_CONCURRENCY, (name) => this.complete(name));
+    return found.filter((v) => v !== undefined).sort((a, b) => compareVersions(a.version, b.version));
+  }
+
+  private async complete(version: string): Promise<CheckpointVersion | undefined> {
+    const files = await this.list(`${this.base}${version}/`, 'files');
+    const byName = new Map(files.map((f) => [f.name.slice(this.base.length + version.length + 1), f]));
+    const model = byName.get(MODEL_FILE);
+    if (!model || byName.has(WRITING_MARKER)) return undefined;
+    const md = model.metadata;
+    return {
+      version,
+      uri: `gs://${this.bucket.name}/${model.name}`,
+      size: Number(md.size),
+      generation: String(md.generation),
+      ...(md.md5Hash ? { md5: md.md5Hash } : {}),
+      ...(md.crc32c ? { crc32c: md.crc32c } : {}),
+    };
+  }
+
+  /** Objects directly under `prefix` ('files') or the "folders" there ('prefixes'), all pages. */
+  private async list(prefix: string, what: 'files'): Promise<File[]>;
+  private async list(prefix: string, what: 'prefixes'): Promise<string[]>;
+  private async list(prefix: string, what: 'files' | 'prefixes'): Promise<File[] | string[]> {
+    const files: File[] = [];
+    const prefixes: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      try {
+        const [page, , raw] = await this.bucket.getFiles({ prefix, delimiter: '/', autoPaginate: false, ...(pageToken ? { pageToken } : {}) });
+        files.push(...page);
+        const response = raw as ListPage | undefined;
+        prefixes.push(...(response?.prefixes ?? []));
+        pageToken = response?.nextPageToken;
+      } catch (err) {
+        throw gcsError(`gs://${this.bucket.name}/${prefix}`, err, `bucket '${this.bucket.name}' not found`);
+      }
+    } while (pageToken);
+    return what === 'files' ? files : prefixes;
+  }
+
+  async config(version?: string): Promise<string | undefined> {
+    const name = version === undefined ? `${this.base}${CONFIG_FILE}` : `${this.base}${versionFolder(this.uri, version)}/${CONFIG_FILE}`;
+    try {
+      const [bytes] = await this.bucket.file(name).download();
+      return bytes.toString('utf8');
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw gcsError(`gs://${this.bucket.name}/${name}`, err);
+    }
+  }
+
+  async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
+    const name = `${this.base}${versionFolder(this.uri, v.version)}/${MODEL_FILE}`;
+    const where = `gs://${this.bucket.name}/${name}#${v.generation}`;
+    // validation: false because writeVerified checks crc32c/md5 itself, against the listed
+    // metadata, and turns a mismatch into our error code.
+    const input = this.bucket.file(name, { generation: v.generation }).createReadStream({ validation: false });
+    await writeVerified(input, dest, v, onProgress, (err) => gcsError(where, err, 'not found (deleted or replaced since it was listed?)'));
+  }
+
+  directPath(): undefined {
+    return undefined;
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  const c = (err as { code?: unknown }).code;
+  return typeof c === 'number' ? c : undefined;
+}
+
+function gcsError(where: string, err: unknown, notFound = 'not found'): CheckpointError {
+  const status = statusOf(err);
+  const msg = (err as Error).message?.trim() || String(err);
+  if (status === 404) return new CheckpointError('not_found', `${where}: ${notFound}`, { cause: err });
+  return new CheckpointError('storage_error', `${where}: ${status ? `HTTP ${status}: ` : ''}${msg}`, { cause: err });
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
+}

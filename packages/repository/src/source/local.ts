@@ -1,0 +1,81 @@
+// A checkpoint source on the local filesystem (a path or file:// URI). onnxruntime opens its
+// files in place (directPath); download copies, for callers that want their own copy.
+import { createReadStream } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compareVersions } from '../store/index.ts';
+import { CheckpointError } from './errors.ts';
+import { CONFIG_FILE, MODEL_FILE, VERSION_NAME, WRITING_MARKER, type CheckpointSource, type CheckpointVersion, type ProgressFn } from './types.ts';
+import { versionFolder } from './version-name.ts';
+import { writeVerified } from './verified-write.ts';
+
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+export class LocalSource implements CheckpointSource {
+  readonly uri: string;
+
+  constructor(private readonly root: string) {
+    this.uri = root;
+  }
+
+  async versions(): Promise<CheckpointVersion[]> {
+    let entries;
+    try {
+      entries = await readdir(this.root, { withFileTypes: true });
+    } catch (err) {
+      if (code(err) === 'ENOENT') return [];
+      throw this.fsError(this.root, err);
+    }
+    const found = await Promise.all(
+      entries
+        .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && VERSION_NAME.test(e.name))
+        .map((e) => this.complete(e.name)),
+    );
+    return found.filter((v) => v !== undefined).sort((a, b) => compareVersions(a.version, b.version));
+  }
+
+  private async complete(version: string): Promise<CheckpointVersion | undefined> {
+    const dir = join(this.root, version);
+    const [model, writing] = await Promise.all([statOrUndefined(join(dir, MODEL_FILE)), statOrUndefined(join(dir, WRITING_MARKER))]).catch(
+      (err: unknown) => {
+        throw this.fsError(dir, err);
+      },
+    );
+    if (!model?.isFile() || writing) return undefined;
+    return { version, uri: join(dir, MODEL_FILE), size: model.size, generation: `${model.mtimeMs}-${model.size}` };
+  }
+
+  async config(version?: string): Promise<string | undefined> {
+    const path = version === undefined ? join(this.root, CONFIG_FILE) : join(this.root, versionFolder(this.uri, version), CONFIG_FILE);
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') return undefined;
+      throw this.fsError(path, err);
+    }
+  }
+
+  async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
+    const path = this.directPath(v);
+    await writeVerified(createReadStream(path), dest, v, onProgress, (err) => this.fsError(path, err));
+  }
+
+  directPath(v: CheckpointVersion): string {
+    return join(this.root, versionFolder(this.uri, v.version), MODEL_FILE);
+  }
+
+  private fsError(path: string, err: unknown): CheckpointError {
+    const c = code(err);
+    if (c === 'ENOENT') return new CheckpointError('not_found', `${path} does not exist`, { cause: err });
+    return new CheckpointError('storage_error', `${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function statOrUndefined(path: string) {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
