@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CheckpointCache, CheckpointError, openSource, type CacheEvent, type CheckpointSource, type CheckpointVersion } from '@alto/repository';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
 import { ROOT } from './support/fleet.ts';
-import { createBucket, gcsFixture, localFixture } from './support/gcs-fixture.ts';
+import { createBucket, gcsFixture, localFixture } from './support/checkpoint-fixtures.ts';
 import type { SourceFixture } from './support/checkpoint-source-contract.ts';
 import { waitFor } from './support/wait.ts';
 

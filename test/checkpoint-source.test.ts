@@ -5,7 +5,7 @@ import type { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeCheckpointSource } from './support/checkpoint-source-contract.ts';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
-import { createBucket, gcsFixture, localFixture } from './support/gcs-fixture.ts';
+import { createBucket, gcsFixture, localFixture } from './support/checkpoint-fixtures.ts';
 
 describe('local directory', () => {
   const roots: string[] = [];

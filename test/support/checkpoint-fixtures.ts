@@ -1,7 +1,7 @@
 // Checkpoint-store fixtures for the tests: a GCS bucket on fake-gcs-server (filesystem
 // backend, so tests can corrupt stored bytes) and a local directory, each written the way a
 // publishing job would write them.
-import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
@@ -61,7 +61,7 @@ export async function localFixture(): Promise<SourceFixture & { root: string }> 
     async corrupt(rel) {
       // A local store records only the size (and mtime) of a file: a truncation is what it can see.
       const p = join(base, rel);
-      const { size } = await import('node:fs/promises').then((fs) => fs.stat(p));
+      const { size } = await stat(p);
       await truncate(p, Math.floor(size / 2));
     },
   };
