@@ -9,12 +9,23 @@ import { parseUri } from './uri.ts';
 const clients = new Map<string, Storage>();
 
 function storageFor(opts: OpenSourceOptions): Storage {
-  const id = `${opts.gcsEndpoint ?? ''}\n${opts.projectId ?? ''}`;
+  // STORAGE_EMULATOR_HOST means the emulator's origin (as for the Go and Python clients, and
+  // fake-gcs-server's docs). The Node client reads it in its constructor as its base URL
+  // *including* /storage/v1, so a bare origin gets 404 on every call: we take the origin from
+  // it, pass it as apiEndpoint, and hide the variable from the client while constructing.
+  const emulator = process.env.STORAGE_EMULATOR_HOST?.replace(/\/storage\/v1\/?$/, '').replace(/\/$/, '') || undefined;
+  const endpoint = opts.gcsEndpoint ?? emulator;
+  const id = `${endpoint ?? ''}\n${opts.projectId ?? ''}`;
   let s = clients.get(id);
   if (!s) {
-    // With a custom apiEndpoint (or STORAGE_EMULATOR_HOST, which the client reads itself) the
-    // client sends no credentials, which is what an emulator wants.
-    s = new Storage({ ...(opts.gcsEndpoint ? { apiEndpoint: opts.gcsEndpoint } : {}), ...(opts.projectId ? { projectId: opts.projectId } : {}) });
+    // With a custom apiEndpoint the client sends no credentials, which is what an emulator wants.
+    const saved = process.env.STORAGE_EMULATOR_HOST;
+    delete process.env.STORAGE_EMULATOR_HOST;
+    try {
+      s = new Storage({ ...(endpoint ? { apiEndpoint: endpoint } : {}), ...(opts.projectId ? { projectId: opts.projectId } : {}) });
+    } finally {
+      if (saved !== undefined) process.env.STORAGE_EMULATOR_HOST = saved;
+    }
     clients.set(id, s);
   }
   return s;
