@@ -82,4 +82,15 @@ describe('alto admin commands', () => {
     expect(replayed.code).toBe(1);
     expect(replayed.stderr).toMatch(/entries\.0: stream entry ids look like/);
   });
+
+  it('shows why replicas cannot be placed', async () => {
+    const r = await alto(['publish', 'gpu-tiny', base, '--constraint', 'accelerator=gpu'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const ls = await waitFor(async () => {
+      const out = await alto(['ls'], { env });
+      return /unplaceable/.test(out.stdout) ? out.stdout : undefined;
+    }, { what: 'gpu-tiny unplaceable', timeoutMs: 20_000 });
+    expect(ls).toMatch(/^gpu-tiny\s+.*unplaceable\s+1 of 1 replicas not placed: no live worker matches accelerator=gpu/m);
+    expect((await alto(['unpublish', 'gpu-tiny'], { env })).code).toBe(0);
+  });
 });
