@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keys } from '@alto/queue';
 import { Redis } from 'ioredis';
 import { ROOT, freePort, node, rssMiB, start, withCpu, type Proc } from './procs.ts';
 import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
@@ -117,7 +118,7 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   log(`${model}: ingest (gateway 202s, no worker) and bare Hono`);
   // Ingest fills the queue with no worker draining it: lift the model's max_queue_length so
   // that the run measures accepting, not 429s.
-  const infoKey = `${prefix}:models`;
+  const infoKey = keys(prefix).models;
   const info = JSON.parse((await redis.hget(infoKey, model))!) as { max_queue_length?: number };
   await redis.hset(infoKey, model, JSON.stringify({ ...info, max_queue_length: 0 }));
   for (const deadline = Date.now() + 10_000; ; ) {
