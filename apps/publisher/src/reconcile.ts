@@ -34,14 +34,10 @@ export class Reconciler {
     const alive = [...reports.values()].filter((r) => now - r.seen <= this.o.workerTimeoutMs);
     await this.noticeDeaths(reports, alive, now);
 
-    const models: PlanModel[] = [];
-    const nextStates = new Map<string, ModelState>();
-    for (const spec of specs.values()) {
-      const prior = states.get(spec.name);
-      const { model, state } = await this.target(spec, prior, alive, now);
-      models.push(model);
-      nextStates.set(spec.name, state);
-    }
+    // Listing base URIs runs in parallel: one slow store does not hold the others up.
+    const targets = await Promise.all([...specs.values()].map((spec) => this.target(spec, states.get(spec.name), alive, now)));
+    const models: PlanModel[] = targets.map((t) => t.model);
+    const nextStates = new Map(targets.map((t) => [t.model.name, t.state]));
     const workers: PlanWorker[] = alive.map((r) => ({
       drained: drained.has(r.id),
       id: r.id, accelerator: r.accelerator, tags: r.tags, memory: r.memory_bytes, cached: new Set(r.cached),

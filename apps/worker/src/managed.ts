@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { ControlStore, type AssignedModel, type HeldModel, type HeldState, type WorkerReport } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import { RedisModelRegistry, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
-import { CheckpointCache, openSource, type ModelConfig } from '@alto/repository';
+import { CheckpointCache, CheckpointError, openSource, type ModelConfig } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.ts';
@@ -23,6 +23,8 @@ interface Slot {
   /** The load in progress, or done. */
   loading?: Promise<void>;
 }
+
+const DOWNLOAD_ATTEMPTS = 3;
 
 const slotKey = (m: { name: string; version: string }) => `${m.name}@${m.version}`;
 
@@ -117,7 +119,7 @@ export class ManagedWorker implements WorkerProcess {
     const started = performance.now();
     try {
       let lastLogged = 0;
-      const path = await this.cache.fetch(openSource(m.base_uri), m.checkpoint, (done: number, total: number) => {
+      const path = await this.download(m, log, (done, total) => {
         slot.progress = { done, total };
         if (done === total || performance.now() - lastLogged > 2000) {
           lastLogged = performance.now();
@@ -145,6 +147,19 @@ export class ManagedWorker implements WorkerProcess {
       log.error({ err, uri: m.checkpoint.uri }, 'model failed to load');
     }
     void this.report().catch(() => {});
+  }
+
+  /** Fetches through the cache, retrying errors that may pass (a broken transfer) twice. */
+  private async download(m: AssignedModel, log: Logger, onProgress: (done: number, total: number) => void): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.cache.fetch(openSource(m.base_uri), m.checkpoint, onProgress);
+      } catch (err) {
+        if (!(err instanceof CheckpointError) || !err.retryable || attempt >= DOWNLOAD_ATTEMPTS) throw err;
+        log.warn({ err: err.message, attempt }, 'checkpoint download failed; retrying');
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
   }
 
   private async unload(key: string, slot: Slot): Promise<void> {
