@@ -91,6 +91,11 @@ export const PredictionSchema = z.object({
   webhooks: WebhooksSchema,
 });
 
+export const PredictionListSchema = z.object({
+  predictions: z.array(PredictionSchema).describe("The caller's predictions, newest first."),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+});
+
 export const ErrorBodySchema = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
@@ -112,5 +117,6 @@ export const HealthSchema = z.object({ status: z.literal('ok') });
 export const ReadySchema = z.object({ status: z.literal('ready'), models: z.number().int().min(0) });
 export const UnreadySchema = z.object({ status: z.literal('unavailable'), reason: z.string() });
 
+export type PredictionList = z.infer<typeof PredictionListSchema>;
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 export type ModelDescription = z.infer<typeof ModelDescriptionSchema>;

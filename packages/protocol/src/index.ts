@@ -14,8 +14,8 @@ export { toHalf, fromHalf } from './fp16.ts';
 export { parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';
 export {
   DatatypeSchema, ErrorBodySchema, HealthSchema, InputTensorSchema, ModelDescriptionSchema, ModelListSchema, OutputTensorSchema,
-  PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
-  type ErrorBody, type ModelDescription,
+  PredictionListSchema, PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
+  type ErrorBody, type ModelDescription, type PredictionList,
 } from './api-schemas.ts';
 export { openApiDocument, type OpenApiOptions } from './openapi.ts';
 export {

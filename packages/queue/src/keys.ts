@@ -44,6 +44,17 @@ export interface Keys {
   prediction(model: string, id: string): string;
   /** Sorted set of worker ids serving a model, scored by heartbeat expiry (epoch ms). */
   replicas(model: string): string;
+  /**
+   * One Idempotency-Key of one caller for one model: hash {id, body}, with a TTL. `keyHash`
+   * is the sha256 of the header's value, so any printable value makes a well-formed key.
+   */
+  idempotency(model: string, owner: string, keyHash: string): string;
+  /**
+   * Sorted set of one caller's predictions (id scored by created_at), for listing. Not under
+   * a model's tag: one caller's predictions span models. Written after the enqueue, trimmed
+   * to the retention window.
+   */
+  ownerPredictions(owner: string): string;
   // ---- webhooks (see outbox.ts) ----
   /** Webhook events of one model's predictions, appended by the scripts that change state. */
   outbox(model: string): string;
@@ -75,6 +86,8 @@ export function keys(prefix = 'alto'): Keys {
     dead: (model) => `${tag(model)}:dead`,
     prediction: (model, id) => `${tag(model)}:p:${id}`,
     replicas: (model) => `${tag(model)}:replicas`,
+    idempotency: (model, owner, keyHash) => `${tag(model)}:idem:${owner}:${keyHash}`,
+    ownerPredictions: (owner) => `${prefix}:{owner:${owner}}:predictions`,
     outbox: (model) => `${tag(model)}:outbox`,
     webhookModels: `${prefix}:webhook-models`,
     // BullMQ's keys of one queue must share a slot: the hash tag goes in the prefix.

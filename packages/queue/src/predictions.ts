@@ -23,7 +23,23 @@ export interface NewPrediction {
   pinned?: boolean;
   /** Where to POST its events; none when absent. */
   webhook?: NewWebhook;
+  /** Fingerprint of the API key that submits it. @default ANONYMOUS */
+  owner?: string;
+  /** The request's Idempotency-Key: a repeat within `ttlMs` gets the first prediction back. */
+  idempotency?: Idempotency;
 }
+
+export interface Idempotency {
+  /** sha256 (hex) of the Idempotency-Key header's value. */
+  keyHash: string;
+  /** sha256 (hex) of what makes the request the same one: its body, model and version. */
+  requestHash: string;
+  /** How long the key is remembered. */
+  ttlMs: number;
+}
+
+/** The owner of predictions submitted while the gateway has no API keys. */
+export const ANONYMOUS = 'anonymous';
 
 export class PredictionStore {
   private readonly redis: ScriptedRedis;
@@ -38,13 +54,32 @@ export class PredictionStore {
     // Webhooks: the dispatcher reads the outboxes of the models in this set. Added first, so
     // no event of this prediction can be appended to an outbox nobody reads.
     if (p.webhook) await this.redis.sadd(this.keys.webhookModels, p.model);
+    const owner = p.owner ?? ANONYMOUS;
+    const hash = this.keys.prediction(p.model, p.id);
+    const idem = p.idempotency;
     const result = await this.redis[commandName('enqueue')]!(
       p.pinned ? this.keys.versionStream(p.model, p.version) : this.keys.stream(p.model),
-      this.keys.prediction(p.model, p.id), this.keys.unpublished(p.model),
+      hash, this.keys.unpublished(p.model), idem ? this.keys.idempotency(p.model, owner, idem.keyHash) : hash,
       p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
       p.pinned ? '1' : '0',
       p.webhook ? encodeWebhook(p.webhook) : '',
+      owner, idem?.requestHash ?? '', idem?.ttlMs ?? 0,
     );
+    if (Array.isArray(result)) {
+      const first = String(result[0]);
+      const record = await this.get(first);
+      if (!record) {
+        throw new AltoError('prediction_not_found', `the prediction this Idempotency-Key created ('${first}') has expired`);
+      }
+      return { ...record, replayed: true };
+    }
+    if (result === -4) {
+      throw new AltoError(
+        'idempotency_key_reused',
+        'header \'Idempotency-Key\': this key was used for a different request (body, model or version) in the last ' +
+          `${Math.round(idem!.ttlMs / 3_600_000)} h; send a new key for a new request`,
+      );
+    }
     if (result === -1) throw new Error(`prediction ${p.id} already exists`);
     if (result === -3) throw new AltoError('model_unpublished', `model '${p.model}' has been unpublished`);
     if (result === -2) {
@@ -57,7 +92,7 @@ export class PredictionStore {
     return {
       id: p.id, model: p.model, version: p.version, status: 'queued', format: p.format,
       output: null, error: null, createdAt, startedAt: null, completedAt: null,
-      queueMs: null, predictMs: null, batchSize: null,
+      queueMs: null, predictMs: null, batchSize: null, owner,
       ...(p.webhook ? { webhook: newWebhookRecord(p.webhook) } : {}),
     };
   }
@@ -149,5 +184,6 @@ export function parseRecord(id: string, model: string, h: Record<string, Buffer>
     predictMs: num(h.predict_ms),
     batchSize: num(h.batch_size),
     webhook: parseWebhook(h),
+    owner: str('owner') ?? '',
   };
 }
