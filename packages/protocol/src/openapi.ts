@@ -178,9 +178,10 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
             {
               name: 'Idempotency-Key', in: 'header', required: false,
               description:
-                'Makes retries safe: the same key from the same caller (API key) within 24 h returns the prediction the ' +
-                'first request created (200 or 202 as its status says, with `Idempotent-Replayed: true`) and queues ' +
-                'nothing; the same key with a different body, model or version is a 422. 1 to 255 printable ASCII characters.',
+                'Makes retries safe: the same key from the same caller (API key) for the same model within 24 h returns ' +
+                'the prediction the first request created (200 or 202 as its status says, with `Idempotent-Replayed: true`) ' +
+                'and queues nothing; the same key with a different body (bytes) or version is a 422. 1 to 255 printable ' +
+                'ASCII characters.',
               schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' },
               example: 'order-1234-attempt',
             },
@@ -221,7 +222,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
               payload_too_large: `the body is over ${limit}.`,
               unsupported_media_type: `Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`,
               queue_full: 'the model has its max_queue_length requests outstanding; retry later.',
-              idempotency_key_reused: 'the `Idempotency-Key` was used in the last 24 h for a different body, model or version.',
+              idempotency_key_reused: 'the `Idempotency-Key` was used on this model in the last 24 h for a different body or version.',
               prediction_not_found: 'the prediction an `Idempotency-Key` created has expired while the key was still remembered.',
               ...UNAUTHORIZED,
               ...COMMON,

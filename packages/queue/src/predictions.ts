@@ -76,7 +76,7 @@ export class PredictionStore {
     if (result === -4) {
       throw new AltoError(
         'idempotency_key_reused',
-        'header \'Idempotency-Key\': this key was used for a different request (body, model or version) in the last ' +
+        'header \'Idempotency-Key\': this key was used for a different request (body or version) of this model in the last ' +
           `${Math.round(idem!.ttlMs / 3_600_000)} h; send a new key for a new request`,
       );
     }
