@@ -45,7 +45,8 @@ export class OwnerIndex {
   }
 
   /**
-   * A page of `owner`'s predictions, newest first (ties in created_at by id, descending).
+   * A page of `owner`'s predictions, newest first: by created_at, then (predictions of the
+   * same millisecond) by id, both descending.
    * Returns undefined when `after` is not (or no longer) in the index.
    */
   async list(owner: string, o: ListOptions): Promise<Page | undefined> {
