@@ -152,7 +152,7 @@ export function createApp(d: GatewayDeps): Hono {
       const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
       let record = await d.store.enqueue({
         id: created, model: model.name, version: model.version, pinned: version !== undefined, format: parsed.data.response_format,
-        tensors, createdAt, owner,
+        tensors, createdAt, owner, priority: parsed.data.priority,
         maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
         ...(timeout ? { deadline: createdAt + timeout } : {}),
         ...(webhook ? { webhook } : {}),

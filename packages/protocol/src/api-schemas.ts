@@ -46,6 +46,10 @@ export const PredictionRequestDocSchema = PredictionRequestSchema.extend({
   response_format: PredictionRequestSchema.shape.response_format.describe(
     'How output tensors are rendered: flat `data`, or `b64` of their bytes.',
   ),
+  priority: PredictionRequestSchema.shape.priority.describe(
+    'Workers fill each batch from `high` first, then `normal`, then `low`; every ALTO_PRIORITY_LOW_EVERY-th read ' +
+      'takes the lowest first, so `low` is never starved.',
+  ),
 });
 
 const responseShape = z.array(z.number().int().min(0));

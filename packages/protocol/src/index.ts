@@ -22,3 +22,4 @@ export {
   DEFAULT_WEBHOOK_EVENTS, DELIVERY_STATES, EVENT_TYPES, WEBHOOK_EVENTS, WebhooksSchema, parseDeliveryState, renderWebhooks, webhookId,
   type DeliveryState, type DeliveryStateName, type EventType, type RenderedWebhooks, type WebhookEvent, type WebhookRecord,
 } from './webhook.ts';
+export { PRIORITIES, type Priority } from './priority.ts';

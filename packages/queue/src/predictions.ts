@@ -1,6 +1,6 @@
 // Creating and reading predictions: the gateway's side of the queue.
 import {
-  AltoError, decodeTensors, encodeTensors, modelOfPrediction,
+  AltoError, PRIORITIES, decodeTensors, encodeTensors, modelOfPrediction, type Priority,
   type PredictionRecord, type ResponseFormat, type Status, type TensorMap,
 } from '@alto/protocol';
 import type { Redis } from 'ioredis';
@@ -23,6 +23,8 @@ export interface NewPrediction {
   pinned?: boolean;
   /** Where to POST its events; none when absent. */
   webhook?: NewWebhook;
+  /** Workers fill batches from higher priorities first. @default 'normal' */
+  priority?: Priority;
   /** Fingerprint of the API key that submits it. @default ANONYMOUS */
   owner?: string;
   /** The request's Idempotency-Key: a repeat within `ttlMs` gets the first prediction back. */
@@ -57,13 +59,16 @@ export class PredictionStore {
     const owner = p.owner ?? ANONYMOUS;
     const hash = this.keys.prediction(p.model, p.id);
     const idem = p.idempotency;
+    const priority = p.priority ?? 'normal';
+    const stream = (q: Priority) => (p.pinned ? this.keys.versionStream(p.model, p.version, q) : this.keys.stream(p.model, q));
+    const others = PRIORITIES.filter((q) => q !== priority);
     const result = await this.redis[commandName('enqueue')]!(
-      p.pinned ? this.keys.versionStream(p.model, p.version) : this.keys.stream(p.model),
-      hash, this.keys.unpublished(p.model), idem ? this.keys.idempotency(p.model, owner, idem.keyHash) : hash,
+      stream(priority), hash, this.keys.unpublished(p.model), idem ? this.keys.idempotency(p.model, owner, idem.keyHash) : hash,
+      stream(others[0]!), stream(others[1]!),
       p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
       p.pinned ? '1' : '0',
       p.webhook ? encodeWebhook(p.webhook) : '',
-      owner, idem?.requestHash ?? '', idem?.ttlMs ?? 0,
+      owner, idem?.requestHash ?? '', idem?.ttlMs ?? 0, priority,
     );
     if (Array.isArray(result)) {
       const first = String(result[0]);
@@ -104,8 +109,9 @@ export class PredictionStore {
   async cancel(id: string, retentionMs: number): Promise<PredictionRecord | undefined> {
     const model = modelOfPrediction(id);
     if (model === undefined) return undefined;
-    const [pin, version] = await this.redis.hmget(this.keys.prediction(model, id), 'pin', 'version');
-    const stream = pin === '1' && version ? this.keys.versionStream(model, version) : this.keys.stream(model);
+    const [pin, version, prio] = await this.redis.hmget(this.keys.prediction(model, id), 'pin', 'version', 'prio');
+    const priority = (PRIORITIES as readonly string[]).includes(prio ?? '') ? (prio as Priority) : 'normal';
+    const stream = pin === '1' && version ? this.keys.versionStream(model, version, priority) : this.keys.stream(model, priority);
     const status = await this.redis[commandName('cancel')]!(
       stream, this.keys.prediction(model, id), this.keys.outbox(model),
       Date.now(), retentionMs, this.keys.completions, id,
@@ -114,17 +120,19 @@ export class PredictionStore {
   }
 
   /**
-   * Fails every prediction of `model` that has not started, in its stream and in its
-   * versions' streams (see fail-queued-2.lua). Returns how many were failed.
+   * Fails every prediction of `model` that has not started, in its streams and in its
+   * versions' streams, of every priority (see fail-queued-3.lua). Returns how many were failed.
    */
   async failQueued(model: string, code: string, message: string, retentionMs: number): Promise<number> {
-    const streams = [this.keys.stream(model)];
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.versionStream(model, '*'), 'COUNT', 500);
-      cursor = next;
-      streams.push(...found);
-    } while (cursor !== '0');
+    const streams = PRIORITIES.map((q) => this.keys.stream(model, q));
+    for (const q of PRIORITIES) {
+      let cursor = '0';
+      do {
+        const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.versionStream(model, '*', q), 'COUNT', 500);
+        cursor = next;
+        streams.push(...found);
+      } while (cursor !== '0');
+    }
     let failed = 0;
     for (const stream of streams) {
       let start = '-';

@@ -4,10 +4,12 @@
   idempotency key, a second request with the same key gets the first prediction back
   instead, in the same atomic step: two concurrent identical requests create one prediction.
 
-  KEYS[1] stream of the model (or of the pinned version)
+  KEYS[1] stream of the model (or of the pinned version) for the request's priority
   KEYS[2] prediction hash
   KEYS[3] the model's unpublished marker
   KEYS[4] idempotency key (hash {id, body}) when ARGV[11] is not ''; otherwise unused
+  KEYS[5] the same target's stream of another priority (counted for ARGV[6])
+  KEYS[6] the same target's stream of the third priority (counted for ARGV[6])
 
   ARGV[1] prediction id
   ARGV[2] model version to run
@@ -21,12 +23,14 @@
   ARGV[10] owner: fingerprint of the API key that submitted it ('anonymous' without keys)
   ARGV[11] hash of the request (body, model, version) when it has an idempotency key; '' = none
   ARGV[12] how long the idempotency key is kept (ms)
+  ARGV[13] priority ('high' | 'normal' | 'low'), stored so cancel finds the entry's stream
 
   Returns the stream entry id, or
     {id} (a one-element array) when KEYS[4] already holds a prediction of the same request:
       that prediction's id (nothing is written);
     -1 when a prediction with this id already exists;
-    -2 when the model already has ARGV[6] requests outstanding (nothing is written);
+    -2 when the model already has ARGV[6] requests outstanding, all priorities together
+       (nothing is written);
     -3 when the model has been unpublished (nothing is written);
     -4 when KEYS[4] holds a prediction of a different request (nothing is written).
 ]]
@@ -47,7 +51,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
 end
 -- The stream holds exactly the outstanding requests: entries are deleted when settled.
 local limit = tonumber(ARGV[6])
-if limit > 0 and redis.call('XLEN', KEYS[1]) >= limit then
+if limit > 0 and redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[5]) + redis.call('XLEN', KEYS[6]) >= limit then
   return -2
 end
 local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 't', ARGV[3], 'in', ARGV[5])
@@ -58,6 +62,9 @@ if ARGV[8] == '1' then
 end
 if ARGV[7] ~= '0' then
   redis.call('HSET', KEYS[2], 'deadline', ARGV[7])
+end
+if ARGV[13] ~= 'normal' then
+  redis.call('HSET', KEYS[2], 'prio', ARGV[13])
 end
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[2], 'webhook', ARGV[9])
