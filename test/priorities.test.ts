@@ -46,10 +46,11 @@ describe('priorities in the queue', () => {
     const low = [await enqueue('p1', 'low'), await enqueue('p1', 'low')];
     const normal = [await enqueue('p1', 'normal'), await enqueue('p1', 'normal')];
     const high = [await enqueue('p1', 'high'), await enqueue('p1', 'high')];
-    const first = await c.read(3, 0);
+    // A blocking read too: streams that have entries are read in order, not one from each.
+    const first = await c.read(3, 1000);
     expect(first.map((e) => e.predictionId)).toEqual([...high, normal[0]]);
     expect(first.map((e) => e.stream)).toEqual([keys.stream('p1', 'high'), keys.stream('p1', 'high'), keys.stream('p1')]);
-    const second = await c.read(10, 0);
+    const second = await c.read(10, 1000);
     expect(second.map((e) => e.predictionId)).toEqual([normal[1], ...low]);
     // start and complete act on the stream each entry came from.
     const { run } = await c.start([...first, ...second]);
@@ -77,7 +78,7 @@ describe('priorities in the queue', () => {
     for (let read = 1; read <= 3 * every && readsUntil.size < lows.length; read++) {
       // The flood: more high entries arrive than a batch takes, before every read.
       for (let i = 0; i < 3; i++) await enqueue('p3', 'high');
-      const batch = await c.read(2, 0);
+      const batch = await c.read(2, 1000);
       expect(batch).toHaveLength(2);
       for (const e of batch) if (lows.includes(e.predictionId)) readsUntil.set(e.predictionId, read);
       await finish(c, (await c.start(batch)).run);

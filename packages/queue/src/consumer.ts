@@ -125,18 +125,24 @@ export class StreamConsumer {
       if (out.length > 0) return out;
     }
     const order = ++this.reads % this.lowFirstEvery === 0 ? [...this.streams].reverse() : this.streams;
+    await this.fill(out, order, count);
     if (out.length === 0 && blockMs > 0) {
-      // Wait on every stream at once; one entry per stream at most, the rest is read below.
+      // All empty: wait on every stream at once (one entry per stream at most), then fill.
       out.push(...(await this.xread(this.blocking, order, 1, blockMs, '>')).entries);
       if (out.length === 0) return out;
       out.sort((a, b) => order.indexOf(a.stream) - order.indexOf(b.stream));
-    }
-    for (const stream of order) {
-      if (out.length >= count) break;
-      out.push(...(await this.xread(this.redis, [stream], count - out.length, undefined, '>')).entries);
+      await this.fill(out, order, count);
     }
     this.spare.push(...out.splice(count));
     return out;
+  }
+
+  /** Non-blocking reads, stream by stream in `order`, until `out` holds `count` entries. */
+  private async fill(out: Entry[], order: string[], count: number): Promise<void> {
+    for (const stream of order) {
+      if (out.length >= count) return;
+      out.push(...(await this.xread(this.redis, [stream], count - out.length, undefined, '>')).entries);
+    }
   }
 
   private async xread(
