@@ -62,6 +62,31 @@ describe('Idempotency-Key', () => {
     expect(await created()).toBe(before + 1);
   });
 
+  it('a retry with Prefer: wait waits for the first prediction and answers 200 with its result', async () => {
+    // The worker is paused, so the first prediction is still queued when the retry arrives.
+    worker.child.kill('SIGSTOP');
+    try {
+      const first = await submit(body(0.15), 'wait-1');
+      const again = postJson(`${gateway.url}/v1/models/tiny/predictions`, body(0.15), {
+        authorization: `Bearer ${KEY_A}`, 'idempotency-key': 'wait-1', prefer: 'wait=40',
+      });
+      await waitFor(async () => /alto_gateway_waiting_requests 1\b/.test(await (await fetch(`${gateway.url}/metrics`)).text()), {
+        what: 'the retry to be held',
+      });
+      worker.child.kill('SIGCONT');
+      const resumed = Date.now();
+      const r = await again;
+      // Answered on the first prediction's completion, not when the 40 s wait ran out.
+      expect(Date.now() - resumed).toBeLessThan(15_000);
+      expect(r.status).toBe(200);
+      expect(r.body.id).toBe(first.body.id);
+      expect(r.body.status).toBe('succeeded');
+      expect(r.headers.get('idempotent-replayed')).toBe('true');
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+  });
+
   it('remembers the key for 24 hours, under the model and the caller', async () => {
     await submit(body(0.2), 'ttl-1');
     const hash = createHash('sha256').update('ttl-1').digest('hex');
