@@ -211,6 +211,8 @@ describe('docker-compose.yml', () => {
       );
     }
     expect(envOf(services.gateway ?? {}).ALTO_HOST).toBe('0.0.0.0');
+    // Beyond loopback the gateway starts only with API keys: compose must demand them.
+    expect(envOf(services.gateway ?? {}).ALTO_API_KEYS).toMatch(/^\$\{ALTO_API_KEYS:\?.+\}$/);
     expect(services.gateway?.ports ?? []).toContain('8080:8080');
   });
 });

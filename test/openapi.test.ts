@@ -28,8 +28,10 @@ const pair: ModelInfo = {
 };
 
 const ROUTES: [string, string, string[]][] = [
-  ['post', '/v1/models/{model}/predictions', ['200', '202', '400', '404', '413', '415', '429', '500', '503']],
-  ['get', '/v1/predictions/{id}', ['200', '404', '500', '503']],
+  ['post', '/v1/models/{model}/predictions', ['200', '202', '400', '401', '404', '413', '415', '422', '429', '500', '503']],
+  ['get', '/v1/predictions/{id}', ['200', '401', '404', '500', '503']],
+  ['post', '/v1/predictions/{id}/cancel', ['200', '401', '404', '500', '503']],
+  ['get', '/v1/predictions', ['200', '400', '401', '500', '503']],
   ['get', '/v1/models', ['200', '500', '503']],
   ['get', '/v1/models/{model}', ['200', '404', '500', '503']],
   ['get', '/healthz', ['200']],
@@ -180,6 +182,24 @@ describe('OpenAPI document', () => {
     const noModel = await call('get', '/v1/models/nope');
     expect(noModel.status).toBe(404);
     expectConforms('get', '/v1/models/{model}', noModel);
+  });
+
+  it('the prediction listing, an Idempotent-Replayed retry and their errors conform', async () => {
+    const headers = { 'content-type': 'application/json', 'idempotency-key': 'openapi-1' };
+    const first = await call('post', '/v1/models/tiny/predictions', { json: tinyBody, headers });
+    const again = await call('post', '/v1/models/tiny/predictions', { json: tinyBody, headers });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expectConforms('post', '/v1/models/{model}/predictions', again);
+    const reused = await call('post', '/v1/models/tiny/predictions', { json: { ...tinyBody, response_format: 'b64' }, headers });
+    expect(reused.status).toBe(422);
+    expectConforms('post', '/v1/models/{model}/predictions', reused);
+    const list = await call('get', '/v1/predictions?limit=1');
+    expect(list.status).toBe(200);
+    expect(JSON.parse(list.text).predictions[0].id).toBe(JSON.parse(first.text).id);
+    expectConforms('get', '/v1/predictions', list);
+    const bad = await call('get', '/v1/predictions?limit=0');
+    expect(bad.status).toBe(400);
+    expectConforms('get', '/v1/predictions', bad);
   });
 
   it('the model list and one model conform', async () => {

@@ -14,8 +14,8 @@ export async function postJson<T = any>(url: string, body: unknown, headers: Rec
   return { status: res.status, headers: res.headers, body: (await res.json()) as T };
 }
 
-export async function getJson<T = any>(url: string): Promise<Reply<T>> {
-  const res = await fetch(url);
+export async function getJson<T = any>(url: string, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  const res = await fetch(url, { headers });
   return { status: res.status, headers: res.headers, body: (await res.json()) as T };
 }
 

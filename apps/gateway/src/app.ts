@@ -3,11 +3,16 @@ import {
   AltoError, DEFAULT_MAX_QUEUE_LENGTH, PredictionRequestSchema, httpStatus, TERMINAL, newPredictionId, openApiDocument, renderPrediction, validateInputs,
   type ModelDescription, type ModelInfo, type PredictionRecord,
 } from '@alto/protocol';
-import { asAltoError, type CompletionHub, type ModelRegistry, type PredictionStore, type RedisModelRegistry } from '@alto/queue';
+import {
+  asAltoError, type CompletionHub, type ModelRegistry, type OwnerIndex, type PredictionStore, type RedisModelRegistry,
+} from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import { Hono, type Context } from 'hono';
 import type { Redis } from 'ioredis';
+import type { Auth } from './auth.ts';
 import { readRequest } from './body.ts';
+import { idempotency, idempotencyKeyHash } from './idempotency.ts';
+import { listQuery } from './listing.ts';
 import { errorResponse } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
@@ -26,6 +31,10 @@ export interface GatewayDeps {
   retentionMs: number;
   publicUrl?: string;
   webhooks: WebhookGate;
+  auth: Auth;
+  owners: OwnerIndex;
+  /** How long an Idempotency-Key is remembered. @default 24 h */
+  idempotencyMs?: number;
 }
 
 export function createApp(d: GatewayDeps): Hono {
@@ -45,7 +54,7 @@ export function createApp(d: GatewayDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   // The document of this API (OpenAPI 3.1), generated from the schemas requests are checked with.
-  const openapi = openApiDocument({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds });
+  const openapi = openApiDocument({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds, apiKeys: d.auth?.enabled ?? false });
   app.get('/openapi.json', (c) => c.json(openapi));
 
   app.get('/readyz', async (c) => {
@@ -118,10 +127,15 @@ export function createApp(d: GatewayDeps): Hono {
   app.post('/v1/models/:model/predictions', predict);
   app.post('/v1/models/:model/versions/:version/predictions', predict);
 
+  const ownerOf = (c: Context) => d.auth.owner(c.req.header('authorization'));
+
   async function submit(c: Context, name: string, version: string | undefined): Promise<Response> {
+    const owner = ownerOf(c);
     const model = version === undefined ? await findModel(name) : await findVersion(name, version);
     const wait = parseWait(c.req.header('prefer'), d.maxWaitSeconds);
-    const json = await readRequest(c, d.maxBodyBytes);
+    const idemKey = idempotencyKeyHash(c.req.header('idempotency-key'));
+    const { json, raw } = await readRequest(c, d.maxBodyBytes);
+    const idem = idempotency(idemKey, raw, name, version, d.idempotencyMs ?? 86_400_000);
     const parsed = PredictionRequestSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -130,19 +144,34 @@ export function createApp(d: GatewayDeps): Hono {
     }
     const { tensors } = validateInputs(model, parsed.data.input);
     const webhook = await d.webhooks.check(parsed.data, origin(c));
-    const id = newPredictionId(model.name);
+    const created = newPredictionId(model.name);
     // Watch before enqueueing, so a completion published in between is not missed.
-    const watch = wait > 0 ? d.hub.watch(id) : undefined;
+    let watch = wait > 0 ? d.hub.watch(created) : undefined;
     try {
       const createdAt = Date.now();
       const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
       let record = await d.store.enqueue({
-        id, model: model.name, version: model.version, pinned: version !== undefined, format: parsed.data.response_format, tensors, createdAt,
+        id: created, model: model.name, version: model.version, pinned: version !== undefined, format: parsed.data.response_format,
+        tensors, createdAt, owner, priority: parsed.data.priority,
         maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
         ...(timeout ? { deadline: createdAt + timeout } : {}),
         ...(webhook ? { webhook } : {}),
+        ...(idem ? { idempotency: idem } : {}),
       });
-      d.log.debug({ prediction_id: id, model: model.name }, 'prediction queued');
+      const replayed = record.replayed === true;
+      if (replayed) {
+        // The first prediction of this Idempotency-Key: watch it instead, then read it again
+        // so a completion between the enqueue and the watch is not missed.
+        if (watch) {
+          watch.dispose();
+          watch = d.hub.watch(record.id);
+          record = (await d.store.get(record.id)) ?? record;
+        }
+      } else {
+        await d.owners.add(owner, record.id, createdAt, d.retentionMs);
+        d.log.debug({ prediction_id: record.id, model: model.name }, 'prediction queued');
+      }
+      const id = record.id;
       if (watch) {
         d.metrics.waiting.inc();
         try {
@@ -154,6 +183,7 @@ export function createApp(d: GatewayDeps): Hono {
       const body = renderPrediction(record, origin(c));
       const headers: Record<string, string> = { location: `/v1/predictions/${id}` };
       if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
+      if (replayed) headers['idempotent-replayed'] = 'true';
       return c.json(body, TERMINAL.has(record.status) ? 200 : 202, headers);
     } finally {
       watch?.dispose();
@@ -177,18 +207,34 @@ export function createApp(d: GatewayDeps): Hono {
     return record;
   }
 
+  const notFound = (id: string) => new AltoError('prediction_not_found', `prediction '${id}' does not exist or has expired`);
+
+  /** The prediction, if the caller may see it; another key's prediction is reported as absent. */
+  const findOwned = async (c: Context, id: string): Promise<PredictionRecord> => {
+    const owner = ownerOf(c);
+    const record = await d.store.get(id);
+    if (!record || (d.auth.enabled && record.owner !== owner)) throw notFound(id);
+    return record;
+  };
+
   app.post('/v1/predictions/:id/cancel', async (c) => {
     const id = c.req.param('id');
+    await findOwned(c, id);
     const record = await d.store.cancel(id, d.retentionMs);
-    if (!record) throw new AltoError('prediction_not_found', `prediction '${id}' does not exist or has expired`);
+    if (!record) throw notFound(id);
     return c.json(renderPrediction(record, origin(c)));
   });
 
-  app.get('/v1/predictions/:id', async (c) => {
-    const id = c.req.param('id');
-    const record = await d.store.get(id);
-    if (!record) throw new AltoError('prediction_not_found', `prediction '${id}' does not exist or has expired`);
-    return c.json(renderPrediction(record, origin(c)));
+  app.get('/v1/predictions/:id', async (c) => c.json(renderPrediction(await findOwned(c, c.req.param('id')), origin(c))));
+
+  app.get('/v1/predictions', async (c) => {
+    const owner = ownerOf(c);
+    const query = listQuery(c.req.query());
+    const page = await d.owners.list(owner, query);
+    if (!page) {
+      throw new AltoError('invalid_input', `query parameter 'cursor': '${query.after}' is not a cursor of this listing (or has expired)`);
+    }
+    return c.json({ predictions: page.predictions.map((r) => renderPrediction(r, origin(c))), next_cursor: page.next });
   });
 
   return app;

@@ -40,8 +40,11 @@ export async function readBody(c: Context, limit: number): Promise<Buffer> {
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 const BINARY_TYPE = /^application\/octet-stream\s*(;|$)/i;
 
-/** The request's JSON: a JSON body, or the header of a binary body with its tensors attached. */
-export async function readRequest(c: Context, limit: number): Promise<unknown> {
+/**
+ * The request's JSON: a JSON body, or the header of a binary body with its tensors attached;
+ * and the body's bytes as received.
+ */
+export async function readRequest(c: Context, limit: number): Promise<{ json: unknown; raw: Buffer }> {
   const type = c.req.header('content-type') ?? '';
   const binary = BINARY_TYPE.test(type);
   if (!binary && !JSON_TYPE.test(type)) {
@@ -51,9 +54,9 @@ export async function readRequest(c: Context, limit: number): Promise<unknown> {
     );
   }
   const body = await readBody(c, limit);
-  if (binary) return parseBinaryBody(body, c.req.header(HEADER_LENGTH_HEADER));
+  if (binary) return { json: parseBinaryBody(body, c.req.header(HEADER_LENGTH_HEADER)), raw: body };
   try {
-    return JSON.parse(body.toString('utf8'));
+    return { json: JSON.parse(body.toString('utf8')), raw: body };
   } catch (err) {
     throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
   }

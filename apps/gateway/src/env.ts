@@ -1,12 +1,33 @@
 // The gateway's configuration, parsed once from the environment.
-import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { ConfigError, keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
 import { allowCidrsField } from '@alto/webhooks';
 import { z } from 'zod';
+
+/** Shortest API key accepted: a short key is a guessable key. */
+export const MIN_API_KEY_LENGTH = 16;
+
+const apiKeys = z
+  .string()
+  .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k !== ''))
+  .pipe(
+    z.array(
+      z
+        .string()
+        .min(MIN_API_KEY_LENGTH, `each key must be at least ${MIN_API_KEY_LENGTH} characters`)
+        .regex(/^[\x21-\x7e]+$/, 'each key must be printable ASCII without spaces or commas'),
+    ),
+  )
+  .default([]);
 
 export const GatewayEnvSchema = z.object({
   REDIS_URL: redisUrl,
   PORT: port(8080),
   ALTO_HOST: z.string().default('127.0.0.1'),
+  /**
+   * API keys (comma-separated) accepted as `Authorization: Bearer <key>` on the prediction
+   * routes. Without keys the gateway serves anyone and must listen on loopback only.
+   */
+  ALTO_API_KEYS: apiKeys,
   ALTO_PREFIX: keyPrefix,
   /** Largest request body accepted, in bytes (16 MiB). */
   ALTO_MAX_BODY_BYTES: positiveInt(16 * 1024 * 1024),
@@ -25,5 +46,17 @@ export const GatewayEnvSchema = z.object({
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;
 
-export const loadEnv = (env: NodeJS.ProcessEnv = process.env, alsoKnown: string[] = []): GatewayEnv =>
-  parseEnv(GatewayEnvSchema, env, { alsoKnown });
+/** Whether `host` is a loopback address (or a name only loopback has). */
+export const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+
+export function loadEnv(env: NodeJS.ProcessEnv = process.env, alsoKnown: string[] = []): GatewayEnv {
+  const parsed = parseEnv(GatewayEnvSchema, env, { alsoKnown });
+  if (parsed.ALTO_API_KEYS.length === 0 && !isLoopback(parsed.ALTO_HOST)) {
+    throw new ConfigError([
+      `ALTO_HOST: without ALTO_API_KEYS the gateway serves anyone who can reach it, so it listens on loopback only ` +
+        `(127.0.0.1, ::1, localhost); got '${parsed.ALTO_HOST}'. Set ALTO_API_KEYS, or ALTO_HOST=127.0.0.1`,
+    ]);
+  }
+  return parsed;
+}

@@ -25,6 +25,7 @@ export function errorResponse(err: unknown, c: Context, log: Logger): Response {
   const status = httpStatus(alto.code);
   const headers: Record<string, string> = {};
   if (status === 503 || status === 429) headers['retry-after'] = '1';
+  if (status === 401) headers['www-authenticate'] = 'Bearer realm="alto"';
   return c.json({ error: alto.toJSON() }, status as 400, headers);
 }
 

@@ -1,11 +1,12 @@
 // Wires the gateway: Redis connections, registry, completion hub, HTTP server.
 import { createServer } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
-import { CachedRegistry, CompletionHub, PredictionStore, RedisModelRegistry, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
+import { CachedRegistry, CompletionHub, OwnerIndex, PredictionStore, RedisModelRegistry, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import { isAdminPath, proxyAdmin } from './admin-proxy.ts';
 import { AddressPolicy } from '@alto/webhooks';
 import { createApp } from './app.ts';
+import { createAuth } from './auth.ts';
 import type { GatewayEnv } from './env.ts';
 import { answerClientError, refusedRequest } from './errors.ts';
 import { createGatewayMetrics } from './metrics.ts';
@@ -35,8 +36,9 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   catalogEvents.on('message', () => models.invalidate());
   await catalogEvents.subscribe(keys.catalogChannel);
   const metrics = createGatewayMetrics(models, status);
+  const store = new PredictionStore(redis, keys);
   const app = createApp({
-    redis, store: new PredictionStore(redis, keys), models, status, hub, metrics, log,
+    redis, store, owners: new OwnerIndex(redis, keys, store), auth: createAuth(env.ALTO_API_KEYS), models, status, hub, metrics, log,
     maxBodyBytes: env.ALTO_MAX_BODY_BYTES, maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS, retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
     webhooks: webhookGate(new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS)),
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),

@@ -43,6 +43,8 @@ export const WorkerEnvSchema = z.object({
   ALTO_VISIBILITY_TIMEOUT_MS: positiveInt(30_000),
   /** Deliveries after which an entry is dead-lettered as poison. */
   ALTO_MAX_DELIVERIES: positiveInt(3),
+  /** Every this-many reads take low-priority requests first, so a flood of higher ones cannot starve them. */
+  ALTO_PRIORITY_LOW_EVERY: positiveInt(8),
   ALTO_LOG_LEVEL: logLevel,
 });
 

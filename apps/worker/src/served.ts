@@ -83,6 +83,7 @@ export class ServedVersion {
       const consumer = new StreamConsumer(blocking, this.ctx.redis, keys, {
         model: this.name, ...(version === undefined ? {} : { version }), consumer: env.ALTO_WORKER_ID,
         retentionMs: env.ALTO_RETENTION_SECONDS * 1000, maxDeliveries: env.ALTO_MAX_DELIVERIES,
+        lowFirstEvery: env.ALTO_PRIORITY_LOW_EVERY,
       });
       await consumer.ensureGroup();
       const loop = new ModelLoop({

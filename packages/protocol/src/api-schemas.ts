@@ -46,6 +46,10 @@ export const PredictionRequestDocSchema = PredictionRequestSchema.extend({
   response_format: PredictionRequestSchema.shape.response_format.describe(
     'How output tensors are rendered: flat `data`, or `b64` of their bytes.',
   ),
+  priority: PredictionRequestSchema.shape.priority.describe(
+    'Workers fill each batch from `high` first, then `normal`, then `low`; every ALTO_PRIORITY_LOW_EVERY-th read ' +
+      'takes the lowest first, so `low` is never starved.',
+  ),
 });
 
 const responseShape = z.array(z.number().int().min(0));
@@ -91,6 +95,11 @@ export const PredictionSchema = z.object({
   webhooks: WebhooksSchema,
 });
 
+export const PredictionListSchema = z.object({
+  predictions: z.array(PredictionSchema).describe("The caller's predictions, newest first."),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+});
+
 export const ErrorBodySchema = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
@@ -112,5 +121,6 @@ export const HealthSchema = z.object({ status: z.literal('ok') });
 export const ReadySchema = z.object({ status: z.literal('ready'), models: z.number().int().min(0) });
 export const UnreadySchema = z.object({ status: z.literal('unavailable'), reason: z.string() });
 
+export type PredictionList = z.infer<typeof PredictionListSchema>;
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 export type ModelDescription = z.infer<typeof ModelDescriptionSchema>;

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'not_found',
   'payload_too_large',
   'queue_full',
+  'idempotency_key_reused',
   'unsupported_media_type',
   'redis_unavailable',
   'inference_failed',
@@ -66,6 +67,8 @@ export function httpStatus(code: ErrorCode): number {
       return 415;
     case 'model_exists':
       return 409;
+    case 'idempotency_key_reused':
+      return 422;
     case 'queue_full':
       return 429;
     case 'redis_unavailable':

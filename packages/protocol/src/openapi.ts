@@ -4,11 +4,12 @@
 import { z } from 'zod';
 import {
   DatatypeSchema, ErrorBodySchema, HealthSchema, InputTensorSchema, ModelDescriptionSchema, ModelListSchema,
-  OutputTensorSchema, PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
+  OutputTensorSchema, PredictionListSchema, PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
 } from './api-schemas.ts';
 import { BINARY_CONTENT_TYPE } from './binary-body.ts';
 import { httpStatus, type ErrorCode } from './errors.ts';
 import { BatchingSchema, MODEL_NAME, TensorSpecSchema } from './model.ts';
+import { STATUSES } from './prediction.ts';
 
 type Json = Record<string, unknown>;
 type Registry = z.core.$ZodRegistry<{ id: string }>;
@@ -50,7 +51,7 @@ function components(): Record<string, Json> {
   );
   const response = emit(
     registry({
-      Prediction: PredictionSchema, OutputTensor: OutputTensorSchema, Error: ErrorBodySchema,
+      Prediction: PredictionSchema, PredictionList: PredictionListSchema, OutputTensor: OutputTensorSchema, Error: ErrorBodySchema,
       ModelDescription: ModelDescriptionSchema, ModelList: ModelListSchema, TensorSpec: TensorSpecSchema,
       Batching: BatchingSchema, Health: HealthSchema, Ready: ReadySchema, Unready: UnreadySchema, Datatype: DatatypeSchema,
     }),
@@ -69,6 +70,12 @@ export interface OpenApiOptions {
   maxBodyBytes?: number;
   /** ALTO_MAX_WAIT_SECONDS, the cap on Prefer: wait. */
   maxWaitSeconds?: number;
+  /**
+   * Whether the gateway has API keys (ALTO_API_KEYS): the prediction routes then require
+   * the bearer scheme. Without keys the document states no requirement, as none applies.
+   * @default false
+   */
+  apiKeys?: boolean;
 }
 
 const json = (schema: Json) => ({ 'application/json': { schema } });
@@ -107,8 +114,15 @@ const COMMON = {
   redis_unavailable: 'Redis cannot be reached; answered within a second.',
 } as const;
 
+/** What every route of the prediction API can answer with besides COMMON. */
+const UNAUTHORIZED = {
+  unauthorized: 'ALTO_API_KEYS is set and the `Authorization: Bearer <key>` header is missing or its key is not one of them.',
+} as const;
+
 export function openApiDocument(options: OpenApiOptions = {}): Json {
   const maxWait = options.maxWaitSeconds ?? 60;
+  const security = options.apiKeys ? { security: [{ bearer: [] }] } : {};
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id a POST returned.' };
   const limit = options.maxBodyBytes === undefined ? '`ALTO_MAX_BODY_BYTES`' : `${options.maxBodyBytes} bytes`;
   const modelParam = {
     name: 'model', in: 'path', required: true, description: 'Model name, as listed by GET /v1/models.',
@@ -117,6 +131,10 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
   const predictionHeaders = {
     Location: { description: 'The prediction\'s URL: `/v1/predictions/{id}`.', required: true, schema: { type: 'string' } },
     'Preference-Applied': { description: 'The `Prefer: wait=N` that was applied.', schema: { type: 'string' } },
+    'Idempotent-Replayed': {
+      description: '`true` when the `Idempotency-Key` was seen before: this is the prediction that request created.',
+      schema: { type: 'string', enum: ['true'] },
+    },
   };
   const prediction = (description: string) => ({ description, headers: predictionHeaders, content: json(ref('Prediction')) });
 
@@ -130,13 +148,16 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
         'Submit predictions to models served by an Alto fleet and poll for them, or hold the request open with ' +
         '`Prefer: wait`. Every error is `{"error": {"code", "message"}}`, the message naming the field with what was ' +
         'expected and what was given. On any path, a request that is not valid HTTP/1.1 or whose Host header is not a ' +
-        'host gets 400 `invalid_input`, and an unknown route 404 `not_found`.',
+        'host gets 400 `invalid_input`, and an unknown route 404 `not_found`. When the gateway has API keys ' +
+        '(ALTO_API_KEYS), the prediction routes take `Authorization: Bearer <key>`, and a prediction is visible to, and ' +
+        'cancelable by, only the key that created it (to any other it does not exist: 404).',
     },
     paths: {
       '/v1/models/{model}/predictions': {
         post: {
           operationId: 'createPrediction',
           summary: 'Validate a prediction request against the model and queue it.',
+          ...security,
           parameters: [
             modelParam,
             {
@@ -153,6 +174,16 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
                 'starts the body; ignored with application/json.',
               // A string without constraints: with a JSON body any value is ignored, not refused.
               schema: { type: 'string' }, example: '74',
+            },
+            {
+              name: 'Idempotency-Key', in: 'header', required: false,
+              description:
+                'Makes retries safe: the same key from the same caller (API key) for the same model within 24 h returns ' +
+                'the prediction the first request created (200 or 202 as its status says, with `Idempotent-Replayed: true`) ' +
+                'and queues nothing; the same key with a different body (bytes) or version is a 422. 1 to 255 printable ' +
+                'ASCII characters.',
+              schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' },
+              example: 'order-1234-attempt',
             },
           ],
           requestBody: {
@@ -178,8 +209,8 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
             '202': prediction('Queued; poll the Location, or the wait ran out before the prediction finished.'),
             ...errors({
               invalid_input:
-                'a tensor or field does not fit the model or the schema, or a malformed `Prefer` or ' +
-                '`Inference-Header-Content-Length`, or the connection closed before the whole body arrived.',
+                'a tensor or field does not fit the model or the schema, or a malformed `Prefer`, ' +
+                '`Inference-Header-Content-Length` or `Idempotency-Key`, or the connection closed before the whole body arrived.',
               invalid_json: 'the body (or the JSON header of a binary body) is not JSON.',
               webhook_refused:
                 "`webhook`'s host does not resolve, or resolves only to addresses deliveries are refused for (loopback, " +
@@ -191,6 +222,9 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
               payload_too_large: `the body is over ${limit}.`,
               unsupported_media_type: `Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`,
               queue_full: 'the model has its max_queue_length requests outstanding; retry later.',
+              idempotency_key_reused: 'the `Idempotency-Key` was used on this model in the last 24 h for a different body or version.',
+              prediction_not_found: 'the prediction an `Idempotency-Key` created has expired while the key was still remembered.',
+              ...UNAUTHORIZED,
               ...COMMON,
             }),
           },
@@ -199,14 +233,42 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
           },
         },
       },
+      '/v1/predictions': {
+        get: {
+          operationId: 'listPredictions',
+          summary: "The caller's predictions (those of its API key), newest first, a page at a time.",
+          ...security,
+          parameters: [
+            { name: 'model', in: 'query', required: false, description: "Only this model's predictions.", schema: { type: 'string', minLength: 1 } },
+            { name: 'status', in: 'query', required: false, description: 'Only predictions in this status.', schema: { enum: [...STATUSES] } },
+            {
+              name: 'limit', in: 'query', required: false, description: 'Most predictions in the page.',
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            },
+            {
+              name: 'cursor', in: 'query', required: false, description: "The previous page's `next_cursor`.",
+              schema: { type: 'string', minLength: 1 },
+            },
+          ],
+          responses: {
+            '200': { description: 'A page of predictions, kept as long as the predictions are (ALTO_RETENTION_SECONDS).', content: json(ref('PredictionList')) },
+            ...errors({
+              invalid_input: 'a query parameter is unknown or out of range, or the cursor is not one of this listing.',
+              ...UNAUTHORIZED,
+              ...COMMON,
+            }),
+          },
+        },
+      },
       '/v1/predictions/{id}': {
         get: {
           operationId: 'getPrediction',
           summary: 'A prediction, in its current state.',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id a POST returned.' }],
+          ...security,
+          parameters: [idParam],
           responses: {
             '200': { description: 'The prediction.', content: json(ref('Prediction')) },
-            ...errors({ prediction_not_found: 'unknown, or past retention.', ...COMMON }),
+            ...errors({ prediction_not_found: 'unknown, past retention, or created with another API key.', ...UNAUTHORIZED, ...COMMON }),
           },
         },
       },
@@ -214,10 +276,11 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
         post: {
           operationId: 'cancelPrediction',
           summary: 'Cancel a prediction: a queued one never runs, a running one has its result discarded, a finished one is returned unchanged.',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The id a POST returned.' }],
+          ...security,
+          parameters: [idParam],
           responses: {
             '200': { description: 'The prediction after the call.', content: json(ref('Prediction')) },
-            ...errors({ prediction_not_found: 'unknown, or past retention.', ...COMMON }),
+            ...errors({ prediction_not_found: 'unknown, past retention, or created with another API key.', ...UNAUTHORIZED, ...COMMON }),
           },
         },
       },
@@ -273,7 +336,15 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
         },
       },
     },
-    components: { schemas: components() },
+    components: {
+      schemas: components(),
+      securitySchemes: {
+        bearer: {
+          type: 'http', scheme: 'bearer',
+          description: 'One of the gateway\'s ALTO_API_KEYS. Required by the prediction routes when keys are set.',
+        },
+      },
+    },
   };
   // The same operation, pinned to one of the versions the model serves.
   const create = doc.paths['/v1/models/{model}/predictions'].post;
@@ -292,6 +363,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
         model_not_found: 'no such model is published.',
         version_not_found: 'the model does not serve this version.',
         model_unpublished: 'the model was unpublished a moment ago.',
+        prediction_not_found: 'the prediction an `Idempotency-Key` created has expired while the key was still remembered.',
       }),
     },
   };

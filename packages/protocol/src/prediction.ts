@@ -25,6 +25,10 @@ export interface PredictionRecord {
   batchSize: number | null;
   /** The webhook it was submitted with, and its deliveries; absent without one. */
   webhook?: WebhookRecord | null;
+  /** Fingerprint of the API key that created it ('' when not recorded). Never rendered. */
+  owner?: string;
+  /** Set by an enqueue that found the request's Idempotency-Key: this is the first prediction. */
+  replayed?: boolean;
 }
 
 export interface Prediction {

@@ -1,5 +1,6 @@
 // Request bodies of the public API.
 import { z } from 'zod';
+import { PRIORITIES } from './priority.ts';
 import { WebhookEventsFilterSchema, WebhookUrlSchema } from './webhook.ts';
 
 export const PredictionRequestSchema = z
@@ -17,6 +18,8 @@ export const PredictionRequestSchema = z
     webhook: WebhookUrlSchema.optional(),
     /** Which events to POST there. @default ['completed'] */
     webhook_events_filter: WebhookEventsFilterSchema.optional(),
+    /** Workers fill each batch from higher priorities first (see docs). @default 'normal' */
+    priority: z.enum(PRIORITIES).default('normal'),
   })
   .strict();
 export type PredictionRequest = z.infer<typeof PredictionRequestSchema>;

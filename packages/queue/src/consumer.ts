@@ -1,11 +1,14 @@
-// A worker's side of one model's stream: read micro-batches through the consumer group,
-// mark them running, store outcomes. Each step is one round trip for the whole batch.
-import { decodeTensors, type TensorMap } from '@alto/protocol';
+// A worker's side of one model's streams (one per priority): read micro-batches through the
+// consumer group, highest priority first, mark them running, store outcomes. Each step is
+// one round trip per stream for the whole batch.
+import { PRIORITIES, decodeTensors, type TensorMap } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import { GROUP, type Keys } from './keys.ts';
 import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
 
 export interface Entry {
+  /** The stream it was read from: the model's (or version's) stream of its priority. */
+  stream: string;
   /** Stream entry id. */
   entryId: string;
   predictionId: string;
@@ -31,6 +34,12 @@ export interface ConsumerOptions {
   retentionMs?: number;
   /** Deliveries after which an entry is dead-lettered as poison. @default 3 */
   maxDeliveries?: number;
+  /**
+   * Every this-many reads take the lowest priority first (then normal, then high), so a
+   * steady flood of higher priorities cannot starve `low`: a low entry waits at most this
+   * many reads once it is at the head of its stream. @default 8
+   */
+  lowFirstEvery?: number;
 }
 
 /** What start() made of a batch. */
@@ -47,14 +56,19 @@ export interface Started {
 
 export class StreamConsumer {
   private readonly redis: ScriptedRedis;
-  private readonly stream: string;
+  /** The streams read, highest priority first. */
+  private readonly streams: string[];
   private readonly retentionMs: number;
+  private readonly lowFirstEvery: number;
+  private reads = 0;
+  /** Entries read beyond what a read asked for (a wake-up may bring one per stream). */
+  private spare: Entry[] = [];
   /**
-   * Until our own pending entries (from before a restart) are all read, read those first.
-   * A pending read returns entries after the given id, so the cursor moves past each one
-   * handed out: entries still being computed are not handed out twice.
+   * Until our own pending entries (from before a restart) are all read, read those first,
+   * per stream. A pending read returns entries after the given id, so the cursor moves past
+   * each one handed out: entries still being computed are not handed out twice.
    */
-  private backlog: string | undefined = '0';
+  private backlog: Map<string, string> | undefined;
 
   /**
    * @param blocking connection used only for blocking reads
@@ -67,65 +81,100 @@ export class StreamConsumer {
     private readonly options: ConsumerOptions,
   ) {
     this.redis = defineScripts(redis);
-    this.stream = options.version === undefined ? keys.stream(options.model) : keys.versionStream(options.model, options.version);
+    const { model, version } = options;
+    this.streams = PRIORITIES.map((q) => (version === undefined ? keys.stream(model, q) : keys.versionStream(model, version, q)));
+    this.backlog = new Map(this.streams.map((stream) => [stream, '0']));
     this.retentionMs = options.retentionMs ?? 86_400_000;
+    this.lowFirstEvery = options.lowFirstEvery ?? 8;
     this.maxDeliveries = options.maxDeliveries ?? 3;
   }
 
   private readonly maxDeliveries: number;
 
-  /** Creates the consumer group if missing, from the stream's start so nothing queued before is skipped. */
+  /** Creates the consumer groups if missing, from the streams' start so nothing queued before is skipped. */
   async ensureGroup(): Promise<void> {
-    try {
-      await this.redis.xgroup('CREATE', this.stream, GROUP, '0', 'MKSTREAM');
-    } catch (err) {
-      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+    for (const stream of this.streams) {
+      try {
+        await this.redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
+      } catch (err) {
+        if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+      }
     }
   }
 
   /**
-   * Reads up to `count` entries. Waits up to `blockMs` for the first one (0 = do not wait).
+   * Reads up to `count` entries, highest priority first (lowest first every
+   * `lowFirstEvery`-th read). Waits up to `blockMs` for the first one (0 = do not wait).
    * Entries this consumer was given before a restart come first.
    */
   async read(count: number, blockMs: number): Promise<Entry[]> {
+    const out = this.spare.splice(0, count);
+    if (out.length === count) return out;
     if (this.backlog !== undefined) {
-      const pending = await this.xread(this.redis, count, undefined, this.backlog);
-      if (pending.lastId !== undefined) {
-        this.backlog = pending.lastId;
-        return pending.entries;
+      for (const [stream, cursor] of this.backlog) {
+        if (out.length >= count) break;
+        const pending = await this.xread(this.redis, [stream], count - out.length, undefined, cursor);
+        if (pending.lastIds.has(stream)) {
+          this.backlog.set(stream, pending.lastIds.get(stream)!);
+          out.push(...pending.entries);
+        } else {
+          this.backlog.delete(stream);
+        }
       }
-      this.backlog = undefined;
+      if (this.backlog.size === 0) this.backlog = undefined;
+      if (out.length > 0) return out;
     }
-    const fresh = blockMs > 0
-      ? await this.xread(this.blocking, count, blockMs, '>')
-      : await this.xread(this.redis, count, undefined, '>');
-    return fresh.entries;
+    const order = ++this.reads % this.lowFirstEvery === 0 ? [...this.streams].reverse() : this.streams;
+    await this.fill(out, order, count);
+    if (out.length === 0 && blockMs > 0) {
+      // All empty: wait on every stream at once (one entry per stream at most), then fill.
+      out.push(...(await this.xread(this.blocking, order, 1, blockMs, '>')).entries);
+      if (out.length === 0) return out;
+      out.sort((a, b) => order.indexOf(a.stream) - order.indexOf(b.stream));
+      await this.fill(out, order, count);
+    }
+    this.spare.push(...out.splice(count));
+    return out;
+  }
+
+  /** Non-blocking reads, stream by stream in `order`, until `out` holds `count` entries. */
+  private async fill(out: Entry[], order: string[], count: number): Promise<void> {
+    for (const stream of order) {
+      if (out.length >= count) return;
+      out.push(...(await this.xread(this.redis, [stream], count - out.length, undefined, '>')).entries);
+    }
   }
 
   private async xread(
-    conn: Redis, count: number, blockMs: number | undefined, from: string,
-  ): Promise<{ entries: Entry[]; lastId: string | undefined }> {
+    conn: Redis, streams: string[], count: number, blockMs: number | undefined, from: string,
+  ): Promise<{ entries: Entry[]; lastIds: Map<string, string> }> {
     const args: (string | number)[] = ['GROUP', GROUP, this.options.consumer, 'COUNT', count];
     if (blockMs !== undefined) args.push('BLOCK', blockMs);
-    args.push('STREAMS', this.stream, from);
+    args.push('STREAMS', ...streams, ...streams.map(() => from));
     const raw = (await conn.callBuffer('XREADGROUP', ...args)) as [Buffer, [Buffer, Buffer[] | null][]][] | null;
-    const rows = raw?.[0]?.[1] ?? [];
-    const out = await this.parse(rows);
-    return { entries: out, lastId: rows.length > 0 ? rows[rows.length - 1]![0].toString() : undefined };
+    const entries: Entry[] = [];
+    const lastIds = new Map<string, string>();
+    for (const [name, rows] of raw ?? []) {
+      const stream = name.toString();
+      entries.push(...(await this.parse(stream, rows)));
+      if (rows.length > 0) lastIds.set(stream, rows[rows.length - 1]![0].toString());
+    }
+    return { entries, lastIds };
   }
 
-  private async parse(rows: [Buffer, Buffer[] | null][]): Promise<Entry[]> {
+  private async parse(stream: string, rows: [Buffer, Buffer[] | null][]): Promise<Entry[]> {
     const readAt = Date.now();
     const out: Entry[] = [];
     for (const [entryId, fields] of rows) {
       // A pending entry deleted meanwhile comes back with nil fields: just acknowledge it.
       if (!fields) {
-        await this.redis.xack(this.stream, GROUP, entryId);
+        await this.redis.xack(stream, GROUP, entryId);
         continue;
       }
       const f: Record<string, Buffer> = {};
       for (let i = 0; i < fields.length; i += 2) f[fields[i]!.toString()] = fields[i + 1]!;
       out.push({
+        stream,
         entryId: entryId.toString(),
         predictionId: f.id!.toString(),
         version: f.v?.toString() ?? '',
@@ -142,10 +191,15 @@ export class StreamConsumer {
    * died or stalled) — at-least-once delivery. Each takeover counts as a delivery.
    */
   async reclaim(minIdleMs: number, count: number): Promise<Entry[]> {
-    const reply = (await this.redis.callBuffer(
-      'XAUTOCLAIM', this.stream, GROUP, this.options.consumer, minIdleMs, '0-0', 'COUNT', count,
-    )) as [Buffer, [Buffer, Buffer[] | null][], Buffer[]];
-    return this.parse(reply[1] ?? []);
+    const out: Entry[] = [];
+    for (const stream of this.streams) {
+      if (out.length >= count) break;
+      const reply = (await this.redis.callBuffer(
+        'XAUTOCLAIM', stream, GROUP, this.options.consumer, minIdleMs, '0-0', 'COUNT', count - out.length,
+      )) as [Buffer, [Buffer, Buffer[] | null][], Buffer[]];
+      out.push(...(await this.parse(stream, reply[1] ?? [])));
+    }
+    return out;
   }
 
   /**
@@ -162,7 +216,7 @@ export class StreamConsumer {
     };
     for (const e of entries) {
       pipe[commandName('start')]!(
-        this.stream, this.keys.dead(this.options.model), this.keys.prediction(this.options.model, e.predictionId),
+        e.stream, this.keys.dead(this.options.model), this.keys.prediction(this.options.model, e.predictionId),
         this.keys.outbox(this.options.model),
         now, this.options.consumer, GROUP, e.entryId, this.maxDeliveries, this.retentionMs,
         this.keys.completions, e.predictionId,
@@ -193,7 +247,7 @@ export class StreamConsumer {
     for (const { entry, outcome } of done) {
       const ok = outcome.kind === 'succeeded';
       pipe[commandName('complete')]!(
-        this.stream, this.keys.prediction(this.options.model, entry.predictionId), this.keys.outbox(this.options.model),
+        entry.stream, this.keys.prediction(this.options.model, entry.predictionId), this.keys.outbox(this.options.model),
         GROUP, entry.entryId, outcome.kind, now, this.retentionMs, this.keys.completions, entry.predictionId,
         ok ? outcome.outputs : '', ok ? '' : outcome.code, ok ? '' : outcome.message,
         outcome.queueMs, outcome.predictMs, outcome.batchSize, this.options.consumer,
@@ -205,9 +259,13 @@ export class StreamConsumer {
     return done.filter((_, i) => results[i]?.[1] === -1).map((d) => d.entry);
   }
 
-  /** Entries read but not yet acknowledged by this consumer. */
+  /** Entries read but not yet acknowledged (by any consumer of the group), all priorities. */
   async pendingCount(): Promise<number> {
-    const summary = (await this.redis.xpending(this.stream, GROUP)) as [number, ...unknown[]];
-    return Number(summary[0]);
+    let total = 0;
+    for (const stream of this.streams) {
+      const summary = (await this.redis.xpending(stream, GROUP)) as [number, ...unknown[]];
+      total += Number(summary[0]);
+    }
+    return total;
   }
 }

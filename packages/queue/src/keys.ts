@@ -1,6 +1,8 @@
 // Every Redis key and channel name Alto uses, built in one place. All keys of a model share
 // the `{model}` hash tag, so a model's multi-key scripts stay in one Redis Cluster slot.
 
+import type { Priority } from '@alto/protocol';
+
 /** The consumer group every worker of a model reads through. */
 export const GROUP = 'workers';
 
@@ -32,10 +34,13 @@ export interface Keys {
   catalogChannel: string;
   /** Channel carrying the id of each prediction that became terminal. */
   completions: string;
-  /** Request stream of one model (unpinned requests). */
-  stream(model: string): string;
-  /** Request stream of one version of a model (requests that pin it). */
-  versionStream(model: string, version: string): string;
+  /**
+   * Request stream of one model (unpinned requests) for one priority: `normal` (the
+   * default) is `{model}:stream`, the others `{model}:stream:high` and `:low`.
+   */
+  stream(model: string, priority?: Priority): string;
+  /** Request stream of one version of a model (requests that pin it), for one priority. */
+  versionStream(model: string, version: string, priority?: Priority): string;
   /** Set while a model is unpublished: enqueueing refuses (string, no TTL). */
   unpublished(model: string): string;
   /** Dead-letter stream of one model: entries delivered too many times. */
@@ -44,6 +49,17 @@ export interface Keys {
   prediction(model: string, id: string): string;
   /** Sorted set of worker ids serving a model, scored by heartbeat expiry (epoch ms). */
   replicas(model: string): string;
+  /**
+   * One Idempotency-Key of one caller for one model: hash {id, body}, with a TTL. `keyHash`
+   * is the sha256 of the header's value, so any printable value makes a well-formed key.
+   */
+  idempotency(model: string, owner: string, keyHash: string): string;
+  /**
+   * Sorted set of one caller's predictions (id scored by created_at), for listing. Not under
+   * a model's tag: one caller's predictions span models. Written after the enqueue, trimmed
+   * to the retention window.
+   */
+  ownerPredictions(owner: string): string;
   // ---- webhooks (see outbox.ts) ----
   /** Webhook events of one model's predictions, appended by the scripts that change state. */
   outbox(model: string): string;
@@ -52,6 +68,8 @@ export interface Keys {
   /** Key prefix of the BullMQ queue that delivers webhook events. */
   webhookQueuePrefix: string;
 }
+
+const suffix = (priority: Priority | undefined) => (priority === undefined || priority === 'normal' ? '' : `:${priority}`);
 
 export function keys(prefix = 'alto'): Keys {
   const tag = (model: string) => `${prefix}:{${model}}`;
@@ -69,12 +87,14 @@ export function keys(prefix = 'alto'): Keys {
     assignChannel: `${prefix}:assign`,
     catalogChannel: `${prefix}:catalog`,
     completions: `${prefix}:completions`,
-    stream: (model) => `${tag(model)}:stream`,
-    versionStream: (model, version) => `${tag(model)}:v:${version}:stream`,
+    stream: (model, priority) => `${tag(model)}:stream${suffix(priority)}`,
+    versionStream: (model, version, priority) => `${tag(model)}:v:${version}:stream${suffix(priority)}`,
     unpublished: (model) => `${tag(model)}:unpublished`,
     dead: (model) => `${tag(model)}:dead`,
     prediction: (model, id) => `${tag(model)}:p:${id}`,
     replicas: (model) => `${tag(model)}:replicas`,
+    idempotency: (model, owner, keyHash) => `${tag(model)}:idem:${owner}:${keyHash}`,
+    ownerPredictions: (owner) => `${prefix}:{owner:${owner}}:predictions`,
     outbox: (model) => `${tag(model)}:outbox`,
     webhookModels: `${prefix}:webhook-models`,
     // BullMQ's keys of one queue must share a slot: the hash tag goes in the prefix.

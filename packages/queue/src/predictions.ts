@@ -1,6 +1,6 @@
 // Creating and reading predictions: the gateway's side of the queue.
 import {
-  AltoError, decodeTensors, encodeTensors, modelOfPrediction,
+  AltoError, PRIORITIES, decodeTensors, encodeTensors, modelOfPrediction, type Priority,
   type PredictionRecord, type ResponseFormat, type Status, type TensorMap,
 } from '@alto/protocol';
 import type { Redis } from 'ioredis';
@@ -23,7 +23,25 @@ export interface NewPrediction {
   pinned?: boolean;
   /** Where to POST its events; none when absent. */
   webhook?: NewWebhook;
+  /** Workers fill batches from higher priorities first. @default 'normal' */
+  priority?: Priority;
+  /** Fingerprint of the API key that submits it. @default ANONYMOUS */
+  owner?: string;
+  /** The request's Idempotency-Key: a repeat within `ttlMs` gets the first prediction back. */
+  idempotency?: Idempotency;
 }
+
+export interface Idempotency {
+  /** sha256 (hex) of the Idempotency-Key header's value. */
+  keyHash: string;
+  /** sha256 (hex) of what makes the request the same one: its body, model and version. */
+  requestHash: string;
+  /** How long the key is remembered. */
+  ttlMs: number;
+}
+
+/** The owner of predictions submitted while the gateway has no API keys. */
+export const ANONYMOUS = 'anonymous';
 
 export class PredictionStore {
   private readonly redis: ScriptedRedis;
@@ -38,13 +56,35 @@ export class PredictionStore {
     // Webhooks: the dispatcher reads the outboxes of the models in this set. Added first, so
     // no event of this prediction can be appended to an outbox nobody reads.
     if (p.webhook) await this.redis.sadd(this.keys.webhookModels, p.model);
+    const owner = p.owner ?? ANONYMOUS;
+    const hash = this.keys.prediction(p.model, p.id);
+    const idem = p.idempotency;
+    const priority = p.priority ?? 'normal';
+    const stream = (q: Priority) => (p.pinned ? this.keys.versionStream(p.model, p.version, q) : this.keys.stream(p.model, q));
+    const others = PRIORITIES.filter((q) => q !== priority);
     const result = await this.redis[commandName('enqueue')]!(
-      p.pinned ? this.keys.versionStream(p.model, p.version) : this.keys.stream(p.model),
-      this.keys.prediction(p.model, p.id), this.keys.unpublished(p.model),
+      stream(priority), hash, this.keys.unpublished(p.model), idem ? this.keys.idempotency(p.model, owner, idem.keyHash) : hash,
+      stream(others[0]!), stream(others[1]!),
       p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
       p.pinned ? '1' : '0',
       p.webhook ? encodeWebhook(p.webhook) : '',
+      owner, idem?.requestHash ?? '', idem?.ttlMs ?? 0, priority,
     );
+    if (Array.isArray(result)) {
+      const first = String(result[0]);
+      const record = await this.get(first);
+      if (!record) {
+        throw new AltoError('prediction_not_found', `the prediction this Idempotency-Key created ('${first}') has expired`);
+      }
+      return { ...record, replayed: true };
+    }
+    if (result === -4) {
+      throw new AltoError(
+        'idempotency_key_reused',
+        'header \'Idempotency-Key\': this key was used for a different request (body or version) of this model in the last ' +
+          `${Math.round(idem!.ttlMs / 3_600_000)} h; send a new key for a new request`,
+      );
+    }
     if (result === -1) throw new Error(`prediction ${p.id} already exists`);
     if (result === -3) throw new AltoError('model_unpublished', `model '${p.model}' has been unpublished`);
     if (result === -2) {
@@ -57,7 +97,7 @@ export class PredictionStore {
     return {
       id: p.id, model: p.model, version: p.version, status: 'queued', format: p.format,
       output: null, error: null, createdAt, startedAt: null, completedAt: null,
-      queueMs: null, predictMs: null, batchSize: null,
+      queueMs: null, predictMs: null, batchSize: null, owner,
       ...(p.webhook ? { webhook: newWebhookRecord(p.webhook) } : {}),
     };
   }
@@ -69,8 +109,9 @@ export class PredictionStore {
   async cancel(id: string, retentionMs: number): Promise<PredictionRecord | undefined> {
     const model = modelOfPrediction(id);
     if (model === undefined) return undefined;
-    const [pin, version] = await this.redis.hmget(this.keys.prediction(model, id), 'pin', 'version');
-    const stream = pin === '1' && version ? this.keys.versionStream(model, version) : this.keys.stream(model);
+    const [pin, version, prio] = await this.redis.hmget(this.keys.prediction(model, id), 'pin', 'version', 'prio');
+    const priority = (PRIORITIES as readonly string[]).includes(prio ?? '') ? (prio as Priority) : 'normal';
+    const stream = pin === '1' && version ? this.keys.versionStream(model, version, priority) : this.keys.stream(model, priority);
     const status = await this.redis[commandName('cancel')]!(
       stream, this.keys.prediction(model, id), this.keys.outbox(model),
       Date.now(), retentionMs, this.keys.completions, id,
@@ -79,17 +120,19 @@ export class PredictionStore {
   }
 
   /**
-   * Fails every prediction of `model` that has not started, in its stream and in its
-   * versions' streams (see fail-queued-2.lua). Returns how many were failed.
+   * Fails every prediction of `model` that has not started, in its streams and in its
+   * versions' streams, of every priority (see fail-queued-3.lua). Returns how many were failed.
    */
   async failQueued(model: string, code: string, message: string, retentionMs: number): Promise<number> {
-    const streams = [this.keys.stream(model)];
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.versionStream(model, '*'), 'COUNT', 500);
-      cursor = next;
-      streams.push(...found);
-    } while (cursor !== '0');
+    const streams = PRIORITIES.map((q) => this.keys.stream(model, q));
+    for (const q of PRIORITIES) {
+      let cursor = '0';
+      do {
+        const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.versionStream(model, '*', q), 'COUNT', 500);
+        cursor = next;
+        streams.push(...found);
+      } while (cursor !== '0');
+    }
     let failed = 0;
     for (const stream of streams) {
       let start = '-';
@@ -149,5 +192,6 @@ export function parseRecord(id: string, model: string, h: Record<string, Buffer>
     predictMs: num(h.predict_ms),
     batchSize: num(h.batch_size),
     webhook: parseWebhook(h),
+    owner: str('owner') ?? '',
   };
 }

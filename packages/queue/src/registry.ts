@@ -1,7 +1,7 @@
 // The model catalog as gateways see it. The leader publisher writes it from what workers
 // report (metadata from the ONNX session); a worker serving a fixed repository without a
 // publisher writes its own entries. Workers heartbeat per model.
-import { ModelInfoSchema, type ModelInfo } from '@alto/protocol';
+import { ModelInfoSchema, PRIORITIES, type ModelInfo } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 
@@ -63,14 +63,19 @@ export class RedisModelRegistry implements ModelRegistry {
   async status(models: readonly string[]): Promise<Map<string, ModelStatus>> {
     const now = Date.now();
     const pipe = this.redis.pipeline();
-    for (const m of models) pipe.zcount(this.keys.replicas(m), now, '+inf').xlen(this.keys.stream(m));
+    for (const m of models) {
+      pipe.zcount(this.keys.replicas(m), now, '+inf');
+      for (const q of PRIORITIES) pipe.xlen(this.keys.stream(m, q));
+    }
     const replies = (await pipe.exec()) ?? [];
+    const per = 1 + PRIORITIES.length;
     const out = new Map<string, ModelStatus>();
     models.forEach((m, i) => {
-      const [e1, replicas] = replies[2 * i] ?? [];
-      const [e2, depth] = replies[2 * i + 1] ?? [];
-      if (e1 || e2) throw e1 ?? e2;
-      out.set(m, { readyReplicas: Number(replicas), queueDepth: Number(depth) });
+      const mine = replies.slice(per * i, per * (i + 1));
+      const failed = mine.find(([err]) => err);
+      if (failed) throw failed[0];
+      const [replicas, ...depths] = mine.map(([, v]) => Number(v));
+      out.set(m, { readyReplicas: replicas!, queueDepth: depths.reduce((a, b) => a + b, 0) });
     });
     return out;
   }

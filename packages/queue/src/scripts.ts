@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 6;
+const VERSION = 8;
 
 const SCRIPTS = {
-  enqueue: 'enqueue-3.lua',
+  enqueue: 'enqueue-6.lua',
   start: 'start-4.lua',
   complete: 'complete-3.lua',
   cancel: 'cancel-3.lua',

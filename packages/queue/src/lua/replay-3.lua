@@ -2,7 +2,8 @@
   Replays a dead-lettered entry: appends its request to the model's stream again and puts its
   prediction back to queued (same id, error cleared, retention clock stopped), then removes
   it from the dead-letter stream. A prediction past retention is recreated from the entry.
-  The delivery count starts again from zero, as the entry is a new one.
+  The delivery count starts again from zero, as the entry is a new one. It goes to the
+  model's normal-priority stream: pin and priority are dropped.
 
   KEYS[1] dead-letter stream of the model
   KEYS[2] stream of the model
@@ -26,7 +27,7 @@ local entry = redis.call('XADD', KEYS[2], '*', 'id', f['id'], 'v', f['v'], 't', 
 if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('HSET', KEYS[3], 'version', f['v'], 'created_at', f['t'], 'fmt', 'json')
 end
-redis.call('HDEL', KEYS[3], 'err_code', 'err_msg', 'completed_at', 'started_at', 'out', 'deadline', 'pin')
+redis.call('HDEL', KEYS[3], 'err_code', 'err_msg', 'completed_at', 'started_at', 'out', 'deadline', 'pin', 'prio')
 redis.call('HSET', KEYS[3], 'status', 'queued', 'entry', entry, 'replayed_at', ARGV[2])
 redis.call('PERSIST', KEYS[3])
 redis.call('XDEL', KEYS[1], ARGV[1])
