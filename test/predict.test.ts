@@ -32,6 +32,16 @@ describe('inference path', () => {
       return ['succeeded', 'failed'].includes(r.body.status) ? r : undefined;
     }, { what: `prediction ${id}` });
 
+  it('serves a pinned version from a worker with a fixed repository, and refuses one it does not serve', async () => {
+    const tiny = { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } };
+    const pinned = await postJson(`${gateway.url}/v1/models/tiny/versions/1/predictions`, { input: tiny }, { prefer: 'wait=20' });
+    expect(pinned.status).toBe(200);
+    expect(pinned.body).toMatchObject({ status: 'succeeded', version: '1' });
+    const other = await postJson(`${gateway.url}/v1/models/tiny/versions/9/predictions`, { input: tiny });
+    expect(other.status).toBe(404);
+    expect(other.body.error).toMatchObject({ code: 'version_not_found', message: "model 'tiny' serves version(s) 1, not '9'" });
+  });
+
   it('answers 202 with a Location, then polling returns textdir output equal to a direct onnxruntime run', async () => {
     const x = randomFloats(TEXTDIR_N, 7);
     const r = await submit('textdir', { input: { x: { datatype: 'FP32', shape: TEXTDIR_DIMS, data: Array.from(x) } } });

@@ -2,6 +2,7 @@
 // before another worker takes them. Marking them long idle (still owned by the dead worker,
 // delivery count unchanged) lets the next XAUTOCLAIM of a live worker take them at once.
 import type { WorkerReport } from '@alto/control';
+import { PRIORITIES } from '@alto/protocol';
 import { GROUP, type Keys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 
@@ -11,8 +12,10 @@ export async function releaseEntries(redis: Redis, keys: Keys, dead: WorkerRepor
   let released = 0;
   const streams = new Set<string>();
   for (const m of dead.models) {
-    streams.add(keys.stream(m.name));
-    streams.add(keys.versionStream(m.name, m.version));
+    for (const priority of PRIORITIES) {
+      streams.add(keys.stream(m.name, priority));
+      streams.add(keys.versionStream(m.name, m.version, priority));
+    }
   }
   for (const stream of streams) {
     if ((await redis.exists(stream)) === 0) continue;

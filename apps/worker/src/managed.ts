@@ -137,7 +137,7 @@ export class ManagedWorker implements WorkerProcess {
       slot.served = served;
       await served.warmUp();
       if ((slot.state as HeldState) === 'unloading') return;
-      await served.serve(true);
+      await served.serve();
       slot.state = 'ready';
       log.info({ load_ms: Math.round(performance.now() - started), path, batching: served.info.batching }, 'model ready');
     } catch (err) {

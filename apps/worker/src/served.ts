@@ -74,10 +74,10 @@ export class ServedVersion {
     await this.executor.run(feeds);
   }
 
-  /** Starts reading: the model's stream, and also the version's own when `pinned`. */
-  async serve(pinned: boolean): Promise<void> {
+  /** Starts reading the model's streams and the version's own (requests that pin it). */
+  async serve(): Promise<void> {
     const { env, keys, log, metrics } = this.ctx;
-    for (const version of pinned ? [undefined, this.version] : [undefined]) {
+    for (const version of [undefined, this.version]) {
       const blocking = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}:${this.name}` });
       this.connections.push(blocking);
       const consumer = new StreamConsumer(blocking, this.ctx.redis, keys, {

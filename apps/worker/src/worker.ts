@@ -55,7 +55,7 @@ export class AltoWorker implements WorkerProcess {
     this.heartbeat = setInterval(() => {
       this.beat().catch((err: unknown) => this.log.warn({ err }, 'heartbeat failed'));
     }, env.ALTO_HEARTBEAT_MS);
-    for (const s of this.served) await s.serve(false);
+    for (const s of this.served) await s.serve();
     this.setState('running');
   }
 

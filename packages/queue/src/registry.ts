@@ -45,8 +45,10 @@ export class RedisModelRegistry implements ModelRegistry {
     return (await this.redis.hexists(this.keys.specs, name)) === 1;
   }
 
+  /** Registers a served model and its version (a worker serving a fixed repository). */
   async put(info: ModelInfo): Promise<void> {
-    await this.redis.hset(this.keys.models, info.name, JSON.stringify(ModelInfoSchema.parse(info)));
+    const json = JSON.stringify(ModelInfoSchema.parse(info));
+    await this.redis.multi().hset(this.keys.models, info.name, json).hset(this.keys.modelVersions, `${info.name}@${info.version}`, json).exec();
   }
 
   /** Marks `workerId` as serving `model` until now + ttlMs; also drops expired replicas. */
