@@ -1,7 +1,6 @@
 // A checkpoint source on the local filesystem (a path or file:// URI). onnxruntime opens its
 // files in place (directPath); download copies, for callers that want their own copy.
-import { createReadStream } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareVersions } from '../store/index.ts';
 import { CheckpointError } from './errors.ts';
@@ -57,7 +56,11 @@ export class LocalSource implements CheckpointSource {
 
   async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
     const path = this.directPath(v);
-    await writeVerified(createReadStream(path), dest, v, onProgress, (err) => this.fsError(path, err));
+    // Open first: a stream that opens lazily can fail before anyone listens for its error.
+    const fh = await open(path, 'r').catch((err: unknown) => {
+      throw this.fsError(path, err);
+    });
+    await writeVerified(fh.createReadStream(), dest, v, onProgress, (err) => this.fsError(path, err));
   }
 
   directPath(v: CheckpointVersion): string {
