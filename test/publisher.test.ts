@@ -97,6 +97,10 @@ describe('publisher', () => {
     expect(holder.models).toEqual([expect.objectContaining({ name: 'tiny', version: '1', state: 'ready', uri: join(tinyBase, '1', 'model.onnx') })]);
     const catalog = await getJson(`${gateway.url}/v1/models/tiny`);
     expect(catalog.body).toMatchObject({ name: 'tiny', version: '1', versions: ['1'], ready_replicas: 1 });
+    const metrics = await (await fetch(`${publisher.url}/metrics`)).text();
+    expect(metrics).toMatch(/^alto_publisher_leader\{publisher="pub-a"\} 1$/m);
+    expect(metrics).toMatch(/^alto_publisher_models\{state="available",publisher="pub-a"\} 1$/m);
+    expect(metrics).toMatch(/^alto_publisher_workers\{alive="true",publisher="pub-a"\} 2$/m);
   });
 
   it('scales replicas up and down', async () => {

@@ -8,6 +8,7 @@ import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository
 import type { Logger } from '@alto/telemetry';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import type { PublisherMetrics } from './metrics.ts';
 import { modelView, workerView } from './views.ts';
 
 export interface AdminDeps {
@@ -21,6 +22,7 @@ export interface AdminDeps {
   retentionMs: number;
   /** Whether this publisher leads now (shown by /healthz). */
   leading: () => boolean;
+  metrics: PublisherMetrics;
 }
 
 const sameToken = (a: string, b: string) => {
@@ -67,6 +69,7 @@ export function createAdminApp(d: AdminDeps): Hono {
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 
   app.get('/healthz', (c) => c.json({ status: 'ok', leader: d.leading() }));
+  app.get('/metrics', async (c) => c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }));
 
   app.use('/v1/admin/*', async (c, next) => {
     if (!d.token) throw new AltoError('unauthorized', 'the admin API is disabled: set ALTO_ADMIN_TOKEN on the publisher');

@@ -27,6 +27,8 @@ export const PublisherEnvSchema = z.object({
   ALTO_WATCH_INTERVAL_MS: positiveInt(10_000),
   /** A worker silent for longer is dead: its assignments move. */
   ALTO_WORKER_TIMEOUT_MS: positiveInt(15_000),
+  /** How long predictions failed by an unpublish are kept. */
+  ALTO_RETENTION_SECONDS: positiveInt(86_400),
   ALTO_LOG_LEVEL: logLevel,
 });
 

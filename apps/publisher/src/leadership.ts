@@ -2,6 +2,7 @@
 // renewed every third of its time; a pass that finds the lease gone writes nothing (fenced).
 import type { ControlStore } from '@alto/control';
 import type { Logger } from '@alto/telemetry';
+import type { PublisherMetrics } from './metrics.ts';
 import type { Reconciler } from './reconcile.ts';
 
 export interface LeadershipOptions {
@@ -11,6 +12,7 @@ export interface LeadershipOptions {
   reconcileMs: number;
   reconciler: Reconciler;
   log: Logger;
+  metrics?: PublisherMetrics;
 }
 
 export class Leadership {
@@ -41,22 +43,33 @@ export class Leadership {
     if (epoch > 0 && epoch !== this.epoch) {
       this.o.log.info({ epoch }, 'leading');
       this.epoch = epoch;
+      this.o.metrics?.leader.set(1);
       void this.reconcile();
     } else if (epoch === 0 && this.epoch > 0) {
       this.o.log.warn({ epoch: this.epoch }, 'lost the leader lease; standing by');
       this.epoch = 0;
+      this.o.metrics?.leader.set(0);
     }
   }
 
   private async reconcile(): Promise<void> {
     if (!this.leading || this.passing) return;
     const epoch = this.epoch;
+    const started = performance.now();
+    const took = (result: string) => this.o.metrics?.reconcile.observe({ result }, performance.now() - started);
     this.passing = this.o.reconciler
       .pass(this.o.id, epoch)
       .then((ok) => {
-        if (!ok && this.epoch === epoch) this.epoch = 0;
+        took(ok ? 'ok' : 'lost_lease');
+        if (!ok && this.epoch === epoch) {
+          this.epoch = 0;
+          this.o.metrics?.leader.set(0);
+        }
       })
-      .catch((err: unknown) => this.o.log.warn({ err }, 'reconcile failed'))
+      .catch((err: unknown) => {
+        took('error');
+        this.o.log.warn({ err }, 'reconcile failed');
+      })
       .finally(() => {
         this.passing = undefined;
       });

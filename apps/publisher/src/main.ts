@@ -8,6 +8,7 @@ import { DeadLetters, PredictionStore, assertNoEviction, connect, keys as makeKe
 import { createLogger } from '@alto/telemetry';
 import { createAdminApp } from './admin.ts';
 import { loadEnv } from './env.ts';
+import { createPublisherMetrics } from './metrics.ts';
 import { Leadership } from './leadership.ts';
 import { Reconciler } from './reconcile.ts';
 import { releaseEntries } from './release.ts';
@@ -21,20 +22,22 @@ try {
   const redis = await connect(env.REDIS_URL, { name: `alto-publisher:${env.ALTO_PUBLISHER_ID}` });
   await assertNoEviction(redis);
   const store = new ControlStore(redis, keys);
+  const metrics = createPublisherMetrics(env.ALTO_PUBLISHER_ID);
   const reconciler = new Reconciler({
+    metrics,
     store, log, watcher: new VersionWatcher(env.ALTO_WATCH_INTERVAL_MS), workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
     onDead: async (report) => {
       const released = await releaseEntries(redis, keys, report);
       if (released > 0) log.info({ worker: report.id, entries: released }, "released a dead worker's entries for takeover");
     },
   });
-  const leadership = new Leadership({ store, id: env.ALTO_PUBLISHER_ID, leaseMs: env.ALTO_LEASE_MS, reconcileMs: env.ALTO_RECONCILE_MS, reconciler, log });
+  const leadership = new Leadership({ store, id: env.ALTO_PUBLISHER_ID, leaseMs: env.ALTO_LEASE_MS, reconcileMs: env.ALTO_RECONCILE_MS, reconciler, log, metrics });
   if (!env.ALTO_ADMIN_TOKEN) log.warn('ALTO_ADMIN_TOKEN is not set: the admin API refuses every request');
   if (env.ALTO_ALLOWED_ROOTS.length === 0) log.warn('ALTO_ALLOWED_ROOTS is not set: nothing can be published');
   const app = createAdminApp({
     store, predictions: new PredictionStore(redis, keys), deadLetters: new DeadLetters(redis, keys), log, token: env.ALTO_ADMIN_TOKEN,
     allowedRoots: env.ALTO_ALLOWED_ROOTS, workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
-    retentionMs: 86_400_000, leading: () => leadership.leading,
+    retentionMs: env.ALTO_RETENTION_SECONDS * 1000, leading: () => leadership.leading, metrics,
   });
   const server = createServer(getRequestListener(app.fetch));
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import {
 import type { ModelInfo } from '@alto/protocol';
 import { CheckpointCache, compareVersions } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
+import type { PublisherMetrics } from './metrics.ts';
 import type { VersionWatcher } from './versions.ts';
 
 export interface ReconcileOptions {
@@ -16,6 +17,7 @@ export interface ReconcileOptions {
   workerTimeoutMs: number;
   /** Called once per worker that has just been found dead. */
   onDead?: (report: WorkerReport) => Promise<void>;
+  metrics?: PublisherMetrics;
 }
 
 const failKey = (version: string, generation: string) => `${version}:${generation}`;
@@ -79,6 +81,7 @@ export class Reconciler {
     }
     for (const name of states.keys()) if (!specs.has(name)) batch.del(k.states, name);
 
+    this.observe(nextStates, reports.size, alive.length);
     const ok = await store.commit(leaderId, batch);
     if (!ok) this.o.log.warn('lost the leader lease during a reconcile; nothing was written');
     return ok;
@@ -182,6 +185,15 @@ export class Reconciler {
     if (changed) batch.publish(k.catalogChannel, '*');
   }
 
+  private observe(states: Map<string, ModelState>, registered: number, alive: number): void {
+    const m = this.o.metrics;
+    if (!m) return;
+    m.models.reset();
+    for (const state of states.values()) m.models.inc({ state: state.state });
+    m.workers.set({ alive: 'true' }, alive);
+    m.workers.set({ alive: 'false' }, registered - alive);
+  }
+
   private async noticeDeaths(reports: Map<string, WorkerReport>, alive: WorkerReport[], now: number): Promise<void> {
     const live = new Set(alive.map((r) => r.id));
     for (const r of reports.values()) {
@@ -191,6 +203,7 @@ export class Reconciler {
       }
       if (this.dead.has(r.id)) continue;
       this.dead.add(r.id);
+      this.o.metrics?.deadWorkers.inc();
       this.o.log.warn({ worker: r.id, silent_ms: now - r.seen }, 'worker is dead; moving its models');
       await this.o.onDead?.(r).catch((err: unknown) => this.o.log.warn({ err, worker: r.id }, 'releasing a dead worker\'s entries failed'));
     }
