@@ -99,6 +99,28 @@ describe('CheckpointCache with a GCS source', () => {
     expect(meta).toMatchObject({ uri: v.uri, generation: v.generation, size: bytes.length, md5: md5(bytes), crc32c: v.crc32c });
   });
 
+  it('evicts the least recently used copies beyond a size, never one kept or being downloaded', async () => {
+    const cache = new CheckpointCache(dir);
+    await fx.put('2/model.onnx', randomBytes(bytes.length));
+    await fx.put('3/model.onnx', randomBytes(bytes.length));
+    const [, v2, v3] = (await src.versions()) as [CheckpointVersion, CheckpointVersion, CheckpointVersion];
+    for (const x of [v, v2, v3]) await cache.fetch(src, x);
+    // Use order: v2 oldest, then v3, then v (fetched again: a hit refreshes its use time).
+    await utimes(join(dir, CheckpointCache.key(v2), 'meta.json'), new Date(1000), new Date(1000));
+    await utimes(join(dir, CheckpointCache.key(v3), 'meta.json'), new Date(2000), new Date(2000));
+    await cache.fetch(src, v);
+    const keys = [v, v2, v3].map((x) => CheckpointCache.key(x));
+    // Room for two: the oldest goes, unless kept; then the next oldest.
+    expect(await cache.evict(new Set([keys[1]!]), 2 * bytes.length)).toEqual([keys[2]]);
+    expect((await cache.list()).sort()).toEqual([keys[0]!, keys[1]!].sort());
+    expect(await cache.has(v3)).toBe(false);
+    // A copy being downloaded (its lock held) is left alone.
+    await writeFile(join(dir, `${keys[1]}.lock`), 'someone');
+    expect(await cache.evict(new Set(), 0)).toEqual([keys[0]]);
+    expect(await cache.list()).toEqual([keys[1]]);
+    expect(src.downloads).toBe(3);
+  });
+
   it('a new instance on the same directory (a restart) reuses the copy', async () => {
     const path = await new CheckpointCache(dir).fetch(src, v);
     const events: CacheEvent[] = [];

@@ -13,6 +13,8 @@ export const WorkerEnvSchema = z.object({
   ALTO_MODEL_REPOSITORY: z.string().min(1).optional(),
   /** Where checkpoints downloaded from remote stores are kept, across restarts. */
   ALTO_CACHE_DIR: z.string().default('.alto/cache'),
+  /** Most bytes of checkpoints kept in the cache; the least recently used unassigned ones go. 0 = no limit. */
+  ALTO_CACHE_MAX_BYTES: nonNegativeInt(0),
   /** What the worker runs on, matched against models' `accelerator` constraint. */
   ALTO_ACCELERATOR: z.string().regex(/^[a-z0-9_-]+$/).default('cpu'),
   /** Memory the publisher may fill with model replicas on this worker. @default 80% of RAM */

@@ -140,6 +140,7 @@ export class ManagedWorker implements WorkerProcess {
       await served.serve();
       slot.state = 'ready';
       log.info({ load_ms: Math.round(performance.now() - started), path, batching: served.info.batching }, 'model ready');
+      await this.trimCache();
     } catch (err) {
       if ((slot.state as HeldState) === 'unloading') return;
       slot.state = 'failed';
@@ -160,6 +161,18 @@ export class ManagedWorker implements WorkerProcess {
         await new Promise((r) => setTimeout(r, 1000 * attempt));
       }
     }
+  }
+
+  /** Keeps the cache under ALTO_CACHE_MAX_BYTES, never removing a checkpoint assigned here. */
+  private async trimCache(): Promise<void> {
+    const max = this.env.ALTO_CACHE_MAX_BYTES;
+    if (max === 0) return;
+    const keep = new Set([...this.slots.values()].map((s) => CheckpointCache.key(s.assigned.checkpoint)));
+    const removed = await this.cache.evict(keep, max).catch((err: unknown) => {
+      this.log.warn({ err }, 'trimming the checkpoint cache failed');
+      return [];
+    });
+    if (removed.length > 0) this.log.info({ removed, max_bytes: max }, 'removed least recently used checkpoints from the cache');
   }
 
   private async unload(key: string, slot: Slot): Promise<void> {

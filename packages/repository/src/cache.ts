@@ -1,5 +1,5 @@
 // Local copies of remote checkpoints, one folder per exact object (uri + generation), reused
-// across restarts. Not an eviction policy: old copies stay until someone removes them.
+// across restarts. Old copies stay until `evict` removes the least recently used ones.
 //
 // Layout under `dir`:
 //   <key>/model.onnx                 verified bytes
@@ -7,7 +7,7 @@
 //   <key>/model.onnx.<nonce>.partial a download in progress (or left by a crash)
 //   <key>.lock                       held while one process downloads <key>
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockHolder, takeOverIfStale, tryLock, type HeldLock } from './cache-lock.ts';
 import { CheckpointError } from './source/errors.ts';
@@ -120,6 +120,34 @@ export class CheckpointCache {
     return keys.filter((_, i) => complete[i]).sort();
   }
 
+  /**
+   * Removes the least recently used complete copies, never one in `keep` nor one being
+   * downloaded, until the copies take at most `maxBytes`. Returns the keys removed.
+   */
+  async evict(keep: ReadonlySet<string>, maxBytes: number): Promise<string[]> {
+    const entries = [];
+    for (const key of await this.list()) {
+      const folder = join(this.dir, key);
+      const [meta, st] = await Promise.all([
+        readFile(join(folder, META), 'utf8').then((t) => JSON.parse(t) as Meta, () => undefined),
+        stat(join(folder, META)).catch(() => undefined),
+      ]);
+      if (meta && st) entries.push({ key, size: meta.size, used: st.mtimeMs });
+    }
+    let total = entries.reduce((n, e) => n + e.size, 0);
+    const removed: string[] = [];
+    for (const e of entries.sort((a, b) => a.used - b.used)) {
+      if (total <= maxBytes) break;
+      if (keep.has(e.key) || (await stat(join(this.dir, `${e.key}.lock`)).then(() => true, () => false))) continue;
+      // meta.json first: from then on the copy no longer counts as complete.
+      await unlink(join(this.dir, e.key, META)).catch(() => {});
+      await rm(join(this.dir, e.key), { recursive: true, force: true });
+      total -= e.size;
+      removed.push(e.key);
+    }
+    return removed;
+  }
+
   private async fetchLocked(source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
     const folder = join(this.dir, key);
     const lockPath = join(this.dir, `${key}.lock`);
@@ -127,6 +155,9 @@ export class CheckpointCache {
     for (;;) {
       if (await this.complete(key, v)) {
         this.onEvent({ type: 'hit', key, uri: v.uri });
+        // meta.json's mtime is the copy's last use, for evict().
+        const now = new Date();
+        await utimes(join(folder, META), now, now).catch(() => {});
         return join(folder, MODEL);
       }
       await mkdir(folder, { recursive: true });
