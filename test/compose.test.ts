@@ -159,8 +159,8 @@ const workspaces = (rootPkg.workspaces ?? [])
 // ---- compose -------------------------------------------------------------------------------------
 
 describe('docker-compose.yml', () => {
-  it('defines the redis, gateway and worker services', () => {
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['redis', 'gateway', 'worker']));
+  it('defines the redis, publisher, gateway and worker services', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['redis', 'publisher', 'gateway', 'worker']));
   });
 
   it('builds from existing contexts and Dockerfiles', () => {
@@ -190,19 +190,24 @@ describe('docker-compose.yml', () => {
     for (const p of worker?.ports ?? []) expect(pinsHostPort(p), `worker port ${JSON.stringify(p)}`).toBe(false);
   });
 
-  it('points the worker at the mounted model repository', () => {
-    const worker = services.worker ?? {};
-    const env = envOf(worker);
-    const mount = (worker.volumes ?? []).find(
-      (v) => typeof v === 'string' && v.split(':')[1] === env.ALTO_MODEL_REPOSITORY,
-    );
-    expect(env.ALTO_MODEL_REPOSITORY).toBeTruthy();
-    expect(mount, 'a volume mounted at ALTO_MODEL_REPOSITORY').toBeDefined();
+  it('publishes the mounted repository, which the publisher allows and the workers mount at the same path', () => {
+    const publisher = services.publisher ?? {};
+    const env = envOf(publisher);
+    const repository = env.ALTO_PUBLISH_ON_START;
+    expect(repository).toBeTruthy();
+    expect(String(env.ALTO_ALLOWED_ROOTS).split(',')).toContain(repository);
+    const mountedAt = (svc: Service) => (svc.volumes ?? []).some((v) => typeof v === 'string' && v.split(':')[1] === repository);
+    expect(mountedAt(publisher), 'publisher mounts ALTO_PUBLISH_ON_START').toBe(true);
+    expect(mountedAt(services.worker ?? {}), 'workers mount the published base URIs').toBe(true);
+    // A repository of its own would make the worker ignore the publisher.
+    expect(envOf(services.worker ?? {}).ALTO_MODEL_REPOSITORY).toBeUndefined();
+    expect(envOf(services.gateway ?? {}).ALTO_PUBLISHER_URL).toBe('http://publisher:8081');
+    expect(env.ALTO_ADMIN_TOKEN).toMatch(/^\$\{ALTO_ADMIN_TOKEN:\?.+\}$/);
   });
 
   it('connects the apps to redis and starts them once redis is healthy', () => {
     expect(services.redis?.healthcheck?.test).toBeDefined();
-    for (const name of ['gateway', 'worker']) {
+    for (const name of ['publisher', 'gateway', 'worker']) {
       const svc = services[name] ?? {};
       expect(envOf(svc).REDIS_URL, `${name}: REDIS_URL`).toMatch(/^redis:\/\/redis:6379/);
       const dependsOn = svc.depends_on;
@@ -252,6 +257,7 @@ describe('infra/redis.conf', () => {
 describe.each([
   { file: 'infra/gateway.Dockerfile', main: 'apps/gateway/src/main.ts' },
   { file: 'infra/worker.Dockerfile', main: 'apps/worker/src/main.ts' },
+  { file: 'infra/publisher.Dockerfile', main: 'apps/publisher/src/main.ts' },
 ])('$file', ({ file, main }) => {
   const instructions = parseDockerfile(readFileSync(join(root, file), 'utf8'));
   const copies = copiesOf(instructions);

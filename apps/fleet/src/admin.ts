@@ -1,10 +1,9 @@
-// The launcher's use of the admin API: an admin token (from the environment, or generated
-// once into .alto/admin-token for the CLI), and publishing the repository's models.
+// The launcher's admin plumbing: an admin token (from the environment, or generated once
+// into .alto/admin-token for the CLI), and waiting for the publisher to lead. The publisher
+// itself publishes the repository's models (ALTO_PUBLISH_ON_START).
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { LocalStore } from '@alto/repository';
-import type { Logger } from '@alto/telemetry';
+import { dirname } from 'node:path';
 
 export async function adminToken(fromEnv: string | undefined, file: string): Promise<{ value: string; generated: boolean }> {
   if (fromEnv) return { value: fromEnv, generated: false };
@@ -26,24 +25,4 @@ export async function waitLeader(publisherUrl: string, timeoutMs: number): Promi
     if (Date.now() > deadline) throw new Error(`the publisher did not lead within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** Publishes every model of the repository (one replica each); an already published one is left as it is. */
-export async function publishRepository(publisherUrl: string, token: string, repository: string, log: Logger): Promise<string[]> {
-  const store = new LocalStore(repository);
-  const names = await store.models();
-  for (const name of names) {
-    const res = await fetch(`${publisherUrl}/v1/admin/models`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name, uri: join(store.root, name) }),
-    });
-    if (res.status === 409) {
-      log.info({ model: name }, 'already published');
-      continue;
-    }
-    if (!res.ok) throw new Error(`publishing ${name}: ${res.status} ${await res.text()}`);
-    log.info({ model: name, uri: join(store.root, name) }, 'published');
-  }
-  return names;
 }

@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@alto/telemetry';
 import { generateSecret } from '@alto/webhooks';
-import { adminToken, publishRepository, waitLeader } from './admin.ts';
+import { LocalStore } from '@alto/repository';
+import { adminToken, waitLeader } from './admin.ts';
 import { DISPATCHER_VARS, GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
 import { freePort, startLocalRedis, type LocalRedis } from './redis.ts';
 
@@ -110,6 +111,7 @@ try {
   start('publisher', 'publisher', PUBLISHER_VARS, {
     ...common, ALTO_ADMIN_TOKEN: token.value, ALTO_ADMIN_PORT: adminPort, ALTO_ADMIN_HOST: '127.0.0.1',
     ALTO_ALLOWED_ROOTS: process.env.ALTO_ALLOWED_ROOTS ?? repository,
+    ALTO_PUBLISH_ON_START: repository,
     ALTO_PUBLISHER_ID: process.env.ALTO_PUBLISHER_ID ?? 'local-publisher',
   });
   start('gateway', 'gateway', GATEWAY_VARS, { ...common, PORT: port, ALTO_HOST: host, ALTO_PUBLISHER_URL: publisherUrl });
@@ -131,8 +133,7 @@ try {
     : `ALTO_WEBHOOK_SECRET=${secret} (made up for this run; set it to keep one)`;
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await waitLeader(publisherUrl, 60_000);
-  const published = await publishRepository(publisherUrl, token.value, repository, log);
-  const models = await waitReady(base, published.length, 120_000);
+  const models = await waitReady(base, (await new LocalStore(repository).models()).length, 120_000);
   const tiny = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } } });
   log.info({ url: base, models }, 'fleet ready');
   console.log(

@@ -21,6 +21,8 @@ export const PublisherEnvSchema = z.object({
   /** Comma-separated base URIs under which models may be published (gs://bucket/prefix, paths). */
   ALTO_ALLOWED_ROOTS: list,
   /** Leader lease; a standby takes over within this time after the leader dies. */
+  /** A repository whose model folders are published at start unless already published. */
+  ALTO_PUBLISH_ON_START: z.string().min(1).optional(),
   ALTO_LEASE_MS: positiveInt(10_000),
   ALTO_RECONCILE_MS: positiveInt(1_000),
   /** How often each model's base URI is listed for new versions. */

@@ -9,6 +9,7 @@ import { createLogger } from '@alto/telemetry';
 import { createAdminApp } from './admin.ts';
 import { loadEnv } from './env.ts';
 import { createPublisherMetrics } from './metrics.ts';
+import { publishOnStart } from './bootstrap.ts';
 import { Leadership } from './leadership.ts';
 import { Reconciler } from './reconcile.ts';
 import { releaseEntries } from './release.ts';
@@ -47,6 +48,7 @@ try {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.ALTO_ADMIN_PORT;
   log.info({ id: env.ALTO_PUBLISHER_ID, url: `http://${env.ALTO_ADMIN_HOST}:${port}`, roots: env.ALTO_ALLOWED_ROOTS }, 'publisher listening');
+  if (env.ALTO_PUBLISH_ON_START) await publishOnStart(store, env.ALTO_PUBLISH_ON_START, env.ALTO_ALLOWED_ROOTS, log);
   leadership.start();
 
   let stopping = false;
