@@ -159,8 +159,9 @@ const workspaces = (rootPkg.workspaces ?? [])
 // ---- compose -------------------------------------------------------------------------------------
 
 describe('docker-compose.yml', () => {
-  it('defines the redis, publisher, gateway and worker services', () => {
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['redis', 'publisher', 'gateway', 'worker']));
+  it('defines the redis, publisher, gateway, worker and dispatcher services', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['redis', 'publisher', 'gateway', 'worker', 'dispatcher']));
+    expect(envOf(services.dispatcher ?? {}).ALTO_WEBHOOK_SECRET).toMatch(/^\$\{ALTO_WEBHOOK_SECRET:\?.+\}$/);
   });
 
   it('builds from existing contexts and Dockerfiles', () => {
@@ -207,7 +208,7 @@ describe('docker-compose.yml', () => {
 
   it('connects the apps to redis and starts them once redis is healthy', () => {
     expect(services.redis?.healthcheck?.test).toBeDefined();
-    for (const name of ['publisher', 'gateway', 'worker']) {
+    for (const name of ['publisher', 'gateway', 'worker', 'dispatcher']) {
       const svc = services[name] ?? {};
       expect(envOf(svc).REDIS_URL, `${name}: REDIS_URL`).toMatch(/^redis:\/\/redis:6379/);
       const dependsOn = svc.depends_on;
@@ -258,6 +259,7 @@ describe.each([
   { file: 'infra/gateway.Dockerfile', main: 'apps/gateway/src/main.ts' },
   { file: 'infra/worker.Dockerfile', main: 'apps/worker/src/main.ts' },
   { file: 'infra/publisher.Dockerfile', main: 'apps/publisher/src/main.ts' },
+  { file: 'infra/dispatcher.Dockerfile', main: 'apps/dispatcher/src/main.ts' },
 ])('$file', ({ file, main }) => {
   const instructions = parseDockerfile(readFileSync(join(root, file), 'utf8'));
   const copies = copiesOf(instructions);

@@ -26,7 +26,7 @@ describe('webhooks', () => {
   };
   let worker: Proc;
   let gateway: Proc & { url: string };
-  let dispatcher: Proc;
+  let dispatcher: Proc & { healthz: string };
   let receiver: Receiver;
   let redis: Redis;
   let jobs: Queue;
@@ -64,6 +64,11 @@ describe('webhooks', () => {
   const untilRequests = (path: string, n: number) =>
     waitFor(() => (receiver.to(path).length >= n ? receiver.to(path) : undefined), { what: `${n} request(s) to ${path}` });
   const verified = (r: Received) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as any;
+
+  it('the dispatcher answers its health probe', async () => {
+    const r = await getJson(dispatcher.healthz);
+    expect(r).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
 
   it('delivers prediction.completed, signed, with the prediction as GET renders it', async () => {
     const id = await submit('/completed');

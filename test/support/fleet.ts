@@ -54,11 +54,12 @@ export async function startGateway(redisUrl: string, prefix: string, extra: Reco
   return Object.assign(p, { url });
 }
 
-export async function startDispatcher(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc> {
-  const p = run('dispatcher', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'info', ...extra });
+export async function startDispatcher(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { healthz: string }> {
+  const p = run('dispatcher', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_METRICS_PORT: '0', ALTO_LOG_LEVEL: 'info', ...extra });
   await waitFor(() => /"dispatcher ready"/.test(p.output()) || p.child.exitCode !== null, { timeoutMs: 30_000, what: 'dispatcher ready' });
   if (p.child.exitCode !== null) throw new Error(`dispatcher exited:\n${p.output()}`);
-  return p;
+  const port = /"healthz_port":(\d+)/.exec(p.output())?.[1];
+  return Object.assign(p, { healthz: `http://127.0.0.1:${port}/healthz` });
 }
 
 let counter = 0;

@@ -1,6 +1,6 @@
 // The dispatcher's configuration, parsed once from the environment.
 import { hostname } from 'node:os';
-import { ConfigError, keyPrefix, logLevel, parseEnv, positiveInt, redisUrl } from '@alto/config';
+import { ConfigError, keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
 import { SECRET_FORMAT, allowCidrsField, parseSecrets, retryScheduleField } from '@alto/webhooks';
 import { z } from 'zod';
 
@@ -22,6 +22,9 @@ export const DispatcherEnvSchema = z.object({
   ALTO_WEBHOOK_CONCURRENCY: positiveInt(16),
   /** This dispatcher's name in the outbox consumer group. */
   ALTO_DISPATCHER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default(`${hostname()}-${process.pid}`),
+  ALTO_HOST: z.string().default('127.0.0.1'),
+  /** Port of /healthz; 0 picks a free one. */
+  ALTO_METRICS_PORT: port(9465),
   ALTO_LOG_LEVEL: logLevel,
 });
 

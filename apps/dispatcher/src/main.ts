@@ -2,7 +2,9 @@
 // webhook events of predictions (docs/webhooks.md).
 import { envOrExit } from '@alto/config';
 import { createLogger } from '@alto/telemetry';
+import type { AddressInfo } from 'node:net';
 import { startDispatcher } from './dispatcher.ts';
+import { startDispatcherHttp } from './http.ts';
 import { loadEnv } from './env.ts';
 
 const env = envOrExit('dispatcher', () => loadEnv());
@@ -10,11 +12,15 @@ const log = createLogger({ name: 'dispatcher', level: env.ALTO_LOG_LEVEL }).chil
 
 try {
   const dispatcher = await startDispatcher(env, log);
+  let stopping = false;
+  const http = await startDispatcherHttp(env.ALTO_HOST, env.ALTO_METRICS_PORT, () => stopping);
   log.info(
-    { attempts: env.ALTO_WEBHOOK_RETRY_SCHEDULE.length, allow: env.ALTO_WEBHOOK_ALLOW_CIDRS.map((c) => c.text) },
+    {
+      attempts: env.ALTO_WEBHOOK_RETRY_SCHEDULE.length, allow: env.ALTO_WEBHOOK_ALLOW_CIDRS.map((c) => c.text),
+      healthz_port: (http.address() as AddressInfo).port,
+    },
     'dispatcher ready',
   );
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -23,6 +29,7 @@ try {
     const hard = setTimeout(() => process.exit(0), env.ALTO_WEBHOOK_TIMEOUT_MS + 5000);
     hard.unref();
     await dispatcher.close().catch((err: unknown) => log.warn({ err }, 'closing the dispatcher failed'));
+    http.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -126,7 +126,7 @@ try {
   // Webhook deliveries are signed with ALTO_WEBHOOK_SECRET; one is made up for this run when unset.
   const secret = process.env.ALTO_WEBHOOK_SECRET || generateSecret();
   start('dispatcher', 'dispatcher', DISPATCHER_VARS, {
-    ...common, ALTO_WEBHOOK_SECRET: secret, ALTO_DISPATCHER_ID: process.env.ALTO_DISPATCHER_ID ?? 'local-1',
+    ...common, ALTO_WEBHOOK_SECRET: secret, ALTO_DISPATCHER_ID: process.env.ALTO_DISPATCHER_ID ?? 'local-1', ALTO_METRICS_PORT: '0',
   });
   const secretNote = process.env.ALTO_WEBHOOK_SECRET
     ? 'the ALTO_WEBHOOK_SECRET you set'

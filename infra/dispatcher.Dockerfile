@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1
+# Alto webhook dispatcher image. Build context: the repository root.
+#   docker build -f infra/dispatcher.Dockerfile -t alto-dispatcher .
+# The apps run from TypeScript sources through the tsx loader, so there is no compile step.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- deps: install the workspace from the lockfile -------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+
+# Manifests first, so the install layer is reused until a dependency changes. npm ci needs every
+# workspace's package.json to match package-lock.json, and the root postinstall
+# (scripts/demo-models.mjs) needs scripts/.
+COPY package.json package-lock.json .npmrc ./
+COPY scripts/ ./scripts/
+COPY apps/cli/package.json ./apps/cli/
+COPY apps/dispatcher/package.json ./apps/dispatcher/
+COPY apps/fleet/package.json ./apps/fleet/
+COPY apps/gateway/package.json ./apps/gateway/
+COPY apps/publisher/package.json ./apps/publisher/
+COPY apps/worker/package.json ./apps/worker/
+COPY packages/config/package.json ./packages/config/
+COPY packages/control/package.json ./packages/control/
+COPY packages/protocol/package.json ./packages/protocol/
+COPY packages/queue/package.json ./packages/queue/
+COPY packages/repository/package.json ./packages/repository/
+COPY packages/runtime/package.json ./packages/runtime/
+COPY packages/telemetry/package.json ./packages/telemetry/
+COPY packages/webhooks/package.json ./packages/webhooks/
+
+# tsx (the runtime TypeScript loader used by CMD) is a root devDependency, so dev dependencies
+# are installed explicitly; NODE_ENV=production is only set in the runtime stage.
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --include=dev --no-audit --no-fund
+
+# ---- runtime ----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    ALTO_HOST=0.0.0.0 \
+    ALTO_METRICS_PORT=9465
+WORKDIR /app
+
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json tsconfig.json ./
+COPY packages/ ./packages/
+COPY apps/dispatcher/ ./apps/dispatcher/
+
+# Files stay root-owned (read-only for the process); the app only writes to stdout and /tmp.
+USER node
+EXPOSE 9465
+
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.ALTO_METRICS_PORT||9465)+'/healthz',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+CMD ["node", "--import", "tsx", "apps/dispatcher/src/main.ts"]
