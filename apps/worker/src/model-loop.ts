@@ -113,6 +113,21 @@ export class ModelLoop {
         await sleep(Math.min(100 * 2 ** Math.min(failures, 5), 2000));
       }
     }
+    // Stopped reading: finish what was read ahead but not yet taken, instead of leaving it
+    // pending until another worker's visibility timeout.
+    for (let spare = this.o.consumer.takeSpare(this.maxRead); spare.length > 0; spare = this.o.consumer.takeSpare(this.maxRead)) {
+      try {
+        const runnable = await this.markRunning(spare);
+        if (runnable.length === 0) continue;
+        if (this.freeSlots === 0) await new Promise<void>((r) => this.slotWaiters.push(r));
+        this.freeSlots--;
+        this.track(this.process(runnable));
+      } catch (err) {
+        // Left pending: taken over after the visibility timeout, as after a crash.
+        this.o.log.warn({ err, model: this.name }, 'finishing read-ahead entries failed');
+        return;
+      }
+    }
   }
 
   /** Waits up to max_queue_delay_ms for a partly filled batch to fill. */

@@ -107,6 +107,15 @@ export class StreamConsumer {
    * `lowFirstEvery`-th read). Waits up to `blockMs` for the first one (0 = do not wait).
    * Entries this consumer was given before a restart come first.
    */
+  /**
+   * Entries already read (delivered to this consumer) but not yet handed out by read():
+   * a consumer that stops reading finishes these too, or they would wait out the visibility
+   * timeout before another worker took them.
+   */
+  takeSpare(count: number): Entry[] {
+    return this.spare.splice(0, count);
+  }
+
   async read(count: number, blockMs: number): Promise<Entry[]> {
     const out = this.spare.splice(0, count);
     if (out.length === count) return out;
