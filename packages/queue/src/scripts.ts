@@ -28,11 +28,21 @@ export interface ScriptedRedis extends Redis {
 
 const sources = new Map<string, string>();
 
+const read = (file: string) => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+
+/**
+ * A script's text with each `-- uses lib/<name>.lua` line replaced by that library, so helpers
+ * shared by several scripts live in one file (Redis scripts cannot include one another).
+ */
+function source(file: string): string {
+  return read(file).replace(/^-- uses (lib\/[a-z0-9-]+\.lua)$/gm, (_, lib: string) => read(lib).trimEnd());
+}
+
 export function defineScripts(redis: Redis): ScriptedRedis {
   for (const [name, file] of Object.entries(SCRIPTS) as [ScriptName, string][]) {
     let lua = sources.get(file);
     if (lua === undefined) {
-      lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+      lua = source(file);
       sources.set(file, lua);
     }
     const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);

@@ -31,27 +31,7 @@
 
   Webhook events: 'completed' when the outcome is stored.
 ]]
--- ---- webhook: if the prediction subscribed to `event`, append it to the model's outbox and
--- mark its delivery pending, in the same step as the state change (see outbox.ts).
-local function webhook_event(hash, outbox, id, event, at)
-  local webhook = redis.call('HGET', hash, 'webhook')
-  if not webhook then
-    return
-  end
-  -- Never let a bad field fail the state change itself (writes before an error are kept).
-  local ok, w = pcall(cjson.decode, webhook)
-  if not ok or type(w) ~= 'table' or type(w.events) ~= 'table' then
-    return
-  end
-  for _, e in ipairs(w.events) do
-    if e == event then
-      redis.call('XADD', outbox, '*', 'id', id, 'event', event, 'at', at)
-      redis.call('HSET', hash, 'webhook_' .. event, '{"state":"pending","attempts":0}')
-      return
-    end
-  end
-end
--- ---- end webhook
+-- uses lib/webhook-event.lua
 -- Fence: only the consumer that holds the entry may settle it.
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[14] then
