@@ -41,6 +41,8 @@ export class ManagedWorker implements WorkerProcess {
   private syncing: Promise<void> | undefined;
   private again = false;
   private readonly startedAt = Date.now();
+  /** Cache keys on disk, as reported; read again only when a download or eviction changed them. */
+  private cached: string[] = [];
 
   constructor(private readonly env: WorkerEnv, private readonly log: Logger, private readonly metrics: WorkerMetrics) {
     this.keys = makeKeys(env.ALTO_PREFIX);
@@ -68,6 +70,7 @@ export class ManagedWorker implements WorkerProcess {
     });
     await this.subscriber.subscribe(this.keys.assignChannel);
     this.setState('running');
+    await this.readCached();
     await this.report();
     this.sync();
     this.timer = setInterval(() => this.sync(), env.ALTO_HEARTBEAT_MS);
@@ -128,6 +131,7 @@ export class ManagedWorker implements WorkerProcess {
       });
       if ((slot.state as HeldState) === 'unloading') return;
       slot.state = 'loading';
+      await this.readCached();
       delete slot.progress;
       void this.report().catch(() => {});
       const resolved = { name: m.name, version: m.version, versions: [m.version], path, config: m.config as ModelConfig };
@@ -164,6 +168,10 @@ export class ManagedWorker implements WorkerProcess {
   }
 
   /** Keeps the cache under ALTO_CACHE_MAX_BYTES, never removing a checkpoint assigned here. */
+  private async readCached(): Promise<void> {
+    this.cached = await this.cache.list().catch(() => this.cached);
+  }
+
   private async trimCache(): Promise<void> {
     const max = this.env.ALTO_CACHE_MAX_BYTES;
     if (max === 0) return;
@@ -172,7 +180,10 @@ export class ManagedWorker implements WorkerProcess {
       this.log.warn({ err }, 'trimming the checkpoint cache failed');
       return [];
     });
-    if (removed.length > 0) this.log.info({ removed, max_bytes: max }, 'removed least recently used checkpoints from the cache');
+    if (removed.length > 0) {
+      this.log.info({ removed, max_bytes: max }, 'removed least recently used checkpoints from the cache');
+      await this.readCached();
+    }
   }
 
   private async unload(key: string, slot: Slot): Promise<void> {
@@ -202,7 +213,7 @@ export class ManagedWorker implements WorkerProcess {
       id: env.ALTO_WORKER_ID, host: hostname(), accelerator: env.ALTO_ACCELERATOR, memory_bytes: env.ALTO_WORKER_MEMORY_BYTES,
       tags: env.ALTO_WORKER_TAGS, state: this.state, started_at: this.startedAt, seen: Date.now(),
       inflight: [...this.slots.values()].reduce((n, s) => n + (s.served?.inflight ?? 0), 0),
-      cached: await this.cache.list().catch(() => []),
+      cached: this.cached,
       models: this.held(),
     };
     await this.control!.putReport(report);
