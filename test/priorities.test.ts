@@ -2,15 +2,14 @@
 // (real redis-server), low entries still get through a constant flood of high ones, and
 // cancel, fail-queued, max_queue_length and queue depth see every priority. End to end, a
 // real gateway and worker accept and compute prioritized requests.
-import { encodeTensors, newPredictionId, type Priority, type Tensor } from '@alto/protocol';
+import { encodeTensors, newPredictionId, type Priority } from '@alto/protocol';
 import { PredictionStore, RedisModelRegistry, StreamConsumer, connect, keys as makeKeys, type Entry } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
-
-const tensor = (v: number): Tensor => ({ datatype: 'FP32', shape: [1, 1], data: new Uint8Array(new Float32Array([v]).buffer) });
+import { tensor } from './support/queue-kit.ts';
 
 describe('priorities in the queue', () => {
   const url = inject('redisUrl');

@@ -1,13 +1,12 @@
 // The Redis layer against a real redis-server: enqueue, batch reads through the consumer
 // group, outcomes, retention, completion notices and restart behaviour.
-import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
+import { encodeTensors, newPredictionId } from '@alto/protocol';
 import { CompletionHub, DeadLetters, GROUP, PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from './support/fleet.ts';
 import { waitFor } from './support/wait.ts';
-
-const tensor = (v: number): Tensor => ({ datatype: 'FP32', shape: [1, 1], data: new Uint8Array(new Float32Array([v]).buffer) });
+import { tensor } from './support/queue-kit.ts';
 
 describe('queue', () => {
   const url = inject('redisUrl');

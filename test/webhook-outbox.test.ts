@@ -2,7 +2,7 @@
 // which state changes append which events, and that relaying an event twice (a dispatcher
 // that crashed between adding the job and acknowledging, or one taken over from a dead
 // dispatcher) adds one delivery job, not two.
-import { encodeTensors, newPredictionId, type Tensor, type WebhookEvent } from '@alto/protocol';
+import { encodeTensors, newPredictionId, type WebhookEvent } from '@alto/protocol';
 import { OUTBOX_GROUP, Outbox, PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alto/queue';
 import { createLogger } from '@alto/telemetry';
 import { Queue } from 'bullmq';
@@ -10,8 +10,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Relay, WEBHOOK_QUEUE, type DeliveryJob } from '../apps/dispatcher/src/relay.ts';
 import { testPrefix } from './support/fleet.ts';
-
-const tensor = (v: number): Tensor => ({ datatype: 'FP32', shape: [1, 1], data: new Uint8Array(new Float32Array([v]).buffer) });
+import { tensor } from './support/queue-kit.ts';
 
 describe('webhook outbox', () => {
   const url = inject('redisUrl');
