@@ -30,6 +30,8 @@ interface Fleet {
 }
 
 const ADMIN_TOKEN = 'chaos-admin-token-0123456789';
+/** A request whose input begins with this value kills the worker that runs it (the workers' failpoint). */
+const CRASH_MARKER = -7777;
 
 const log = (msg: string) => process.stderr.write(`chaos: ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +67,7 @@ function app(name: string, env: Record<string, string>, ready: RegExp): Promise<
 const workerEnv = (f: { redisPort: number; prefix: string; cacheDir: string }, id: string) => ({
   REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, ALTO_CACHE_DIR: f.cacheDir,
   ALTO_WORKER_ID: id, ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1', ALTO_HEARTBEAT_MS: '500',
-  ALTO_VISIBILITY_TIMEOUT_MS: '2000', ALTO_LOG_LEVEL: 'warn',
+  ALTO_VISIBILITY_TIMEOUT_MS: '2000', ALTO_LOG_LEVEL: 'warn', ALTO_FAILPOINT_CRASH_ON: String(CRASH_MARKER),
 });
 
 const startPublisher = (f: Fleet, id: string, port: number) => app('publisher', {
@@ -187,6 +189,8 @@ interface Report {
   lost: number;
   executedTwice: number;
   recoverSeconds: number | null;
+  /** What the scenario checked beyond the load, e.g. the poison request's end. */
+  note?: string;
 }
 
 async function settle(f: Fleet, accepted: Submitted[], faultAt: number, timeoutMs: number): Promise<Omit<Report, 'scenario' | 'refused'>> {
@@ -220,7 +224,46 @@ async function settle(f: Fleet, accepted: Submitted[], faultAt: number, timeoutM
   }
 }
 
-type Fault = (f: Fleet) => Promise<void>;
+/** A fault; what it returns is reported as the scenario's note. */
+type Fault = (f: Fleet) => Promise<string | void>;
+
+const gone = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+
+/**
+ * Submits one request that kills whichever worker runs it, restarts dead workers under
+ * their own ids (as a process supervisor would) until that request has ended, and checks it
+ * was dead-lettered as poison.
+ */
+async function poisonCrash(f: Fleet): Promise<string> {
+  const body = JSON.parse(readFileSync(join(ROOT, 'examples/textdir.json'), 'utf8')) as { input: { x: { b64: string } } };
+  const x = Buffer.from(body.input.x.b64, 'base64');
+  x.writeFloatLE(CRASH_MARKER, 0);
+  body.input.x.b64 = x.toString('base64');
+  const res = await fetch(`http://127.0.0.1:${f.gatewayPort}/v1/models/textdir/predictions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  if (res.status !== 202) throw new Error(`submitting the poison request: ${res.status} ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  let crashes = 0;
+  const restarting = new Set<number>();
+  const end = await until('the poison request to end', 90_000, async () => {
+    f.workers.forEach((w, i) => {
+      if (!gone(w) || restarting.has(i)) return;
+      crashes++;
+      restarting.add(i);
+      void startWorker(f, `w${i + 1}`).then(
+        (next) => void (f.workers[i] = next),
+        // Killed again before it was ready: a placeholder that counts as gone.
+        () => void (f.workers[i] = w),
+      ).finally(() => restarting.delete(i));
+    });
+    const got = await fetch(`http://127.0.0.1:${f.gatewayPort}/v1/predictions/${id}`).then((r) => r.json() as Promise<{ status: string; error?: { code: string } }>);
+    return got.status === 'succeeded' || got.status === 'failed' ? got : undefined;
+  });
+  await until('the workers to be back', 60_000, async () => (restarting.size === 0 && f.workers.every((w) => !gone(w)) ? true : undefined));
+  if (end.error?.code !== 'poison') throw new Error(`the poison request ended ${end.status} ${JSON.stringify(end.error)}, not as poison`);
+  return `poison request dead-lettered after ${crashes} worker crashes`;
+}
 
 const outage = (seconds: number): Fault => async (f) => {
   await kill(f.redis);
@@ -253,6 +296,7 @@ const SCENARIOS: Record<string, Fault> = {
     // The dead one comes back as a standby.
     f.publishers[f.publishers.indexOf(leader)] = await startPublisher(f, leader.id, leader.port);
   },
+  'poison-crash': poisonCrash,
   'worker-sigstop': async (f) => {
     f.workers[0]!.kill('SIGSTOP');
     await sleep(5000); // past the 2 s visibility timeout: the other worker takes over
@@ -273,11 +317,11 @@ for (const [scenario, fault] of Object.entries(SCENARIOS)) {
     await sleep(before);
     const faultAt = Date.now();
     log(`${scenario}: injecting the fault under load`);
-    await fault(f);
+    const note = await fault(f);
     await sleep(after);
     await load.stop();
     const result = await settle(f, load.accepted, faultAt, 90_000);
-    const report = { scenario, refused: load.refused(), ...result };
+    const report: Report = { scenario, refused: load.refused(), ...result, ...(note ? { note } : {}) };
     reports.push(report);
     log(`${scenario}: ${JSON.stringify(report)}`);
   } finally {
@@ -290,6 +334,7 @@ console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of reports) {
   console.log(`| ${r.scenario} | ${r.accepted} | ${r.refused} | ${r.succeeded} | ${r.failed} | ${r.lost} | ${r.executedTwice} | ${r.recoverSeconds ?? '—'} |`);
 }
+for (const r of reports.filter((r) => r.note)) console.log(`\n${r.scenario}: ${r.note}`);
 const bad = reports.filter((r) => r.lost > 0 || r.failed > 0 || r.accepted === 0);
 if (bad.length > 0) {
   console.log(`\nFAILED: ${bad.map((r) => r.scenario).join(', ')} lost or failed accepted requests`);

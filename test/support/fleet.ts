@@ -14,6 +14,9 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Exited or killed by a signal (a SIGKILLed child has no exit code). */
+export const gone = (p: Proc) => p.child.exitCode !== null || p.child.signalCode !== null;
+
 function run(app: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
     cwd: ROOT,
@@ -35,13 +38,16 @@ function run(app: string, env: Record<string, string>): Proc {
   };
 }
 
+/** A worker serving the demo repository, started without waiting for it to be ready. */
+export const spawnWorker = (redisUrl: string, prefix: string, extra: Record<string, string> = {}): Proc => run('worker', {
+  REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_MODEL_REPOSITORY: `${ROOT}models`,
+  ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1', ALTO_LOG_LEVEL: 'info', ...extra,
+});
+
 export async function startWorker(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc> {
-  const p = run('worker', {
-    REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_MODEL_REPOSITORY: `${ROOT}models`,
-    ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1', ALTO_LOG_LEVEL: 'info', ...extra,
-  });
-  await waitFor(() => /"worker ready"/.test(p.output()) || p.child.exitCode !== null, { timeoutMs: 60_000, what: 'worker ready' });
-  if (p.child.exitCode !== null) throw new Error(`worker exited:\n${p.output()}`);
+  const p = spawnWorker(redisUrl, prefix, extra);
+  await waitFor(() => /"worker ready"/.test(p.output()) || gone(p), { timeoutMs: 60_000, what: 'worker ready' });
+  if (gone(p)) throw new Error(`worker exited:\n${p.output()}`);
   return p;
 }
 
@@ -49,15 +55,15 @@ export async function startGateway(redisUrl: string, prefix: string, extra: Reco
   const port = await freePort();
   const p = run('gateway', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, PORT: String(port), ALTO_LOG_LEVEL: 'warn', ...extra });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok || p.child.exitCode !== null, { timeoutMs: 30_000, what: 'gateway' });
-  if (p.child.exitCode !== null) throw new Error(`gateway exited:\n${p.output()}`);
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok || gone(p), { timeoutMs: 30_000, what: 'gateway' });
+  if (gone(p)) throw new Error(`gateway exited:\n${p.output()}`);
   return Object.assign(p, { url });
 }
 
 export async function startDispatcher(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { healthz: string }> {
   const p = run('dispatcher', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_METRICS_PORT: '0', ALTO_LOG_LEVEL: 'info', ...extra });
-  await waitFor(() => /"dispatcher ready"/.test(p.output()) || p.child.exitCode !== null, { timeoutMs: 30_000, what: 'dispatcher ready' });
-  if (p.child.exitCode !== null) throw new Error(`dispatcher exited:\n${p.output()}`);
+  await waitFor(() => /"dispatcher ready"/.test(p.output()) || gone(p), { timeoutMs: 30_000, what: 'dispatcher ready' });
+  if (gone(p)) throw new Error(`dispatcher exited:\n${p.output()}`);
   const port = /"healthz_port":(\d+)/.exec(p.output())?.[1];
   return Object.assign(p, { healthz: `http://127.0.0.1:${port}/healthz` });
 }
@@ -72,8 +78,8 @@ export async function startManagedWorker(redisUrl: string, prefix: string, id: s
     REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_WORKER_ID: id, ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1',
     ALTO_HEARTBEAT_MS: '300', ALTO_LOG_LEVEL: 'info', ...extra,
   });
-  await waitFor(() => /"worker ready"/.test(p.output()) || p.child.exitCode !== null, { timeoutMs: 60_000, what: 'worker ready' });
-  if (p.child.exitCode !== null) throw new Error(`worker exited:\n${p.output()}`);
+  await waitFor(() => /"worker ready"/.test(p.output()) || gone(p), { timeoutMs: 60_000, what: 'worker ready' });
+  if (gone(p)) throw new Error(`worker exited:\n${p.output()}`);
   return p;
 }
 
@@ -88,7 +94,7 @@ export async function startPublisher(redisUrl: string, prefix: string, extra: Re
     ALTO_LOG_LEVEL: 'info', ...extra,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok || p.child.exitCode !== null, { timeoutMs: 30_000, what: 'publisher' });
-  if (p.child.exitCode !== null) throw new Error(`publisher exited:\n${p.output()}`);
+  await waitFor(async () => (await fetch(`${url}/healthz`)).ok || gone(p), { timeoutMs: 30_000, what: 'publisher' });
+  if (gone(p)) throw new Error(`publisher exited:\n${p.output()}`);
   return Object.assign(p, { url });
 }

@@ -47,6 +47,11 @@ export const WorkerEnvSchema = z.object({
   ALTO_MAX_DELIVERIES: positiveInt(3),
   /** Every this-many reads take low-priority requests first, so a flood of higher ones cannot starve them. */
   ALTO_PRIORITY_LOW_EVERY: positiveInt(8),
+  /**
+   * Fault injection, for the chaos suite only: a request whose first input begins with this
+   * number kills the worker process when its batch is about to run.
+   */
+  ALTO_FAILPOINT_CRASH_ON: z.coerce.number().finite().optional(),
   ALTO_LOG_LEVEL: logLevel,
 });
 

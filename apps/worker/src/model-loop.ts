@@ -27,6 +27,8 @@ export interface ModelLoopOptions {
    * the longest batch seen, so slow models are not reclaimed mid-batch. @default 30000
    */
   visibilityMs?: number;
+  /** Runs before each inference with its requests (fault injection, see failpoint.ts). */
+  failpoint?: (group: Entry[]) => Promise<void> | undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,8 +63,10 @@ export class ModelLoop {
     const every = Math.max(100, Math.min(this.visibilityMs / 2, 5000));
     if (Date.now() - this.lastReclaim < every) return [];
     this.lastReclaim = Date.now();
-    const claimed = await this.o.consumer.reclaim(this.visibilityMs, this.maxRead);
+    // One at a time, like a restart's own backlog (see runAlone); the next is due at once.
+    const claimed = await this.o.consumer.reclaim(this.visibilityMs, 1);
     if (claimed.length > 0) {
+      this.lastReclaim = 0;
       this.o.log.warn({ model: this.name, prediction_ids: claimed.map((e) => e.predictionId) }, 'took over entries of a silent worker');
     }
     return claimed;
@@ -81,7 +85,7 @@ export class ModelLoop {
   async drain(): Promise<void> {
     this.running = false;
     await this.loop;
-    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+    await this.idle();
   }
 
   private async run(): Promise<void> {
@@ -96,6 +100,10 @@ export class ModelLoop {
         // Marked running now, while the previous batch may still compute: the round trip
         // overlaps inference instead of sitting between two batches.
         const runnable = await this.markRunning(entries);
+        if (runnable.some((e) => e.deliveries > 1)) {
+          await this.runAlone(runnable);
+          continue;
+        }
         if (this.freeSlots === 0) {
           await new Promise<void>((r) => this.slotWaiters.push(r));
           // The batch waited for a thread; take what arrived meanwhile.
@@ -128,6 +136,26 @@ export class ModelLoop {
         return;
       }
     }
+  }
+
+  /**
+   * Entries an earlier delivery did not finish (this worker's own from before a restart, or
+   * a silent worker's) may be what killed that worker — a native crash, an out-of-memory
+   * kill. Each runs alone, with nothing else in flight, and nothing more is read until it is
+   * stored: if it kills this worker too, only it is delivered again, and only it reaches
+   * ALTO_MAX_DELIVERIES and is dead-lettered; requests that shared its batch succeed.
+   */
+  private async runAlone(entries: Entry[]): Promise<void> {
+    for (const entry of entries) {
+      await this.idle();
+      this.freeSlots--;
+      this.track(this.process([entry]));
+    }
+    await this.idle();
+  }
+
+  private async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
   }
 
   /** Waits up to max_queue_delay_ms for a partly filled batch to fill. */
@@ -196,6 +224,7 @@ export class ModelLoop {
     const started = Date.now();
     metrics.busy.inc({ model: info.name });
     try {
+      await this.o.failpoint?.(group);
       const result = await executor.run(concatInputs(group));
       const maps = splitOutputs(result.outputs, rows);
       metrics.inference.observe({ model: info.name }, result.ms);

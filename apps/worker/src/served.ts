@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { buildModelInfo } from './model-info.ts';
+import { crashOn } from './failpoint.ts';
 import { ModelLoop } from './model-loop.ts';
 
 export interface ServeContext {
@@ -89,6 +90,7 @@ export class ServedVersion {
       const loop = new ModelLoop({
         info: this.info, executor: this.executor, consumer, instances: this.instances, workerId: env.ALTO_WORKER_ID,
         visibilityMs: env.ALTO_VISIBILITY_TIMEOUT_MS, log: log.child({ model: this.name, version: this.version }), metrics,
+        failpoint: crashOn(env.ALTO_FAILPOINT_CRASH_ON),
       });
       loop.start();
       this.loops.push(loop);

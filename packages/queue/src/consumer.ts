@@ -18,6 +18,11 @@ export interface Entry {
   inputs: TensorMap;
   /** Time the worker read it, epoch ms. */
   readAt: number;
+  /**
+   * How many times the group has handed it out, as counted by start(); more than 1 means an
+   * earlier delivery never finished (its worker died or stalled on it).
+   */
+  deliveries: number;
 }
 
 export type Outcome =
@@ -44,7 +49,7 @@ export interface ConsumerOptions {
 
 /** What start() made of a batch. */
 export interface Started {
-  /** Entries to compute. */
+  /** Entries to compute, each with its delivery count. */
   run: Entry[];
   /** Entries dead-lettered as poison (their predictions failed). */
   poisoned: Entry[];
@@ -103,11 +108,6 @@ export class StreamConsumer {
   }
 
   /**
-   * Reads up to `count` entries, highest priority first (lowest first every
-   * `lowFirstEvery`-th read). Waits up to `blockMs` for the first one (0 = do not wait).
-   * Entries this consumer was given before a restart come first.
-   */
-  /**
    * Entries already read (delivered to this consumer) but not yet handed out by read():
    * a consumer that stops reading finishes these too, or they would wait out the visibility
    * timeout before another worker took them.
@@ -116,23 +116,31 @@ export class StreamConsumer {
     return this.spare.splice(0, count);
   }
 
+  /**
+   * Reads up to `count` entries, highest priority first (lowest first every
+   * `lowFirstEvery`-th read). Waits up to `blockMs` for the first one (0 = do not wait).
+   * Entries this consumer was given before a restart come first, one per read.
+   */
   async read(count: number, blockMs: number): Promise<Entry[]> {
     const out = this.spare.splice(0, count);
     if (out.length === count) return out;
-    if (this.backlog !== undefined) {
-      for (const [stream, cursor] of this.backlog) {
-        if (out.length >= count) break;
-        const pending = await this.xread(this.redis, [stream], count - out.length, undefined, cursor);
-        if (pending.lastIds.has(stream)) {
-          this.backlog.set(stream, pending.lastIds.get(stream)!);
-          out.push(...pending.entries);
-        } else {
-          this.backlog.delete(stream);
-        }
+    // Our own entries from before a restart come one per read: they were delivered before and
+    // never finished, one of them may be what crashed this worker, and reading one counts a
+    // delivery — so only the entry about to run is read again.
+    while (this.backlog !== undefined && out.length === 0) {
+      const next = this.backlog.entries().next();
+      if (next.done) {
+        this.backlog = undefined;
+        break;
       }
-      if (this.backlog.size === 0) this.backlog = undefined;
-      if (out.length > 0) return out;
+      const [stream, cursor] = next.value;
+      const pending = await this.xread(this.redis, [stream], 1, undefined, cursor);
+      const last = pending.lastIds.get(stream);
+      if (last === undefined) this.backlog.delete(stream);
+      else this.backlog.set(stream, last);
+      out.push(...pending.entries);
     }
+    if (out.length > 0) return out;
     const order = ++this.reads % this.lowFirstEvery === 0 ? [...this.streams].reverse() : this.streams;
     await this.fill(out, order, count);
     if (out.length === 0 && blockMs > 0) {
@@ -190,6 +198,7 @@ export class StreamConsumer {
         createdAt: Number(f.t?.toString() ?? readAt),
         inputs: decodeTensors(f.in!),
         readAt,
+        deliveries: 1,
       });
     }
     return out;
@@ -235,8 +244,10 @@ export class StreamConsumer {
     entries.forEach((e, i) => {
       const [err, value] = results[i] ?? [new Error('no reply'), null];
       if (err) throw err;
-      if (value === 1) started.run.push(e);
-      else if (value === -2) started.fenced.push(e);
+      if (typeof value === 'number' && value >= 1) {
+        e.deliveries = value;
+        started.run.push(e);
+      } else if (value === -2) started.fenced.push(e);
       else if (value === -3) started.poisoned.push(e);
       else if (value === -4) started.expired.push(e);
     });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 8;
+const VERSION = 9;
 
 const SCRIPTS = {
   enqueue: 'enqueue-6.lua',

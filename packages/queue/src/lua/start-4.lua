@@ -18,7 +18,8 @@
   ARGV[8] prediction id
 
   Returns
-     1 running now: compute it;
+    n >= 1 running now, on its n-th delivery: compute it (n > 1: an earlier delivery did
+       not finish — its worker died or stalled — so the worker runs it on its own);
      0 the prediction is already terminal (e.g. canceled): entry acknowledged, skip it;
     -1 no such prediction (past retention): entry acknowledged, skip it;
     -2 the entry is not pending for this consumer (another took it over): skip it;
@@ -90,4 +91,4 @@ redis.call('HINCRBY', KEYS[3], 'attempts', 1)
 if status == 'queued' then
   webhook_event(KEYS[3], KEYS[4], ARGV[8], 'start', ARGV[1])
 end
-return 1
+return deliveries
