@@ -1,6 +1,6 @@
 // A worker's side of one model's streams (one per priority): read micro-batches through the
 // consumer group, highest priority first, mark them running, store outcomes. Each step is
-// one round trip per stream for the whole batch.
+// one round trip for the whole batch.
 import { PRIORITIES, decodeTensors, type TensorMap } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import { GROUP, type Keys } from './keys.ts';
@@ -19,8 +19,9 @@ export interface Entry {
   /** Time the worker read it, epoch ms. */
   readAt: number;
   /**
-   * How many times the group has handed it out, as counted by start(); more than 1 means an
-   * earlier delivery never finished (its worker died or stalled on it).
+   * How many times the group has handed it out: 1 for a new entry, at least 2 for one handed
+   * out again (read from a restart's backlog or taken over), exact once start() ran. More
+   * than 1 means an earlier delivery never finished (its worker died or stalled on it).
    */
   deliveries: number;
 }
@@ -142,24 +143,25 @@ export class StreamConsumer {
     }
     if (out.length > 0) return out;
     const order = ++this.reads % this.lowFirstEvery === 0 ? [...this.streams].reverse() : this.streams;
-    await this.fill(out, order, count);
+    out.push(...(await this.readNew(order, count)));
     if (out.length === 0 && blockMs > 0) {
-      // All empty: wait on every stream at once (one entry per stream at most), then fill.
-      out.push(...(await this.xread(this.blocking, order, 1, blockMs, '>')).entries);
-      if (out.length === 0) return out;
-      out.sort((a, b) => order.indexOf(a.stream) - order.indexOf(b.stream));
-      await this.fill(out, order, count);
+      // All empty: wait on every stream at once. What wakes it up runs as it is — a lone
+      // request on an idle worker starts at once — rather than paying another round trip
+      // to look for more; a wake-up brings entries of one stream, up to `count`.
+      const woke = (await this.xread(this.blocking, order, count, blockMs, '>')).entries;
+      out.push(...woke.sort((a, b) => order.indexOf(a.stream) - order.indexOf(b.stream)));
     }
     this.spare.push(...out.splice(count));
     return out;
   }
 
-  /** Non-blocking reads, stream by stream in `order`, until `out` holds `count` entries. */
-  private async fill(out: Entry[], order: string[], count: number): Promise<void> {
-    for (const stream of order) {
-      if (out.length >= count) return;
-      out.push(...(await this.xread(this.redis, [stream], count - out.length, undefined, '>')).entries);
-    }
+  /** New entries, stream by stream in `order`, up to `count` in all: one round trip. */
+  private async readNew(order: string[], count: number): Promise<Entry[]> {
+    const read = this.redis[`${commandName('read')}Buffer`]!;
+    const raw = (await read.call(this.redis, ...order, GROUP, this.options.consumer, count)) as [Buffer, [Buffer, Buffer[] | null][]][];
+    const entries: Entry[] = [];
+    for (const [name, rows] of raw) entries.push(...(await this.parse(name.toString(), rows, 1)));
+    return entries;
   }
 
   private async xread(
@@ -173,13 +175,14 @@ export class StreamConsumer {
     const lastIds = new Map<string, string>();
     for (const [name, rows] of raw ?? []) {
       const stream = name.toString();
-      entries.push(...(await this.parse(stream, rows)));
+      entries.push(...(await this.parse(stream, rows, from === '>' ? 1 : 2)));
       if (rows.length > 0) lastIds.set(stream, rows[rows.length - 1]![0].toString());
     }
     return { entries, lastIds };
   }
 
-  private async parse(stream: string, rows: [Buffer, Buffer[] | null][]): Promise<Entry[]> {
+  /** @param deliveries 1 for new entries; 2 (at least) for entries handed out again, until start() says. */
+  private async parse(stream: string, rows: [Buffer, Buffer[] | null][], deliveries: number): Promise<Entry[]> {
     const readAt = Date.now();
     const out: Entry[] = [];
     for (const [entryId, fields] of rows) {
@@ -198,7 +201,7 @@ export class StreamConsumer {
         createdAt: Number(f.t?.toString() ?? readAt),
         inputs: decodeTensors(f.in!),
         readAt,
-        deliveries: 1,
+        deliveries,
       });
     }
     return out;
@@ -215,7 +218,7 @@ export class StreamConsumer {
       const reply = (await this.redis.callBuffer(
         'XAUTOCLAIM', stream, GROUP, this.options.consumer, minIdleMs, '0-0', 'COUNT', count - out.length,
       )) as [Buffer, [Buffer, Buffer[] | null][], Buffer[]];
-      out.push(...(await this.parse(stream, reply[1] ?? [])));
+      out.push(...(await this.parse(stream, reply[1] ?? [], 2)));
     }
     return out;
   }

@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 9;
+const VERSION = 10;
 
 const SCRIPTS = {
   enqueue: 'enqueue-6.lua',
+  read: 'read-3.lua',
   start: 'start-4.lua',
   complete: 'complete-3.lua',
   cancel: 'cancel-3.lua',
