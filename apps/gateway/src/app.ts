@@ -159,6 +159,8 @@ export function createApp(d: GatewayDeps): Hono {
         ...(idem ? { idempotency: idem } : {}),
       });
       const replayed = record.replayed === true;
+      // Indexed for listing while the prediction runs: off the path of a waiting request.
+      let indexed: Promise<void> | undefined;
       if (replayed) {
         // The first prediction of this Idempotency-Key: watch it instead, then read it again
         // so a completion between the enqueue and the watch is not missed.
@@ -168,7 +170,9 @@ export function createApp(d: GatewayDeps): Hono {
           record = (await d.store.get(record.id)) ?? record;
         }
       } else {
-        await d.owners.add(owner, record.id, createdAt, d.retentionMs);
+        indexed = d.owners.add(owner, record.id, createdAt, d.retentionMs);
+        // Awaited below; until then its failure must not count as unhandled.
+        indexed.catch(() => undefined);
         d.log.debug({ prediction_id: record.id, model: model.name }, 'prediction queued');
       }
       const id = record.id;
@@ -180,6 +184,7 @@ export function createApp(d: GatewayDeps): Hono {
           d.metrics.waiting.dec();
         }
       }
+      await indexed;
       const body = renderPrediction(record, origin(c));
       const headers: Record<string, string> = { location: `/v1/predictions/${id}` };
       if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
