@@ -97,6 +97,14 @@ export class ModelLoop {
         failures = 0;
         if (entries.length === 0) continue;
         await this.fill(entries);
+        if (this.freeSlots > 0 && entries.every((e) => e.deliveries === 1)) {
+          // A free thread and new entries (none can be poison or another worker's): compute
+          // while the round trip that marks them running is in flight; what it turns away
+          // (canceled, expired meanwhile) is computed for nothing and not stored.
+          this.freeSlots--;
+          this.track(this.process(entries, this.markRunning(entries)));
+          continue;
+        }
         // Marked running now, while the previous batch may still compute: the round trip
         // overlaps inference instead of sitting between two batches.
         const runnable = await this.markRunning(entries);
@@ -198,16 +206,27 @@ export class ModelLoop {
     return run;
   }
 
-  private async process(runnable: Entry[]): Promise<void> {
+  /**
+   * Computes `entries` and stores the outcomes of those `started` resolves to (all of them
+   * unless a start round trip is still in flight as they compute).
+   */
+  private async process(entries: Entry[], started: Promise<Entry[]> = Promise.resolve(entries)): Promise<void> {
     const { info, metrics } = this.o;
     const writes: Promise<void>[] = [];
+    // Awaited once there is something to store; a failure leaves the entries pending.
+    const running = started.then((run) => new Set(run));
+    running.catch(() => undefined);
     try {
-      for (const group of planBatches(runnable, info.batching.max_batch_size)) {
+      for (const group of planBatches(entries, info.batching.max_batch_size)) {
         const startedAt = Date.now();
         for (const e of group) metrics.queueWait.observe({ model: info.name }, startedAt - e.createdAt);
         // A failing batch is retried in halves: the culprit fails alone, the rest succeed.
         for (const settled of await runIsolating(group, (g) => this.infer(g))) {
-          writes.push(this.store(settled.items, this.outcomes(settled, startedAt)));
+          const outcomes = this.outcomes(settled, startedAt);
+          writes.push(running.then((run) => {
+            const keep = settled.items.flatMap((e, i) => (run.has(e) ? [{ e, o: outcomes[i]! }] : []));
+            return this.store(keep.map((k) => k.e), keep.map((k) => k.o));
+          }));
         }
       }
     } finally {
