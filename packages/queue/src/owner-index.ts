@@ -1,10 +1,11 @@
 // Each caller's predictions, newest first, for GET /v1/predictions: one sorted set per owner
-// (prediction id scored by created_at), written by the gateway after an enqueue. The
+// (prediction id scored by created_at), written by the gateway after an enqueue (owner-add-1.lua). The
 // prediction hashes stay the truth: ids whose hash has expired are skipped and dropped.
 import type { PredictionRecord, Status } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import type { PredictionStore } from './predictions.ts';
+import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
 
 export interface ListOptions {
   /** Only this model's predictions. */
@@ -27,21 +28,19 @@ export interface Page {
 const SCAN = 100;
 
 export class OwnerIndex {
+  private readonly scripted: ScriptedRedis;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly store: PredictionStore,
-  ) {}
+  ) {
+    this.scripted = defineScripts(redis);
+  }
 
   /** Records `id` as one of `owner`'s, dropping ids older than the retention window. */
   async add(owner: string, id: string, createdAt: number, retentionMs: number): Promise<void> {
-    const key = this.keys.ownerPredictions(owner);
-    await this.redis
-      .multi()
-      .zadd(key, createdAt, id)
-      .zremrangebyscore(key, '-inf', `(${Date.now() - retentionMs}`)
-      .pexpire(key, retentionMs)
-      .exec();
+    await this.scripted[commandName('ownerAdd')]!(this.keys.ownerPredictions(owner), id, createdAt, Date.now() - retentionMs, retentionMs);
   }
 
   /**

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 10;
+const VERSION = 11;
 
 const SCRIPTS = {
   enqueue: 'enqueue-6.lua',
@@ -15,6 +15,7 @@ const SCRIPTS = {
   failQueued: 'fail-queued-3.lua',
   replay: 'replay-3.lua',
   webhookDelivery: 'webhook-delivery-1.lua',
+  ownerAdd: 'owner-add-1.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
