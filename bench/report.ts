@@ -14,7 +14,12 @@ export interface LoadResult {
 }
 
 export interface ModelResults {
-  limit: { batch1: { throughput: number; p50: number; p90: number; p99: number }; best: { batch: number; throughput: number } };
+  limit: {
+    batch1: { throughput: number; p50: number; p90: number; p99: number };
+    best: { batch: number; throughput: number };
+    /** Batch 1 with the core idle `idleMs` between runs, as at concurrency 1 behind a queue. */
+    paced?: { idleMs: number; p50: number; p90: number; p99: number };
+  };
   peer: (LoadResult & { concurrency: number })[];
   alto: (LoadResult & { concurrency: number })[];
   /** Body form of the alto rows: JSON, or a binary body (JSON header + raw tensor bytes). */
@@ -89,6 +94,8 @@ function table(res: Results): string {
     lines.push('| scenario | concurrency | req/s | p50 ms | p90 ms | p99 ms | errors |', '| --- | --- | --- | --- | --- | --- | --- |');
     lines.push(`| limit, batch 1 (in-process onnxruntime) | 1 | ${m.limit.batch1.throughput} | ${m.limit.batch1.p50} | ${m.limit.batch1.p90} | ${m.limit.batch1.p99} | 0 |`);
     lines.push(`| limit, batch ${m.limit.best.batch} (best) | — | ${m.limit.best.throughput} rows/s | | | | |`);
+    const paced = m.limit.paced;
+    if (paced) lines.push(`| limit, batch 1, core idle ${paced.idleMs} ms between runs | 1 | | ${paced.p50} | ${paced.p90} | ${paced.p99} | 0 |`);
     for (const p of m.peer) lines.push(`| peer (Hono + BullMQ, one run per job, JSON body) | ${p.concurrency} | ${p.throughput} | ${p.p50} | ${p.p90} | ${p.p99} | ${p.errors} |`);
     for (const a of m.alto) lines.push(`| alto, Prefer: wait, ${m.altoBody} body | ${a.concurrency} | ${a.throughput} | ${a.p50} | ${a.p90} | ${a.p99} | ${a.errors} |`);
     if (m.altoJson) lines.push(`| alto, Prefer: wait, JSON body (b64) | ${m.altoJson.concurrency} | ${m.altoJson.throughput} | ${m.altoJson.p50} | ${m.altoJson.p90} | ${m.altoJson.p99} | ${m.altoJson.errors} |`);
