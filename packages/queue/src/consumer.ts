@@ -123,12 +123,10 @@ export class StreamConsumer {
    * Entries this consumer was given before a restart come first, one per read.
    */
   async read(count: number, blockMs: number): Promise<Entry[]> {
-    const out = this.spare.splice(0, count);
-    if (out.length === count) return out;
     // Our own entries from before a restart come one per read: they were delivered before and
     // never finished, one of them may be what crashed this worker, and reading one counts a
     // delivery — so only the entry about to run is read again.
-    while (this.backlog !== undefined && out.length === 0) {
+    while (this.backlog !== undefined && this.spare.length === 0) {
       const next = this.backlog.entries().next();
       if (next.done) {
         this.backlog = undefined;
@@ -139,29 +137,25 @@ export class StreamConsumer {
       const last = pending.lastIds.get(stream);
       if (last === undefined) this.backlog.delete(stream);
       else this.backlog.set(stream, last);
-      out.push(...pending.entries);
+      if (pending.entries.length > 0) return pending.entries;
     }
-    if (out.length > 0) return out;
     const order = ++this.reads % this.lowFirstEvery === 0 ? [...this.streams].reverse() : this.streams;
-    out.push(...(await this.readNew(order, count)));
-    if (out.length === 0 && blockMs > 0) {
-      // All empty: wait on every stream at once. What wakes it up runs as it is — a lone
-      // request on an idle worker starts at once — rather than paying another round trip
-      // to look for more; a wake-up brings entries of one stream, up to `count`.
-      const woke = (await this.xread(this.blocking, order, count, blockMs, '>')).entries;
-      out.push(...woke.sort((a, b) => order.indexOf(a.stream) - order.indexOf(b.stream)));
-    }
-    this.spare.push(...out.splice(count));
-    return out;
-  }
-
-  /** New entries, stream by stream in `order`, up to `count` in all: one round trip. */
-  private async readNew(order: string[], count: number): Promise<Entry[]> {
-    const read = this.redis[`${commandName('read')}Buffer`]!;
-    const raw = (await read.call(this.redis, ...order, GROUP, this.options.consumer, count)) as [Buffer, [Buffer, Buffer[] | null][]][];
-    const entries: Entry[] = [];
-    for (const [name, rows] of raw) entries.push(...(await this.parse(name.toString(), rows, 1)));
-    return entries;
+    // One XREADGROUP over the priority streams: COUNT holds per stream, so when several
+    // priorities have work it reads more than asked. The surplus is kept (delivered to this
+    // consumer) and competes by priority at the next read, which skips the streams it still
+    // holds entries of: at most `count` held per stream, and a held low entry is handed out
+    // no sooner than if it had stayed in its stream.
+    const got = this.spare.splice(0);
+    const fresh = order.filter((stream) => !got.some((e) => e.stream === stream));
+    if (fresh.length > 0) got.push(...(await this.xread(this.redis, fresh, count, undefined, '>')).entries);
+    // All empty: wait on every stream at once. What wakes it up runs as it is — a lone
+    // request on an idle worker starts at once — rather than paying another round trip to
+    // look for more.
+    if (got.length === 0 && blockMs > 0) got.push(...(await this.xread(this.blocking, order, count, blockMs, '>')).entries);
+    // Stable: entries of one stream keep their order.
+    got.sort((a, b) => order.indexOf(a.stream) - order.indexOf(b.stream));
+    this.spare = got.splice(count);
+    return got;
   }
 
   private async xread(

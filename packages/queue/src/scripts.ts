@@ -8,7 +8,6 @@ const VERSION = 11;
 
 const SCRIPTS = {
   enqueue: 'enqueue-6.lua',
-  read: 'read-3.lua',
   start: 'start-4.lua',
   complete: 'complete-3.lua',
   cancel: 'cancel-3.lua',
