@@ -1,6 +1,6 @@
 // The Redis layer against a real redis-server: enqueue, batch reads through the consumer
 // group, outcomes, retention, completion notices and restart behaviour.
-import { encodeTensors, newPredictionId } from '@alto/protocol';
+import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
 import { CompletionHub, DeadLetters, GROUP, PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -115,6 +115,32 @@ describe('queue', () => {
     const other = hub.watch(newPredictionId('m6'));
     expect(await other.next(50)).toBe('timeout');
     other.dispose();
+    await hub.stop();
+  });
+
+  it('a waited prediction\'s notice carries its finished record; others, and large ones, only the id', async () => {
+    const hub = new CompletionHub(await connect(url, { name: 'test-sub' }), keys.completions);
+    await hub.start();
+    const c = consumer('m6b');
+    await c.ensureGroup();
+    const big: Tensor = { datatype: 'FP32', shape: [1, 8192], data: new Uint8Array(4 * 8192) };
+    const cases = [
+      { waited: true, tensors: new Map([['x', tensor(7)]]), carries: true },
+      { waited: false, tensors: new Map([['x', tensor(7)]]), carries: false },
+      { waited: true, tensors: new Map([['x', big]]), carries: false },
+    ];
+    for (const k of cases) {
+      const id = newPredictionId('m6b');
+      const watch = hub.watch(id);
+      await store.enqueue({ id, model: 'm6b', version: '1', format: 'json', tensors: k.tensors, waited: k.waited });
+      await succeed(c, (await c.start(await c.read(10, 100))).run);
+      expect(await watch.next(5000)).toBe('done');
+      const stored = await store.get(id);
+      expect(stored!.status).toBe('succeeded');
+      if (k.carries) expect(watch.carried()).toEqual(stored);
+      else expect(watch.carried()).toBeUndefined();
+      watch.dispose();
+    }
     await hub.stop();
   });
 

@@ -152,7 +152,7 @@ export function createApp(d: GatewayDeps): Hono {
       const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
       let record = await d.store.enqueue({
         id: created, model: model.name, version: model.version, pinned: version !== undefined, format: parsed.data.response_format,
-        tensors, createdAt, owner, priority: parsed.data.priority,
+        tensors, createdAt, owner, priority: parsed.data.priority, waited: watch !== undefined,
         maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
         ...(timeout ? { deadline: createdAt + timeout } : {}),
         ...(webhook ? { webhook } : {}),
@@ -207,7 +207,8 @@ export function createApp(d: GatewayDeps): Hono {
       if (signal === 'timeout') {
         return (await d.store.get(record.id)) ?? record;
       }
-      record = (await d.store.get(record.id)) ?? record;
+      // A notice may carry the finished record; otherwise read it.
+      record = (signal === 'done' ? watch.carried() : undefined) ?? (await d.store.get(record.id)) ?? record;
     }
     return record;
   }

@@ -2,20 +2,27 @@
 // subscription per process and an in-memory map of watchers, instead of a blocking Redis
 // connection per waiting request. Register a watch BEFORE enqueueing so a completion
 // published in between is not missed; after a reconnect every watcher is told to re-check,
-// since notices published while disconnected are gone.
+// since notices published while disconnected are gone. A notice may carry the finished
+// record itself (notice.ts), sparing the waiting request a read.
+import { modelOfPrediction, type PredictionRecord } from '@alto/protocol';
 import type { Redis } from 'ioredis';
+import { parseNotice } from './notice.ts';
+import { parseRecord } from './predictions.ts';
 
 export type Signal = 'done' | 'recheck' | 'timeout';
 
 export interface Watch {
   /** Resolves at the next notice for this id, a reconnect, or after `timeoutMs`. */
   next(timeoutMs: number): Promise<Signal>;
+  /** The record the last 'done' notice carried; undefined when it carried none. */
+  carried(): PredictionRecord | undefined;
   dispose(): void;
 }
 
 interface Watcher {
   pending: Signal | undefined;
   wake: ((s: Signal) => void) | undefined;
+  record: PredictionRecord | undefined;
 }
 
 export class CompletionHub {
@@ -25,7 +32,12 @@ export class CompletionHub {
   constructor(private readonly subscriber: Redis, private readonly channel: string) {}
 
   async start(): Promise<void> {
-    this.subscriber.on('message', (_channel: string, id: string) => this.signal(id, 'done'));
+    this.subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
+      const notice = parseNotice(message);
+      const model = notice.fields && modelOfPrediction(notice.id);
+      const record = model ? parseRecord(notice.id, model, notice.fields!) : undefined;
+      this.signal(notice.id, 'done', record);
+    });
     // 'ready' also fires after each reconnect (ioredis resubscribes before it).
     this.subscriber.on('ready', () => {
       if (this.started) for (const id of this.watchers.keys()) this.signal(id, 'recheck');
@@ -39,7 +51,7 @@ export class CompletionHub {
   }
 
   watch(id: string): Watch {
-    const w: Watcher = { pending: undefined, wake: undefined };
+    const w: Watcher = { pending: undefined, wake: undefined, record: undefined };
     let set = this.watchers.get(id);
     if (!set) this.watchers.set(id, (set = new Set()));
     set.add(w);
@@ -62,6 +74,7 @@ export class CompletionHub {
           };
         });
       },
+      carried: () => w.record,
       dispose: () => {
         set.delete(w);
         if (set.size === 0) this.watchers.delete(id);
@@ -69,8 +82,9 @@ export class CompletionHub {
     };
   }
 
-  private signal(id: string, s: Signal): void {
+  private signal(id: string, s: Signal, record?: PredictionRecord): void {
     for (const w of this.watchers.get(id) ?? []) {
+      if (s === 'done') w.record = record;
       if (w.wake) w.wake(s);
       else if (w.pending !== 'done') w.pending = s;
     }

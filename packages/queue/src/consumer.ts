@@ -4,6 +4,7 @@
 import { PRIORITIES, decodeTensors, type TensorMap } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import { GROUP, type Keys } from './keys.ts';
+import { NOTICE_MAX_BYTES } from './notice.ts';
 import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
 
 export interface Entry {
@@ -267,7 +268,7 @@ export class StreamConsumer {
         entry.stream, this.keys.prediction(this.options.model, entry.predictionId), this.keys.outbox(this.options.model),
         GROUP, entry.entryId, outcome.kind, now, this.retentionMs, this.keys.completions, entry.predictionId,
         ok ? outcome.outputs : '', ok ? '' : outcome.code, ok ? '' : outcome.message,
-        outcome.queueMs, outcome.predictMs, outcome.batchSize, this.options.consumer,
+        outcome.queueMs, outcome.predictMs, outcome.batchSize, this.options.consumer, NOTICE_MAX_BYTES,
       );
     }
     const results = (await pipe.exec()) ?? [];

@@ -27,6 +27,8 @@ export interface NewPrediction {
   priority?: Priority;
   /** Fingerprint of the API key that submits it. @default ANONYMOUS */
   owner?: string;
+  /** A gateway waits for the outcome: its completion notice carries the record. */
+  waited?: boolean;
   /** The request's Idempotency-Key: a repeat within `ttlMs` gets the first prediction back. */
   idempotency?: Idempotency;
 }
@@ -68,7 +70,7 @@ export class PredictionStore {
       p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
       p.pinned ? '1' : '0',
       p.webhook ? encodeWebhook(p.webhook) : '',
-      owner, idem?.requestHash ?? '', idem?.ttlMs ?? 0, priority,
+      owner, idem?.requestHash ?? '', idem?.ttlMs ?? 0, priority, p.waited ? '1' : '0',
     );
     if (Array.isArray(result)) {
       const first = String(result[0]);

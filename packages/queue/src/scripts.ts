@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-const VERSION = 11;
+const VERSION = 12;
 
 const SCRIPTS = {
   enqueue: 'enqueue-6.lua',

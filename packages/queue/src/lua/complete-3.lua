@@ -22,6 +22,12 @@
   ARGV[12] predict_ms
   ARGV[13] batch_size
   ARGV[14] consumer name (worker id)
+  ARGV[15] most bytes of a notice that carries the record
+
+  The completion notice is the prediction id; when a gateway waits for it (field 'wait') and
+  the record is at most ARGV[15] bytes, the id is followed by a newline and the record's
+  fields, each field name and value as <length>:<bytes> — so the gateway answers without
+  reading the record back (see notice.ts).
 
   Returns
      1 the outcome was stored;
@@ -61,6 +67,21 @@ else
 end
 redis.call('HDEL', KEYS[2], 'entry')
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-redis.call('PUBLISH', ARGV[6], ARGV[7])
 webhook_event(KEYS[2], KEYS[3], ARGV[7], 'completed', ARGV[4])
+local notice = ARGV[7]
+if redis.call('HGET', KEYS[2], 'wait') == '1' then
+  local fields = redis.call('HGETALL', KEYS[2])
+  local size = 0
+  for i = 1, #fields do
+    size = size + #fields[i] + 12
+  end
+  if size <= tonumber(ARGV[15]) then
+    local parts = {}
+    for i = 1, #fields do
+      parts[i] = #fields[i] .. ':' .. fields[i]
+    end
+    notice = ARGV[7] .. '\n' .. table.concat(parts)
+  end
+end
+redis.call('PUBLISH', ARGV[6], notice)
 return 1

@@ -24,6 +24,8 @@
   ARGV[11] hash of the request (body, model, version) when it has an idempotency key; '' = none
   ARGV[12] how long the idempotency key is kept (ms)
   ARGV[13] priority ('high' | 'normal' | 'low'), stored so cancel finds the entry's stream
+  ARGV[14] '1' when a gateway waits for the outcome (Prefer: wait): the completion notice
+           then carries the record (see complete-3.lua); else '0'
 
   Returns the stream entry id, or
     {id} (a one-element array) when KEYS[4] already holds a prediction of the same request:
@@ -68,6 +70,9 @@ if ARGV[13] ~= 'normal' then
 end
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[2], 'webhook', ARGV[9])
+end
+if ARGV[14] == '1' then
+  redis.call('HSET', KEYS[2], 'wait', '1')
 end
 if ARGV[11] ~= '' then
   redis.call('HSET', KEYS[4], 'id', ARGV[1], 'body', ARGV[11])
