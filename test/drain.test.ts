@@ -1,30 +1,17 @@
 // A worker given SIGTERM under load stops reading, finishes what it read, acknowledges it
 // and exits 0: nothing stays pending, nothing is lost, the rest waits for the next worker.
-import { GROUP, connect, keys } from '@alto/queue';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
+import { GROUP, keys } from '@alto/queue';
+import { describe, expect, it } from 'vitest';
+import { gatewayFleet, startWorker } from './support/fleet.ts';
 import { getJson, postJson, randomFloats } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
 describe('graceful drain', () => {
-  const redisUrl = inject('redisUrl');
-  const prefix = testPrefix('drain');
-  let gateway: Proc & { url: string };
-  let redis: Redis;
-  const procs: Proc[] = [];
-
-  beforeAll(async () => {
-    redis = await connect(redisUrl, { name: 'test' });
-    gateway = await startGateway(redisUrl, prefix);
-    procs.push(gateway);
-  });
-  afterAll(async () => {
-    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
-    await redis?.quit();
-  });
+  const f = gatewayFleet('drain');
+  const { redisUrl, prefix, procs } = f;
 
   it('finishes in-flight batches on SIGTERM, leaves nothing pending, and loses nothing', async () => {
+    const { gateway, redis } = f;
     // A first worker registers the model, then stops: an idle worker exits 0 at once.
     const first = await startWorker(redisUrl, prefix, { ALTO_MODELS: 'textdir', ALTO_WORKER_ID: 'drain-0' });
     procs.push(first);

@@ -2,32 +2,18 @@
 // is dead-lettered after ALTO_MAX_DELIVERIES deliveries; the requests that shared its batch
 // when it first crashed run again on their own and succeed. The crash comes from the
 // worker's failpoint (ALTO_FAILPOINT_CRASH_ON), a real SIGKILL of the real process.
-import { GROUP, connect, keys } from '@alto/queue';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gone, spawnWorker, startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
+import { GROUP, keys } from '@alto/queue';
+import { describe, expect, it } from 'vitest';
+import { gatewayFleet, gone, spawnWorker, startWorker, type Proc } from './support/fleet.ts';
 import { getJson, postJson, randomFloats } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
 const MARKER = -7777;
 
 describe('a request that crashes the worker process', () => {
-  const redisUrl = inject('redisUrl');
-  const prefix = testPrefix('poisoncrash');
-  const procs: Proc[] = [];
-  let gateway: Proc & { url: string };
-  let redis: Redis;
+  const f = gatewayFleet('poisoncrash');
+  const { redisUrl, prefix, procs } = f;
   const env = { ALTO_MODELS: 'textdir', ALTO_WORKER_ID: 'crashy', ALTO_FAILPOINT_CRASH_ON: String(MARKER), ALTO_MAX_DELIVERIES: '3' };
-
-  beforeAll(async () => {
-    redis = await connect(redisUrl, { name: 'test' });
-    gateway = await startGateway(redisUrl, prefix);
-    procs.push(gateway);
-  });
-  afterAll(async () => {
-    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
-    await redis?.quit();
-  });
 
   const body = (seed: number, first?: number) => {
     const x = Array.from(randomFloats(3 * 48 * 192, seed));
@@ -36,6 +22,7 @@ describe('a request that crashes the worker process', () => {
   };
 
   it('is dead-lettered after three crashes while its batch-mates succeed', async () => {
+    const { gateway, redis } = f;
     const first = await startWorker(redisUrl, prefix, env);
     procs.push(first);
     // Paused while the requests queue, so that the poison shares one batch with the others.

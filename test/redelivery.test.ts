@@ -1,31 +1,18 @@
 // At-least-once: entries a worker held when it was killed are taken over by another worker
 // once they have been idle for the visibility timeout, and every accepted request finishes.
-import { GROUP, connect, keys } from '@alto/queue';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
+import { GROUP, keys } from '@alto/queue';
+import { describe, expect, it } from 'vitest';
+import { gatewayFleet, startWorker } from './support/fleet.ts';
 import { getJson, postJson, randomFloats } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
 describe('crash redelivery', () => {
-  const redisUrl = inject('redisUrl');
-  const prefix = testPrefix('redelivery');
-  const procs: Proc[] = [];
-  let gateway: Proc & { url: string };
-  let redis: Redis;
+  const f = gatewayFleet('redelivery');
+  const { redisUrl, prefix, procs } = f;
   const fast = { ALTO_MODELS: 'textdir', ALTO_VISIBILITY_TIMEOUT_MS: '1000' };
 
-  beforeAll(async () => {
-    redis = await connect(redisUrl, { name: 'test' });
-    gateway = await startGateway(redisUrl, prefix);
-    procs.push(gateway);
-  });
-  afterAll(async () => {
-    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
-    await redis?.quit();
-  });
-
   it('finishes every request after a worker is SIGKILLed mid-load, with nothing left pending', async () => {
+    const { gateway, redis } = f;
     const stream = keys(prefix).stream('textdir');
     const doomed = await startWorker(redisUrl, prefix, { ...fast, ALTO_WORKER_ID: 'doomed' });
     procs.push(doomed);

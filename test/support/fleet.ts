@@ -1,6 +1,9 @@
 // Real gateway and worker processes for end-to-end tests, on free ports, with their own
 // key prefix on the shared test redis-server.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from '@alto/queue';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './redis-server.ts';
 import { waitFor } from './wait.ts';
@@ -97,4 +100,31 @@ export async function startPublisher(redisUrl: string, prefix: string, extra: Re
   await waitFor(async () => (await fetch(`${url}/healthz`)).ok || gone(p), { timeoutMs: 30_000, what: 'publisher' });
   if (gone(p)) throw new Error(`publisher exited:\n${p.output()}`);
   return Object.assign(p, { url });
+}
+
+export interface GatewayFleet {
+  redisUrl: string;
+  prefix: string;
+  /** Processes the test starts; all are SIGKILLed after the file. */
+  procs: Proc[];
+  gateway: Proc & { url: string };
+  redis: Redis;
+}
+
+/**
+ * Call inside describe(): a gateway on a key prefix of its own and a Redis connection,
+ * started before the file's tests; afterwards every process in `procs` is SIGKILLed.
+ */
+export function gatewayFleet(name: string): GatewayFleet {
+  const f = { redisUrl: inject('redisUrl'), prefix: testPrefix(name), procs: [] } as unknown as GatewayFleet;
+  beforeAll(async () => {
+    f.redis = await connect(f.redisUrl, { name: 'test' });
+    f.gateway = await startGateway(f.redisUrl, f.prefix);
+    f.procs.push(f.gateway);
+  });
+  afterAll(async () => {
+    await Promise.all(f.procs.map((p) => p.kill('SIGKILL')));
+    await f.redis?.quit();
+  });
+  return f;
 }
