@@ -35,10 +35,23 @@ local pending = redis.call('XPENDING', KEYS[1], ARGV[3], ARGV[4], ARGV[4], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[2] then
   return -2
 end
-local status = redis.call('HGET', KEYS[3], 'status')
-if not status or (status ~= 'queued' and status ~= 'running') then
+-- The entry is done with: acknowledged and deleted.
+local function drop_entry()
   redis.call('XACK', KEYS[1], ARGV[3], ARGV[4])
   redis.call('XDEL', KEYS[1], ARGV[4])
+end
+-- Ends the prediction here, without computing it: terminal state, retention clock,
+-- completion notice and webhook event.
+local function settle(state, code, message)
+  redis.call('HSET', KEYS[3], 'status', state, 'completed_at', ARGV[1], 'err_code', code, 'err_msg', message)
+  redis.call('HDEL', KEYS[3], 'entry')
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  redis.call('PUBLISH', ARGV[7], ARGV[8])
+  webhook_event(KEYS[3], KEYS[4], ARGV[8], 'completed', ARGV[1])
+end
+local status = redis.call('HGET', KEYS[3], 'status')
+if not status or (status ~= 'queued' and status ~= 'running') then
+  drop_entry()
   if not status then
     return -1
   end
@@ -46,19 +59,13 @@ if not status or (status ~= 'queued' and status ~= 'running') then
 end
 local deadline = tonumber(redis.call('HGET', KEYS[3], 'deadline') or '0')
 if deadline > 0 and tonumber(ARGV[1]) > deadline then
-  redis.call('XACK', KEYS[1], ARGV[3], ARGV[4])
-  redis.call('XDEL', KEYS[1], ARGV[4])
+  drop_entry()
   if status == 'queued' then
-    redis.call('HSET', KEYS[3], 'status', 'expired', 'completed_at', ARGV[1], 'err_code', 'deadline_exceeded',
-      'err_msg', 'not started before its deadline (timeout_ms)')
+    settle('expired', 'deadline_exceeded', 'not started before its deadline (timeout_ms)')
   else
-    redis.call('HSET', KEYS[3], 'status', 'failed', 'completed_at', ARGV[1], 'err_code', 'deadline_exceeded',
-      'err_msg', 'its deadline (timeout_ms) passed while it ran; it was started again after a worker failure')
+    settle('failed', 'deadline_exceeded',
+      'its deadline (timeout_ms) passed while it ran; it was started again after a worker failure')
   end
-  redis.call('HDEL', KEYS[3], 'entry')
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
-  redis.call('PUBLISH', ARGV[7], ARGV[8])
-  webhook_event(KEYS[3], KEYS[4], ARGV[8], 'completed', ARGV[1])
   return -4
 end
 local deliveries = tonumber(pending[1][4])
@@ -74,14 +81,9 @@ if deliveries > tonumber(ARGV[5]) then
     table.insert(fields, ARGV[1])
     redis.call('XADD', KEYS[2], '*', unpack(fields))
   end
-  redis.call('XACK', KEYS[1], ARGV[3], ARGV[4])
-  redis.call('XDEL', KEYS[1], ARGV[4])
-  redis.call('HSET', KEYS[3], 'status', 'failed', 'completed_at', ARGV[1], 'err_code', 'poison',
-    'err_msg', 'delivered ' .. deliveries .. ' times without finishing (workers crashed or stalled on it); moved to the dead-letter stream')
-  redis.call('HDEL', KEYS[3], 'entry')
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
-  redis.call('PUBLISH', ARGV[7], ARGV[8])
-  webhook_event(KEYS[3], KEYS[4], ARGV[8], 'completed', ARGV[1])
+  drop_entry()
+  settle('failed', 'poison',
+    'delivered ' .. deliveries .. ' times without finishing (workers crashed or stalled on it); moved to the dead-letter stream')
   return -3
 end
 -- 'running' again means a redelivery after a worker died or stalled mid-batch;
