@@ -65,6 +65,11 @@ export function describeCheckpointSource(name: string, makeFixture: () => Promis
       expect(await versionNames()).toEqual(['2', '9', '10', '100', 'alpha', 'beta']);
     });
 
+    it('lists only folders whose names follow the version-name rule', async () => {
+      for (const v of ['1', '_tmp', '.hidden', '-x', 'A'.repeat(65), 'A'.repeat(64)]) await fx.put(`${v}/model.onnx`, `model ${v}`);
+      expect(await versionNames()).toEqual(['1', 'A'.repeat(64)]);
+    });
+
     it('skips a version folder without model.onnx', async () => {
       await fx.put('1/model.onnx', 'one');
       await fx.put('2/config.json', '{}');

@@ -2,13 +2,14 @@
 // across restarts. Old copies stay until `evict` removes the least recently used ones.
 //
 // Layout under `dir`:
-//   <key>/model.onnx                 verified bytes
+//   <key>/model.onnx                 verified bytes (named as in the store: a MODEL_FILES name)
 //   <key>/meta.json                  written last: its presence marks the copy complete
 //   <key>/model.onnx.<nonce>.partial a download in progress (or left by a crash)
 //   <key>.lock                       held while one process downloads <key>
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { modelFileOf } from './layout.ts';
 import { lockHolder, takeOverIfStale, tryLock, type HeldLock } from './cache-lock.ts';
 import { CheckpointError } from './source/errors.ts';
 import type { CheckpointSource, CheckpointVersion, ProgressFn } from './source/types.ts';
@@ -44,7 +45,6 @@ interface Meta {
   fetchedAt: string;
 }
 
-const MODEL = 'model.onnx';
 const META = 'meta.json';
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,7 +74,7 @@ export class CheckpointCache {
   }
 
   /**
-   * Local path of the verified model.onnx: directPath when the source has one, else the cached
+   * Local path of the verified model file: directPath when the source has one, else the cached
    * copy, downloading it first. At most one download per key at a time on this machine: one
    * flight per key inside the process, a lock file across processes.
    */
@@ -158,7 +158,7 @@ export class CheckpointCache {
         // meta.json's mtime is the copy's last use, for evict().
         const now = new Date();
         await utimes(join(folder, META), now, now).catch(() => {});
-        return join(folder, MODEL);
+        return join(folder, modelFileOf(v.uri));
       }
       await mkdir(folder, { recursive: true });
       const lock = await tryLock(lockPath, this.staleMs);
@@ -177,7 +177,8 @@ export class CheckpointCache {
 
   private async downloadHolding(lock: HeldLock, source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
     const folder = join(this.dir, key);
-    const model = join(folder, MODEL);
+    const file = modelFileOf(v.uri);
+    const model = join(folder, file);
     try {
       // Another process may have finished between our check and our lock.
       if (await this.complete(key, v)) {
@@ -186,7 +187,7 @@ export class CheckpointCache {
       }
       await this.removeAbandoned(folder);
       const nonce = randomBytes(6).toString('hex');
-      const partial = join(folder, `${MODEL}.${nonce}.partial`);
+      const partial = join(folder, `${file}.${nonce}.partial`);
       this.onEvent({ type: 'download', key, uri: v.uri });
       await source.download(v, partial, progress);
       await rename(partial, model);
@@ -229,7 +230,13 @@ export class CheckpointCache {
       return false;
     }
     if (v && (meta.uri !== v.uri || meta.generation !== v.generation)) return false;
-    const st = await stat(join(folder, MODEL)).catch(() => undefined);
+    let file;
+    try {
+      file = modelFileOf(meta.uri);
+    } catch {
+      return false;
+    }
+    const st = await stat(join(folder, file)).catch(() => undefined);
     return st?.isFile() === true && st.size === meta.size;
   }
 }

@@ -1,6 +1,16 @@
-// config.json of a model in the repository: optional; every field has a default.
+// The one model config schema: config.json at model and version level, and the config a
+// publisher assigns a worker (the files merged, then the published spec's own settings).
+// Every field is optional; defaults are applied where a model is served (model-info.ts).
+import { VERSION_NAME, VERSION_NAME_RULE } from '@alto/protocol';
 import { z } from 'zod';
+import { CONFIG_FILE } from './layout.ts';
+import type { CheckpointSource } from './source/types.ts';
 
+/**
+ * A model's config. Strict, because config.json is written by people and a misspelt field
+ * must fail; records written by programs (assignments in Redis) are read with `.strip()`, so
+ * a field added later does not break an older reader.
+ */
 export const ModelConfigSchema = z
   .object({
     description: z.string().optional(),
@@ -15,17 +25,21 @@ export const ModelConfigSchema = z
     /** Inference threads (sessions) per worker. @default 1 */
     instances: z.number().int().min(1).max(64).optional(),
     /**
-     * Narrow input shapes the ONNX file leaves dynamic, e.g. textdir's [-1,3,48,192];
+     * Narrow input shapes the model file leaves dynamic, e.g. textdir's [-1,3,48,192];
      * each given dim must agree with the model's own.
      */
     inputs: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(-1)) }).strict()).optional(),
-    /** Serve this version instead of the highest. */
-    version: z.string().optional(),
+    /**
+     * Model-level config.json only: serve this version instead of the highest, on a worker
+     * serving a repository on its own. A publisher pins through its spec instead.
+     */
+    version: z.string().regex(VERSION_NAME, `version names are ${VERSION_NAME_RULE}`).optional(),
   })
   .strict();
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
+/** Parses config.json text; throws an Error naming `where` and each problem. */
 export function parseModelConfig(json: string, where: string): ModelConfig {
   let raw: unknown;
   try {
@@ -39,4 +53,18 @@ export function parseModelConfig(json: string, where: string): ModelConfig {
     throw new Error(`${where}: ${problems.join('; ')}`);
   }
   return result.data;
+}
+
+/**
+ * The config a version is served with: the model's config.json, then the version's own over
+ * it field by field. The `version` pin is not part of it (it chose the version already).
+ */
+export async function readModelConfig(source: CheckpointSource, version: string): Promise<ModelConfig> {
+  const [model, own] = await Promise.all([source.config(), source.config(version)]);
+  const merged: ModelConfig = {
+    ...(model === undefined ? {} : parseModelConfig(model, `${source.uri}/${CONFIG_FILE}`)),
+    ...(own === undefined ? {} : parseModelConfig(own, `${source.uri}/${version}/${CONFIG_FILE}`)),
+  };
+  delete merged.version;
+  return merged;
 }
