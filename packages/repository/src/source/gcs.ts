@@ -1,7 +1,7 @@
 // A checkpoint source in Google Cloud Storage (gs://bucket/prefix), through the official
 // client. Versions are the "folders" (prefixes) under the base; a download is pinned to the
 // generation that was listed, so a version rewritten meanwhile fails instead of mixing bytes.
-import type { Bucket, File, Storage } from '@google-cloud/storage';
+import { CRC32C, type Bucket, type File, type Storage } from '@google-cloud/storage';
 import { CONFIG_FILE, compareVersions, completeModelFile, isVersionName, modelFileOf, versionFolder } from '../layout.ts';
 import { CheckpointError } from './errors.ts';
 import type { CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
@@ -89,10 +89,24 @@ export class GcsSource implements CheckpointSource {
   async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
     const name = `${this.base}${versionFolder(this.uri, v.version)}/${modelFileOf(v.uri)}`;
     const where = `gs://${this.bucket.name}/${name}#${v.generation}`;
-    // validation: false because writeVerified checks crc32c/md5 itself, against the listed
-    // metadata, and turns a mismatch into our error code.
-    const input = this.bucket.file(name, { generation: v.generation }).createReadStream({ validation: false });
-    await writeVerified(input, dest, v, onProgress, (err) => gcsError(where, err, 'not found (deleted or replaced since it was listed?)'));
+    // The client validates the crc32c of a whole-object download against the one GCS sends
+    // (that of the pinned generation, i.e. the listed one); the generator hands us its
+    // running value, so a mismatch can name both sides.
+    let crc: CRC32C | undefined;
+    const file = this.bucket.file(name, { generation: v.generation, crc32cGenerator: () => (crc = new CRC32C()) });
+    const input = file.createReadStream({ validation: 'crc32c' });
+    await writeVerified(
+      input,
+      dest,
+      v,
+      onProgress,
+      (err) => {
+        if ((err as { code?: unknown }).code !== 'CONTENT_DOWNLOAD_MISMATCH') return gcsError(where, err, 'not found (deleted or replaced since it was listed?)');
+        const problem = `crc32c: expected ${v.crc32c ?? 'the one GCS sent'}, got ${crc?.toString() ?? 'other bytes'}`;
+        return new CheckpointError('checksum_mismatch', `${v.uri} (generation ${v.generation}) downloaded corrupt: ${problem}`, { cause: err });
+      },
+      { transportChecksCrc32c: true },
+    );
   }
 
   directPath(): undefined {
