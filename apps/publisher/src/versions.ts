@@ -2,7 +2,8 @@
 // most every `intervalMs` per model (sooner when its spec changes), so the publisher notices
 // new checkpoints and rolls them out.
 import type { ModelSpec } from '@alto/control';
-import { openSource, readModelConfig, type CheckpointSource, type CheckpointVersion, type ModelConfig } from '@alto/repository';
+import type { ModelConfig } from '@alto/protocol';
+import { openSource, readModelConfig, type CheckpointSource, type CheckpointVersion } from '@alto/repository';
 
 export interface Listing {
   at: number;

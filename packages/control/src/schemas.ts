@@ -1,8 +1,7 @@
 // The control plane's records: what users publish (ModelSpec), what the leader assigns to
 // each worker (Assignment), what each worker reports (WorkerReport) and what the leader
 // observes per model (ModelState). All are stored as JSON in Redis and parsed on read.
-import { MODEL_NAME, ModelInfoSchema, VERSION_NAME } from '@alto/protocol';
-import { ModelConfigSchema } from '@alto/repository';
+import { MODEL_NAME, ModelConfigSchema, ModelInfoSchema, VERSION_NAME } from '@alto/protocol';
 import { z } from 'zod';
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ModelConfigSchema, parseModelConfig, readModelConfig } from './config.ts';
+import { ModelConfigSchema } from '@alto/protocol';
+import { parseModelConfig, readModelConfig } from './config.ts';
 import type { CheckpointSource } from './source/types.ts';
 
 /** A source that holds only config.json texts: model level under '', versions by name. */

@@ -1,5 +1,5 @@
 export { compareVersions, completeModelFile, MODEL_FILES, CONFIG_FILE, WRITING_MARKER, type ModelFile } from './layout.ts';
-export { ModelConfigSchema, parseModelConfig, readModelConfig, type ModelConfig } from './config.ts';
+export { parseModelConfig, readModelConfig } from './config.ts';
 export { chooseVersion, type ChosenVersion, type ResolvedModel } from './resolve.ts';
 export { listModelFolders, modelFolder, type ModelFolder } from './model-folders.ts';
 export { openSource } from './source/index.ts';

@@ -1,7 +1,8 @@
 // Picks what a worker serving a local repository on its own loads for one model: the highest
 // complete version unless the model-level config.json pins another, and its merged config.
 // A publisher decides the same things from its spec instead (apps/publisher).
-import { readModelConfig, parseModelConfig, type ModelConfig } from './config.ts';
+import type { ModelConfig } from '@alto/protocol';
+import { readModelConfig, parseModelConfig } from './config.ts';
 import { CONFIG_FILE, MODEL_FILES } from './layout.ts';
 import type { CheckpointSource, CheckpointVersion } from './source/types.ts';
 
