@@ -1,9 +1,10 @@
 // CheckpointCache against a real GCS emulator: verified copies, one download per key at a time
-// (in one process, across instances and across processes), reuse after a restart, stale locks.
+// (in one process, across instances and across processes), reuse after a restart, stale and
+// crashed holders' locks.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, readdir, rm, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -147,7 +148,7 @@ describe('CheckpointCache with a GCS source', () => {
     await waitFor(() => src.downloads === 1, { what: 'first download to start' });
     const second = new CheckpointCache(dir, { pollMs: 10, onEvent: (e) => events.push(e) }).fetch(src, v);
     const wait = await waitFor(() => events.find((e) => e.type === 'lock_wait'), { what: 'second fetch to wait for the lock' });
-    expect(wait.detail).toContain(`pid ${process.pid} on ${hostname()}`);
+    expect(wait.detail).toMatch(/^refreshed \d+ ms ago$/);
     src.release();
     const [a, b] = await Promise.all([first, second]);
     expect(b).toBe(a);
@@ -155,20 +156,23 @@ describe('CheckpointCache with a GCS source', () => {
     expect(events.map((e) => e.type)).toEqual(['lock_wait', 'hit']);
   });
 
+  /** A process fetching v through a CheckpointCache on `cacheDir`; its download waits until `release` exists. */
+  const fetchInChild = (cacheDir: string, release: string) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/cache-fetch-child.ts', cacheDir, fx.uri, gcs.endpoint, release], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; path?: string });
+    return { child, exited, events, output: () => out };
+  };
+
   it('two processes fetching one key download it once', async () => {
     const release = join(dir, 'release');
-    const run = () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/cache-fetch-child.ts', join(dir, 'c'), fx.uri, gcs.endpoint, release], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-      child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; path?: string });
-      return { exited, events, output: () => out };
-    };
+    const run = () => fetchInChild(join(dir, 'c'), release);
     const [a, b] = [run(), run()];
     const all = () => [...a.events(), ...b.events()].map((e) => e.event);
     // One holds the lock and its download is gated; the other must be seen waiting on the lock.
@@ -222,23 +226,21 @@ describe('CheckpointCache with a GCS source', () => {
   });
 
   describe('lock files of other processes', () => {
-    const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), nonce: 'n0', since: new Date().toISOString() });
-
-    it('takes over a lock whose pid is dead', async () => {
-      const dead = spawn(process.execPath, ['-e', '']);
-      const pid = dead.pid!;
-      await new Promise((r) => dead.once('exit', r));
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, `${CheckpointCache.key(v)}.lock`), lockOf(pid));
+    it('takes over the lock of a process killed while downloading, once it is stale', async () => {
+      const crashed = fetchInChild(dir, join(dir, 'never'));
+      await waitFor(() => crashed.events().some((e) => e.event === 'download'), { timeoutMs: 30_000, what: `child download\n${crashed.output()}` });
+      crashed.child.kill('SIGKILL');
+      await crashed.exited;
+      expect(await exists(join(dir, `${CheckpointCache.key(v)}.lock`))).toBe(true);
       const events: CacheEvent[] = [];
-      const path = await new CheckpointCache(dir, { onEvent: (e) => events.push(e) }).fetch(src, v);
+      const path = await new CheckpointCache(dir, { lockStaleMs: 2000, pollMs: 20, onEvent: (e) => events.push(e) }).fetch(src, v);
       expect(md5(await readFile(path))).toBe(md5(bytes));
-      expect(events.map((e) => e.type)).toEqual(['lock_takeover', 'download', 'downloaded']);
+      expect(events.map((e) => e.type)).toEqual(['lock_wait', 'lock_takeover', 'download', 'downloaded']);
     });
 
-    it('takes over a lock not refreshed for lockStaleMs even though its pid is alive', async () => {
+    it('takes over a lock not refreshed for lockStaleMs', async () => {
       const lock = join(dir, `${CheckpointCache.key(v)}.lock`);
-      await writeFile(lock, lockOf(process.pid));
+      await mkdir(lock, { recursive: true });
       const old = new Date(Date.now() - 60_000);
       await utimes(lock, old, old);
       const events: CacheEvent[] = [];
@@ -249,12 +251,12 @@ describe('CheckpointCache with a GCS source', () => {
 
     it('waits for a live, fresh lock and goes on once it is released', async () => {
       const lock = join(dir, `${CheckpointCache.key(v)}.lock`);
-      await writeFile(lock, lockOf(process.pid));
+      await mkdir(lock, { recursive: true });
       const events: CacheEvent[] = [];
       const fetching = new CheckpointCache(dir, { pollMs: 10, onEvent: (e) => events.push(e) }).fetch(src, v);
       await waitFor(() => events.some((e) => e.type === 'lock_wait'), { what: 'lock_wait' });
       expect(src.downloads).toBe(0);
-      await unlink(lock);
+      await rmdir(lock);
       expect(md5(await readFile(await fetching))).toBe(md5(bytes));
       expect(events.map((e) => e.type)).toEqual(['lock_wait', 'download', 'downloaded']);
     });

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@alto/telemetry';
 import { generateSecret } from '@alto/webhooks';
-import { LocalStore } from '@alto/repository';
+import { listModelFolders } from '@alto/repository';
 import { adminToken, waitLeader } from './admin.ts';
 import { DISPATCHER_VARS, GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
 import { freePort, startLocalRedis, type LocalRedis } from './redis.ts';
@@ -133,7 +133,7 @@ try {
     : `ALTO_WEBHOOK_SECRET=${secret} (made up for this run; set it to keep one)`;
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await waitLeader(publisherUrl, 60_000);
-  const models = await waitReady(base, (await new LocalStore(repository).models()).length, 120_000);
+  const models = await waitReady(base, (await listModelFolders(repository)).length, 120_000);
   const tiny = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } } });
   log.info({ url: base, models }, 'fleet ready');
   console.log(

@@ -1,17 +1,12 @@
 // ALTO_PUBLISH_ON_START: publishes every model folder of a repository that is not published
 // yet (one replica, latest version), so a container deployment serves its mounted models
 // without an admin call. Already published models are left as they are.
-import { join } from 'node:path';
 import type { ControlStore } from '@alto/control';
-import { MODEL_NAME } from '@alto/protocol';
-import { LocalStore, assertAllowedRoot } from '@alto/repository';
+import { assertAllowedRoot, listModelFolders } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 
 export async function publishOnStart(store: ControlStore, repository: string, roots: readonly string[], log: Logger): Promise<void> {
-  const local = new LocalStore(repository);
-  for (const name of await local.models()) {
-    if (!MODEL_NAME.test(name)) continue;
-    const uri = join(local.root, name);
+  for (const { name, uri } of await listModelFolders(repository)) {
     assertAllowedRoot(uri, roots);
     const at = Date.now();
     const created = await store.createSpec({ name, uri, replicas: 1, version: null, constraints: {}, created_at: at, updated_at: at });

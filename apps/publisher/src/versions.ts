@@ -1,8 +1,9 @@
 // What each published model's base URI holds: complete versions and config.json, listed at
 // most every `intervalMs` per model (sooner when its spec changes), so the publisher notices
 // new checkpoints and rolls them out.
-import type { ModelSpec, ServeConfig } from '@alto/control';
-import { openSource, parseModelConfig, type CheckpointSource, type CheckpointVersion } from '@alto/repository';
+import type { ModelSpec } from '@alto/control';
+import type { ModelConfig } from '@alto/protocol';
+import { openSource, readModelConfig, type CheckpointSource, type CheckpointVersion } from '@alto/repository';
 
 export interface Listing {
   at: number;
@@ -15,7 +16,7 @@ export interface Listing {
 
 export class VersionWatcher {
   private readonly listings = new Map<string, Listing>();
-  private readonly configs = new Map<string, ServeConfig>();
+  private readonly configs = new Map<string, ModelConfig>();
   private readonly sources = new Map<string, CheckpointSource>();
 
   constructor(private readonly intervalMs: number) {}
@@ -44,20 +45,14 @@ export class VersionWatcher {
   }
 
   /** config.json of the model and of the version, merged (version wins), then the spec's own settings. */
-  async config(spec: ModelSpec, v: CheckpointVersion): Promise<ServeConfig> {
+  async config(spec: ModelSpec, v: CheckpointVersion): Promise<ModelConfig> {
     const key = `${spec.uri}#${v.version}#${v.generation}`;
     let base = this.configs.get(key);
     if (!base) {
-      const src = this.source(spec.uri);
-      const [model, version] = await Promise.all([src.config(), src.config(v.version)]);
-      base = {
-        ...(model === undefined ? {} : parseModelConfig(model, `${spec.uri}/config.json`)),
-        ...(version === undefined ? {} : parseModelConfig(version, `${spec.uri}/${v.version}/config.json`)),
-      };
-      delete (base as { version?: string }).version;
+      base = await readModelConfig(this.source(spec.uri), v.version);
       this.configs.set(key, base);
     }
-    const own: ServeConfig = {};
+    const own: ModelConfig = {};
     for (const k of ['max_batch_size', 'max_queue_delay_ms', 'max_queue_length', 'timeout_ms'] as const) {
       if (spec[k] !== undefined) own[k] = spec[k];
     }

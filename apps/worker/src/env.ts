@@ -8,7 +8,8 @@ export const WorkerEnvSchema = z.object({
   ALTO_PREFIX: keyPrefix,
   /**
    * Serve every model of this repository (a directory or file:// URI holding
-   * <model>/<version>/model.onnx) without a publisher. Unset: the publisher assigns models.
+   * <model>/<version>/model.onnx) without a publisher: a fixed assignment made at start by
+   * the checkpoint rules of docs/checkpoints.md. Unset: the publisher assigns models.
    */
   ALTO_MODEL_REPOSITORY: z.string().min(1).optional(),
   /** Where checkpoints downloaded from remote stores are kept, across restarts. */

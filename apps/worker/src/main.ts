@@ -5,16 +5,21 @@ import { createLogger } from '@alto/telemetry';
 import { loadEnv } from './env.ts';
 import { startWorkerHttp } from './http.ts';
 import { createWorkerMetrics } from './metrics.ts';
+import { PublisherAssignments } from './assignments.ts';
+import { LocalAssignments } from './local-assignments.ts';
 import { ManagedWorker } from './managed.ts';
-import { AltoWorker, type WorkerProcess } from './worker.ts';
+import type { WorkerProcess } from './worker.ts';
 
 const env = envOrExit('worker', () => loadEnv());
 const log = createLogger({ name: 'worker', level: env.ALTO_LOG_LEVEL }).child({ worker: env.ALTO_WORKER_ID });
 const metrics = createWorkerMetrics(env.ALTO_WORKER_ID);
+// With ALTO_MODEL_REPOSITORY the worker serves that directory on its own, without a publisher.
 const repository = env.ALTO_MODEL_REPOSITORY;
-const worker: WorkerProcess = repository
-  ? new AltoWorker({ ...env, ALTO_MODEL_REPOSITORY: repository }, log, metrics)
-  : new ManagedWorker(env, log, metrics);
+const worker: WorkerProcess = new ManagedWorker(env, log, metrics, ({ redis, keys, registry }) =>
+  repository
+    ? new LocalAssignments(repository, env.ALTO_MODELS, registry)
+    : new PublisherAssignments(redis, keys, env.REDIS_URL, env.ALTO_WORKER_ID),
+);
 
 let stopping = false;
 const shutdown = async (signal: string) => {

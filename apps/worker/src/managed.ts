@@ -1,21 +1,25 @@
-// A worker driven by the publisher: registers, reports what it holds every heartbeat, and
-// reconciles to its assignment — download (through the checkpoint cache), load, warm up,
-// then read the model's streams; for a version no longer assigned, stop reading, drain and
-// unload. States: starting → running → draining → stopped.
+// The worker: follows an assignment (the publisher's, or a fixed one over a local repository),
+// reports what it holds every heartbeat, and reconciles — fetch the checkpoint (through the
+// cache), load, warm up, then read the model's streams; for a version no longer assigned,
+// stop reading, drain and unload. States: starting → running → draining → stopped.
 import { hostname } from 'node:os';
-import { ControlStore, type AssignedModel, type HeldModel, type HeldState, type WorkerReport } from '@alto/control';
+import type { AssignedModel, HeldModel, HeldState, WorkerReport } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import { RedisModelRegistry, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
-import { CheckpointCache, CheckpointError, openSource, type ModelConfig } from '@alto/repository';
+import { CheckpointCache, CheckpointError, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
+import type { Assignments, WorkerModel } from './assignments.ts';
 import type { WorkerEnv } from './env.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { ServedVersion } from './served.ts';
 import type { WorkerProcess, WorkerState } from './worker.ts';
 
+/** Makes the worker's assignment source once Redis is connected. */
+export type AssignmentsFactory = (deps: { redis: Redis; keys: Keys; registry: RedisModelRegistry }) => Assignments;
+
 interface Slot {
-  assigned: AssignedModel;
+  assigned: WorkerModel;
   state: HeldState;
   progress?: { done: number; total: number };
   error?: string;
@@ -31,8 +35,7 @@ const slotKey = (m: { name: string; version: string }) => `${m.name}@${m.version
 export class ManagedWorker implements WorkerProcess {
   state: WorkerState = 'starting';
   private redis: Redis | undefined;
-  private subscriber: Redis | undefined;
-  private control: ControlStore | undefined;
+  private assignments: Assignments | undefined;
   private registry: RedisModelRegistry | undefined;
   private readonly slots = new Map<string, Slot>();
   private readonly keys: Keys;
@@ -44,7 +47,12 @@ export class ManagedWorker implements WorkerProcess {
   /** Cache keys on disk, as reported; read again only when a download or eviction changed them. */
   private cached: string[] = [];
 
-  constructor(private readonly env: WorkerEnv, private readonly log: Logger, private readonly metrics: WorkerMetrics) {
+  constructor(
+    private readonly env: WorkerEnv,
+    private readonly log: Logger,
+    private readonly metrics: WorkerMetrics,
+    private readonly makeAssignments: AssignmentsFactory,
+  ) {
     this.keys = makeKeys(env.ALTO_PREFIX);
     this.cache = new CheckpointCache(env.ALTO_CACHE_DIR);
   }
@@ -62,19 +70,25 @@ export class ManagedWorker implements WorkerProcess {
     const env = this.env;
     this.redis = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}` });
     await assertNoEviction(this.redis);
-    this.control = new ControlStore(this.redis, this.keys);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
-    this.subscriber = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}:assign` });
-    this.subscriber.on('message', (_channel: string, id: string) => {
-      if (id === env.ALTO_WORKER_ID || id === '*') this.sync();
-    });
-    await this.subscriber.subscribe(this.keys.assignChannel);
+    const assignments = this.makeAssignments({ redis: this.redis, keys: this.keys, registry: this.registry });
+    this.assignments = assignments;
+    await assignments.open(() => this.sync());
+    if (assignments.waitForModels) {
+      await this.reconcile();
+      const slots = [...this.slots.values()];
+      await Promise.all(slots.map((s) => s.loading));
+      const failed = slots.find((s) => s.state !== 'ready');
+      if (failed) throw new Error(`model '${failed.assigned.name}' version ${failed.assigned.version}: ${failed.error ?? failed.state}`);
+    }
     this.setState('running');
     await this.readCached();
     await this.report();
-    this.sync();
+    if (!assignments.waitForModels) this.sync();
     this.timer = setInterval(() => this.sync(), env.ALTO_HEARTBEAT_MS);
-    this.log.info({ memory_bytes: env.ALTO_WORKER_MEMORY_BYTES, accelerator: env.ALTO_ACCELERATOR, tags: env.ALTO_WORKER_TAGS }, 'registered; waiting for assignments');
+    if (!assignments.waitForModels) {
+      this.log.info({ memory_bytes: env.ALTO_WORKER_MEMORY_BYTES, accelerator: env.ALTO_ACCELERATOR, tags: env.ALTO_WORKER_TAGS }, 'registered; waiting for assignments');
+    }
   }
 
   /** Reconciles with the assignment and reports; runs one at a time, again if asked meanwhile. */
@@ -86,7 +100,7 @@ export class ManagedWorker implements WorkerProcess {
     }
     this.syncing = this.reconcile()
       .then(() => this.report())
-      .catch((err: unknown) => this.log.warn({ err }, 'sync with the publisher failed'))
+      .catch((err: unknown) => this.log.warn({ err }, 'sync with the assignment failed'))
       .finally(() => {
         this.syncing = undefined;
         if (this.again) {
@@ -97,8 +111,7 @@ export class ManagedWorker implements WorkerProcess {
   }
 
   private async reconcile(): Promise<void> {
-    const assignment = await this.control!.assignment(this.env.ALTO_WORKER_ID);
-    const wanted = new Map((assignment?.models ?? []).map((m) => [slotKey(m), m]));
+    const wanted = new Map((await this.assignments!.current()).map((m) => [slotKey(m), m]));
     for (const [key, m] of wanted) {
       const slot = this.slots.get(key);
       if (!slot) {
@@ -134,7 +147,7 @@ export class ManagedWorker implements WorkerProcess {
       await this.readCached();
       delete slot.progress;
       void this.report().catch(() => {});
-      const resolved = { name: m.name, version: m.version, versions: [m.version], path, config: m.config as ModelConfig };
+      const resolved = { name: m.name, version: m.version, versions: m.versions ?? [m.version], path, config: m.config };
       const served = await ServedVersion.open(
         { env: this.env, redis: this.redis!, keys: this.keys, log: this.log, metrics: this.metrics }, resolved, m.execution_provider,
       );
@@ -216,17 +229,17 @@ export class ManagedWorker implements WorkerProcess {
       cached: this.cached,
       models: this.held(),
     };
-    await this.control!.putReport(report);
+    const ready = [...this.slots.values()].flatMap((s) => (s.state === 'ready' && s.served ? [s.served.info] : []));
+    await this.assignments!.report(report, ready);
     const ttl = env.ALTO_HEARTBEAT_MS * 5;
-    const ready = new Set([...this.slots.values()].filter((s) => s.state === 'ready').map((s) => s.assigned.name));
-    await Promise.all([...ready].map((name) => this.registry!.heartbeat(name, env.ALTO_WORKER_ID, ttl)));
+    await Promise.all([...new Set(ready.map((info) => info.name))].map((name) => this.registry!.heartbeat(name, env.ALTO_WORKER_ID, ttl)));
   }
 
   async stop(graceMs: number): Promise<boolean> {
     if (this.state === 'stopped' || this.state === 'draining') return true;
     this.setState('draining');
     clearInterval(this.timer);
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await this.assignments?.stopListening();
     await this.syncing;
     const drained = Promise.all([...this.slots.values()].map(async (s) => {
       await s.loading;
@@ -237,7 +250,7 @@ export class ManagedWorker implements WorkerProcess {
     if (!inTime) this.log.error({ grace_ms: graceMs }, 'drain did not finish in time; unfinished entries stay pending for redelivery');
     // Leaving at once lets the publisher move the models now rather than after the timeout.
     const leave = Promise.all([
-      this.control?.deleteReport(this.env.ALTO_WORKER_ID),
+      this.assignments?.withdraw(),
       ...[...this.slots.values()].map((s) => this.registry?.leave(s.assigned.name, this.env.ALTO_WORKER_ID)),
     ]).catch(() => {});
     await Promise.race([leave, new Promise((r) => setTimeout(r, 1000).unref())]);

@@ -1,22 +1,19 @@
 // The control plane's records: what users publish (ModelSpec), what the leader assigns to
 // each worker (Assignment), what each worker reports (WorkerReport) and what the leader
 // observes per model (ModelState). All are stored as JSON in Redis and parsed on read.
-import { MODEL_NAME, ModelInfoSchema } from '@alto/protocol';
+import { MODEL_NAME, ModelConfigSchema, ModelInfoSchema, VERSION_NAME } from '@alto/protocol';
 import { z } from 'zod';
-
-/** Version folder names: key- and URL-safe. */
-export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
 
 const constraintKey = z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, 'constraint keys are lowercase words, e.g. accelerator');
 
+/** A spec's own serving settings override its config.json's: the same fields, the same rules. */
 const tunables = {
-  /** Most rows per inference; 0 disables batching. */
-  max_batch_size: z.number().int().min(0).max(4096).optional(),
-  max_queue_delay_ms: z.number().int().min(0).max(10_000).optional(),
-  max_queue_length: z.number().int().min(0).optional(),
-  timeout_ms: z.number().int().positive().optional(),
+  max_batch_size: ModelConfigSchema.shape.max_batch_size,
+  max_queue_delay_ms: ModelConfigSchema.shape.max_queue_delay_ms,
+  max_queue_length: ModelConfigSchema.shape.max_queue_length,
+  timeout_ms: ModelConfigSchema.shape.timeout_ms,
   /** Memory one replica needs; default: twice the checkpoint's size. */
   memory_bytes: z.number().int().positive().optional(),
   /** Worker labels a replica needs, e.g. {"accelerator": "gpu"}. */
@@ -63,24 +60,13 @@ export const CheckpointSchema = z.object({
   crc32c: z.string().optional(),
 });
 
-/** The model config a worker serves a version with: config.json levels merged with the spec. */
-export const ServeConfigSchema = z.object({
-  description: z.string().optional(),
-  max_batch_size: z.number().int().min(0).optional(),
-  max_queue_delay_ms: z.number().int().min(0).optional(),
-  max_queue_length: z.number().int().min(0).optional(),
-  timeout_ms: z.number().int().positive().optional(),
-  instances: z.number().int().min(1).optional(),
-  inputs: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()) })).optional(),
-});
-export type ServeConfig = z.infer<typeof ServeConfigSchema>;
-
 export const AssignedModelSchema = z.object({
   name: z.string(),
   version: z.string(),
   base_uri: z.string(),
   checkpoint: CheckpointSchema,
-  config: ServeConfigSchema,
+  /** config.json levels merged, then the spec's own settings; written by the leader, so read leniently. */
+  config: ModelConfigSchema.strip(),
   execution_provider: z.enum(EXECUTION_PROVIDERS).optional(),
   memory_bytes: z.number(),
 });

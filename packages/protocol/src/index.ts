@@ -5,7 +5,8 @@ export {
   type ResponseFormat, type Tensor, type TensorJson,
 } from './tensor.ts';
 export { encodeTensors, decodeTensors, type TensorMap } from './tensor-codec.ts';
-export { ModelInfoSchema, TensorSpecSchema, BatchingSchema, MODEL_NAME, DEFAULT_MAX_QUEUE_LENGTH, type ModelInfo, type TensorSpec, type Batching } from './model.ts';
+export { ModelInfoSchema, TensorSpecSchema, BatchingSchema, MODEL_NAME, VERSION_NAME, VERSION_NAME_RULE, DEFAULT_MAX_QUEUE_LENGTH, type ModelInfo, type TensorSpec, type Batching } from './model.ts';
+export { ModelConfigSchema, type ModelConfig } from './model-config.ts';
 export { validateInputs, unsplittable, type ValidatedInput } from './validate.ts';
 export { newPredictionId, modelOfPrediction, ulid } from './ids.ts';
 export { renderPrediction, STATUSES, TERMINAL, type Prediction, type PredictionRecord, type Status } from './prediction.ts';

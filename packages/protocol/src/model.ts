@@ -46,3 +46,12 @@ export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
 /** Model names are URL- and Redis-key-safe. */
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/**
+ * Version names (checkpoint folder names, `/versions/{version}` in URLs, stream keys): the one
+ * rule that publishing, pinning and listing a checkpoint store all apply. A folder whose name
+ * does not match (`.git`, `_tmp`, `-x`) is not a version.
+ */
+export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** VERSION_NAME in words, for messages. */
+export const VERSION_NAME_RULE = '1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit';

@@ -2,30 +2,35 @@
 // across restarts. Old copies stay until `evict` removes the least recently used ones.
 //
 // Layout under `dir`:
-//   <key>/model.onnx                 verified bytes
+//   <key>/model.onnx                 verified bytes (named as in the store: a MODEL_FILES name)
 //   <key>/meta.json                  written last: its presence marks the copy complete
 //   <key>/model.onnx.<nonce>.partial a download in progress (or left by a crash)
-//   <key>.lock                       held while one process downloads <key>
+//   <key>.lock/                      held while one process downloads <key> (proper-lockfile)
+//
+// The lock only saves duplicate downloads: the cache stays correct without it, since every
+// download goes to its own temp file and is renamed into place after verification.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lockHolder, takeOverIfStale, tryLock, type HeldLock } from './cache-lock.ts';
+import lockfile from 'proper-lockfile';
+import { modelFileOf } from './layout.ts';
 import { CheckpointError } from './source/errors.ts';
 import type { CheckpointSource, CheckpointVersion, ProgressFn } from './source/types.ts';
 import { parseUri } from './source/uri.ts';
 
 export interface CacheEvent {
-  type: 'hit' | 'download' | 'downloaded' | 'lock_wait' | 'lock_takeover';
+  /** lock_lost: another process took over the lock while this one downloaded (it goes on). */
+  type: 'hit' | 'download' | 'downloaded' | 'lock_wait' | 'lock_takeover' | 'lock_lost';
   key: string;
   uri: string;
-  /** lock_wait: who holds the lock. */
+  /** lock_wait: how fresh the lock is; lock_lost: why. */
   detail?: string;
 }
 
 export interface CheckpointCacheOptions {
   /**
-   * A download lock not refreshed for this long is taken over even if its pid looks alive.
-   * Its holder refreshes it every quarter of this. @default 30_000
+   * A download lock not refreshed for this long is taken over (its holder died, or hangs).
+   * Its holder refreshes it every half of this; at least 2000. @default 10_000
    */
   lockStaleMs?: number;
   /** How often a fetch waiting for another process's download looks again. @default 100 */
@@ -44,7 +49,6 @@ interface Meta {
   fetchedAt: string;
 }
 
-const MODEL = 'model.onnx';
 const META = 'meta.json';
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,7 +67,7 @@ export class CheckpointCache {
 
   constructor(dir: string, opts: CheckpointCacheOptions = {}) {
     this.dir = dir;
-    this.staleMs = opts.lockStaleMs ?? 30_000;
+    this.staleMs = Math.max(opts.lockStaleMs ?? 10_000, 2000);
     this.pollMs = opts.pollMs ?? 100;
     this.onEvent = opts.onEvent ?? (() => {});
   }
@@ -74,7 +78,7 @@ export class CheckpointCache {
   }
 
   /**
-   * Local path of the verified model.onnx: directPath when the source has one, else the cached
+   * Local path of the verified model file: directPath when the source has one, else the cached
    * copy, downloading it first. At most one download per key at a time on this machine: one
    * flight per key inside the process, a lock file across processes.
    */
@@ -150,7 +154,6 @@ export class CheckpointCache {
 
   private async fetchLocked(source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
     const folder = join(this.dir, key);
-    const lockPath = join(this.dir, `${key}.lock`);
     let waited = false;
     for (;;) {
       if (await this.complete(key, v)) {
@@ -158,26 +161,50 @@ export class CheckpointCache {
         // meta.json's mtime is the copy's last use, for evict().
         const now = new Date();
         await utimes(join(folder, META), now, now).catch(() => {});
-        return join(folder, MODEL);
+        return join(folder, modelFileOf(v.uri));
       }
       await mkdir(folder, { recursive: true });
-      const lock = await tryLock(lockPath, this.staleMs);
-      if (lock) return this.downloadHolding(lock, source, v, key, progress);
-      if (await takeOverIfStale(lockPath, this.staleMs)) {
-        this.onEvent({ type: 'lock_takeover', key, uri: v.uri });
-        continue;
+      const age = await this.lockAge(key);
+      const release = await this.tryLock(key, v);
+      if (release) {
+        if (age !== undefined && age > this.staleMs) this.onEvent({ type: 'lock_takeover', key, uri: v.uri });
+        return this.downloadHolding(release, source, v, key, progress);
       }
       if (!waited) {
         waited = true;
-        this.onEvent({ type: 'lock_wait', key, uri: v.uri, detail: (await lockHolder(lockPath)) ?? 'released' });
+        this.onEvent({ type: 'lock_wait', key, uri: v.uri, detail: age === undefined ? 'released' : `refreshed ${Math.round(age)} ms ago` });
       }
       await sleep(this.pollMs);
     }
   }
 
-  private async downloadHolding(lock: HeldLock, source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
+  /** The lock's release, or undefined while another process holds it (a stale lock is taken over). */
+  private async tryLock(key: string, v: CheckpointVersion): Promise<(() => Promise<void>) | undefined> {
+    try {
+      return await lockfile.lock(join(this.dir, key), {
+        lockfilePath: join(this.dir, `${key}.lock`),
+        realpath: false,
+        stale: this.staleMs,
+        retries: 0,
+        // The default throws from a timer; losing the lock costs at most a duplicate download.
+        onCompromised: (err) => this.onEvent({ type: 'lock_lost', key, uri: v.uri, detail: err.message }),
+      });
+    } catch (err) {
+      if (code(err) === 'ELOCKED') return undefined;
+      throw err;
+    }
+  }
+
+  /** Milliseconds since the download lock of `key` was last refreshed; undefined when nobody holds it. */
+  private async lockAge(key: string): Promise<number | undefined> {
+    const st = await stat(join(this.dir, `${key}.lock`)).catch(() => undefined);
+    return st && Date.now() - st.mtimeMs;
+  }
+
+  private async downloadHolding(release: () => Promise<void>, source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
     const folder = join(this.dir, key);
-    const model = join(folder, MODEL);
+    const file = modelFileOf(v.uri);
+    const model = join(folder, file);
     try {
       // Another process may have finished between our check and our lock.
       if (await this.complete(key, v)) {
@@ -186,7 +213,7 @@ export class CheckpointCache {
       }
       await this.removeAbandoned(folder);
       const nonce = randomBytes(6).toString('hex');
-      const partial = join(folder, `${MODEL}.${nonce}.partial`);
+      const partial = join(folder, `${file}.${nonce}.partial`);
       this.onEvent({ type: 'download', key, uri: v.uri });
       await source.download(v, partial, progress);
       await rename(partial, model);
@@ -206,7 +233,8 @@ export class CheckpointCache {
       this.onEvent({ type: 'downloaded', key, uri: v.uri });
       return model;
     } finally {
-      await lock.release();
+      // Already released when the lock was lost: nothing to undo then.
+      await release().catch(() => {});
     }
   }
 
@@ -229,7 +257,13 @@ export class CheckpointCache {
       return false;
     }
     if (v && (meta.uri !== v.uri || meta.generation !== v.generation)) return false;
-    const st = await stat(join(folder, MODEL)).catch(() => undefined);
+    let file;
+    try {
+      file = modelFileOf(meta.uri);
+    } catch {
+      return false;
+    }
+    const st = await stat(join(folder, file)).catch(() => undefined);
     return st?.isFile() === true && st.size === meta.size;
   }
 }

@@ -1,31 +1,10 @@
-// config.json of a model in the repository: optional; every field has a default.
-import { z } from 'zod';
+// Reads config.json files (model and version level) by the one model config schema,
+// ModelConfigSchema of @alto/protocol.
+import { ModelConfigSchema, type ModelConfig } from '@alto/protocol';
+import { CONFIG_FILE } from './layout.ts';
+import type { CheckpointSource } from './source/types.ts';
 
-export const ModelConfigSchema = z
-  .object({
-    description: z.string().optional(),
-    /** Most rows per inference; 0 disables batching. @default 32 when the model can batch, else 0 */
-    max_batch_size: z.number().int().min(0).max(4096).optional(),
-    /** How long a partly filled batch may wait for more (Triton's max_queue_delay). @default 0 */
-    max_queue_delay_ms: z.number().int().min(0).max(10_000).optional(),
-    /** Most requests outstanding (queued or running); 0 = no limit. @default 10000 */
-    max_queue_length: z.number().int().min(0).optional(),
-    /** Deadline of requests that set none, in ms from submission. @default none */
-    timeout_ms: z.number().int().positive().optional(),
-    /** Inference threads (sessions) per worker. @default 1 */
-    instances: z.number().int().min(1).max(64).optional(),
-    /**
-     * Narrow input shapes the ONNX file leaves dynamic, e.g. textdir's [-1,3,48,192];
-     * each given dim must agree with the model's own.
-     */
-    inputs: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(-1)) }).strict()).optional(),
-    /** Serve this version instead of the highest. */
-    version: z.string().optional(),
-  })
-  .strict();
-
-export type ModelConfig = z.infer<typeof ModelConfigSchema>;
-
+/** Parses config.json text; throws an Error naming `where` and each problem. */
 export function parseModelConfig(json: string, where: string): ModelConfig {
   let raw: unknown;
   try {
@@ -39,4 +18,18 @@ export function parseModelConfig(json: string, where: string): ModelConfig {
     throw new Error(`${where}: ${problems.join('; ')}`);
   }
   return result.data;
+}
+
+/**
+ * The config a version is served with: the model's config.json, then the version's own over
+ * it field by field. The `version` pin is not part of it (it chose the version already).
+ */
+export async function readModelConfig(source: CheckpointSource, version: string): Promise<ModelConfig> {
+  const [model, own] = await Promise.all([source.config(), source.config(version)]);
+  const merged: ModelConfig = {
+    ...(model === undefined ? {} : parseModelConfig(model, `${source.uri}/${CONFIG_FILE}`)),
+    ...(own === undefined ? {} : parseModelConfig(own, `${source.uri}/${version}/${CONFIG_FILE}`)),
+  };
+  delete merged.version;
+  return merged;
 }

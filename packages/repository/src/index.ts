@@ -1,7 +1,7 @@
-export { type CheckpointStore, compareVersions } from './store/index.ts';
-export { LocalStore } from './store/local.ts';
-export { ModelConfigSchema, parseModelConfig, type ModelConfig } from './config.ts';
-export { resolveModel, type ResolvedModel } from './resolve.ts';
+export { compareVersions, completeModelFile, MODEL_FILES, CONFIG_FILE, WRITING_MARKER, type ModelFile } from './layout.ts';
+export { parseModelConfig, readModelConfig } from './config.ts';
+export { chooseVersion, type ChosenVersion, type ResolvedModel } from './resolve.ts';
+export { listModelFolders, modelFolder, type ModelFolder } from './model-folders.ts';
 export { openSource } from './source/index.ts';
 export { assertAllowedRoot } from './source/allowed.ts';
 export { CheckpointError, CHECKPOINT_ERROR_CODES, type CheckpointErrorCode } from './source/errors.ts';

@@ -1,11 +1,10 @@
 // A checkpoint source in Google Cloud Storage (gs://bucket/prefix), through the official
 // client. Versions are the "folders" (prefixes) under the base; a download is pinned to the
 // generation that was listed, so a version rewritten meanwhile fails instead of mixing bytes.
-import type { Bucket, File, Storage } from '@google-cloud/storage';
-import { compareVersions } from '../store/index.ts';
+import { CRC32C, type Bucket, type File, type Storage } from '@google-cloud/storage';
+import { CONFIG_FILE, compareVersions, completeModelFile, isVersionName, modelFileOf, versionFolder } from '../layout.ts';
 import { CheckpointError } from './errors.ts';
-import { CONFIG_FILE, MODEL_FILE, VERSION_NAME, WRITING_MARKER, type CheckpointSource, type CheckpointVersion, type ProgressFn } from './types.ts';
-import { versionFolder } from './version-name.ts';
+import type { CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
 
 /** Version folders listed at once (one request each). */
@@ -32,7 +31,7 @@ export class GcsSource implements CheckpointSource {
     const names: string[] = [];
     for (const p of await this.list(this.base, 'prefixes')) {
       const name = p.slice(this.base.length, -1);
-      if (VERSION_NAME.test(name)) names.push(name);
+      if (isVersionName(name)) names.push(name);
     }
     const found = await mapLimit(names, LIST_CONCURRENCY, (name) => this.complete(name));
     return found.filter((v) => v !== undefined).sort((a, b) => compareVersions(a.version, b.version));
@@ -41,8 +40,9 @@ export class GcsSource implements CheckpointSource {
   private async complete(version: string): Promise<CheckpointVersion | undefined> {
     const files = await this.list(`${this.base}${version}/`, 'files');
     const byName = new Map(files.map((f) => [f.name.slice(this.base.length + version.length + 1), f]));
-    const model = byName.get(MODEL_FILE);
-    if (!model || byName.has(WRITING_MARKER)) return undefined;
+    const file = completeModelFile(byName.keys());
+    const model = file === undefined ? undefined : byName.get(file);
+    if (!model) return undefined;
     const md = model.metadata;
     return {
       version,
@@ -87,12 +87,26 @@ export class GcsSource implements CheckpointSource {
   }
 
   async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
-    const name = `${this.base}${versionFolder(this.uri, v.version)}/${MODEL_FILE}`;
+    const name = `${this.base}${versionFolder(this.uri, v.version)}/${modelFileOf(v.uri)}`;
     const where = `gs://${this.bucket.name}/${name}#${v.generation}`;
-    // validation: false because writeVerified checks crc32c/md5 itself, against the listed
-    // metadata, and turns a mismatch into our error code.
-    const input = this.bucket.file(name, { generation: v.generation }).createReadStream({ validation: false });
-    await writeVerified(input, dest, v, onProgress, (err) => gcsError(where, err, 'not found (deleted or replaced since it was listed?)'));
+    // The client validates the crc32c of a whole-object download against the one GCS sends
+    // (that of the pinned generation, i.e. the listed one); the generator hands us its
+    // running value, so a mismatch can name both sides.
+    let crc: CRC32C | undefined;
+    const file = this.bucket.file(name, { generation: v.generation, crc32cGenerator: () => (crc = new CRC32C()) });
+    const input = file.createReadStream({ validation: 'crc32c' });
+    await writeVerified(
+      input,
+      dest,
+      v,
+      onProgress,
+      (err) => {
+        if ((err as { code?: unknown }).code !== 'CONTENT_DOWNLOAD_MISMATCH') return gcsError(where, err, 'not found (deleted or replaced since it was listed?)');
+        const problem = `crc32c: expected ${v.crc32c ?? 'the one GCS sent'}, got ${crc?.toString() ?? 'other bytes'}`;
+        return new CheckpointError('checksum_mismatch', `${v.uri} (generation ${v.generation}) downloaded corrupt: ${problem}`, { cause: err });
+      },
+      { transportChecksCrc32c: true },
+    );
   }
 
   directPath(): undefined {

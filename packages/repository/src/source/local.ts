@@ -2,10 +2,9 @@
 // files in place (directPath); download copies, for callers that want their own copy.
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareVersions } from '../store/index.ts';
+import { CONFIG_FILE, compareVersions, completeModelFile, isVersionName, modelFileOf, versionFolder } from '../layout.ts';
 import { CheckpointError } from './errors.ts';
-import { CONFIG_FILE, MODEL_FILE, VERSION_NAME, WRITING_MARKER, type CheckpointSource, type CheckpointVersion, type ProgressFn } from './types.ts';
-import { versionFolder } from './version-name.ts';
+import type { CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
@@ -27,7 +26,7 @@ export class LocalSource implements CheckpointSource {
     }
     const found = await Promise.all(
       entries
-        .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && VERSION_NAME.test(e.name))
+        .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && isVersionName(e.name))
         .map((e) => this.complete(e.name)),
     );
     return found.filter((v) => v !== undefined).sort((a, b) => compareVersions(a.version, b.version));
@@ -35,13 +34,14 @@ export class LocalSource implements CheckpointSource {
 
   private async complete(version: string): Promise<CheckpointVersion | undefined> {
     const dir = join(this.root, version);
-    const [model, writing] = await Promise.all([statOrUndefined(join(dir, MODEL_FILE)), statOrUndefined(join(dir, WRITING_MARKER))]).catch(
-      (err: unknown) => {
-        throw this.fsError(dir, err);
-      },
-    );
-    if (!model?.isFile() || writing) return undefined;
-    return { version, uri: join(dir, MODEL_FILE), size: model.size, generation: `${model.mtimeMs}-${model.size}` };
+    try {
+      const file = completeModelFile(await orMissing(readdir(dir), []));
+      const model = file === undefined ? undefined : await orMissing(stat(join(dir, file)), undefined);
+      if (!file || !model?.isFile()) return undefined;
+      return { version, uri: join(dir, file), size: model.size, generation: `${model.mtimeMs}-${model.size}` };
+    } catch (err) {
+      throw this.fsError(dir, err);
+    }
   }
 
   async config(version?: string): Promise<string | undefined> {
@@ -64,7 +64,7 @@ export class LocalSource implements CheckpointSource {
   }
 
   directPath(v: CheckpointVersion): string {
-    return join(this.root, versionFolder(this.uri, v.version), MODEL_FILE);
+    return join(this.root, versionFolder(this.uri, v.version), modelFileOf(v.uri));
   }
 
   private fsError(path: string, err: unknown): CheckpointError {
@@ -74,11 +74,12 @@ export class LocalSource implements CheckpointSource {
   }
 }
 
-async function statOrUndefined(path: string) {
+/** `fallback` when nothing is there (gone since it was listed, or a file where a folder was expected). */
+async function orMissing<T, F>(p: Promise<T>, fallback: F): Promise<T | F> {
   try {
-    return await stat(path);
+    return await p;
   } catch (err) {
-    if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') return undefined;
+    if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') return fallback;
     throw err;
   }
 }

@@ -1,16 +1,10 @@
-// What a checkpoint source is: one published model's base URI and the versions under it.
-// Layout: <base>/<version>/model.onnx, optional <base>/config.json (model level) and
-// <base>/<version>/config.json (version level, overriding the model level field by field).
-//
-// Completeness rule: a version folder counts once its model.onnx exists and it holds no
-// `_WRITING` marker file. A job that writes a version in several steps creates
-// `<version>/_WRITING` first and deletes it last. GCS makes an object visible only after its
-// upload finished, so a single-file upload needs no marker. Version folder names follow
-// compareVersions (numeric names first, by value).
+// What a checkpoint source is: one published model's base URI and the complete versions
+// under it. The layout and the completeness rule are in ../layout.ts; every source lists its
+// store and applies that rule, so local and gs:// stores agree on what a version is.
 
 export interface CheckpointVersion {
   version: string;
-  /** Location of this version's model.onnx, e.g. gs://b/p/3/model.onnx or /abs/p/3/model.onnx. */
+  /** Location of this version's model file, e.g. gs://b/p/3/model.onnx or /abs/p/3/model.onnx. */
   uri: string;
   /** Bytes. */
   size: number;
@@ -32,7 +26,7 @@ export interface CheckpointSource {
   /** config.json text: model level without a version, else that version's; undefined when absent. */
   config(version?: string): Promise<string | undefined>;
   /**
-   * Writes the version's model.onnx to `dest` (must not exist), reporting progress; verifies
+   * Writes the version's model file to `dest` (must not exist), reporting progress; verifies
    * size and crc32c/md5 when the store has them; throws CheckpointError code
    * 'checksum_mismatch' on a mismatch (and removes the partial file).
    */
@@ -50,11 +44,3 @@ export interface OpenSourceOptions {
   /** Google Cloud project of the client. @default the client's own discovery */
   projectId?: string;
 }
-
-/** File names inside a version folder. */
-export const MODEL_FILE = 'model.onnx';
-export const CONFIG_FILE = 'config.json';
-export const WRITING_MARKER = '_WRITING';
-
-/** Version folder names a source lists; others (and `.`/`..`) are ignored. */
-export const VERSION_NAME = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,128}$/;

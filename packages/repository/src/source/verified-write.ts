@@ -5,9 +5,17 @@ import { createHash } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Crc32c } from './crc32c.ts';
+import { CRC32C } from '@google-cloud/storage';
 import { CheckpointError } from './errors.ts';
 import type { CheckpointVersion, ProgressFn } from './types.ts';
+
+export interface VerifyOptions {
+  /**
+   * The transport checks the crc32c itself (the GCS client validates each whole-object
+   * download), so it is not computed a second time here. @default false
+   */
+  transportChecksCrc32c?: boolean;
+}
 
 export async function writeVerified(
   input: Readable,
@@ -15,6 +23,7 @@ export async function writeVerified(
   v: CheckpointVersion,
   onProgress: ProgressFn | undefined,
   mapError: (err: unknown) => CheckpointError,
+  opts: VerifyOptions = {},
 ): Promise<void> {
   let fh;
   try {
@@ -23,7 +32,7 @@ export async function writeVerified(
     input.destroy();
     throw new CheckpointError('storage_error', `cannot create ${dest} for ${v.uri}: ${(err as Error).message}`, { cause: err });
   }
-  const crc = v.crc32c === undefined ? undefined : new Crc32c();
+  const crc = v.crc32c === undefined || opts.transportChecksCrc32c ? undefined : new CRC32C();
   const md5 = v.md5 === undefined ? undefined : createHash('md5');
   let done = 0;
   let reported = -1;
@@ -52,7 +61,7 @@ export async function writeVerified(
     if (onProgress && reported !== done) onProgress(done, v.size);
     const problems: string[] = [];
     if (done !== v.size) problems.push(`size: expected ${v.size} bytes, got ${done}`);
-    const gotCrc = crc?.base64();
+    const gotCrc = crc?.toString();
     if (gotCrc !== undefined && gotCrc !== v.crc32c) problems.push(`crc32c: expected ${v.crc32c}, got ${gotCrc}`);
     const gotMd5 = md5?.digest('base64');
     if (gotMd5 !== undefined && gotMd5 !== v.md5) problems.push(`md5: expected ${v.md5}, got ${gotMd5}`);

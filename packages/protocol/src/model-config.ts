@@ -1,0 +1,38 @@
+// The one model config schema: config.json at model and version level (read by
+// @alto/repository), the serving settings a published spec overrides, and the config a
+// publisher assigns a worker. Every field is optional; defaults apply where a model is served.
+import { z } from 'zod';
+import { VERSION_NAME, VERSION_NAME_RULE } from './model.ts';
+
+/**
+ * A model's config. Strict, because config.json is written by people and a misspelt field
+ * must fail; records written by programs (assignments in Redis) are read with `.strip()`, so
+ * a field added later does not break an older reader.
+ */
+export const ModelConfigSchema = z
+  .object({
+    description: z.string().optional(),
+    /** Most rows per inference; 0 disables batching. @default 32 when the model can batch, else 0 */
+    max_batch_size: z.number().int().min(0).max(4096).optional(),
+    /** How long a partly filled batch may wait for more (Triton's max_queue_delay). @default 0 */
+    max_queue_delay_ms: z.number().int().min(0).max(10_000).optional(),
+    /** Most requests outstanding (queued or running); 0 = no limit. @default 10000 */
+    max_queue_length: z.number().int().min(0).optional(),
+    /** Deadline of requests that set none, in ms from submission. @default none */
+    timeout_ms: z.number().int().positive().optional(),
+    /** Inference threads (sessions) per worker. @default 1 */
+    instances: z.number().int().min(1).max(64).optional(),
+    /**
+     * Narrow input shapes the model file leaves dynamic, e.g. textdir's [-1,3,48,192];
+     * each given dim must agree with the model's own.
+     */
+    inputs: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(-1)) }).strict()).optional(),
+    /**
+     * Model-level config.json only: serve this version instead of the highest, on a worker
+     * serving a repository on its own. A publisher pins through its spec instead.
+     */
+    version: z.string().regex(VERSION_NAME, `version names are ${VERSION_NAME_RULE}`).optional(),
+  })
+  .strict();
+
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
