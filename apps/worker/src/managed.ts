@@ -68,7 +68,7 @@ export class ManagedWorker implements WorkerProcess {
     this.subscriber.on('message', (_channel: string, id: string) => {
       if (id === env.ALTO_WORKER_ID || id === '*') this.sync();
     });
-    await this.subscriber.subscribe(this.keys.assignChannel);
+    await this.subscriber.subscribe(this.control.keys.assignChannel);
     this.setState('running');
     await this.readCached();
     await this.report();
