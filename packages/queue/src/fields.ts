@@ -57,7 +57,7 @@ export const ENTRY = {
   inputs: 'in',
 } as const;
 
-/** A dead-letter entry: the request's entry fields, then these. */
+/** A dead-letter entry: these, then the request's entry fields. */
 export const DEAD_LETTER = {
   ...ENTRY,
   /** The request's entry id in its stream. */

@@ -13,6 +13,7 @@ export {
 } from './fields.ts';
 export {
   luaScript, defineLuaScripts, luaSource, luaIncludes, numberOfKeys, pipelineReply, codeOf, unexpected, exhaustive,
+  contractProblems, headerSlots,
   type LuaScript, type ScriptSpec, type LuaArg,
 } from './lua-script.ts';
 export { QUEUE_SCRIPTS, defineQueueScripts } from './scripts/index.ts';

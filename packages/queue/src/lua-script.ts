@@ -156,3 +156,39 @@ export function codeOf<C extends Record<string, number>>(file: string, codes: C,
 export function unexpected(file: string, reply: unknown): never {
   throw new Error(`${file} replied ${JSON.stringify(reply)}, which its contract does not name`);
 }
+
+/** The numbers a script's header lists for `KEYS[n]` or `ARGV[n]` at the start of a line. */
+export function headerSlots(text: string, slot: 'KEYS' | 'ARGV'): number[] {
+  const header = /^--\[\[([\s\S]*?)\]\]/.exec(text)?.[1] ?? '';
+  return [...header.matchAll(new RegExp(`^\\s*${slot}\\[(\\d+)\\]`, 'gm'))].map((m) => Number(m[1]));
+}
+
+/**
+ * Where a script's text (as written, before includes) and its wrapper disagree: the header
+ * lists KEYS[1..n] for the n its file name announces, names every outcome of the wrapper
+ * (and no other) at the start of a line of its Returns section, and the script declares
+ * exactly the wrapper's numeric codes as `local NAME = <code>`. Empty when they agree.
+ */
+export function contractProblems(script: LuaScript<never, unknown>, text: string): string[] {
+  const problems: string[] = [];
+  const at = script.file;
+  const keys = headerSlots(text, 'KEYS');
+  const expected = Array.from({ length: script.numberOfKeys }, (_, i) => i + 1);
+  if (JSON.stringify(keys) !== JSON.stringify(expected)) {
+    problems.push(`${at}: header lists KEYS ${JSON.stringify(keys)}, the file name announces ${script.numberOfKeys}`);
+  }
+  const header = /^--\[\[([\s\S]*?)\]\]/.exec(text)?.[1] ?? '';
+  const returns = /^\s*Returns\b[^\n]*\n((?:[ \t]+\S[^\n]*\n?)*)/m.exec(header)?.[1];
+  if (returns === undefined) problems.push(`${at}: header has no Returns section`);
+  const named = new Set([...(returns ?? '').matchAll(/^\s*([A-Z][A-Z_]+)\b/gm)].map((m) => m[1]!));
+  for (const o of script.outcomes) if (!named.has(o)) problems.push(`${at}: Returns does not name outcome ${o}`);
+  for (const n of named) if (!script.outcomes.includes(n)) problems.push(`${at}: Returns names ${n}, which the wrapper does not`);
+  const declared = Object.fromEntries(
+    [...text.matchAll(/^local ([A-Z][A-Z_]+) = (-?\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
+  const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  if (sorted(declared) !== sorted(script.codes)) {
+    problems.push(`${at}: declares codes ${sorted(declared)}, the wrapper ${sorted(script.codes)}`);
+  }
+  return problems;
+}

@@ -9,10 +9,14 @@
   ARGV[2] JSON array of writes: ["hset", key, field, value] | ["hdel", key, field]
   ARGV[3] JSON array of messages to publish afterwards: [channel, message]
 
-  Returns 1 when applied, 0 when the writer does not hold the lease (nothing written).
+  Returns (outcomes named as in lua.ts)
+    APPLIED     1 the writes were applied and the messages published;
+    NOT_LEADER  0 the writer does not hold the lease: nothing written.
 ]]
+local APPLIED = 1
+local NOT_LEADER = 0
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return 0
+  return NOT_LEADER
 end
 for _, w in ipairs(cjson.decode(ARGV[2])) do
   if w[1] == 'hset' then
@@ -24,4 +28,4 @@ end
 for _, m in ipairs(cjson.decode(ARGV[3])) do
   redis.call('PUBLISH', m[1], m[2])
 end
-return 1
+return APPLIED
