@@ -8,6 +8,7 @@ export { DeadLetters, type DeadLetter } from './dead-letters.ts';
 export { Outbox, OUTBOX_GROUP, type OutboxEvent } from './outbox.ts';
 export { type NewWebhook } from './webhook-record.ts';
 export { OwnerIndex, type ListOptions, type Page } from './owner-index.ts';
+export { releasePending } from './release.ts';
 export {
   PREDICTION, ENTRY, DEAD_LETTER, OUTBOX_EVENT, IDEMPOTENCY, ALL_FIELDS, WEBHOOK_STATE_PREFIX, webhookStateField, entryFields,
 } from './fields.ts';
