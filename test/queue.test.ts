@@ -1,11 +1,14 @@
 // The Redis layer against a real redis-server: enqueue, batch reads through the consumer
 // group, outcomes, retention, completion notices and restart behaviour.
 import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
-import { CompletionHub, DeadLetters, GROUP, connect, type StreamConsumer } from '@alto/queue';
+import {
+  CompletionHub, DeadLetters, GROUP, asAltoError, connect, isRedisUnavailable, modelStreams, releasePending, type StreamConsumer,
+} from '@alto/queue';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from './support/wait.ts';
 import { tensor } from './support/queue-kit.ts';
 import { queueRedis } from './support/redis-fixture.ts';
+import { startRedis } from './support/redis-server.ts';
 
 describe('queue', () => {
   const fx = queueRedis('queue');
@@ -287,5 +290,43 @@ describe('queue', () => {
     await waitFor(() => Date.now() > deadline, { what: 'the deadline to pass' });
     await succeed(c, run);
     expect(await fx.store.get(p.id)).toMatchObject({ status: 'failed', output: null, error: { code: 'deadline_exceeded' } });
+  });
+
+  it("releasePending lets a live consumer take a dead one's entries at once, their delivery count kept", async () => {
+    const dead = consumer('m15', 'dead');
+    await dead.ensureGroup();
+    const ids = [(await enqueue('m15', 1)).id, (await enqueue('m15', 2)).id];
+    expect(await dead.read(10, 0)).toHaveLength(2);
+    const live = consumer('m15', 'live');
+    // Held a moment only: not yet the live consumer's to take.
+    expect(await live.reclaim(60_000, 10)).toEqual([]);
+    expect(await releasePending(fx.redis, [...modelStreams(keys, 'm15').all, keys.stream('m15-none')], 'dead')).toBe(2);
+    expect((await live.reclaim(60_000, 10)).map((e) => e.predictionId)).toEqual(ids);
+    const pending = (await fx.redis.xpending(keys.stream('m15'), GROUP, '-', '+', 10)) as [string, string, number, number][];
+    expect(pending.map(([, owner, , deliveries]) => [owner, deliveries])).toEqual([['live', 2], ['live', 2]]);
+    expect(await releasePending(fx.redis, modelStreams(keys, 'm15').all, 'dead')).toBe(0);
+  });
+});
+
+describe('Redis going away', () => {
+  it('fails commands with errors isRedisUnavailable counts as an outage, and bugs not', async () => {
+    const own = await startRedis();
+    const conn = await connect(own.url, { name: 'test-failfast', failFast: true, commandTimeoutMs: 300 });
+    try {
+      await conn.set('k', 'v');
+      const wrongType = await conn.hget('k', 'f').catch((e: unknown) => e);
+      expect(wrongType).toBeInstanceOf(Error);
+      expect(isRedisUnavailable(wrongType, conn)).toBe(false);
+      await own.stop();
+      const down = await conn.get('k').catch((e: unknown) => e);
+      expect(down).toBeInstanceOf(Error);
+      // By its type alone, and by the state of the connection it ran on.
+      expect(isRedisUnavailable(down)).toBe(true);
+      expect(isRedisUnavailable(down, conn)).toBe(true);
+      expect(asAltoError(down)).toMatchObject({ code: 'redis_unavailable', retryable: true });
+    } finally {
+      conn.disconnect();
+      await own.stop();
+    }
   });
 });
