@@ -27,8 +27,8 @@ describe('control scripts', () => {
     for (const key of sent.slice(0, script.numberOfKeys)) expect(key).toMatch(/^t:\{control\}:/);
   });
 
-  it('keeps the command names older publishers and workers run', () => {
-    expect([lease, fencedWrite, resign].map((s) => s.command)).toEqual(['altoctl_lease_v1', 'altoctl_fencedWrite_v1', 'altoctl_resign_v1']);
+  it('names commands after the script and the contract version', () => {
+    expect([lease, fencedWrite, resign].map((s) => s.command)).toEqual(['altoctl_lease_v2', 'altoctl_fencedWrite_v2', 'altoctl_resign_v2']);
   });
 
   it('decodes each reply into the outcome its header names', () => {
@@ -36,7 +36,15 @@ describe('control scripts', () => {
     expect(lease.decode(0)).toEqual({ code: 'HELD_BY_ANOTHER' });
     expect([1, 0].map((r) => fencedWrite.decode(r))).toEqual(['APPLIED', 'NOT_LEADER']);
     expect([1, 0].map((r) => resign.decode(r))).toEqual(['RELEASED', 'NOT_HELD']);
-    expect(() => fencedWrite.decode(2)).toThrow('fenced-write-1.lua replied 2');
+    expect(() => fencedWrite.decode(2)).toThrow('fenced-write-6.lua replied 2');
+  });
+
+  it('sends every hash a fenced write touches through KEYS, named by index, and refuses any other key', () => {
+    const sent = fencedWrite.args({ keys, writer: 'a', writes: [['hset', keys.models, 'm', '{}'], ['hdel', keys.assignments, 'w1']], messages: [] });
+    expect(sent.slice(0, 6)).toEqual([keys.leader, keys.states, keys.assignments, keys.workers, keys.models, keys.modelVersions]);
+    expect(JSON.parse(sent[7] as string)).toEqual([['hset', 5, 'm', '{}'], ['hdel', 3, 'w1']]);
+    expect(() => fencedWrite.args({ keys, writer: 'a', writes: [['hset', keys.specs, 'm', '{}']], messages: [] }))
+      .toThrow(`fenced write to '${keys.specs}'`);
   });
 });
 

@@ -4,7 +4,7 @@ import { codeOf, defineLuaScripts, luaScript, type LuaScript, type ScriptSpec } 
 import type { Redis } from 'ioredis';
 import type { ControlKeys } from './keys.ts';
 
-export const VERSION = 1;
+export const VERSION = 2;
 
 const DIR = new URL('./lua/', import.meta.url);
 
@@ -29,23 +29,38 @@ export const lease = controlScript<{ keys: ControlKeys; candidate: string; ttlMs
   },
 });
 
-/** One write of a fenced batch. */
+/** One write of a fenced batch, naming the hash written by its key. */
 export type FencedWrite = ['hset', string, string, string] | ['hdel', string, string];
 
-/** fenced-write-1.lua's replies, as its `local NAME = <code>` lines name them. */
+/** fenced-write-6.lua's replies, as its `local NAME = <code>` lines name them. */
 export const FENCED_WRITE_CODES = { APPLIED: 1, NOT_LEADER: 0 } as const;
 
-/** Applies the leader's writes and messages only while `writer` holds the lease. */
+/** The hashes a fenced write may touch, in the order of the script's KEYS[2..]. */
+const fencedHashes = (k: ControlKeys) => [k.states, k.assignments, k.workers, k.models, k.modelVersions];
+
+/**
+ * Applies the leader's writes and messages only while `writer` holds the lease. Every hash
+ * written goes through KEYS (Redis Cluster); a write to any other key is refused before
+ * anything is sent.
+ */
 export const fencedWrite = controlScript<
   { keys: ControlKeys; writer: string; writes: readonly FencedWrite[]; messages: readonly [string, string][] },
   keyof typeof FENCED_WRITE_CODES
 >('fencedWrite', {
-  file: 'fenced-write-1.lua',
+  file: 'fenced-write-6.lua',
   outcomes: Object.keys(FENCED_WRITE_CODES),
   codes: FENCED_WRITE_CODES,
-  keys: (p) => [p.keys.leader],
-  argv: (p) => [p.writer, JSON.stringify(p.writes), JSON.stringify(p.messages)],
-  decode: (reply) => codeOf('fenced-write-1.lua', FENCED_WRITE_CODES, reply),
+  keys: (p) => [p.keys.leader, ...fencedHashes(p.keys)],
+  argv: (p) => {
+    const hashes = fencedHashes(p.keys);
+    const writes = p.writes.map(([op, key, ...rest]) => {
+      const i = hashes.indexOf(key);
+      if (i < 0) throw new Error(`fenced write to '${key}': only ${hashes.join(', ')} are written under the lease`);
+      return [op, i + 2, ...rest];
+    });
+    return [p.writer, JSON.stringify(writes), JSON.stringify(p.messages)];
+  },
+  decode: (reply) => codeOf('fenced-write-6.lua', FENCED_WRITE_CODES, reply),
 });
 
 /** resign-1.lua's replies, as its `local NAME = <code>` lines name them. */

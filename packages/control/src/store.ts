@@ -1,6 +1,6 @@
 // Reading and writing the control plane's records in Redis. Specs are written by whichever
 // publisher serves the admin request; worker reports by each worker; assignments, model
-// states and the catalog only by the leader, through fenced writes (see fenced-write-1.lua).
+// states and the catalog only by the leader, through fenced writes (see fenced-write-6.lua).
 import { ModelInfoSchema, type ModelInfo } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
