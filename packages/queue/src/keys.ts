@@ -102,19 +102,21 @@ export interface ModelStreams {
   /** The stream of one priority. */
   of(priority: Priority): string;
   /** All of them, highest priority first. */
-  all: readonly string[];
+  readonly all: readonly string[];
   /** The streams of the other two priorities. */
   others(priority: Priority): [string, string];
 }
 
 export function modelStreams(keys: Keys, model: string, version?: string): ModelStreams {
   const of = (q: Priority) => (version === undefined ? keys.stream(model, q) : keys.versionStream(model, version, q));
-  const all = PRIORITIES.map(of);
   return {
     model,
     version,
     of,
-    all,
+    // Built when asked: enqueue, on the hot path, needs only of() and others().
+    get all() {
+      return PRIORITIES.map(of);
+    },
     others: (priority) => {
       const [a, b] = PRIORITIES.filter((q) => q !== priority);
       return [of(a!), of(b!)];
