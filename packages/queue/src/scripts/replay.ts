@@ -1,5 +1,5 @@
 // replay-3.lua: queues a dead-lettered request again, on the model's normal stream.
-import type { Keys } from '../keys.ts';
+import { modelStreams, type Keys } from '../keys.ts';
 import { queueScript, unexpected } from './queue-script.ts';
 
 export interface ReplayParams {
@@ -21,7 +21,7 @@ export type ReplayOutcome =
 export const replay = queueScript<ReplayParams, ReplayOutcome>('replay', {
   file: 'replay-3.lua',
   outcomes: ['REPLAYED', 'NOT_FOUND'],
-  keys: (p) => [p.keys.dead(p.model), p.keys.stream(p.model), p.keys.prediction(p.model, p.predictionId)],
+  keys: (p) => [p.keys.dead(p.model), modelStreams(p.keys, p.model).of('normal'), p.keys.prediction(p.model, p.predictionId)],
   argv: (p) => [p.deadEntryId, p.now],
   decode: (reply) => {
     if (reply === null) return { code: 'NOT_FOUND' };
