@@ -1,13 +1,13 @@
 // The leader lease and fenced writes against a real redis-server.
-import { Batch, ControlStore } from '@alto/control';
-import { connect, keys as makeKeys } from '@alto/queue';
+import { Batch, ControlStore, controlKeys } from '@alto/control';
+import { connect } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from './support/fleet.ts';
 import { waitFor } from './support/wait.ts';
 
 describe('leader lease', () => {
-  const keys = makeKeys(testPrefix('lease'));
+  const keys = controlKeys(testPrefix('lease'));
   let redis: Redis;
   let store: ControlStore;
 

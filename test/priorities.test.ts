@@ -3,38 +3,25 @@
 // cancel, fail-queued, max_queue_length and queue depth see every priority. End to end, a
 // real gateway and worker accept and compute prioritized requests.
 import { encodeTensors, newPredictionId, type Priority } from '@alto/protocol';
-import { PredictionStore, RedisModelRegistry, StreamConsumer, connect, keys as makeKeys, type Entry } from '@alto/queue';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RedisModelRegistry, type Entry, type StreamConsumer } from '@alto/queue';
+import { describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 import { tensor } from './support/queue-kit.ts';
+import { queueRedis } from './support/redis-fixture.ts';
 
 describe('priorities in the queue', () => {
-  const url = inject('redisUrl');
-  const keys = makeKeys(testPrefix('priorities'));
-  let redis: Redis;
-  let blocking: Redis;
-  let store: PredictionStore;
-
-  beforeAll(async () => {
-    redis = await connect(url, { name: 'test' });
-    blocking = await connect(url, { name: 'test-blocking' });
-    store = new PredictionStore(redis, keys);
-  });
-  afterAll(async () => {
-    await redis.quit();
-    await blocking.quit();
-  });
+  const fx = queueRedis('priorities');
+  const { keys } = fx;
 
   const consumer = async (model: string, lowFirstEvery = 1000) => {
-    const c = new StreamConsumer(blocking, redis, keys, { model, consumer: 'c1', retentionMs: 60_000, lowFirstEvery });
+    const c = fx.consumer(model, { lowFirstEvery });
     await c.ensureGroup();
     return c;
   };
   const enqueue = async (model: string, priority: Priority, extra: { maxQueueLength?: number } = {}) =>
-    (await store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]), priority, ...extra })).id;
+    (await fx.store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]), priority, ...extra })).id;
   const finish = (c: StreamConsumer, entries: Entry[]) =>
     c.complete(entries.map((entry) => ({
       entry, outcome: { kind: 'succeeded' as const, outputs: encodeTensors(entry.inputs), queueMs: 0, predictMs: 0, batchSize: entries.length },
@@ -45,7 +32,7 @@ describe('priorities in the queue', () => {
     const low = [await enqueue('p1', 'low'), await enqueue('p1', 'low')];
     const normal = [await enqueue('p1', 'normal'), await enqueue('p1', 'normal')];
     const high = [await enqueue('p1', 'high'), await enqueue('p1', 'high')];
-    // A blocking read too: streams that have entries are read in order, not one from each.
+    // A fx.blocking read too: streams that have entries are read in order, not one from each.
     const first = await c.read(3, 1000);
     expect(first.map((e) => e.predictionId)).toEqual([...high, normal[0]]);
     expect(first.map((e) => e.stream)).toEqual([keys.stream('p1', 'high'), keys.stream('p1', 'high'), keys.stream('p1')]);
@@ -55,12 +42,12 @@ describe('priorities in the queue', () => {
     const { run } = await c.start([...first, ...second]);
     expect(run).toHaveLength(6);
     expect(await finish(c, run)).toEqual([]);
-    for (const q of ['high', 'normal', 'low'] as const) expect(await redis.xlen(keys.stream('p1', q))).toBe(0);
+    for (const q of ['high', 'normal', 'low'] as const) expect(await fx.redis.xlen(keys.stream('p1', q))).toBe(0);
     expect(await c.pendingCount()).toBe(0);
-    expect((await store.get(low[1]!))!.status).toBe('succeeded');
+    expect((await fx.store.get(low[1]!))!.status).toBe('succeeded');
   });
 
-  it('a blocking read wakes for any priority and never returns more than asked', async () => {
+  it('a fx.blocking read wakes for any priority and never returns more than asked', async () => {
     const c = await consumer('p2');
     const waiting = c.read(1, 5000);
     const low = await enqueue('p2', 'low');
@@ -84,7 +71,7 @@ describe('priorities in the queue', () => {
     }
     // Read 4 takes the two oldest low entries, read 8 the third.
     expect([...readsUntil.values()]).toEqual([every, every, 2 * every]);
-    expect(await redis.xlen(keys.stream('p3', 'high'))).toBeGreaterThan(0);
+    expect(await fx.redis.xlen(keys.stream('p3', 'high'))).toBeGreaterThan(0);
   });
 
   it('cancel, fail-queued, max_queue_length and queue depth cover every priority', async () => {
@@ -93,13 +80,13 @@ describe('priorities in the queue', () => {
     const low = await enqueue('p4', 'low', { maxQueueLength: 3 });
     await enqueue('p4', 'normal', { maxQueueLength: 3 });
     await expect(enqueue('p4', 'low', { maxQueueLength: 3 })).rejects.toMatchObject({ code: 'queue_full' });
-    expect((await new RedisModelRegistry(redis, keys).status(['p4'])).get('p4')!.queueDepth).toBe(3);
+    expect((await new RedisModelRegistry(fx.redis, keys).status(['p4'])).get('p4')!.queueDepth).toBe(3);
     // A canceled low entry is deleted from the low stream: no worker reads it.
-    expect((await store.cancel(low, 60_000))!.status).toBe('canceled');
-    expect(await redis.xlen(keys.stream('p4', 'low'))).toBe(0);
-    expect(await store.failQueued('p4', 'model_unpublished', 'gone', 60_000)).toBe(2);
-    expect((await store.get(high))!.status).toBe('failed');
-    expect(await redis.xlen(keys.stream('p4', 'high'))).toBe(0);
+    expect((await fx.store.cancel(low, 60_000))!.status).toBe('canceled');
+    expect(await fx.redis.xlen(keys.stream('p4', 'low'))).toBe(0);
+    expect(await fx.store.failQueued('p4', 'model_unpublished', 'gone', 60_000)).toBe(2);
+    expect((await fx.store.get(high))!.status).toBe('failed');
+    expect(await fx.redis.xlen(keys.stream('p4', 'high'))).toBe(0);
     expect(await c.read(10, 0)).toEqual([]);
   });
 });

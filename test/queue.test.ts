@@ -1,34 +1,23 @@
 // The Redis layer against a real redis-server: enqueue, batch reads through the consumer
 // group, outcomes, retention, completion notices and restart behaviour.
 import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
-import { CompletionHub, DeadLetters, GROUP, PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alto/queue';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { testPrefix } from './support/fleet.ts';
+import {
+  CompletionHub, DeadLetters, GROUP, asAltoError, connect, isRedisUnavailable, modelStreams, releasePending, type StreamConsumer,
+} from '@alto/queue';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './support/wait.ts';
 import { tensor } from './support/queue-kit.ts';
+import { queueRedis } from './support/redis-fixture.ts';
+import { startRedis } from './support/redis-server.ts';
 
 describe('queue', () => {
-  const url = inject('redisUrl');
-  const keys = makeKeys(testPrefix('queue'));
-  let redis: Redis;
-  let blocking: Redis;
-  let store: PredictionStore;
-
-  beforeAll(async () => {
-    redis = await connect(url, { name: 'test' });
-    blocking = await connect(url, { name: 'test-blocking' });
-    store = new PredictionStore(redis, keys);
-  });
-  afterAll(async () => {
-    await redis.quit();
-    await blocking.quit();
-  });
+  const fx = queueRedis('queue');
+  const { keys, url } = fx;
 
   const consumer = (model: string, name = 'c1', retentionMs = 60_000, maxDeliveries = 3) =>
-    new StreamConsumer(blocking, redis, keys, { model, consumer: name, retentionMs, maxDeliveries });
+    fx.consumer(model, { consumer: name, retentionMs, maxDeliveries });
   const enqueue = (model: string, v: number) =>
-    store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]) });
+    fx.store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]) });
   const succeed = (c: StreamConsumer, entries: Awaited<ReturnType<StreamConsumer['read']>>) =>
     c.complete(entries.map((entry) => ({
       entry,
@@ -44,14 +33,14 @@ describe('queue', () => {
     expect(batch.map((e) => e.predictionId)).toEqual(ids);
     const running = (await c.start(batch)).run;
     expect(running).toHaveLength(5);
-    expect((await store.get(ids[0]!))!.status).toBe('running');
+    expect((await fx.store.get(ids[0]!))!.status).toBe('running');
     await succeed(c, running);
-    const done = await store.get(ids[3]!);
+    const done = await fx.store.get(ids[3]!);
     expect(done).toMatchObject({ status: 'succeeded', batchSize: 5, queueMs: 1, predictMs: 2 });
     expect(new Float32Array(done!.output!.get('x')!.data.slice().buffer)[0]).toBe(3);
-    expect(await redis.xlen(keys.stream('m1'))).toBe(0);
+    expect(await fx.redis.xlen(keys.stream('m1'))).toBe(0);
     expect(await c.pendingCount()).toBe(0);
-    const ttl = await redis.pttl(keys.prediction('m1', ids[0]!));
+    const ttl = await fx.redis.pttl(keys.prediction('m1', ids[0]!));
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
@@ -79,10 +68,10 @@ describe('queue', () => {
     const c = consumer('m4');
     await c.ensureGroup();
     const p = await enqueue('m4', 1);
-    await redis.del(keys.prediction('m4', p.id));
+    await fx.redis.del(keys.prediction('m4', p.id));
     const batch = await c.read(10, 100);
     expect((await c.start(batch)).run).toEqual([]);
-    expect((await redis.xpending(keys.stream('m4'), GROUP))[0]).toBe(0);
+    expect((await fx.redis.xpending(keys.stream('m4'), GROUP))[0]).toBe(0);
   });
 
   it('discards an outcome for a prediction that is already terminal', async () => {
@@ -90,9 +79,9 @@ describe('queue', () => {
     await c.ensureGroup();
     const p = await enqueue('m5', 1);
     const batch = (await c.start(await c.read(10, 100))).run;
-    await redis.hset(keys.prediction('m5', p.id), 'status', 'canceled');
+    await fx.redis.hset(keys.prediction('m5', p.id), 'status', 'canceled');
     await succeed(c, batch);
-    expect((await store.get(p.id))!.status).toBe('canceled');
+    expect((await fx.store.get(p.id))!.status).toBe('canceled');
   });
 
   it('notifies a watch registered before enqueue even when completion precedes next()', async () => {
@@ -102,10 +91,10 @@ describe('queue', () => {
     await c.ensureGroup();
     const id = newPredictionId('m6');
     const watch = hub.watch(id);
-    await store.enqueue({ id, model: 'm6', version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]) });
+    await fx.store.enqueue({ id, model: 'm6', version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]) });
     await succeed(c, (await c.start(await c.read(10, 100))).run);
     // Wait until the notice has certainly arrived, then ask: it must not be lost.
-    await redis.publish('sync', 'x');
+    await fx.redis.publish('sync', 'x');
     const started = Date.now();
     const signal = await watch.next(5000);
     expect(signal).toBe('done');
@@ -132,10 +121,10 @@ describe('queue', () => {
     for (const k of cases) {
       const id = newPredictionId('m6b');
       const watch = hub.watch(id);
-      await store.enqueue({ id, model: 'm6b', version: '1', format: 'json', tensors: k.tensors, waited: k.waited });
+      await fx.store.enqueue({ id, model: 'm6b', version: '1', format: 'json', tensors: k.tensors, waited: k.waited });
       await succeed(c, (await c.start(await c.read(10, 100))).run);
       expect(await watch.next(5000)).toBe('done');
-      const stored = await store.get(id);
+      const stored = await fx.store.get(id);
       expect(stored!.status).toBe('succeeded');
       if (k.carries) expect(watch.carried()).toEqual(stored);
       else expect(watch.carried()).toBeUndefined();
@@ -161,12 +150,12 @@ describe('queue', () => {
     expect((await a.complete(batchA.map((entry) => ({
       entry, outcome: { kind: 'failed' as const, code: 'x', message: 'late', queueMs: 0, predictMs: 0, batchSize: 1 },
     })))).map((e) => e.predictionId)).toEqual([p.id]);
-    expect((await store.get(p.id))!.status).toBe('running');
+    expect((await fx.store.get(p.id))!.status).toBe('running');
     await succeed(b, batchB);
-    expect((await store.get(p.id))!.status).toBe('succeeded');
+    expect((await fx.store.get(p.id))!.status).toBe('succeeded');
     // Started twice (once per worker): what redelivery can cost.
-    expect(await redis.hget(keys.prediction('m7', p.id), 'attempts')).toBe('2');
-    expect(await redis.xlen(keys.stream('m7'))).toBe(0);
+    expect(await fx.redis.hget(keys.prediction('m7', p.id), 'attempts')).toBe('2');
+    expect(await fx.redis.xlen(keys.stream('m7'))).toBe(0);
   });
 
   it('dead-letters an entry delivered more than maxDeliveries times and fails it as poison', async () => {
@@ -179,16 +168,16 @@ describe('queue', () => {
     const started = await c.start(third);
     expect(started.run).toEqual([]);
     expect(started.poisoned.map((e) => e.predictionId)).toEqual([p.id]);
-    const failed = await store.get(p.id);
+    const failed = await fx.store.get(p.id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'poison' } });
     expect(failed!.error!.message).toMatch(/delivered 3 times/);
-    const dead = await redis.xrange(keys.dead('m8'), '-', '+');
+    const dead = await fx.redis.xrange(keys.dead('m8'), '-', '+');
     expect(dead).toHaveLength(1);
     const fields = dead[0]![1];
     expect(fields[fields.indexOf('id') + 1]).toBe(p.id);
     expect(fields[fields.indexOf('deliveries') + 1]).toBe('3');
-    expect(await redis.xlen(keys.stream('m8'))).toBe(0);
-    expect((await redis.xpending(keys.stream('m8'), GROUP))[0]).toBe(0);
+    expect(await fx.redis.xlen(keys.stream('m8'))).toBe(0);
+    expect((await fx.redis.xpending(keys.stream('m8'), GROUP))[0]).toBe(0);
   });
 
   it('lists dead letters and replays one: same prediction id, queued again, then it runs', async () => {
@@ -197,19 +186,19 @@ describe('queue', () => {
     const p = await enqueue('m8r', 4);
     await c.read(10, 100);
     await c.start(await c.reclaim(0, 10)); // delivery 2 > 1: poison
-    const dead = new DeadLetters(redis, keys);
+    const dead = new DeadLetters(fx.redis, keys);
     const listed = await dead.list('m8r');
     expect(listed).toEqual([expect.objectContaining({ prediction_id: p.id, version: '1', deliveries: 2 })]);
     expect(await dead.replay('m8r', [listed[0]!.entry])).toEqual([p.id]);
     expect(await dead.count('m8r')).toBe(0);
-    const again = await store.get(p.id);
+    const again = await fx.store.get(p.id);
     expect(again).toMatchObject({ status: 'queued', error: null });
-    expect(await redis.pttl(keys.prediction('m8r', p.id))).toBe(-1);
+    expect(await fx.redis.pttl(keys.prediction('m8r', p.id))).toBe(-1);
     const fresh = consumer('m8r', 'w2');
     const batch = await fresh.read(10, 100);
     expect(batch.map((e) => e.predictionId)).toEqual([p.id]);
     await succeed(fresh, (await fresh.start(batch)).run);
-    expect((await store.get(p.id))!.status).toBe('succeeded');
+    expect((await fx.store.get(p.id))!.status).toBe('succeeded');
     expect(await dead.replay('m8r', ['1-0'])).toEqual([]);
   });
 
@@ -219,35 +208,35 @@ describe('queue', () => {
     const running = await enqueue('m8u', 1);
     await c.start(await c.read(1, 100));
     const queued = [await enqueue('m8u', 2), await enqueue('m8u', 3)];
-    const pinned = await store.enqueue({ id: newPredictionId('m8u'), model: 'm8u', version: '7', pinned: true, format: 'json', tensors: new Map([['x', tensor(4)]]) });
-    expect(await redis.xlen(keys.versionStream('m8u', '7'))).toBe(1);
-    await redis.set(keys.unpublished('m8u'), '1');
+    const pinned = await fx.store.enqueue({ id: newPredictionId('m8u'), model: 'm8u', version: '7', pinned: true, format: 'json', tensors: new Map([['x', tensor(4)]]) });
+    expect(await fx.redis.xlen(keys.versionStream('m8u', '7'))).toBe(1);
+    await fx.redis.set(keys.unpublished('m8u'), '1');
     await expect(enqueue('m8u', 5)).rejects.toMatchObject({ code: 'model_unpublished' });
-    expect(await store.failQueued('m8u', 'model_unpublished', 'gone', 60_000)).toBe(3);
+    expect(await fx.store.failQueued('m8u', 'model_unpublished', 'gone', 60_000)).toBe(3);
     for (const p of [...queued, pinned]) {
-      expect(await store.get(p.id)).toMatchObject({ status: 'failed', error: { code: 'model_unpublished', message: 'gone' } });
+      expect(await fx.store.get(p.id)).toMatchObject({ status: 'failed', error: { code: 'model_unpublished', message: 'gone' } });
     }
-    expect((await store.get(running.id))!.status).toBe('running');
-    expect(await redis.xlen(keys.versionStream('m8u', '7'))).toBe(0);
+    expect((await fx.store.get(running.id))!.status).toBe('running');
+    expect(await fx.redis.xlen(keys.versionStream('m8u', '7'))).toBe(0);
   });
 
   it('refuses a submission beyond max_queue_length and writes nothing for it', async () => {
     const put = (v: number) =>
-      store.enqueue({ id: newPredictionId('m9'), model: 'm9', version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]), maxQueueLength: 2 });
+      fx.store.enqueue({ id: newPredictionId('m9'), model: 'm9', version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]), maxQueueLength: 2 });
     await put(1);
     await put(2);
     await expect(put(3)).rejects.toMatchObject({ code: 'queue_full', message: "model 'm9' has 2 requests outstanding, its max_queue_length; retry later" });
-    expect(await redis.xlen(keys.stream('m9'))).toBe(2);
-    expect((await redis.keys(`${keys.stream('m9').replace(':stream', '')}:p:*`)).length).toBe(2);
+    expect(await fx.redis.xlen(keys.stream('m9'))).toBe(2);
+    expect((await fx.redis.keys(`${keys.stream('m9').replace(':stream', '')}:p:*`)).length).toBe(2);
   });
 
   it('cancels a queued prediction: it never runs and its entry is gone', async () => {
     const c = consumer('m10');
     await c.ensureGroup();
     const p = await enqueue('m10', 1);
-    expect((await store.cancel(p.id, 60_000))!.status).toBe('canceled');
+    expect((await fx.store.cancel(p.id, 60_000))!.status).toBe('canceled');
     expect(await c.read(10, 50)).toEqual([]);
-    expect(await redis.xlen(keys.stream('m10'))).toBe(0);
+    expect(await fx.redis.xlen(keys.stream('m10'))).toBe(0);
   });
 
   it('cancels a queued prediction a worker already read: the worker skips it', async () => {
@@ -255,9 +244,9 @@ describe('queue', () => {
     await c.ensureGroup();
     const p = await enqueue('m11', 1);
     const read = await c.read(10, 50);
-    await store.cancel(p.id, 60_000);
+    await fx.store.cancel(p.id, 60_000);
     expect((await c.start(read)).run).toEqual([]);
-    expect((await redis.xpending(keys.stream('m11'), GROUP))[0]).toBe(0);
+    expect((await fx.redis.xpending(keys.stream('m11'), GROUP))[0]).toBe(0);
   });
 
   it('cancels a running prediction and discards its late result; a terminal one stays as it is', async () => {
@@ -265,30 +254,30 @@ describe('queue', () => {
     await c.ensureGroup();
     const p = await enqueue('m12', 1);
     const run = (await c.start(await c.read(10, 50))).run;
-    expect((await store.cancel(p.id, 60_000))!.status).toBe('canceled');
+    expect((await fx.store.cancel(p.id, 60_000))!.status).toBe('canceled');
     await succeed(c, run);
-    const after = await store.get(p.id);
+    const after = await fx.store.get(p.id);
     expect(after).toMatchObject({ status: 'canceled', output: null });
-    expect((await store.cancel(p.id, 60_000))!.status).toBe('canceled');
-    expect(await redis.xlen(keys.stream('m12'))).toBe(0);
-    expect(await store.cancel('m12.01m83xqsfwmba2gkx4nf4d8kb9', 60_000)).toBeUndefined();
+    expect((await fx.store.cancel(p.id, 60_000))!.status).toBe('canceled');
+    expect(await fx.redis.xlen(keys.stream('m12'))).toBe(0);
+    expect(await fx.store.cancel('m12.01m83xqsfwmba2gkx4nf4d8kb9', 60_000)).toBeUndefined();
   });
 
   const enqueueBy = (model: string, deadline: number) =>
-    store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]), deadline });
+    fx.store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]), deadline });
 
   it('expires a prediction not started by its deadline instead of computing it', async () => {
     const c = consumer('m13');
     await c.ensureGroup();
     const p = await enqueueBy('m13', Date.now() - 1);
     // Shown as expired before any worker has looked at it...
-    expect(await store.get(p.id)).toMatchObject({ status: 'expired', error: { code: 'deadline_exceeded' } });
+    expect(await fx.store.get(p.id)).toMatchObject({ status: 'expired', error: { code: 'deadline_exceeded' } });
     // ...and settled as expired, not computed, when a worker reads it.
     const started = await c.start(await c.read(10, 50));
     expect(started.run).toEqual([]);
     expect(started.expired.map((e) => e.predictionId)).toEqual([p.id]);
-    expect(await redis.hget(keys.prediction('m13', p.id), 'status')).toBe('expired');
-    expect(await redis.xlen(keys.stream('m13'))).toBe(0);
+    expect(await fx.redis.hget(keys.prediction('m13', p.id), 'status')).toBe('expired');
+    expect(await fx.redis.xlen(keys.stream('m13'))).toBe(0);
   });
 
   it('fails with deadline_exceeded a prediction whose deadline passes while it runs', async () => {
@@ -300,6 +289,44 @@ describe('queue', () => {
     expect(run).toHaveLength(1);
     await waitFor(() => Date.now() > deadline, { what: 'the deadline to pass' });
     await succeed(c, run);
-    expect(await store.get(p.id)).toMatchObject({ status: 'failed', output: null, error: { code: 'deadline_exceeded' } });
+    expect(await fx.store.get(p.id)).toMatchObject({ status: 'failed', output: null, error: { code: 'deadline_exceeded' } });
+  });
+
+  it("releasePending lets a live consumer take a dead one's entries at once, their delivery count kept", async () => {
+    const dead = consumer('m15', 'dead');
+    await dead.ensureGroup();
+    const ids = [(await enqueue('m15', 1)).id, (await enqueue('m15', 2)).id];
+    expect(await dead.read(10, 0)).toHaveLength(2);
+    const live = consumer('m15', 'live');
+    // Held a moment only: not yet the live consumer's to take.
+    expect(await live.reclaim(60_000, 10)).toEqual([]);
+    expect(await releasePending(fx.redis, [...modelStreams(keys, 'm15').all, keys.stream('m15-none')], 'dead')).toBe(2);
+    expect((await live.reclaim(60_000, 10)).map((e) => e.predictionId)).toEqual(ids);
+    const pending = (await fx.redis.xpending(keys.stream('m15'), GROUP, '-', '+', 10)) as [string, string, number, number][];
+    expect(pending.map(([, owner, , deliveries]) => [owner, deliveries])).toEqual([['live', 2], ['live', 2]]);
+    expect(await releasePending(fx.redis, modelStreams(keys, 'm15').all, 'dead')).toBe(0);
+  });
+});
+
+describe('Redis going away', () => {
+  it('fails commands with errors isRedisUnavailable counts as an outage, and bugs not', async () => {
+    const own = await startRedis();
+    const conn = await connect(own.url, { name: 'test-failfast', failFast: true, commandTimeoutMs: 300 });
+    try {
+      await conn.set('k', 'v');
+      const wrongType = await conn.hget('k', 'f').catch((e: unknown) => e);
+      expect(wrongType).toBeInstanceOf(Error);
+      expect(isRedisUnavailable(wrongType, conn)).toBe(false);
+      await own.stop();
+      const down = await conn.get('k').catch((e: unknown) => e);
+      expect(down).toBeInstanceOf(Error);
+      // By its type alone, and by the state of the connection it ran on.
+      expect(isRedisUnavailable(down)).toBe(true);
+      expect(isRedisUnavailable(down, conn)).toBe(true);
+      expect(asAltoError(down)).toMatchObject({ code: 'redis_unavailable', retryable: true });
+    } finally {
+      conn.disconnect();
+      await own.stop();
+    }
   });
 });

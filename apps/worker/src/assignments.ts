@@ -45,7 +45,7 @@ export class PublisherAssignments implements Assignments {
     this.subscriber.on('message', (_channel: string, id: string) => {
       if (id === this.workerId || id === '*') changed();
     });
-    await this.subscriber.subscribe(this.keys.assignChannel);
+    await this.subscriber.subscribe(this.control.keys.assignChannel);
   }
 
   async current(): Promise<WorkerModel[]> {

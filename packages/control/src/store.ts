@@ -1,11 +1,11 @@
 // Reading and writing the control plane's records in Redis. Specs are written by whichever
 // publisher serves the admin request; worker reports by each worker; assignments, model
-// states and the catalog only by the leader, through fenced writes (see fenced-write-1.lua).
+// states and the catalog only by the leader, through fenced writes (see fenced-write-6.lua).
 import { ModelInfoSchema, type ModelInfo } from '@alto/protocol';
-import type { Keys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { cmd, defineControlScripts, type ControlRedis } from './lua.ts';
+import { controlKeys, type ControlKeys } from './keys.ts';
+import { defineControlScripts, fencedWrite, lease, resign, type FencedWrite } from './lua.ts';
 import {
   AssignmentSchema, ModelSpecSchema, ModelStateSchema, WorkerReportSchema,
   type Assignment, type ModelSpec, type ModelState, type WorkerReport,
@@ -23,7 +23,7 @@ function parseAll<T>(schema: z.ZodType<T>, hash: Record<string, string>): Map<st
 
 /** Writes a leader applies atomically, if it still leads. */
 export class Batch {
-  readonly writes: (string[])[] = [];
+  readonly writes: FencedWrite[] = [];
   readonly messages: [string, string][] = [];
   set(key: string, field: string, value: unknown): this {
     this.writes.push(['hset', key, field, JSON.stringify(value)]);
@@ -43,10 +43,13 @@ export class Batch {
 }
 
 export class ControlStore {
-  private readonly redis: ControlRedis;
+  private readonly redis: Redis;
+  readonly keys: ControlKeys;
 
-  constructor(redis: Redis, readonly keys: Keys) {
+  /** @param namespace the installation's keys (of @alto/queue or of this package): their prefix. */
+  constructor(redis: Redis, namespace: { prefix: string }) {
     this.redis = defineControlScripts(redis);
+    this.keys = controlKeys(namespace.prefix);
   }
 
   // --- specs (desired state) ---
@@ -121,21 +124,20 @@ export class ControlStore {
   /** Applies `batch` if `leaderId` still holds the lease; false when it does not. */
   async commit(leaderId: string, batch: Batch): Promise<boolean> {
     if (batch.empty) return true;
-    const r = await this.redis[cmd('fencedWrite')](
-      this.keys.leader, leaderId, JSON.stringify(batch.writes), JSON.stringify(batch.messages),
-    );
-    return r === 1;
+    const r = await fencedWrite.run(this.redis, { keys: this.keys, writer: leaderId, writes: batch.writes, messages: batch.messages });
+    return r === 'APPLIED';
   }
 
   /** Takes or renews the lease; the epoch led in, or 0 when another publisher leads. */
   async lease(candidateId: string, ttlMs: number): Promise<number> {
-    return Number(await this.redis[cmd('lease')](this.keys.leader, this.keys.epoch, candidateId, ttlMs));
+    const r = await lease.run(this.redis, { keys: this.keys, candidate: candidateId, ttlMs });
+    return r.code === 'LEADS' ? r.epoch : 0;
   }
   async leader(): Promise<string | null> {
     return this.redis.get(this.keys.leader);
   }
   /** Gives the lease up at once if held (a clean shutdown), so a standby need not wait it out. */
   async resign(candidateId: string): Promise<void> {
-    await this.redis[cmd('resign')](this.keys.leader, candidateId);
+    await resign.run(this.redis, { keys: this.keys, candidate: candidateId });
   }
 }

@@ -1,6 +1,6 @@
 // Redis connections and the translation of connection failures into `redis_unavailable`.
 import { AltoError } from '@alto/protocol';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 
 export interface ConnectOptions {
   /** Name shown in CLIENT LIST. */
@@ -48,26 +48,53 @@ export function redactUrl(url: string): string {
   }
 }
 
-const CONNECTION_ERRORS = [
-  /Connection is closed/i,
-  /Stream isn't writeable/i,
-  /Command timed out/i,
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND/,
-  /max retries per request/i,
-  /LOADING/,
-];
+/** Node's socket errors (`err.code`): the network between this process and Redis. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+]);
 
-/** True for errors that mean "Redis is not there right now" rather than a bug. */
-export function isRedisUnavailable(err: unknown): boolean {
+/** Error replies by which Redis says it cannot serve now: the first word of a ReplyError. */
+const UNAVAILABLE_REPLIES = new Set(['LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN']);
+
+/**
+ * redis-errors' classes for a command that never got its reply because the connection
+ * went: AbortError, its InterruptError, and ioredis's MaxRetriesPerRequestError. They are
+ * not exported by ioredis; each names itself by its class (`name` is the constructor's).
+ */
+const ABORTED = new Set(['AbortError', 'InterruptError', 'MaxRetriesPerRequestError']);
+
+/**
+ * ioredis's refusals of a command on a connection that is not usable, which it raises as
+ * plain Errors with no type or code to test: compared whole, as ioredis spells them.
+ */
+const IOREDIS_REFUSALS = new Set([
+  'Connection is closed.',
+  "Stream isn't writeable and enableOfflineQueue options is false",
+  'Command timed out',
+  'connect ETIMEDOUT',
+]);
+
+/**
+ * True for errors that mean "Redis is not there right now" rather than a bug: decided by the
+ * error's type (an AltoError 'redis_unavailable', an aborted command, a socket error, a
+ * LOADING-like reply) and, given the connection the command ran on, by its state (any
+ * failure while it is not 'ready').
+ */
+export function isRedisUnavailable(err: unknown, connection?: Pick<Redis, 'status'>): boolean {
   if (err instanceof AltoError) return err.code === 'redis_unavailable';
-  const message = err instanceof Error ? err.message : String(err);
-  return CONNECTION_ERRORS.some((re) => re.test(message));
+  if (connection !== undefined && connection.status !== 'ready') return true;
+  if (!(err instanceof Error)) return false;
+  if (err instanceof ReplyError) return UNAVAILABLE_REPLIES.has(err.message.split(' ', 1)[0]!);
+  if (ABORTED.has(err.name)) return true;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  return IOREDIS_REFUSALS.has(err.message);
 }
 
 /** Rewrites a connection failure as `redis_unavailable`; returns other errors unchanged. */
-export function asAltoError(err: unknown): unknown {
-  if (!(err instanceof AltoError) && isRedisUnavailable(err)) {
-    return new AltoError('redis_unavailable', `Redis is unavailable: ${(err as Error).message}`, true);
+export function asAltoError(err: unknown, connection?: Pick<Redis, 'status'>): unknown {
+  if (!(err instanceof AltoError) && isRedisUnavailable(err, connection)) {
+    return new AltoError('redis_unavailable', `Redis is unavailable: ${err instanceof Error ? err.message : String(err)}`, true);
   }
   return err;
 }

@@ -1,11 +1,13 @@
 // A worker's side of one model's streams (one per priority): read micro-batches through the
 // consumer group, highest priority first, mark them running, store outcomes. Each step is
 // one round trip for the whole batch.
-import { PRIORITIES, decodeTensors, type TensorMap } from '@alto/protocol';
+import { decodeTensors, type TensorMap } from '@alto/protocol';
 import type { Redis } from 'ioredis';
-import { GROUP, type Keys } from './keys.ts';
+import { ENTRY, entryFields } from './fields.ts';
+import { GROUP, modelStreams, type Keys } from './keys.ts';
+import { exhaustive, pipelineReply } from './lua-script.ts';
 import { NOTICE_MAX_BYTES } from './notice.ts';
-import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
+import { complete, defineQueueScripts, start } from './scripts/index.ts';
 
 export interface Entry {
   /** The stream it was read from: the model's (or version's) stream of its priority. */
@@ -62,7 +64,7 @@ export interface Started {
 }
 
 export class StreamConsumer {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis;
   /** The streams read, highest priority first. */
   private readonly streams: string[];
   private readonly retentionMs: number;
@@ -87,9 +89,8 @@ export class StreamConsumer {
     private readonly keys: Keys,
     private readonly options: ConsumerOptions,
   ) {
-    this.redis = defineScripts(redis);
-    const { model, version } = options;
-    this.streams = PRIORITIES.map((q) => (version === undefined ? keys.stream(model, q) : keys.versionStream(model, version, q)));
+    this.redis = defineQueueScripts(redis);
+    this.streams = [...modelStreams(keys, options.model, options.version).all];
     this.backlog = new Map(this.streams.map((stream) => [stream, '0']));
     this.retentionMs = options.retentionMs ?? 86_400_000;
     this.lowFirstEvery = options.lowFirstEvery ?? 8;
@@ -186,15 +187,14 @@ export class StreamConsumer {
         await this.redis.xack(stream, GROUP, entryId);
         continue;
       }
-      const f: Record<string, Buffer> = {};
-      for (let i = 0; i < fields.length; i += 2) f[fields[i]!.toString()] = fields[i + 1]!;
+      const f = entryFields(fields)!;
       out.push({
         stream,
         entryId: entryId.toString(),
-        predictionId: f.id!.toString(),
-        version: f.v?.toString() ?? '',
-        createdAt: Number(f.t?.toString() ?? readAt),
-        inputs: decodeTensors(f.in!),
+        predictionId: f.get(ENTRY.id)!.toString(),
+        version: f.get(ENTRY.version)?.toString() ?? '',
+        createdAt: Number(f.get(ENTRY.createdAt)?.toString() ?? readAt),
+        inputs: decodeTensors(f.get(ENTRY.inputs)!),
         readAt,
         deliveries,
       });
@@ -227,27 +227,38 @@ export class StreamConsumer {
     const started: Started = { run: [], poisoned: [], fenced: [], expired: [] };
     if (entries.length === 0) return started;
     const now = Date.now();
-    const pipe = this.redis.pipeline() as unknown as Record<string, (...a: unknown[]) => void> & {
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
+    const { model, consumer } = this.options;
+    const pipe = this.redis.pipeline();
     for (const e of entries) {
-      pipe[commandName('start')]!(
-        e.stream, this.keys.dead(this.options.model), this.keys.prediction(this.options.model, e.predictionId),
-        this.keys.outbox(this.options.model),
-        now, this.options.consumer, GROUP, e.entryId, this.maxDeliveries, this.retentionMs,
-        this.keys.completions, e.predictionId,
-      );
+      start.queue(pipe, {
+        keys: this.keys, model, stream: e.stream, entryId: e.entryId, predictionId: e.predictionId, consumer, now,
+        maxDeliveries: this.maxDeliveries, retentionMs: this.retentionMs,
+      });
     }
     const results = (await pipe.exec()) ?? [];
     entries.forEach((e, i) => {
-      const [err, value] = results[i] ?? [new Error('no reply'), null];
-      if (err) throw err;
-      if (typeof value === 'number' && value >= 1) {
-        e.deliveries = value;
-        started.run.push(e);
-      } else if (value === -2) started.fenced.push(e);
-      else if (value === -3) started.poisoned.push(e);
-      else if (value === -4) started.expired.push(e);
+      const outcome = pipelineReply(start, results, i);
+      switch (outcome.code) {
+        case 'RUNNING':
+          e.deliveries = outcome.deliveries;
+          started.run.push(e);
+          break;
+        case 'FENCED':
+          started.fenced.push(e);
+          break;
+        case 'POISON':
+          started.poisoned.push(e);
+          break;
+        case 'EXPIRED':
+          started.expired.push(e);
+          break;
+        case 'TERMINAL':
+        case 'GONE':
+          // Acknowledged by the script: nothing left to do.
+          break;
+        default:
+          exhaustive(outcome);
+      }
     });
     return started;
   }
@@ -259,22 +270,22 @@ export class StreamConsumer {
   async complete(done: { entry: Entry; outcome: Outcome }[]): Promise<Entry[]> {
     if (done.length === 0) return [];
     const now = Date.now();
-    const pipe = this.redis.pipeline() as unknown as Record<string, (...a: unknown[]) => void> & {
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
+    const { model, consumer } = this.options;
+    const pipe = this.redis.pipeline();
     for (const { entry, outcome } of done) {
-      const ok = outcome.kind === 'succeeded';
-      pipe[commandName('complete')]!(
-        entry.stream, this.keys.prediction(this.options.model, entry.predictionId), this.keys.outbox(this.options.model),
-        GROUP, entry.entryId, outcome.kind, now, this.retentionMs, this.keys.completions, entry.predictionId,
-        ok ? outcome.outputs : '', ok ? '' : outcome.code, ok ? '' : outcome.message,
-        outcome.queueMs, outcome.predictMs, outcome.batchSize, this.options.consumer, NOTICE_MAX_BYTES,
-      );
+      complete.queue(pipe, {
+        keys: this.keys, model, stream: entry.stream, entryId: entry.entryId, predictionId: entry.predictionId, consumer,
+        result: outcome.kind === 'succeeded'
+          ? { status: 'succeeded', outputs: outcome.outputs }
+          : { status: 'failed', code: outcome.code, message: outcome.message },
+        now, retentionMs: this.retentionMs, queueMs: outcome.queueMs, predictMs: outcome.predictMs,
+        batchSize: outcome.batchSize, noticeMaxBytes: NOTICE_MAX_BYTES,
+      });
     }
     const results = (await pipe.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
-    return done.filter((_, i) => results[i]?.[1] === -1).map((d) => d.entry);
+    return done.filter((_, i) => pipelineReply(complete, results, i) === 'FENCED').map((d) => d.entry);
   }
 
   /** Entries read but not yet acknowledged (by any consumer of the group), all priorities. */

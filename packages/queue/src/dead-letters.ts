@@ -1,8 +1,9 @@
-// The dead-letter stream of a model: entries delivered too many times (see start-3.lua).
+// The dead-letter stream of a model: entries delivered too many times (see start-4.lua).
 // Operators list them and replay the ones whose cause is fixed (see replay-3.lua).
 import type { Redis } from 'ioredis';
+import { DEAD_LETTER, entryFields } from './fields.ts';
 import type { Keys } from './keys.ts';
-import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
+import { defineQueueScripts, replay } from './scripts/index.ts';
 
 export interface DeadLetter {
   /** Id of the entry in the dead-letter stream. */
@@ -17,10 +18,10 @@ export interface DeadLetter {
 const iso = (ms: string | undefined) => new Date(Number(ms ?? 0)).toISOString();
 
 export class DeadLetters {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis;
 
   constructor(redis: Redis, private readonly keys: Keys) {
-    this.redis = defineScripts(redis);
+    this.redis = defineQueueScripts(redis);
   }
 
   /** Up to `limit` entries after `after` (an entry id; '-' from the start), oldest first. */
@@ -28,11 +29,11 @@ export class DeadLetters {
     const start = after === '-' ? '-' : `(${after}`;
     const entries = await this.redis.xrange(this.keys.dead(model), start, '+', 'COUNT', limit);
     return entries.map(([entry, fields]) => {
-      const f = new Map<string, string>();
-      for (let i = 0; i < fields.length; i += 2) if (fields[i] !== 'in') f.set(fields[i]!, fields[i + 1]!);
+      const f = entryFields(fields)!;
       return {
-        entry, prediction_id: f.get('id') ?? '', version: f.get('v') ?? '', deliveries: Number(f.get('deliveries') ?? 0),
-        created_at: iso(f.get('t')), dead_at: iso(f.get('dead_at')),
+        entry, prediction_id: f.get(DEAD_LETTER.id) ?? '', version: f.get(DEAD_LETTER.version) ?? '',
+        deliveries: Number(f.get(DEAD_LETTER.deliveries) ?? 0),
+        created_at: iso(f.get(DEAD_LETTER.createdAt)), dead_at: iso(f.get(DEAD_LETTER.deadAt)),
       };
     });
   }
@@ -47,13 +48,10 @@ export class DeadLetters {
     const replayed: string[] = [];
     for (const entry of targets) {
       const found = await this.redis.xrange(this.keys.dead(model), entry, entry);
-      const fields = found[0]?.[1];
-      if (!fields) continue;
-      const id = fields[fields.indexOf('id') + 1]!;
-      const r = await this.redis[commandName('replay')]!(
-        this.keys.dead(model), this.keys.stream(model), this.keys.prediction(model, id), entry, Date.now(),
-      );
-      if (r !== null) replayed.push(id);
+      const id = entryFields(found[0]?.[1])?.get(DEAD_LETTER.id);
+      if (id === undefined) continue;
+      const r = await replay.run(this.redis, { keys: this.keys, model, deadEntryId: entry, predictionId: id, now: Date.now() });
+      if (r.code === 'REPLAYED') replayed.push(id);
     }
     return replayed;
   }

@@ -1,35 +1,28 @@
 // Every Redis key and channel name Alto uses, built in one place. All keys of a model share
 // the `{model}` hash tag, so a model's multi-key scripts stay in one Redis Cluster slot.
 
-import type { Priority } from '@alto/protocol';
+import { PRIORITIES, type Priority } from '@alto/protocol';
 
 /** The consumer group every worker of a model reads through. */
 export const GROUP = 'workers';
 
 export interface Keys {
+  /** The prefix every key and channel starts with: one Alto installation per prefix. */
+  prefix: string;
   /**
    * Catalog of served models: hash name → ModelInfo JSON of the version taking unpinned
-   * requests. Control-plane keys share the `{control}` hash tag.
+   * requests. Written by the control plane, read by gateways (so it is built here); it shares
+   * the `{control}` hash tag with the control plane's keys (see @alto/control's keys).
    */
   models: string;
   /** Served versions' metadata: hash `<model>@<version>` → ModelInfo JSON. */
   modelVersions: string;
-  /** Published models (the publisher's desired state): hash name → ModelSpec JSON. */
+  /**
+   * Published models (the publisher's desired state): hash name → ModelSpec JSON. Owned by
+   * the control plane; built here because gateways read it to tell a published model not yet
+   * served from an unknown one.
+   */
   specs: string;
-  /** What the publisher last observed per model: hash name → ModelState JSON. */
-  states: string;
-  /** Each worker's assignment: hash worker id → Assignment JSON. */
-  assignments: string;
-  /** Live workers' reports: hash worker id → WorkerReport JSON. */
-  workers: string;
-  /** Workers drained by an operator: set of worker ids that get no assignment. */
-  drained: string;
-  /** The publisher leader lease: string holding the leader's id, with a TTL. */
-  leader: string;
-  /** Leadership epoch, incremented by every new leader. */
-  epoch: string;
-  /** Channel: a worker id whose assignment changed ('*' for all). */
-  assignChannel: string;
   /** Channel: the catalog changed (gateways drop their caches). */
   catalogChannel: string;
   /** Channel carrying the id of each prediction that became terminal. */
@@ -75,16 +68,10 @@ export function keys(prefix = 'alto'): Keys {
   const tag = (model: string) => `${prefix}:{${model}}`;
   const control = `${prefix}:{control}`;
   return {
+    prefix,
     models: `${control}:models`,
     modelVersions: `${control}:model-versions`,
     specs: `${control}:specs`,
-    states: `${control}:states`,
-    assignments: `${control}:assignments`,
-    workers: `${control}:workers`,
-    drained: `${control}:drained`,
-    leader: `${control}:leader`,
-    epoch: `${control}:epoch`,
-    assignChannel: `${prefix}:assign`,
     catalogChannel: `${prefix}:catalog`,
     completions: `${prefix}:completions`,
     stream: (model, priority) => `${tag(model)}:stream${suffix(priority)}`,
@@ -101,3 +88,42 @@ export function keys(prefix = 'alto'): Keys {
     webhookQueuePrefix: `${prefix}:{bull}`,
   };
 }
+
+/**
+ * The request streams of one target, one per priority: a model's own streams (unpinned
+ * requests) or one version's (requests that pin it). Every place that lists a model's
+ * streams — enqueue's queue-length count, the consumer's reads, cancel, fail-queued, the
+ * release of a dead worker's entries — builds them here.
+ */
+export interface ModelStreams {
+  model: string;
+  /** The pinned version; undefined for the model's own streams. */
+  version: string | undefined;
+  /** The stream of one priority. */
+  of(priority: Priority): string;
+  /** All of them, highest priority first. */
+  readonly all: readonly string[];
+  /** The streams of the other two priorities. */
+  others(priority: Priority): [string, string];
+}
+
+export function modelStreams(keys: Keys, model: string, version?: string): ModelStreams {
+  const of = (q: Priority) => (version === undefined ? keys.stream(model, q) : keys.versionStream(model, version, q));
+  return {
+    model,
+    version,
+    of,
+    // Built when asked: enqueue, on the hot path, needs only of() and others().
+    get all() {
+      return PRIORITIES.map(of);
+    },
+    others: (priority) => {
+      const [a, b] = PRIORITIES.filter((q) => q !== priority);
+      return [of(a!), of(b!)];
+    },
+  };
+}
+
+/** A SCAN pattern matching the streams of every pinned version of a model, for one priority. */
+export const versionStreamsPattern = (keys: Keys, model: string, priority: Priority): string =>
+  keys.versionStream(model, '*', priority);

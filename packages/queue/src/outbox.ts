@@ -6,8 +6,9 @@
 // pending and is read again after a crash (the job id makes that second read harmless).
 import { modelOfPrediction, WEBHOOK_EVENTS, type DeliveryState, type WebhookEvent } from '@alto/protocol';
 import type { Redis } from 'ioredis';
+import { OUTBOX_EVENT, entryFields } from './fields.ts';
 import type { Keys } from './keys.ts';
-import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
+import { defineQueueScripts, webhookDelivery } from './scripts/index.ts';
 
 /** The consumer group every dispatcher reads the outboxes through. */
 export const OUTBOX_GROUP = 'dispatchers';
@@ -25,7 +26,7 @@ export interface OutboxEvent {
 type Rows = [Buffer, Buffer[] | null][];
 
 export class Outbox {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis;
   private readonly grouped = new Set<string>();
 
   /**
@@ -34,7 +35,7 @@ export class Outbox {
    * @param consumer this dispatcher's name in the group
    */
   constructor(redis: Redis, private readonly keys: Keys, private readonly consumer: string, private readonly blocking?: Redis) {
-    this.redis = defineScripts(redis);
+    this.redis = defineQueueScripts(redis);
   }
 
   /** The models whose predictions asked for webhooks, each outbox's group created once. */
@@ -92,15 +93,15 @@ export class Outbox {
   private async parse(model: string, rows: Rows): Promise<OutboxEvent[]> {
     const out: OutboxEvent[] = [];
     for (const [id, fields] of rows) {
-      const f: Record<string, string> = {};
-      for (let i = 0; i < (fields?.length ?? 0); i += 2) f[fields![i]!.toString()] = fields![i + 1]!.toString();
-      const event = f.event as WebhookEvent;
+      const f = entryFields(fields);
+      const predictionId = f?.get(OUTBOX_EVENT.id)?.toString();
+      const event = f?.get(OUTBOX_EVENT.event)?.toString() as WebhookEvent;
       // Deleted while pending (nil fields) or not an event: nothing to relay, only to acknowledge.
-      if (!fields || !f.id || !WEBHOOK_EVENTS.includes(event) || modelOfPrediction(f.id) !== model) {
+      if (!predictionId || !WEBHOOK_EVENTS.includes(event) || modelOfPrediction(predictionId) !== model) {
         await this.redis.multi().xack(this.keys.outbox(model), OUTBOX_GROUP, id).xdel(this.keys.outbox(model), id).exec();
         continue;
       }
-      out.push({ model, entryId: id.toString(), predictionId: f.id, event, at: Number(f.at) });
+      out.push({ model, entryId: id.toString(), predictionId, event, at: Number(f!.get(OUTBOX_EVENT.at)?.toString()) });
     }
     return out;
   }
@@ -132,9 +133,6 @@ export class Outbox {
    * Returns false when the prediction is gone (past retention): nothing is written then.
    */
   async recordDelivery(model: string, predictionId: string, event: WebhookEvent, state: DeliveryState): Promise<boolean> {
-    const stored = await this.redis[commandName('webhookDelivery')]!(
-      this.keys.prediction(model, predictionId), event, JSON.stringify(state),
-    );
-    return stored === 1;
+    return (await webhookDelivery.run(this.redis, { keys: this.keys, model, predictionId, event, state })) === 'STORED';
   }
 }

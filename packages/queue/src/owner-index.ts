@@ -5,7 +5,7 @@ import type { PredictionRecord, Status } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import type { PredictionStore } from './predictions.ts';
-import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
+import { defineQueueScripts, ownerAdd } from './scripts/index.ts';
 
 export interface ListOptions {
   /** Only this model's predictions. */
@@ -28,19 +28,19 @@ export interface Page {
 const SCAN = 100;
 
 export class OwnerIndex {
-  private readonly scripted: ScriptedRedis;
-
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly store: PredictionStore,
   ) {
-    this.scripted = defineScripts(redis);
+    defineQueueScripts(redis);
   }
 
   /** Records `id` as one of `owner`'s, dropping ids older than the retention window. */
   async add(owner: string, id: string, createdAt: number, retentionMs: number): Promise<void> {
-    await this.scripted[commandName('ownerAdd')]!(this.keys.ownerPredictions(owner), id, createdAt, Date.now() - retentionMs, retentionMs);
+    await ownerAdd.run(this.redis, {
+      keys: this.keys, owner, predictionId: id, createdAt, oldest: Date.now() - retentionMs, retentionMs,
+    });
   }
 
   /**

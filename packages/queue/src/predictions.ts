@@ -4,8 +4,10 @@ import {
   type PredictionRecord, type ResponseFormat, type Status, type TensorMap,
 } from '@alto/protocol';
 import type { Redis } from 'ioredis';
-import type { Keys } from './keys.ts';
-import { commandName, defineScripts, type ScriptedRedis } from './scripts.ts';
+import { ENTRY, PREDICTION, entryFields } from './fields.ts';
+import { modelStreams, versionStreamsPattern, type Keys } from './keys.ts';
+import { exhaustive } from './lua-script.ts';
+import { cancel, defineQueueScripts, enqueue, failQueued } from './scripts/index.ts';
 import { encodeWebhook, newWebhookRecord, parseWebhook, type NewWebhook } from './webhook-record.ts';
 
 export interface NewPrediction {
@@ -46,10 +48,10 @@ export interface Idempotency {
 export const ANONYMOUS = 'anonymous';
 
 export class PredictionStore {
-  private readonly redis: ScriptedRedis;
+  private readonly redis: Redis;
 
   constructor(redis: Redis, private readonly keys: Keys) {
-    this.redis = defineScripts(redis);
+    this.redis = defineQueueScripts(redis);
   }
 
   /** Records the prediction and appends it to the model's stream, in one atomic step. */
@@ -59,42 +61,41 @@ export class PredictionStore {
     // no event of this prediction can be appended to an outbox nobody reads.
     if (p.webhook) await this.redis.sadd(this.keys.webhookModels, p.model);
     const owner = p.owner ?? ANONYMOUS;
-    const hash = this.keys.prediction(p.model, p.id);
     const idem = p.idempotency;
-    const priority = p.priority ?? 'normal';
-    const stream = (q: Priority) => (p.pinned ? this.keys.versionStream(p.model, p.version, q) : this.keys.stream(p.model, q));
-    const others = PRIORITIES.filter((q) => q !== priority);
-    const result = await this.redis[commandName('enqueue')]!(
-      stream(priority), hash, this.keys.unpublished(p.model), idem ? this.keys.idempotency(p.model, owner, idem.keyHash) : hash,
-      stream(others[0]!), stream(others[1]!),
-      p.id, p.version, createdAt, p.format, encodeTensors(p.tensors), p.maxQueueLength ?? 0, p.deadline ?? 0,
-      p.pinned ? '1' : '0',
-      p.webhook ? encodeWebhook(p.webhook) : '',
-      owner, idem?.requestHash ?? '', idem?.ttlMs ?? 0, priority, p.waited ? '1' : '0',
-    );
-    if (Array.isArray(result)) {
-      const first = String(result[0]);
-      const record = await this.get(first);
-      if (!record) {
-        throw new AltoError('prediction_not_found', `the prediction this Idempotency-Key created ('${first}') has expired`);
+    const result = await enqueue.run(this.redis, {
+      keys: this.keys, model: p.model, id: p.id, version: p.version, pinned: p.pinned === true,
+      priority: p.priority ?? 'normal', createdAt, format: p.format, inputs: encodeTensors(p.tensors),
+      maxQueueLength: p.maxQueueLength ?? 0, deadline: p.deadline ?? 0,
+      webhook: p.webhook ? encodeWebhook(p.webhook) : undefined, owner, idempotency: idem, waited: p.waited === true,
+    });
+    switch (result.code) {
+      case 'QUEUED':
+        break;
+      case 'REPEATED': {
+        const record = await this.get(result.id);
+        if (!record) {
+          throw new AltoError('prediction_not_found', `the prediction this Idempotency-Key created ('${result.id}') has expired`);
+        }
+        return { ...record, replayed: true };
       }
-      return { ...record, replayed: true };
-    }
-    if (result === -4) {
-      throw new AltoError(
-        'idempotency_key_reused',
-        'header \'Idempotency-Key\': this key was used for a different request (body or version) of this model in the last ' +
-          `${Math.round(idem!.ttlMs / 3_600_000)} h; send a new key for a new request`,
-      );
-    }
-    if (result === -1) throw new Error(`prediction ${p.id} already exists`);
-    if (result === -3) throw new AltoError('model_unpublished', `model '${p.model}' has been unpublished`);
-    if (result === -2) {
-      throw new AltoError(
-        'queue_full',
-        `model '${p.model}' has ${p.maxQueueLength} requests outstanding, its max_queue_length; retry later`,
-        true,
-      );
+      case 'KEY_REUSED':
+        throw new AltoError(
+          'idempotency_key_reused',
+          'header \'Idempotency-Key\': this key was used for a different request (body or version) of this model in the last ' +
+            `${Math.round(idem!.ttlMs / 3_600_000)} h; send a new key for a new request`,
+        );
+      case 'EXISTS':
+        throw new Error(`prediction ${p.id} already exists`);
+      case 'UNPUBLISHED':
+        throw new AltoError('model_unpublished', `model '${p.model}' has been unpublished`);
+      case 'QUEUE_FULL':
+        throw new AltoError(
+          'queue_full',
+          `model '${p.model}' has ${p.maxQueueLength} requests outstanding, its max_queue_length; retry later`,
+          true,
+        );
+      default:
+        exhaustive(result);
     }
     return {
       id: p.id, model: p.model, version: p.version, status: 'queued', format: p.format,
@@ -105,20 +106,19 @@ export class PredictionStore {
   }
 
   /**
-   * Cancels a prediction (see cancel-2.lua); returns it as it stands afterwards, or
+   * Cancels a prediction (see cancel-3.lua); returns it as it stands afterwards, or
    * undefined when the id is unknown or past retention.
    */
   async cancel(id: string, retentionMs: number): Promise<PredictionRecord | undefined> {
     const model = modelOfPrediction(id);
     if (model === undefined) return undefined;
-    const [pin, version, prio] = await this.redis.hmget(this.keys.prediction(model, id), 'pin', 'version', 'prio');
-    const priority = (PRIORITIES as readonly string[]).includes(prio ?? '') ? (prio as Priority) : 'normal';
-    const stream = pin === '1' && version ? this.keys.versionStream(model, version, priority) : this.keys.stream(model, priority);
-    const status = await this.redis[commandName('cancel')]!(
-      stream, this.keys.prediction(model, id), this.keys.outbox(model),
-      Date.now(), retentionMs, this.keys.completions, id,
+    const [pin, version, prio] = await this.redis.hmget(
+      this.keys.prediction(model, id), PREDICTION.pinned, PREDICTION.version, PREDICTION.priority,
     );
-    return status === null ? undefined : this.get(id);
+    const priority = (PRIORITIES as readonly string[]).includes(prio ?? '') ? (prio as Priority) : 'normal';
+    const stream = modelStreams(this.keys, model, pin === '1' && version ? version : undefined).of(priority);
+    const r = await cancel.run(this.redis, { keys: this.keys, model, stream, predictionId: id, now: Date.now(), retentionMs });
+    return r.code === 'GONE' ? undefined : this.get(id);
   }
 
   /**
@@ -126,11 +126,11 @@ export class PredictionStore {
    * versions' streams, of every priority (see fail-queued-3.lua). Returns how many were failed.
    */
   async failQueued(model: string, code: string, message: string, retentionMs: number): Promise<number> {
-    const streams = PRIORITIES.map((q) => this.keys.stream(model, q));
+    const streams = [...modelStreams(this.keys, model).all];
     for (const q of PRIORITIES) {
       let cursor = '0';
       do {
-        const [next, found] = await this.redis.scan(cursor, 'MATCH', this.keys.versionStream(model, '*', q), 'COUNT', 500);
+        const [next, found] = await this.redis.scan(cursor, 'MATCH', versionStreamsPattern(this.keys, model, q), 'COUNT', 500);
         cursor = next;
         streams.push(...found);
       } while (cursor !== '0');
@@ -143,13 +143,13 @@ export class PredictionStore {
         if (entries.length === 0) break;
         const pipe = this.redis.pipeline();
         for (const [entry, fields] of entries) {
-          const id = fields[fields.indexOf('id') + 1]!;
-          (pipe as unknown as ScriptedRedis)[commandName('failQueued')]!(
-            stream, this.keys.prediction(model, id), this.keys.outbox(model), entry, code, message, Date.now(), retentionMs, this.keys.completions, id,
-          );
+          const id = entryFields(fields)!.get(ENTRY.id)!;
+          failQueued.queue(pipe, {
+            keys: this.keys, model, stream, entryId: entry, predictionId: id, error: { code, message }, now: Date.now(), retentionMs,
+          });
         }
         const replies = (await pipe.exec()) ?? [];
-        failed += replies.filter(([err, r]) => !err && r === 1).length;
+        failed += replies.filter(([err, r]) => !err && failQueued.decode(r) === 'FAILED').length;
         start = `(${entries.at(-1)![0]}`;
       }
     }
@@ -161,7 +161,7 @@ export class PredictionStore {
     const model = modelOfPrediction(id);
     if (model === undefined) return undefined;
     const hash = await this.redis.hgetallBuffer(this.keys.prediction(model, id));
-    if (!hash.status) return undefined;
+    if (!hash[PREDICTION.status]) return undefined;
     return parseRecord(id, model, hash);
   }
 }
@@ -169,12 +169,13 @@ export class PredictionStore {
 const num = (b: Buffer | undefined): number | null => (b === undefined ? null : Number(b.toString()));
 
 export function parseRecord(id: string, model: string, h: Record<string, Buffer>, now = Date.now()): PredictionRecord {
+  const F = PREDICTION;
   const str = (field: string) => h[field]?.toString();
-  const deadline = num(h.deadline);
-  if (str('status') === 'queued' && deadline !== null && now > deadline) {
+  const deadline = num(h[F.deadline]);
+  if (str(F.status) === 'queued' && deadline !== null && now > deadline) {
     // Not started in time: expired, whether or not a worker has come to mark it yet.
     return {
-      ...parseRecord(id, model, { ...h, status: Buffer.from('expired') }, now),
+      ...parseRecord(id, model, { ...h, [F.status]: Buffer.from('expired') }, now),
       completedAt: deadline,
       error: { code: 'deadline_exceeded', message: 'not started before its deadline (timeout_ms)' },
     };
@@ -182,18 +183,18 @@ export function parseRecord(id: string, model: string, h: Record<string, Buffer>
   return {
     id,
     model,
-    version: str('version') ?? '',
-    status: str('status') as Status,
-    format: str('fmt') === 'b64' ? 'b64' : 'json',
-    output: h.out ? decodeTensors(h.out) : null,
-    error: h.err_code ? { code: str('err_code')!, message: str('err_msg') ?? '' } : null,
-    createdAt: num(h.created_at) ?? 0,
-    startedAt: num(h.started_at),
-    completedAt: num(h.completed_at),
-    queueMs: num(h.queue_ms),
-    predictMs: num(h.predict_ms),
-    batchSize: num(h.batch_size),
+    version: str(F.version) ?? '',
+    status: str(F.status) as Status,
+    format: str(F.format) === 'b64' ? 'b64' : 'json',
+    output: h[F.output] ? decodeTensors(h[F.output]!) : null,
+    error: h[F.errorCode] ? { code: str(F.errorCode)!, message: str(F.errorMessage) ?? '' } : null,
+    createdAt: num(h[F.createdAt]) ?? 0,
+    startedAt: num(h[F.startedAt]),
+    completedAt: num(h[F.completedAt]),
+    queueMs: num(h[F.queueMs]),
+    predictMs: num(h[F.predictMs]),
+    batchSize: num(h[F.batchSize]),
     webhook: parseWebhook(h),
-    owner: str('owner') ?? '',
+    owner: str(F.owner) ?? '',
   };
 }

@@ -3,7 +3,7 @@
 // publisher writes its own entries. Workers heartbeat per model.
 import { ModelInfoSchema, PRIORITIES, type ModelInfo } from '@alto/protocol';
 import type { Redis } from 'ioredis';
-import type { Keys } from './keys.ts';
+import { modelStreams, type Keys } from './keys.ts';
 
 export interface ModelRegistry {
   list(): Promise<ModelInfo[]>;
@@ -67,7 +67,7 @@ export class RedisModelRegistry implements ModelRegistry {
     const pipe = this.redis.pipeline();
     for (const m of models) {
       pipe.zcount(this.keys.replicas(m), now, '+inf');
-      for (const q of PRIORITIES) pipe.xlen(this.keys.stream(m, q));
+      for (const stream of modelStreams(this.keys, m).all) pipe.xlen(stream);
     }
     const replies = (await pipe.exec()) ?? [];
     const per = 1 + PRIORITIES.length;

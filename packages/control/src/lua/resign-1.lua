@@ -6,9 +6,14 @@
 
   ARGV[1] id of the publisher giving up
 
-  Returns 1 when the lease was released, 0 when the caller did not hold it.
+  Returns (outcomes named as in lua.ts)
+    RELEASED  1 the lease was released;
+    NOT_HELD  0 the caller did not hold it.
 ]]
+local RELEASED = 1
+local NOT_HELD = 0
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  return RELEASED
 end
-return 0
+return NOT_HELD

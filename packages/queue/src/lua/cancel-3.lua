@@ -1,7 +1,7 @@
 --[[
   Cancels a prediction. A queued one never runs: its entry is deleted (a worker that already
   read it skips it). A running one is marked canceled; the worker's result is discarded when
-  it arrives (complete-2 stores nothing for a terminal prediction). A terminal one is left
+  it arrives (complete-3 stores nothing for a terminal prediction). A terminal one is left
   as it is.
 
   KEYS[1] stream of the model
@@ -13,7 +13,9 @@
   ARGV[3] completions channel
   ARGV[4] prediction id
 
-  Returns the prediction's status after the call, or false when there is no such prediction.
+  Returns (outcomes named as in scripts/cancel.ts)
+    STATUS  the prediction's status after the call ('canceled', or the terminal status it had);
+    GONE    false: there is no such prediction.
 
   Webhook events: 'completed' when it is canceled here.
 ]]

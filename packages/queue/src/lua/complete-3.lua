@@ -29,25 +29,28 @@
   fields, each field name and value as <length>:<bytes> — so the gateway answers without
   reading the record back (see notice.ts).
 
-  Returns
-     1 the outcome was stored;
-     0 the prediction was already terminal (or gone): the outcome was discarded;
-    -1 the entry is no longer this consumer's (another worker took it over after this one
-       stalled): the outcome was discarded and the entry left to its new owner.
+  Returns (outcomes named as in scripts/complete.ts)
+    STORED     1 the outcome was stored;
+    DISCARDED  0 the prediction was already terminal (or gone): the outcome was discarded;
+    FENCED    -1 the entry is no longer this consumer's (another worker took it over after
+               this one stalled): the outcome was discarded and the entry left to its new owner.
 
   Webhook events: 'completed' when the outcome is stored.
 ]]
 -- uses lib/webhook-event.lua
+local STORED = 1
+local DISCARDED = 0
+local FENCED = -1
 -- Fence: only the consumer that holds the entry may settle it.
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[14] then
-  return -1
+  return FENCED
 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 local status = redis.call('HGET', KEYS[2], 'status')
 if status ~= 'queued' and status ~= 'running' then
-  return 0
+  return DISCARDED
 end
 redis.call('HSET', KEYS[2], 'completed_at', ARGV[4],
   'queue_ms', ARGV[11], 'predict_ms', ARGV[12], 'batch_size', ARGV[13])
@@ -84,4 +87,4 @@ if redis.call('HGET', KEYS[2], 'wait') == '1' then
   end
 end
 redis.call('PUBLISH', ARGV[6], notice)
-return 1
+return STORED

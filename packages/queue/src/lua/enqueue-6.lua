@@ -27,34 +27,39 @@
   ARGV[14] '1' when a gateway waits for the outcome (Prefer: wait): the completion notice
            then carries the record (see complete-3.lua); else '0'
 
-  Returns the stream entry id, or
-    {id} (a one-element array) when KEYS[4] already holds a prediction of the same request:
-      that prediction's id (nothing is written);
-    -1 when a prediction with this id already exists;
-    -2 when the model already has ARGV[6] requests outstanding, all priorities together
-       (nothing is written);
-    -3 when the model has been unpublished (nothing is written);
-    -4 when KEYS[4] holds a prediction of a different request (nothing is written).
+  Returns (outcomes named as in scripts/enqueue.ts)
+    QUEUED      the stream entry id;
+    REPEATED    {id} (a one-element array) when KEYS[4] already holds a prediction of the
+                same request: that prediction's id (nothing is written);
+    EXISTS      -1 a prediction with this id already exists;
+    QUEUE_FULL  -2 the model already has ARGV[6] requests outstanding, all priorities
+                together (nothing is written);
+    UNPUBLISHED -3 the model has been unpublished (nothing is written);
+    KEY_REUSED  -4 KEYS[4] holds a prediction of a different request (nothing is written).
 ]]
+local EXISTS = -1
+local QUEUE_FULL = -2
+local UNPUBLISHED = -3
+local KEY_REUSED = -4
 if ARGV[11] ~= '' then
   local seen = redis.call('HMGET', KEYS[4], 'id', 'body')
   if seen[1] then
     if seen[2] ~= ARGV[11] then
-      return -4
+      return KEY_REUSED
     end
     return { seen[1] }
   end
 end
 if redis.call('EXISTS', KEYS[3]) == 1 then
-  return -3
+  return UNPUBLISHED
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  return -1
+  return EXISTS
 end
 -- The stream holds exactly the outstanding requests: entries are deleted when settled.
 local limit = tonumber(ARGV[6])
 if limit > 0 and redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[5]) + redis.call('XLEN', KEYS[6]) >= limit then
-  return -2
+  return QUEUE_FULL
 end
 local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 't', ARGV[3], 'in', ARGV[5])
 redis.call('HSET', KEYS[2],

@@ -2,7 +2,7 @@
   Fails a prediction that has not started (e.g. its model was unpublished): a queued one
   becomes failed with the given code and its entry is deleted; any other is left alone (a
   running one finishes on its worker). A worker that already read the entry skips it, as
-  start-3 finds the prediction terminal.
+  start-4 finds the prediction terminal.
 
   KEYS[1] stream holding the entry
   KEYS[2] prediction hash
@@ -16,13 +16,17 @@
   ARGV[6] completions channel
   ARGV[7] prediction id
 
-  Returns 1 when the prediction was failed, 0 when it was not queued.
+  Returns (outcomes named as in scripts/fail-queued.ts)
+    FAILED      1 the prediction was failed;
+    NOT_QUEUED  0 it was not queued: left alone.
 
   Webhook events: 'completed' when it is failed here.
 ]]
 -- uses lib/webhook-event.lua
+local FAILED = 1
+local NOT_QUEUED = 0
 if redis.call('HGET', KEYS[2], 'status') ~= 'queued' then
-  return 0
+  return NOT_QUEUED
 end
 redis.call('XDEL', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'status', 'failed', 'completed_at', ARGV[4], 'err_code', ARGV[2], 'err_msg', ARGV[3])
@@ -30,4 +34,4 @@ redis.call('HDEL', KEYS[2], 'entry')
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('PUBLISH', ARGV[6], ARGV[7])
 webhook_event(KEYS[2], KEYS[3], ARGV[7], 'completed', ARGV[4])
-return 1
+return FAILED

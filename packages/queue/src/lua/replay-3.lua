@@ -12,7 +12,9 @@
   ARGV[1] dead-letter entry id
   ARGV[2] replayed_at (epoch ms)
 
-  Returns the new stream entry id, or false when there is no such dead-letter entry.
+  Returns (outcomes named as in scripts/replay.ts)
+    REPLAYED   the new stream entry id;
+    NOT_FOUND  false: there is no such dead-letter entry.
 ]]
 local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #found == 0 then

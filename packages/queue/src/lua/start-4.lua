@@ -17,23 +17,31 @@
   ARGV[7] completions channel
   ARGV[8] prediction id
 
-  Returns
-    n >= 1 running now, on its n-th delivery: compute it (n > 1: an earlier delivery did
-       not finish — its worker died or stalled — so the worker runs it on its own);
-     0 the prediction is already terminal (e.g. canceled): entry acknowledged, skip it;
-    -1 no such prediction (past retention): entry acknowledged, skip it;
-    -2 the entry is not pending for this consumer (another took it over): skip it;
-    -3 delivered more than ARGV[5] times: dead-lettered and failed as poison;
-    -4 past its deadline: settled (expired if it never started, else failed with
-       'deadline_exceeded') and acknowledged, skip it.
+  Returns (outcomes named as in scripts/start.ts)
+    RUNNING  n >= 1 running now, on its n-th delivery: compute it (n > 1: an earlier
+             delivery did not finish — its worker died or stalled — so the worker runs it
+             on its own);
+    TERMINAL  0 the prediction is already terminal (e.g. canceled): entry acknowledged, skip it;
+    GONE     -1 no such prediction (past retention): entry acknowledged, skip it;
+    FENCED   -2 the entry is not pending for this consumer (another took it over): skip it;
+    POISON   -3 delivered more than ARGV[5] times: dead-lettered and failed as poison;
+    EXPIRED  -4 past its deadline: settled (expired if it never started, else failed with
+             'deadline_exceeded') and acknowledged, skip it.
+
+  A dead-letter entry holds 'entry', 'deliveries' and 'dead_at', then the entry's own fields.
 
   Webhook events: 'start' when a queued prediction starts; 'completed' when it expires or
   is failed as poison here.
 ]]
 -- uses lib/webhook-event.lua
+local TERMINAL = 0
+local GONE = -1
+local FENCED = -2
+local POISON = -3
+local EXPIRED = -4
 local pending = redis.call('XPENDING', KEYS[1], ARGV[3], ARGV[4], ARGV[4], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[2] then
-  return -2
+  return FENCED
 end
 -- The entry is done with: acknowledged and deleted.
 local function drop_entry()
@@ -53,9 +61,9 @@ local status = redis.call('HGET', KEYS[3], 'status')
 if not status or (status ~= 'queued' and status ~= 'running') then
   drop_entry()
   if not status then
-    return -1
+    return GONE
   end
-  return 0
+  return TERMINAL
 end
 local deadline = tonumber(redis.call('HGET', KEYS[3], 'deadline') or '0')
 if deadline > 0 and tonumber(ARGV[1]) > deadline then
@@ -66,25 +74,20 @@ if deadline > 0 and tonumber(ARGV[1]) > deadline then
     settle('failed', 'deadline_exceeded',
       'its deadline (timeout_ms) passed while it ran; it was started again after a worker failure')
   end
-  return -4
+  return EXPIRED
 end
 local deliveries = tonumber(pending[1][4])
 if deliveries > tonumber(ARGV[5]) then
   local entry = redis.call('XRANGE', KEYS[1], ARGV[4], ARGV[4])
   if #entry > 0 then
-    local fields = entry[1][2]
-    table.insert(fields, 'entry')
-    table.insert(fields, ARGV[4])
-    table.insert(fields, 'deliveries')
-    table.insert(fields, tostring(deliveries))
-    table.insert(fields, 'dead_at')
-    table.insert(fields, ARGV[1])
-    redis.call('XADD', KEYS[2], '*', unpack(fields))
+    -- unpack() spreads the request's own fields only as the last argument.
+    redis.call('XADD', KEYS[2], '*', 'entry', ARGV[4], 'deliveries', tostring(deliveries), 'dead_at', ARGV[1],
+      unpack(entry[1][2]))
   end
   drop_entry()
   settle('failed', 'poison',
     'delivered ' .. deliveries .. ' times without finishing (workers crashed or stalled on it); moved to the dead-letter stream')
-  return -3
+  return POISON
 end
 -- 'running' again means a redelivery after a worker died or stalled mid-batch;
 -- 'attempts' counts the starts, so computations repeated by a redelivery can be counted.

@@ -7,10 +7,14 @@
   ARGV[1] event ('start' | 'completed')
   ARGV[2] delivery state, JSON (see DeliveryState in @alto/protocol)
 
-  Returns 1 when stored, 0 when the prediction no longer exists.
+  Returns (outcomes named as in scripts/webhook-delivery.ts)
+    STORED  1 the state was stored;
+    GONE    0 the prediction no longer exists: nothing written.
 ]]
+local STORED = 1
+local GONE = 0
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  return 0
+  return GONE
 end
 redis.call('HSET', KEYS[1], 'webhook_' .. ARGV[1], ARGV[2])
-return 1
+return STORED

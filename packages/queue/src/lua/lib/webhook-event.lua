@@ -1,6 +1,6 @@
 --[[
   Shared by the scripts that change a prediction's state (spliced in where a script says
-  `-- uses lib/webhook-event.lua`; see scripts.ts).
+  `-- uses lib/webhook-event.lua`; see lua-script.ts).
 
   webhook_event(hash, outbox, id, event, at): if the prediction subscribed to `event`, append
   it to the model's outbox and mark its delivery pending, in the same step as the state change
