@@ -3,7 +3,7 @@
 import { DATATYPE_INFO, type ModelInfo } from '@alto/protocol';
 import { StreamConsumer, connect, type Keys } from '@alto/queue';
 import type { ResolvedModel } from '@alto/repository';
-import { Executor, type RawTensor } from '@alto/runtime';
+import { OnnxExecutor, type Executor, type RawTensor } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.ts';
@@ -35,7 +35,7 @@ export class ServedVersion {
   static async open(ctx: ServeContext, resolved: ResolvedModel, executionProvider?: string): Promise<ServedVersion> {
     const { env, log } = ctx;
     const instances = resolved.config.instances ?? 1;
-    const executor = await Executor.create({
+    const executor = await OnnxExecutor.create({
       path: resolved.path,
       instances,
       session: {
