@@ -20,7 +20,7 @@ interface Job extends Work {
 const ids = (jobs: readonly Job[]) => jobs.map((j) => j.id);
 
 /** Polls a condition until it holds; fails naming what it waited for. */
-async function until(what: string, cond: () => boolean, ms = 2000): Promise<void> {
+async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
