@@ -1,9 +1,10 @@
-// One loaded model version: its inference threads and the loops that read its streams —
-// the model's stream (unpinned requests) and the version's own (requests that pin it).
+// One loaded model version: its executor and the loops that read its streams — the model's
+// stream (unpinned requests) and the version's own (requests that pin it). Both loops share
+// one slot pool, so the executor's threads are counted once.
 import { DATATYPE_INFO, type ModelInfo } from '@alto/protocol';
 import { StreamConsumer, connect, type Keys } from '@alto/queue';
 import type { ResolvedModel } from '@alto/repository';
-import { Executor, type RawTensor } from '@alto/runtime';
+import { OnnxExecutor, type Executor, type RawTensor } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.ts';
@@ -11,6 +12,7 @@ import type { WorkerMetrics } from './metrics.ts';
 import { buildModelInfo } from './model-info.ts';
 import { crashOn } from './failpoint.ts';
 import { ModelLoop } from './model-loop.ts';
+import { SlotPool } from './slot-pool.ts';
 
 export interface ServeContext {
   env: WorkerEnv;
@@ -23,19 +25,21 @@ export interface ServeContext {
 export class ServedVersion {
   private readonly loops: ModelLoop[] = [];
   private readonly connections: Redis[] = [];
+  private readonly slots: SlotPool;
 
   private constructor(
     readonly info: ModelInfo,
     private readonly executor: Executor,
-    private readonly instances: number,
     private readonly ctx: ServeContext,
-  ) {}
+  ) {
+    this.slots = new SlotPool(executor.slots);
+  }
 
   /** Opens the sessions and builds the metadata; nothing is read from Redis yet. */
   static async open(ctx: ServeContext, resolved: ResolvedModel, executionProvider?: string): Promise<ServedVersion> {
     const { env, log } = ctx;
     const instances = resolved.config.instances ?? 1;
-    const executor = await Executor.create({
+    const executor = await OnnxExecutor.create({
       path: resolved.path,
       instances,
       session: {
@@ -45,7 +49,7 @@ export class ServedVersion {
       onThreadDeath: (err) => log.error({ err, model: resolved.name }, 'inference thread died; replacing it'),
     });
     try {
-      return new ServedVersion(buildModelInfo(resolved, executor.inputs, executor.outputs), executor, instances, ctx);
+      return new ServedVersion(buildModelInfo(resolved, executor.inputs, executor.outputs), executor, ctx);
     } catch (err) {
       await executor.close();
       throw err;
@@ -88,7 +92,7 @@ export class ServedVersion {
       });
       await consumer.ensureGroup();
       const loop = new ModelLoop({
-        info: this.info, executor: this.executor, consumer, instances: this.instances, workerId: env.ALTO_WORKER_ID,
+        info: this.info, executor: this.executor, slots: this.slots, consumer, workerId: env.ALTO_WORKER_ID,
         visibilityMs: env.ALTO_VISIBILITY_TIMEOUT_MS, log: log.child({ model: this.name, version: this.version }), metrics,
         failpoint: crashOn(env.ALTO_FAILPOINT_CRASH_ON),
       });

@@ -1,4 +1,5 @@
-export { Executor, type ExecutorOptions } from './executor.ts';
+export type { Executor } from './executor.ts';
+export { OnnxExecutor, type OnnxExecutorOptions } from './onnx-executor.ts';
 export { type RunResult } from './session-thread.ts';
 export { planBatches, concatInputs, splitOutputs, rowsOf, type BatchItem } from './batch.ts';
 export { toSpec, canBatch } from './metadata.ts';
