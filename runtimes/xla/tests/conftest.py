@@ -1,0 +1,43 @@
+"""Shared fixtures: repo paths, the export scripts on sys.path, and a real runtime process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+RUNTIME = HERE.parent
+REPO = RUNTIME.parents[1]
+MODELS = REPO / "models"
+sys.path.insert(0, str(RUNTIME / "export"))
+
+
+def start_runtime(socket_path: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
+    """Starts `python -m alto_xla.server` and waits (with a deadline) for its ready line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alto_xla.server", "--socket", str(socket_path), *extra],
+        cwd=RUNTIME, stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+    )
+    deadline = time.monotonic() + 120
+    line = proc.stdout.readline()  # blocks until the ready line or exit; the deadline guards below
+    if not line or time.monotonic() > deadline:
+        proc.kill()
+        raise RuntimeError(f"runtime did not report ready (exit {proc.poll()})")
+    ready = json.loads(line)
+    assert ready["event"] == "ready" and ready["socket"] == str(socket_path)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    socket_path = tmp_path_factory.mktemp("rt") / "xla.sock"
+    proc = start_runtime(socket_path)
+    yield socket_path, proc
+    proc.terminate()
+    proc.wait(timeout=30)
