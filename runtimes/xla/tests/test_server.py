@@ -158,3 +158,40 @@ def test_a_stale_socket_file_is_replaced_on_start(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_runtime_killed_mid_batch_gives_no_reply_and_a_restart_on_the_same_socket_reruns_it(tmp_path):
+    import jax
+    from jax import export
+
+    from alto_xla.protocol import read_message
+
+    socket_path = tmp_path / "crash.sock"
+    conv = {"model": "conv-xla", "version": "1", "dir": str(MODELS / "conv-xla" / "1"), "buckets": [32]}
+    batch = np.random.default_rng(4).random((512, 3, 48, 192), dtype=np.float32)  # 16 chunks: ~0.5 s on CPU
+    proc = start_runtime(socket_path)
+    with Client(str(socket_path)) as client:
+        client.request("load", **conv)
+        client.sock.sendall(encode_frame({"op": "run", "id": 1, "model": "conv-xla", "version": "1"}, {"x": batch}))
+        proc.kill()  # SIGKILL while the batch runs: no handler, no cleanup, the socket file stays
+        proc.wait(timeout=30)
+        try:
+            frame = read_message(client.stream)
+        except OSError:
+            frame = None
+        assert frame is None, "a killed runtime must not answer; the worker sees end of stream"
+    assert socket_path.exists()
+    proc = start_runtime(socket_path)
+    try:
+        with Client(str(socket_path)) as client:
+            client.request("load", **conv)
+            _, outputs = client.request("run", {"x": batch}, model="conv-xla", version="1")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    exported = export.deserialize(bytearray((MODELS / "conv-xla" / "1" / "model.jax").read_bytes()))
+    with np.load(MODELS / "conv-xla" / "1" / "params.npz") as npz:
+        params = {k: npz[k] for k in npz.files}
+    expected = np.asarray(jax.jit(exported.call)(params, batch[:64])["probs"])
+    assert outputs["probs"].shape == (512, 2)
+    np.testing.assert_allclose(outputs["probs"][:64], expected, rtol=0, atol=1e-5)
