@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -31,8 +32,10 @@ def start(socket_path: Path, platforms: str | None) -> subprocess.Popen:
     if platforms:
         env["JAX_PLATFORMS"] = platforms
     proc = subprocess.Popen([sys.executable, "-m", "alto_xla.server", "--socket", str(socket_path)], stdout=subprocess.PIPE, text=True, env=env)
-    line = proc.stdout.readline()
+    readable, _, _ = select.select([proc.stdout], [], [], 300)  # JAX's device start-up, on a cold GPU
+    line = proc.stdout.readline() if readable else ""
     if not line:
+        proc.kill()
         raise SystemExit(f"device-check: the runtime (JAX_PLATFORMS={platforms or 'unset'}) exited with {proc.wait()} before ready")
     return proc
 
