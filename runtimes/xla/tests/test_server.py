@@ -195,3 +195,18 @@ def test_a_runtime_killed_mid_batch_gives_no_reply_and_a_restart_on_the_same_soc
     expected = np.asarray(jax.jit(exported.call)(params, batch[:64])["probs"])
     assert outputs["probs"].shape == (512, 2)
     np.testing.assert_allclose(outputs["probs"][:64], expected, rtol=0, atol=1e-5)
+
+
+def test_compile_cache_keeps_one_executable_per_bucket_across_restarts(tmp_path):
+    cache = tmp_path / "cache"
+    loads = []
+    for _ in range(2):
+        proc = start_runtime(tmp_path / "c.sock", "--compile-cache", str(cache))
+        try:
+            with Client(str(tmp_path / "c.sock")) as client:
+                loads.append(client.request("load", **TINY, buckets=[1, 2, 4])[0])
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        assert len([p for p in cache.iterdir() if p.is_file()]) == 3  # the restart added none
+    assert loads[0]["compile_ms"].keys() == loads[1]["compile_ms"].keys()
