@@ -14,6 +14,9 @@ import numpy as np
 from jax import export
 
 REPO = Path(__file__).resolve().parents[3]
+# Not the repository's models/ yet: the TypeScript worker serves every folder there and
+# cannot load model.jax until it gains the XLA executor.
+RUNTIME_MODELS = REPO / "runtimes" / "xla" / "models"
 PLATFORMS = ("cpu", "cuda", "rocm", "tpu")
 
 # No source locations from this checkout in the artifact: they would carry its absolute paths
@@ -32,7 +35,7 @@ def export_fn(fn, *args) -> export.Exported:
 
 
 def write_model(models_dir: Path, name: str, exported: export.Exported, config: dict, params: dict[str, np.ndarray] | None = None) -> Path:
-    """Writes models/<name>/config.json and models/<name>/1/{model.jax, params.npz}."""
+    """Writes <models>/<name>/config.json and <models>/<name>/1/{model.jax, params.npz}."""
     version_dir = models_dir / name / "1"
     version_dir.mkdir(parents=True, exist_ok=True)
     (version_dir / "model.jax").write_bytes(exported.serialize())

@@ -3,7 +3,7 @@
 Three stride-2 3×3 convolutions (3→16→32→64) with ReLU, global average pooling, a dense
 layer to 2 classes and softmax. Weights are random but fixed (numpy seed 7) and live in
 params.npz beside model.jax, passed as the export's first argument (the large-model mode).
-Run: python runtimes/xla/export/conv.py [models dir]   (default: the repo's models/)
+Run: python runtimes/xla/export/conv.py [models dir]   (default: runtimes/xla/models/)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import export
 
-from common import REPO, export_fn, write_model
+from common import RUNTIME_MODELS, export_fn, write_model
 
 SEED = 7
 CHANNELS = (3, 16, 32, 64)
@@ -59,7 +59,7 @@ CONFIG = {
 
 
 def main() -> None:
-    models = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "models"
+    models = Path(sys.argv[1]) if len(sys.argv) > 1 else RUNTIME_MODELS
     params = conv_params()
     (b,) = export.symbolic_shape("b")
     structs = {k: jax.ShapeDtypeStruct(v.shape, v.dtype) for k, v in params.items()}

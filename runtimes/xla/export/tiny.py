@@ -3,7 +3,7 @@
 The weights come from the same mulberry32 stream (seed 42) with the same float64 arithmetic
 rounded to float32, so its outputs match the ONNX `tiny` within float32 rounding. The
 weights are embedded in model.jax as constants (the small-model weight mode).
-Run: python runtimes/xla/export/tiny.py [models dir]   (default: the repo's models/)
+Run: python runtimes/xla/export/tiny.py [models dir]   (default: runtimes/xla/models/)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import export
 
-from common import REPO, export_fn, write_model
+from common import RUNTIME_MODELS, export_fn, write_model
 
 SEED = 42
 IN, HIDDEN, OUT = 64, 32, 10
@@ -76,7 +76,7 @@ CONFIG = {
 
 
 def main() -> None:
-    models = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "models"
+    models = Path(sys.argv[1]) if len(sys.argv) > 1 else RUNTIME_MODELS
     weights = tiny_weights()
     (b,) = export.symbolic_shape("b")
     exported = export_fn(lambda x: tiny_forward(weights, x), jax.ShapeDtypeStruct((b, IN), jnp.float32))

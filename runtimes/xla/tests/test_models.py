@@ -12,7 +12,7 @@ import pytest
 
 from alto_xla.errors import RuntimeFault
 from alto_xla.model import LoadedModel
-from conftest import MODELS
+from conftest import MODELS, ONNX_TINY
 
 onnxruntime = pytest.importorskip("onnxruntime")
 
@@ -29,7 +29,7 @@ def conv():
 
 @pytest.mark.parametrize("rows", [1, 3, 64, 100])
 def test_tiny_xla_equals_onnx_tiny_within_1e5(tiny, rows):
-    session = onnxruntime.InferenceSession(str(MODELS / "tiny" / "1" / "model.onnx"))
+    session = onnxruntime.InferenceSession(str(ONNX_TINY))
     x = np.random.default_rng(rows).standard_normal((rows, 64)).astype(np.float32) * 3
     (expected,) = session.run(["y"], {"x": x})
     outputs, _ = tiny.run({"x": x})

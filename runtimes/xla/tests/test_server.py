@@ -12,7 +12,7 @@ import pytest
 
 from alto_xla.client import Client, ErrorReply
 from alto_xla.protocol import encode_frame
-from conftest import MODELS, start_runtime
+from conftest import MODELS, ONNX_TINY, start_runtime
 
 onnxruntime = pytest.importorskip("onnxruntime")
 TINY = {"model": "tiny-xla", "version": "1", "dir": str(MODELS / "tiny-xla" / "1")}
@@ -59,7 +59,7 @@ def test_loading_again_is_idempotent(loaded):
 
 
 def test_run_returns_the_onnx_tiny_outputs_and_echoes_the_request_id(loaded):
-    session = onnxruntime.InferenceSession(str(MODELS / "tiny" / "1" / "model.onnx"))
+    session = onnxruntime.InferenceSession(str(ONNX_TINY))
     inputs = x(5)
     with Client(str(loaded[0])) as client:
         header, outputs = client.request("run", {"x": inputs}, model="tiny-xla", version="1", request_id="r-17")
