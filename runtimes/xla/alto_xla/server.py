@@ -70,7 +70,7 @@ def _field(header: dict, key: str, kind: type, required: bool = True):
     return value
 
 
-def handle(registry: Registry, header: dict, tensors: dict) -> tuple[dict, dict]:
+def dispatch(registry: Registry, header: dict, tensors: dict) -> tuple[dict, dict]:
     """The reply header fields and tensors for one request; raises RuntimeFault on errors."""
     op = header.get("op")
     if op == "ping":
@@ -115,7 +115,7 @@ class Handler(socketserver.StreamRequestHandler):
             request: dict = {}
             try:
                 request, tensors = decode_frame(frame)
-                reply, outputs = handle(self.server.registry, request, tensors)
+                reply, outputs = dispatch(self.server.registry, request, tensors)
                 self._reply(request, reply, outputs)
             except RuntimeFault as fault:
                 self._reply(request, fault=fault)
