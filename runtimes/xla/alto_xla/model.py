@@ -232,10 +232,10 @@ def _signature(exp: export.Exported, config: dict, params: dict | None):
             raise RuntimeFault("model_invalid", f"config.json 'outputs' must name the export's {len(out_leaves)} output(s) in order, got {configured}")
         order_names, order = configured, out_leaves
     outputs = [_spec(n, exp.out_avals[i], f"output '{n}'") for n, i in zip(order_names, order)]
+    declared = {e.get("name"): e for e in config.get("inputs", []) + config.get("outputs", []) if isinstance(e, dict)}
     for spec in inputs + outputs:
-        for entry in config.get("inputs", []) + config.get("outputs", []):
-            if entry.get("name") == spec.name:
-                _check_declared(spec, entry)
+        if spec.name in declared:
+            _check_declared(spec, declared[spec.name])
     return inputs, outputs, order
 
 

@@ -134,3 +134,16 @@ def test_params_that_do_not_match_the_export_are_refused(tmp_path):
     with pytest.raises(RuntimeFault) as raised:
         LoadedModel("m", "1", version)
     assert raised.value.code == "model_invalid" and "param 'fc.w'" in raised.value.message
+
+
+def test_a_config_that_declares_a_different_shape_than_the_export_is_refused(tmp_path):
+    import json
+
+    version = tmp_path / "m" / "1"
+    shutil.copytree(MODELS / "tiny-xla" / "1", version)
+    config = json.loads((MODELS / "tiny-xla" / "config.json").read_text())
+    config["inputs"][0]["shape"] = [-1, 65]
+    (version.parent / "config.json").write_text(json.dumps(config))
+    with pytest.raises(RuntimeFault) as raised:
+        LoadedModel("m", "1", version, buckets=[1])
+    assert raised.value.code == "model_invalid" and "[-1, 65]" in raised.value.message and "[-1, 64]" in raised.value.message
