@@ -58,9 +58,10 @@ mkdir -p "$root/.alto"
 exec 9>"$root/.alto/xla-venv.lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
 
-# The stamp is the hash of what decides the install, plus "[test]" when the extras are in;
-# an install with the extras also serves a plain request.
-hash="$(cat "$runtime/pyproject.toml" "$runtime/requirements.lock" | sha256sum | cut -c1-16)"
+python="$(find_python)" || exit 1
+# The stamp is the hash of what decides the install (the pins and the interpreter), plus
+# "[test]" when the extras are in; an install with the extras also serves a plain request.
+hash="$({ cat "$runtime/pyproject.toml" "$runtime/requirements.lock"; echo "$python $(version_of "$python")"; } | sha256sum | cut -c1-16)"
 stamp="$hash$extras"
 installed="$(cat "$venv/.alto-stamp" 2>/dev/null || true)"
 if [ -x "$venv/bin/python" ] && { [ "$installed" = "$stamp" ] || [ "$installed" = "$hash[test]" ]; } \
@@ -69,7 +70,6 @@ if [ -x "$venv/bin/python" ] && { [ "$installed" = "$stamp" ] || [ "$installed" 
   exit 0
 fi
 
-python="$(find_python)" || exit 1
 say "installing alto-xla-runtime$extras with $python ($(version_of "$python")) into .alto/xla-venv"
 rm -rf "$venv"
 "$python" -m venv "$venv"
