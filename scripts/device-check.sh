@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Serves tiny-xla and conv-xla with the XLA runtime on the accelerator JAX finds (GPU with the
+# CUDA plugin, or TPU) and on CPU (JAX_PLATFORMS=cpu), checks their outputs agree within 1e-5,
+# and prints rows/s at batch 1 and 32 for each. Needs no network: it runs the runtime from
+# this checkout with a Python that already has jax, numpy and flatbuffers (the system python3
+# on a GPU VM; else set PYTHON, or it falls back to .alto/xla-venv). Writes
+# $OUT/device-check.json when OUT is set. On a machine without an accelerator it runs the CPU
+# half and says so. Exits non-zero when outputs disagree.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+python="${PYTHON:-python3}"
+if ! "$python" -c 'import jax, numpy, flatbuffers' 2>/dev/null; then
+  if [ -z "${PYTHON:-}" ] && [ -x "$root/.alto/xla-venv/bin/python" ]; then
+    python="$root/.alto/xla-venv/bin/python"
+  else
+    echo "device-check: $python cannot import jax, numpy and flatbuffers; set PYTHON to one that can" >&2
+    exit 1
+  fi
+fi
+echo "device-check: $("$python" -c 'import sys, jax; print(f"python {sys.version.split()[0]}, jax {jax.__version__}")')"
+
+out_args=()
+if [ -n "${OUT:-}" ]; then out_args=(--out "$OUT/device-check.json"); fi
+cd "$root/runtimes/xla"
+PYTHONPATH="$root/runtimes/xla${PYTHONPATH:+:$PYTHONPATH}" exec "$python" -m alto_xla.device_check \
+  --models "$root/runtimes/xla/models" --seconds "${DEVICE_CHECK_SECONDS:-2}" "${out_args[@]}"
