@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from './redis-server.ts';
+import { freePort } from '@alto/procs';
 import { waitFor } from './wait.ts';
 
 const BIN = 'fake-gcs-server';

@@ -1,45 +1,25 @@
 // Real gateway and worker processes for end-to-end tests, on free ports, with their own
 // key prefix on the shared test redis-server.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './redis-server.ts';
+import { freePort, spawnProc, type Proc } from '@alto/procs';
 import { waitFor } from './wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-  kill(signal?: NodeJS.Signals): Promise<number | null>;
-}
+export type { Proc };
 
 /** Exited or killed by a signal (a SIGKILLed child has no exit code). */
-export const gone = (p: Proc) => p.child.exitCode !== null || p.child.signalCode !== null;
+export const gone = (p: Proc) => p.gone();
 
-function run(app: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+const run = (app: string, env: Record<string, string>): Proc =>
+  spawnProc(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+    name: app,
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return {
-    child,
-    output: () => out,
-    exited,
-    kill: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
 
 /** A worker serving the demo repository, started without waiting for it to be ready. */
 export const spawnWorker = (redisUrl: string, prefix: string, extra: Record<string, string> = {}): Proc => run('worker', {
