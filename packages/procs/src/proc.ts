@@ -103,6 +103,8 @@ export async function waitReady(
     // Checked after the ready check: a process that prints its ready line and exits at once
     // (a one-shot command) was still ready.
     if (exited || proc.gone()) {
+      // Settles at once; it also lets the reason a command could not start reach the output.
+      await proc.exited;
       throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it was ready:\n${proc.output().slice(-3000)}`);
     }
     if (Date.now() > deadline) {
