@@ -1,14 +1,13 @@
 // A real GCS emulator (fake-gcs-server) child on a free port, for the checkpoint-source tests.
 // The e2e setup (global-setup.ts) builds it with Go into .alto/tools/bin when no copy is found;
 // without Go the tests that need it fail, saying what to install.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@alto/procs';
-import { waitFor } from './wait.ts';
+import { freePort, startProc, type Proc } from '@alto/procs';
 
 const BIN = 'fake-gcs-server';
 const MODULE = 'github.com/fsouza/fake-gcs-server';
@@ -90,40 +89,27 @@ export async function startFakeGcs(opts: { backend?: 'memory' | 'filesystem' } =
   const root = backend === 'filesystem' ? await mkdtemp(join(tmpdir(), 'alto-fake-gcs-')) : undefined;
   const args = ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', backend, '-log-level', 'error'];
   if (root) args.push('-filesystem-root', root);
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
   const endpoint = `http://127.0.0.1:${port}`;
+  let proc: Proc;
   try {
-    await waitFor(
-      async () => {
-        if (spawnError || child.exitCode !== null) return 'gone';
-        return (await fetch(`${endpoint}/storage/v1/b`)).ok;
-      },
-      { timeoutMs: 20_000, what: `${BIN} on ${endpoint}` },
-    );
-    if (spawnError || child.exitCode !== null) throw new Error(`${BIN} did not start (${spawnError?.message ?? `exit ${child.exitCode}`}): ${out}`);
+    proc = await startProc(bin, args, {
+      name: BIN,
+      ready: async () => (await fetch(`${endpoint}/storage/v1/b`)).ok,
+      timeoutMs: 20_000,
+    });
   } catch (err) {
-    child.kill('SIGKILL');
     if (root) await rm(root, { recursive: true, force: true });
     throw err;
   }
   return {
     endpoint,
-    child,
+    child: proc.child,
     objectPath(bucket, name) {
       if (!root) throw new Error('objectPath needs the filesystem backend');
       return join(root, bucket, ...name.split('/'));
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await proc.stop();
       if (root) await rm(root, { recursive: true, force: true });
     },
   };
