@@ -2,7 +2,7 @@
 // or dispatcher) with one line naming the port and the variable that moves it, before
 // anything is started, instead of a child's EADDRINUSE stack trace.
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
@@ -54,6 +54,16 @@ describe('fixed ports that are taken', () => {
     const r = await run('fleet', { PORT: String(await freePort()), ALTO_ADMIN_PORT: String(port), ALTO_REDIS_DIR: redisDir });
     expect(r.code).toBe(1);
     expect(r.output).toContain(`set ALTO_ADMIN_PORT to a free port\n`);
+  });
+
+  it('npm start refuses a Redis data directory another running fleet holds, and leaves it alone', async () => {
+    const held = join(scratch, 'held');
+    mkdirSync(held);
+    writeFileSync(join(held, 'fleet.pid'), String(process.pid));
+    const r = await run('fleet', { PORT: String(await freePort()), ALTO_REDIS_DIR: held });
+    expect(r.code).toBe(1);
+    expect(r.output).toBe(`alto fleet: ${held} holds the Redis data of another running fleet (pid ${process.pid}); set ALTO_REDIS_DIR to another directory, or REDIS_URL to share its Redis\n`);
+    expect(readFileSync(join(held, 'fleet.pid'), 'utf8')).toBe(String(process.pid));
   });
 
   it('a worker whose metrics port is taken exits 1 logging one error naming ALTO_METRICS_PORT, not an uncaught EADDRINUSE', async () => {

@@ -12,7 +12,7 @@ import { LocalStore } from '@alto/repository';
 import { adminToken, waitLeader } from './admin.ts';
 import { DISPATCHER_VARS, GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
 import { fleetPorts } from './ports.ts';
-import { startLocalRedis } from './redis.ts';
+import { RedisDirInUseError, claimRedisDir, startLocalRedis } from './redis.ts';
 
 const env = envOrExit('fleet', () => loadEnv());
 const log = createLogger({ name: 'fleet', level: env.ALTO_LOG_LEVEL });
@@ -51,6 +51,7 @@ async function stop(code: number): Promise<never> {
   await Promise.all(workers.map((w) => w.kill('SIGTERM')));
   await Promise.all(children.filter((c) => !c.name.startsWith('worker')).map((c) => c.kill('SIGTERM')));
   await redis?.proc.kill('SIGTERM');
+  releaseRedisDir?.();
   log.info(code === 0 ? 'Alto stopped cleanly' : 'Alto stopped after a failure');
   process.exit(code);
 }
@@ -59,6 +60,7 @@ async function stop(code: number): Promise<never> {
 process.on('exit', () => {
   for (const c of children) c.child.kill('SIGKILL');
   redis?.child.kill('SIGKILL');
+  releaseRedisDir?.();
 });
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
@@ -81,11 +83,17 @@ async function waitReady(url: string, models: number, timeoutMs: number): Promis
   }
 }
 
-// Fixed ports first, so a second fleet on this machine stops here with one line, not with a
-// child's EADDRINUSE stack trace after Redis and the publisher have started.
+// Fixed ports and the Redis data directory first, so a second fleet on this machine stops
+// here with one line, not with a child's EADDRINUSE stack trace after Redis and the publisher
+// have started (or with two redis-servers appending to one AOF).
 const host = process.env.ALTO_HOST ?? '127.0.0.1';
-const ports = await fleetPorts(process.env, host).catch((err: unknown) => {
-  if (!(err instanceof PortInUseError)) throw err;
+let releaseRedisDir: (() => void) | undefined;
+const ports = await (async () => {
+  const ports = await fleetPorts(process.env, host);
+  if (!env.REDIS_URL) releaseRedisDir = claimRedisDir(env.ALTO_REDIS_DIR);
+  return ports;
+})().catch((err: unknown) => {
+  if (!(err instanceof PortInUseError || err instanceof RedisDirInUseError)) throw err;
   process.stderr.write(`alto fleet: ${err.message}\n`);
   process.exit(1);
 });
