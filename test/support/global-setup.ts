@@ -14,7 +14,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ensureRedisServer(say);
   } catch (err) {
     // Nothing in e2e runs without Redis: stop here with the one line that says why.
-    say((err as Error).message);
     throw new Error(`test setup: ${(err as Error).message}`, { cause: err });
   }
   try {

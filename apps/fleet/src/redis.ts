@@ -56,6 +56,7 @@ export async function startLocalRedis(dir: string, preferredPort: number, log: L
     // Own process group, so Ctrl-C does not stop Redis before the workers have drained.
     detached: true,
     onInstall: (message) => log.info(message),
+    orElse: 'set REDIS_URL to an existing Redis',
     timeoutMs: 60_000,
   });
   log.info({ port: redis.port, dir }, 'redis-server started (AOF on)');

@@ -13,14 +13,15 @@ const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).sta
 
 /**
  * Makes sure `redis-server` is on PATH: installs it with apt-get when it is missing and this
- * process is root, else throws one line saying what to run. `onInstall` hears before a
- * (slow) install starts.
+ * process is root, else throws one line saying what to run, and `orElse` (e.g. `set REDIS_URL
+ * to an existing Redis`) when the caller has another way. `onInstall` hears before a (slow)
+ * install starts.
  */
-export function ensureRedisServer(onInstall: (message: string) => void = () => {}): void {
+export function ensureRedisServer(onInstall: (message: string) => void = () => {}, orElse?: string): void {
   if (onPath('redis-server')) return;
   const root = process.getuid?.() === 0;
   if (!root || !onPath('apt-get')) {
-    throw new Error(`redis-server is not installed. Install it (e.g. \`sudo ${REDIS_INSTALL}\`) or set REDIS_URL to an existing Redis.`);
+    throw new Error(`redis-server is not installed. Install it (e.g. \`sudo ${REDIS_INSTALL}\`)${orElse ? ` or ${orElse}` : ''}.`);
   }
   onInstall(`redis-server is missing; installing it: ${REDIS_INSTALL}`);
   const r = spawnSync('sh', ['-c', REDIS_INSTALL], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
@@ -47,6 +48,8 @@ export interface StartRedisOptions {
   install?: boolean;
   /** Hears about an install before it starts. */
   onInstall?: (message: string) => void;
+  /** What else the user can do when redis-server is missing (see ensureRedisServer). */
+  orElse?: string;
   /** @default 30_000 */
   timeoutMs?: number;
 }
@@ -61,7 +64,7 @@ export interface RedisServer {
 }
 
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisServer> {
-  if (opts.install ?? true) ensureRedisServer(opts.onInstall);
+  if (opts.install ?? true) ensureRedisServer(opts.onInstall, opts.orElse);
   let port = opts.port ?? 0;
   if (port === 0 || (opts.orFreePort && !(await portFree(port)))) port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', ''];
