@@ -1,15 +1,39 @@
+// Two projects. `unit`: the tests beside the code, which start no process and no Redis and
+// run in parallel in seconds (`npm run test:unit`). `e2e`: test/**, against one real
+// redis-server and real gateway, worker and publisher processes, one file at a time.
+// `npm test` runs both, unit first.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // Every test file gets the URL of one real redis-server, started once per run.
-    globalSetup: ['test/support/global-setup.ts'],
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    // End-to-end files start their own gateway and worker processes; on a 2-core machine
-    // running them one at a time keeps timings sane.
-    fileParallelism: false,
-    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+          testTimeout: 10_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          // Installs what a fresh machine lacks (redis-server, fake-gcs-server) once, then
+          // starts one real redis-server for the whole run; each file isolates itself with
+          // its own key prefix (see testPrefix).
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // End-to-end files start their own gateway and worker processes; on a 2-core
+          // machine running them one at a time keeps timings sane.
+          fileParallelism: false,
+          pool: 'forks',
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

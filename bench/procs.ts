@@ -1,50 +1,20 @@
 // Processes under measurement: start them, wait until they are ready, read their CPU time
 // and memory from /proc, stop them.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startProc, type Proc } from '@alto/procs';
 
-export { freePort } from '../test/support/redis-server.ts';
+export { freePort, type Proc } from '@alto/procs';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TICKS = 100; // USER_HZ on Linux
 
-export interface Proc {
-  name: string;
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-export async function start(name: string, cmd: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      if (ready.test(out)) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready:\n${out.slice(-3000)}`)));
+/** Starts `cmd` with only PATH, HOME and `env`, and waits for a line matching `ready`. */
+export const start = (name: string, cmd: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> =>
+  startProc(cmd, args, {
+    name, cwd: ROOT, ready, timeoutMs: 120_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env },
   });
-  child.removeAllListeners('exit');
-  return {
-    name,
-    child,
-    output: () => out,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const hard = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(hard);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 export const node = (name: string, script: string, env: Record<string, string>, ready: RegExp) =>
   start(name, process.execPath, ['--import', 'tsx', script], env, ready);

@@ -8,7 +8,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys } from '@alto/queue';
 import { Redis } from 'ioredis';
-import { ROOT, freePort, node, rssMiB, start, withCpu, type Proc } from './procs.ts';
+import { startRedis } from '@alto/procs';
+import { ROOT, freePort, node, rssMiB, withCpu, type Proc } from './procs.ts';
 import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
 
 const quick = process.argv.includes('--quick');
@@ -141,9 +142,8 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   return r;
 }
 
-const redisPort = await freePort();
-const redisServer = await start('redis', 'redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], {}, /Ready to accept connections/);
-const redisUrl = `redis://127.0.0.1:${redisPort}`;
+const redisServer = await startRedis({ onInstall: log });
+const redisUrl = redisServer.url;
 const redis = new Redis(redisUrl);
 const started = Date.now();
 try {

@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Alto webhook dispatcher image. Build context: the repository root.
 #   docker build -f infra/dispatcher.Dockerfile -t alto-dispatcher .
-# The apps run from TypeScript sources through the tsx loader, so there is no compile step.
+# The apps run from TypeScript sources through the tsx loader, so there is no compile step:
+# tsx is a runtime dependency of the root package (not a devDependency), and the image is
+# installed without dev dependencies (no vitest, eslint or typescript at run time).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -22,6 +24,7 @@ COPY apps/publisher/package.json ./apps/publisher/
 COPY apps/worker/package.json ./apps/worker/
 COPY packages/config/package.json ./packages/config/
 COPY packages/control/package.json ./packages/control/
+COPY packages/procs/package.json ./packages/procs/
 COPY packages/protocol/package.json ./packages/protocol/
 COPY packages/queue/package.json ./packages/queue/
 COPY packages/repository/package.json ./packages/repository/
@@ -29,10 +32,9 @@ COPY packages/runtime/package.json ./packages/runtime/
 COPY packages/telemetry/package.json ./packages/telemetry/
 COPY packages/webhooks/package.json ./packages/webhooks/
 
-# tsx (the runtime TypeScript loader used by CMD) is a root devDependency, so dev dependencies
-# are installed explicitly; NODE_ENV=production is only set in the runtime stage.
+# Dependencies only: tsx, the loader CMD imports, is one of them.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --include=dev --no-audit --no-fund
+    npm ci --omit=dev --no-audit --no-fund
 
 # ---- runtime ----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

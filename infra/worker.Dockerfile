@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Alto worker image. Build context: the repository root.
 #   docker build -f infra/worker.Dockerfile -t alto-worker .
-# The apps run from TypeScript sources through the tsx loader, so there is no compile step.
+# The apps run from TypeScript sources through the tsx loader, so there is no compile step:
+# tsx is a runtime dependency of the root package (not a devDependency), and the image is
+# installed without dev dependencies (no vitest, eslint or typescript at run time).
 # onnxruntime-node ships glibc Linux x64 CPU binaries: keep a Debian-based image (not alpine).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -13,7 +15,7 @@ WORKDIR /app
 # Manifests first, so the install layer is reused until a dependency changes. npm ci needs every
 # workspace's package.json to match package-lock.json, and the root postinstall
 # (scripts/demo-models.mjs) needs scripts/; it writes models/textdir/1/model.onnx.
-# .npmrc carries onnxruntime-node-install=skip (no CUDA download during install).
+# package.json's allowScripts skips onnxruntime-node's install script (no CUDA download).
 COPY package.json package-lock.json .npmrc ./
 COPY scripts/ ./scripts/
 COPY apps/cli/package.json ./apps/cli/
@@ -24,6 +26,7 @@ COPY apps/publisher/package.json ./apps/publisher/
 COPY apps/worker/package.json ./apps/worker/
 COPY packages/config/package.json ./packages/config/
 COPY packages/control/package.json ./packages/control/
+COPY packages/procs/package.json ./packages/procs/
 COPY packages/protocol/package.json ./packages/protocol/
 COPY packages/queue/package.json ./packages/queue/
 COPY packages/repository/package.json ./packages/repository/
@@ -31,10 +34,9 @@ COPY packages/runtime/package.json ./packages/runtime/
 COPY packages/telemetry/package.json ./packages/telemetry/
 COPY packages/webhooks/package.json ./packages/webhooks/
 
-# tsx (the runtime TypeScript loader used by CMD) is a root devDependency, so dev dependencies
-# are installed explicitly; NODE_ENV=production is only set in the runtime stage.
+# Dependencies only: tsx, the loader CMD imports, is one of them.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --include=dev --no-audit --no-fund && mkdir -p models
+    npm ci --omit=dev --no-audit --no-fund && mkdir -p models
 
 # ---- runtime ----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -6,13 +6,15 @@
 // and reports: accepted, succeeded, failed, lost (accepted but never finished — must be 0),
 // executed twice (started more than once), and time to recover (fault to the first request
 // accepted and finished after it). Exits non-zero if anything was lost or failed.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startProc, startRedis as startRedisServer } from '@alto/procs';
 import { Redis } from 'ioredis';
-import { ROOT } from '../support/fleet.ts';
-import { freePort } from '../support/redis-server.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -36,33 +38,15 @@ const CRASH_MARKER = -7777;
 const log = (msg: string) => process.stderr.write(`chaos: ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return waitOutput(child, /Ready to accept connections/, 'redis-server');
-}
+/** AOF fsynced on every write: what was accepted survives a SIGKILLed Redis. */
+const startRedis = async (port: number, dir: string): Promise<ChildProcess> =>
+  (await startRedisServer({ port, dir, appendfsync: 'always', args: ['--maxmemory-policy', 'noeviction'] })).child;
 
-function waitOutput(child: ChildProcess, ready: RegExp, name: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const on = (b: Buffer) => {
-      out += b.toString();
-      if (ready.test(out)) resolve(child);
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${out.slice(-2000)}`)));
-  });
-}
-
-function app(name: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `apps/${name}/src/main.ts`], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return waitOutput(child, ready, name);
-}
+const app = async (name: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> =>
+  (await startProc(process.execPath, ['--import', 'tsx', `apps/${name}/src/main.ts`], {
+    name, cwd: ROOT, ready, timeoutMs: 120_000, outputLimit: 256 * 1024,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  })).child;
 
 const workerEnv = (f: { redisPort: number; prefix: string; cacheDir: string }, id: string) => ({
   REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, ALTO_CACHE_DIR: f.cacheDir,

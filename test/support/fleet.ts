@@ -1,45 +1,39 @@
 // Real gateway and worker processes for end-to-end tests, on free ports, with their own
 // key prefix on the shared test redis-server.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './redis-server.ts';
-import { waitFor } from './wait.ts';
+import { freePort, spawnProc, waitReady, type Proc } from '@alto/procs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-  kill(signal?: NodeJS.Signals): Promise<number | null>;
-}
+export type { Proc };
 
 /** Exited or killed by a signal (a SIGKILLed child has no exit code). */
-export const gone = (p: Proc) => p.child.exitCode !== null || p.child.signalCode !== null;
+export const gone = (p: Proc) => p.gone();
 
-function run(app: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+/**
+ * Waits until `p` is ready and still running; a process that is not is SIGKILLed and the
+ * error carries its output.
+ */
+async function ready<T extends Proc>(p: T, check: RegExp | (() => Promise<boolean>), timeoutMs: number): Promise<T> {
+  try {
+    await waitReady(p, check, timeoutMs);
+    if (p.gone()) throw new Error(`${p.name} exited right after it was ready:\n${p.output()}`);
+  } catch (err) {
+    await p.kill('SIGKILL');
+    throw err;
+  }
+  return p;
+}
+
+const run = (app: string, env: Record<string, string>): Proc =>
+  spawnProc(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+    name: app,
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return {
-    child,
-    output: () => out,
-    exited,
-    kill: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
 
 /** A worker serving the demo repository, started without waiting for it to be ready. */
 export const spawnWorker = (redisUrl: string, prefix: string, extra: Record<string, string> = {}): Proc => run('worker', {
@@ -49,24 +43,19 @@ export const spawnWorker = (redisUrl: string, prefix: string, extra: Record<stri
 
 export async function startWorker(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc> {
   const p = spawnWorker(redisUrl, prefix, extra);
-  await waitFor(() => /"worker ready"/.test(p.output()) || gone(p), { timeoutMs: 60_000, what: 'worker ready' });
-  if (gone(p)) throw new Error(`worker exited:\n${p.output()}`);
-  return p;
+  return ready(p, /"worker ready"/, 60_000);
 }
 
 export async function startGateway(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { url: string }> {
   const port = await freePort();
   const p = run('gateway', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, PORT: String(port), ALTO_LOG_LEVEL: 'warn', ...extra });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok || gone(p), { timeoutMs: 30_000, what: 'gateway' });
-  if (gone(p)) throw new Error(`gateway exited:\n${p.output()}`);
-  return Object.assign(p, { url });
+  return Object.assign(await ready(p, async () => (await fetch(`${url}/healthz`)).ok, 30_000), { url });
 }
 
 export async function startDispatcher(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { healthz: string }> {
   const p = run('dispatcher', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_METRICS_PORT: '0', ALTO_LOG_LEVEL: 'info', ...extra });
-  await waitFor(() => /"dispatcher ready"/.test(p.output()) || gone(p), { timeoutMs: 30_000, what: 'dispatcher ready' });
-  if (gone(p)) throw new Error(`dispatcher exited:\n${p.output()}`);
+  await ready(p, /"dispatcher ready"/, 30_000);
   const port = /"healthz_port":(\d+)/.exec(p.output())?.[1];
   return Object.assign(p, { healthz: `http://127.0.0.1:${port}/healthz` });
 }
@@ -81,9 +70,7 @@ export async function startManagedWorker(redisUrl: string, prefix: string, id: s
     REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_WORKER_ID: id, ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1',
     ALTO_HEARTBEAT_MS: '300', ALTO_LOG_LEVEL: 'info', ...extra,
   });
-  await waitFor(() => /"worker ready"/.test(p.output()) || gone(p), { timeoutMs: 60_000, what: 'worker ready' });
-  if (gone(p)) throw new Error(`worker exited:\n${p.output()}`);
-  return p;
+  return ready(p, /"worker ready"/, 60_000);
 }
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -97,9 +84,7 @@ export async function startPublisher(redisUrl: string, prefix: string, extra: Re
     ALTO_LOG_LEVEL: 'info', ...extra,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok || gone(p), { timeoutMs: 30_000, what: 'publisher' });
-  if (gone(p)) throw new Error(`publisher exited:\n${p.output()}`);
-  return Object.assign(p, { url });
+  return Object.assign(await ready(p, async () => (await fetch(`${url}/healthz`)).ok, 30_000), { url });
 }
 
 export interface GatewayFleet {

@@ -1,9 +1,27 @@
-// Starts one real redis-server on a free port for the whole run. Each test file isolates
-// itself with its own key prefix (see testPrefix).
+// Setup of the e2e project, once per run: installs what a fresh machine lacks (redis-server
+// with apt-get when root, fake-gcs-server built with Go into .alto/tools/bin), then starts one
+// real redis-server for the whole run. Each test file isolates itself with its own key
+// prefix (see testPrefix).
 import type { TestProject } from 'vitest/node';
+import { ensureRedisServer } from '@alto/procs';
+import { ensureFakeGcs } from './fake-gcs.ts';
 import { startRedis } from './redis-server.ts';
 
+const say = (line: string) => process.stderr.write(`test setup: ${line}\n`);
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  try {
+    ensureRedisServer(say);
+  } catch (err) {
+    // Nothing in e2e runs without Redis: stop here with the one line that says why.
+    throw new Error(`test setup: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    ensureFakeGcs(say);
+  } catch (err) {
+    // Only the GCS tests need it; they fail with this same line.
+    say((err as Error).message);
+  }
   const redis = await startRedis();
   project.provide('redisUrl', redis.url);
   return async () => {

@@ -4,61 +4,54 @@
 // prints one ready line. Ctrl-C stops everything: workers drain first, then the gateway,
 // publisher and dispatcher, then Redis.
 import { envOrExit } from '@alto/config';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PortInUseError, spawnProc, type Proc, type RedisServer } from '@alto/procs';
 import { createLogger } from '@alto/telemetry';
 import { generateSecret } from '@alto/webhooks';
 import { listModelFolders } from '@alto/repository';
 import { adminToken, waitLeader } from './admin.ts';
 import { DISPATCHER_VARS, GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
-import { freePort, startLocalRedis, type LocalRedis } from './redis.ts';
+import { fleetPorts } from './ports.ts';
+import { RedisDirInUseError, claimRedisDir, startLocalRedis } from './redis.ts';
 
 const env = envOrExit('fleet', () => loadEnv());
 const log = createLogger({ name: 'fleet', level: env.ALTO_LOG_LEVEL });
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const entry = (app: string) => fileURLToPath(new URL(`../../${app}/src/main.ts`, import.meta.url));
 
-let redis: LocalRedis | undefined;
-const children: { name: string; child: ChildProcess }[] = [];
+let redis: RedisServer | undefined;
+const children: Proc[] = [];
 let stopping = false;
 
-function start(name: string, app: string, vars: readonly string[], extra: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry(app)], {
+function start(name: string, app: string, vars: readonly string[], extra: Record<string, string>): Proc {
+  const proc = spawnProc(process.execPath, ['--import', 'tsx', entry(app)], {
+    name,
     cwd: root,
     env: childEnv(process.env, vars, extra),
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: 'inherit',
     // Own process group: a terminal's Ctrl-C reaches only the launcher, which stops the
     // children in order (workers drain while Redis is still up).
     detached: true,
   });
-  child.once('exit', (code, signal) => {
+  void proc.exited.then((code) => {
     if (!stopping) {
-      log.error({ child: name, code, signal }, `${name} exited; stopping the fleet`);
+      log.error({ child: name, code, signal: proc.child.signalCode }, `${name} exited; stopping the fleet`);
       void stop(1);
     }
   });
-  children.push({ name, child });
-  return child;
+  children.push(proc);
+  return proc;
 }
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((r) => child.once('exit', () => r()));
 
 async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
   log.info('stopping: workers drain, then the gateway, publisher and dispatcher, then Redis');
   const workers = children.filter((c) => c.name.startsWith('worker'));
-  for (const w of workers) w.child.kill('SIGTERM');
-  await Promise.all(workers.map((w) => exited(w.child)));
-  for (const c of children.filter((c) => !c.name.startsWith('worker'))) c.child.kill('SIGTERM');
-  await Promise.all(children.map((c) => exited(c.child)));
-  if (redis) {
-    redis.child.kill('SIGTERM');
-    await exited(redis.child);
-  }
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+  await Promise.all(children.filter((c) => !c.name.startsWith('worker')).map((c) => c.kill('SIGTERM')));
+  await redis?.proc.kill('SIGTERM');
+  releaseRedisDir?.();
   log.info(code === 0 ? 'Alto stopped cleanly' : 'Alto stopped after a failure');
   process.exit(code);
 }
@@ -67,6 +60,7 @@ async function stop(code: number): Promise<never> {
 process.on('exit', () => {
   for (const c of children) c.child.kill('SIGKILL');
   redis?.child.kill('SIGKILL');
+  releaseRedisDir?.();
 });
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
@@ -89,6 +83,21 @@ async function waitReady(url: string, models: number, timeoutMs: number): Promis
   }
 }
 
+// Fixed ports and the Redis data directory first, so a second fleet on this machine stops
+// here with one line, not with a child's EADDRINUSE stack trace after Redis and the publisher
+// have started (or with two redis-servers appending to one AOF).
+const host = process.env.ALTO_HOST ?? '127.0.0.1';
+let releaseRedisDir: (() => void) | undefined;
+const ports = await (async () => {
+  const ports = await fleetPorts(process.env, host);
+  if (!env.REDIS_URL) releaseRedisDir = claimRedisDir(env.ALTO_REDIS_DIR);
+  return ports;
+})().catch((err: unknown) => {
+  if (!(err instanceof PortInUseError || err instanceof RedisDirInUseError)) throw err;
+  process.stderr.write(`alto fleet: ${err.message}\n`);
+  process.exit(1);
+});
+
 try {
   let redisUrl = env.REDIS_URL;
   if (!redisUrl) {
@@ -101,12 +110,11 @@ try {
       }
     });
   }
-  const port = process.env.PORT ?? '8080';
-  const host = process.env.ALTO_HOST ?? '127.0.0.1';
+  const port = ports.gateway;
   const repository = env.ALTO_MODEL_REPOSITORY ?? `${root}models`;
   const common = { REDIS_URL: redisUrl, ALTO_LOG_LEVEL: env.ALTO_LOG_LEVEL };
   const token = await adminToken(process.env.ALTO_ADMIN_TOKEN, `${root}.alto/admin-token`);
-  const adminPort = process.env.ALTO_ADMIN_PORT ?? String(await freePort());
+  const adminPort = ports.admin;
   const publisherUrl = `http://127.0.0.1:${adminPort}`;
   start('publisher', 'publisher', PUBLISHER_VARS, {
     ...common, ALTO_ADMIN_TOKEN: token.value, ALTO_ADMIN_PORT: adminPort, ALTO_ADMIN_HOST: '127.0.0.1',
@@ -120,7 +128,7 @@ try {
       ...common,
       ALTO_WORKER_ID: process.env.ALTO_WORKER_ID ?? `local-${i}`,
       ALTO_CACHE_DIR: process.env.ALTO_CACHE_DIR ?? `${root}.alto/cache`,
-      ALTO_METRICS_PORT: i === 1 ? (process.env.ALTO_METRICS_PORT ?? '9464') : '0',
+      ALTO_METRICS_PORT: i === 1 ? ports.metrics : '0',
     });
   }
   // Webhook deliveries are signed with ALTO_WEBHOOK_SECRET; one is made up for this run when unset.

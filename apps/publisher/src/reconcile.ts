@@ -2,12 +2,13 @@
 // target version of each model; plan; write only what changed (fenced on the lease).
 import {
   Batch, plan, type AssignedModel, type ControlStore, type Assignment, type ModelSpec, type ModelState,
-  type PlanModel, type PlanWorker, type WorkerReport,
+  type PlanModel, type WorkerReport,
 } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import { CheckpointCache, compareVersions } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { PublisherMetrics } from './metrics.ts';
+import { aliveWorkers, chooseVersion, failKey, finishState, planWorkers } from './plan-inputs.ts';
 import type { VersionWatcher } from './versions.ts';
 
 export interface ReconcileOptions {
@@ -20,8 +21,6 @@ export interface ReconcileOptions {
   metrics?: PublisherMetrics;
 }
 
-const failKey = (version: string, generation: string) => `${version}:${generation}`;
-
 export class Reconciler {
   private readonly dead = new Set<string>();
 
@@ -33,18 +32,14 @@ export class Reconciler {
     const [specs, reports, assignments, states, catalog, versionInfos, drained] = await Promise.all([
       store.specs(), store.reports(), store.assignments(), store.states(), store.catalog(), store.versionInfos(), store.drained(),
     ]);
-    const alive = [...reports.values()].filter((r) => now - r.seen <= this.o.workerTimeoutMs);
+    const alive = aliveWorkers(reports.values(), now, this.o.workerTimeoutMs);
     await this.noticeDeaths(reports, alive, now);
 
     // Listing base URIs runs in parallel: one slow store does not hold the others up.
     const targets = await Promise.all([...specs.values()].map((spec) => this.target(spec, states.get(spec.name), alive, now)));
     const models: PlanModel[] = targets.map((t) => t.model);
     const nextStates = new Map(targets.map((t) => [t.model.name, t.state]));
-    const workers: PlanWorker[] = alive.map((r) => ({
-      drained: drained.has(r.id),
-      id: r.id, accelerator: r.accelerator, tags: r.tags, memory: r.memory_bytes, cached: new Set(r.cached),
-      held: new Map(r.models.map((m) => [`${m.name}@${m.version}`, m.state])),
-    }));
+    const workers = planWorkers(alive, drained);
     const current = new Map([...assignments].map(([id, a]) => [id, a.models]));
     const out = plan({ models, workers, current, cacheKey: (m) => CheckpointCache.key(m.checkpoint) });
 
@@ -66,16 +61,8 @@ export class Reconciler {
     this.catalog(batch, specs, alive, catalog, versionInfos, nextStates);
     // States: finish each with what the plan says about replicas.
     for (const [name, state] of nextStates) {
-      const p = out.models.get(name)!;
       const spec = specs.get(name)!;
-      state.ready_replicas = p.ready + p.oldServing;
-      if (state.state === 'pending' && state.reason === undefined) {
-        if (spec.replicas === 0) state.reason = '0 replicas requested';
-        else if (p.reason) Object.assign(state, { state: 'unplaceable', reason: p.reason });
-        else if (p.oldServing > 0) Object.assign(state, { state: 'rolling_out', reason: `${p.ready}/${spec.replicas} replicas of version ${state.target_version} ready` });
-        else if (p.ready >= spec.replicas) state.state = 'available';
-        else Object.assign(state, { state: 'loading', reason: `${p.ready}/${spec.replicas} replicas ready` });
-      }
+      finishState(state, spec, out.models.get(name)!);
       const before = states.get(name);
       if (!before || !sameState(before, state) || before.updated_at < spec.updated_at) batch.set(k.states, name, state);
     }
@@ -110,26 +97,14 @@ export class Reconciler {
       }
     }
     if (listing.error) state.error = `listing ${spec.uri}: ${listing.error}`;
-    const usable = listing.versions.filter((v) => !failed[failKey(v.version, v.generation)]);
-    const chosen = spec.version === null ? usable.at(-1) : usable.find((v) => v.version === spec.version);
-    if (!chosen) {
-      if (spec.version !== null && listing.versions.some((v) => v.version === spec.version)) {
-        Object.assign(state, { state: 'failed', reason: `pinned version ${spec.version} failed to load` });
-      } else if (spec.version !== null) {
-        Object.assign(state, { state: 'failed', reason: `pinned version ${spec.version} is not among the complete versions (${state.versions.join(', ') || 'none'})` });
-      } else if (listing.versions.length > 0) {
-        Object.assign(state, { state: 'failed', reason: 'every complete version failed to load' });
-      } else {
-        state.reason = listing.error ? `cannot list ${spec.uri}` : `no complete version under ${spec.uri} (expected <version>/model.onnx)`;
-      }
-      const lastFailure = Object.values(failed).at(-1);
-      if (lastFailure) state.error = lastFailure;
+    const choice = chooseVersion(spec, listing, failed);
+    if (!choice.chosen) {
+      Object.assign(state, { state: choice.state, reason: choice.reason });
+      if (choice.error) state.error = choice.error;
       return { model, state };
     }
-    const newest = listing.versions.at(-1)!;
-    if (newest !== chosen && failed[failKey(newest.version, newest.generation)]) {
-      state.error = `version ${newest.version} failed to load: ${failed[failKey(newest.version, newest.generation)]}`;
-    }
+    if (choice.error) state.error = choice.error;
+    const { chosen } = choice;
     let config;
     try {
       config = await this.o.watcher.config(spec, chosen);

@@ -4,44 +4,40 @@
 // IPv4 addresses embedded in IPv6 ones (::ffff:127.0.0.1, NAT64, 6to4, Teredo). It judges
 // parsed addresses, never URL text: guarded-lookup.ts applies it to the address a socket
 // actually connects to. An allow list of CIDRs admits chosen internal receivers.
+//
+// Parsing and prefix matching are ipaddr.js's; which text counts as an address at all is
+// node:net's (dotted quads and RFC 4291 IPv6 only), because ipaddr.js also reads the
+// ambiguous forms `127.1`, `0x7f.1` and `2130706433`, which this guard must never see as
+// addresses. The ranges and their reasons are this file's own table.
 import { isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-type Bytes = Uint8Array;
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
-/** 4 bytes for IPv4, 16 for IPv6, or undefined when `text` is not an address. */
-export function parseIp(text: string): Bytes | undefined {
+/** The address in `text` (brackets and an IPv6 zone allowed), or undefined when it is none. */
+function parseAddress(text: string): Address | undefined {
   let s = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
   const zone = s.indexOf('%');
   if (zone !== -1) s = s.slice(0, zone);
-  if (isIPv4(s)) return Uint8Array.from(s.split('.').map(Number));
+  if (isIPv4(s)) return ipaddr.IPv4.parse(s);
   if (!isIPv6(s)) return undefined;
-  const halves = s.split('::');
-  const groups = (part: string): number[] => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const g of part.split(':')) {
-      if (g.includes('.')) {
-        const [a, b, c, d] = g.split('.').map(Number) as [number, number, number, number];
-        out.push((a << 8) | b, (c << 8) | d);
-      } else out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length > 1 ? groups(halves[1]!) : [];
-  const all = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  const bytes = new Uint8Array(16);
-  all.forEach((g, i) => {
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  });
-  return bytes;
+  // ipaddr.js reads `::a.b.c.d` as the IPv4-mapped `::ffff:a.b.c.d`; RFC 4291 (and the
+  // socket) make it the IPv4-compatible `::x:y`, another host. A trailing dotted quad
+  // therefore becomes its two hex groups before ipaddr.js sees it.
+  const hex = s.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a: string, b: string, c: string, d: string) =>
+    `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`);
+  return ipaddr.IPv6.parse(hex);
 }
 
-const formatV4 = (b: Bytes): string => [...b].join('.');
+/** 4 bytes for IPv4, 16 for IPv6, or undefined when `text` is not an address. */
+export function parseIp(text: string): Uint8Array | undefined {
+  const a = parseAddress(text);
+  return a && Uint8Array.from(a.toByteArray());
+}
 
 export interface Cidr {
-  bytes: Bytes;
+  /** The network, as ipaddr.js matches it. */
+  range: [Address, number];
   prefix: number;
   /** As written, for messages. */
   text: string;
@@ -50,25 +46,21 @@ export interface Cidr {
 /** Parses `a.b.c.d/n`, `v6::/n`, or a bare address (a /32 or /128). */
 export function parseCidr(text: string): Cidr {
   const [addr = '', len, ...rest] = text.trim().split('/');
-  const bytes = parseIp(addr);
-  if (!bytes || rest.length > 0) throw new Error(`'${text}' is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)`);
-  const max = bytes.length * 8;
+  const address = parseAddress(addr);
+  if (!address || rest.length > 0) throw new Error(`'${text}' is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)`);
+  const max = address.kind() === 'ipv4' ? 32 : 128;
   const prefix = len === undefined ? max : Number(len);
   if (!/^\d+$/.test(len ?? String(max)) || prefix > max) {
     throw new Error(`'${text}': the prefix length must be 0..${max}`);
   }
-  return { bytes, prefix, text: text.trim() };
+  return { range: [address, prefix], prefix, text: text.trim() };
 }
 
-function inCidr(b: Bytes, c: Cidr): boolean {
-  if (b.length !== c.bytes.length) return false;
-  for (let bit = 0; bit < c.prefix; bit += 8) {
-    const n = Math.min(8, c.prefix - bit);
-    const mask = (0xff << (8 - n)) & 0xff;
-    if ((b[bit / 8]! & mask) !== (c.bytes[bit / 8]! & mask)) return false;
-  }
-  return true;
-}
+/** Whether `a` is in `c`; an IPv4 address is never in an IPv6 network, nor the other way. */
+const inCidr = (a: Address, c: Cidr): boolean => a.kind() === c.range[0].kind() && a.match(c.range);
+
+const v4At = (a: ipaddr.IPv6, from: number, flip = false): ipaddr.IPv4 =>
+  new ipaddr.IPv4(a.toByteArray().slice(from, from + 4).map((x) => (flip ? x ^ 0xff : x)));
 
 const rules = (list: [string, string][]) => list.map(([cidr, reason]) => ({ cidr: parseCidr(cidr), reason }));
 
@@ -111,31 +103,31 @@ const V6 = rules([
 ]);
 
 /** IPv6 forms that carry an IPv4 address, and where. Reaching one reaches (or spoofs) that IPv4 host. */
-const EMBEDDINGS: { cidr: Cidr; kind: string; at: (b: Bytes) => Bytes[] }[] = [
-  { cidr: parseCidr('::ffff:0:0/96'), kind: 'IPv4-mapped', at: (b) => [b.subarray(12)] },
-  { cidr: parseCidr('::ffff:0:0:0/96'), kind: 'IPv4-translated', at: (b) => [b.subarray(12)] },
-  { cidr: parseCidr('::/96'), kind: 'IPv4-compatible', at: (b) => [b.subarray(12)] },
-  { cidr: parseCidr('64:ff9b::/96'), kind: 'NAT64', at: (b) => [b.subarray(12)] },
-  { cidr: parseCidr('2002::/16'), kind: '6to4', at: (b) => [b.subarray(2, 6)] },
+const EMBEDDINGS: { cidr: Cidr; kind: string; at: (a: ipaddr.IPv6) => ipaddr.IPv4[] }[] = [
+  { cidr: parseCidr('::ffff:0:0/96'), kind: 'IPv4-mapped', at: (a) => [v4At(a, 12)] },
+  { cidr: parseCidr('::ffff:0:0:0/96'), kind: 'IPv4-translated', at: (a) => [v4At(a, 12)] },
+  { cidr: parseCidr('::/96'), kind: 'IPv4-compatible', at: (a) => [v4At(a, 12)] },
+  { cidr: parseCidr('64:ff9b::/96'), kind: 'NAT64', at: (a) => [v4At(a, 12)] },
+  { cidr: parseCidr('2002::/16'), kind: '6to4', at: (a) => [v4At(a, 2)] },
   // Teredo: the server's address in clear, the client's obfuscated (every bit flipped).
-  { cidr: parseCidr('2001::/32'), kind: 'Teredo', at: (b) => [b.subarray(4, 8), b.subarray(12).map((x) => x ^ 0xff)] },
+  { cidr: parseCidr('2001::/32'), kind: 'Teredo', at: (a) => [v4At(a, 4), v4At(a, 12, true)] },
 ];
 
-function classifyV4(b: Bytes): string | undefined {
-  const hit = V4.find((r) => inCidr(b, r.cidr));
+function classifyV4(a: ipaddr.IPv4): string | undefined {
+  const hit = V4.find((r) => inCidr(a, r.cidr));
   return hit && `${hit.reason} (${hit.cidr.text})`;
 }
 
-/** Why connecting to `b` is refused by default, or undefined for a public address. */
-function classify(b: Bytes): string | undefined {
-  if (b.length === 4) return classifyV4(b);
-  const own = V6.find((r) => inCidr(b, r.cidr));
+/** Why connecting to `a` is refused by default, or undefined for a public address. */
+function classify(a: Address): string | undefined {
+  if (a instanceof ipaddr.IPv4) return classifyV4(a);
+  const own = V6.find((r) => inCidr(a, r.cidr));
   if (own) return `${own.reason} (${own.cidr.text})`;
   for (const e of EMBEDDINGS) {
-    if (!inCidr(b, e.cidr)) continue;
-    for (const v4 of e.at(b)) {
+    if (!inCidr(a, e.cidr)) continue;
+    for (const v4 of e.at(a)) {
       const why = classifyV4(v4);
-      if (why) return `${why}, as ${e.kind} ${formatV4(v4)}`;
+      if (why) return `${why}, as ${e.kind} ${v4.toString()}`;
     }
   }
   return undefined;
@@ -147,13 +139,13 @@ export class AddressPolicy {
 
   /** Why a connection to `address` is refused, or undefined when it is allowed. */
   refusal(address: string): string | undefined {
-    const b = parseIp(address);
-    if (!b) return `'${address}' is not an IP address`;
-    const why = classify(b);
+    const a = parseAddress(address);
+    if (!a) return `'${address}' is not an IP address`;
+    const why = classify(a);
     if (why === undefined) return undefined;
     // An IPv4-mapped address is the IPv4 host itself: the allow list's IPv4 CIDRs apply.
-    const mapped = b.length === 16 && inCidr(b, EMBEDDINGS[0]!.cidr) ? b.subarray(12) : undefined;
-    if (this.allow.some((c) => inCidr(b, c) || (mapped !== undefined && inCidr(mapped, c)))) return undefined;
+    const mapped = a instanceof ipaddr.IPv6 && a.isIPv4MappedAddress() ? a.toIPv4Address() : undefined;
+    if (this.allow.some((c) => inCidr(a, c) || (mapped !== undefined && inCidr(mapped, c)))) return undefined;
     return `${address} is ${why}`;
   }
 }

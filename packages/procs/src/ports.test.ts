@@ -1,0 +1,44 @@
+// Free ports and the one-line failure for a taken one; sockets on the loopback only.
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PortInUseError, assertPortFree, freePort, portFree } from './ports.ts';
+
+const held: Server[] = [];
+async function hold(port = 0): Promise<number> {
+  const s = createServer();
+  held.push(s);
+  s.listen(port, '127.0.0.1');
+  await once(s, 'listening');
+  return (s.address() as { port: number }).port;
+}
+afterEach(async () => {
+  await Promise.all(held.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+describe('ports', () => {
+  it('freePort returns a port that can then be listened on', async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(0);
+    expect(await hold(port)).toBe(port);
+  });
+
+  it('portFree tells a held port from a free one', async () => {
+    const port = await hold();
+    expect(await portFree(port)).toBe(false);
+    expect(await portFree(await freePort())).toBe(true);
+  });
+
+  it('assertPortFree names the port and the variable that moves it, in one line', async () => {
+    const port = await hold();
+    const err = await assertPortFree(port, '127.0.0.1', 'ALTO_METRICS_PORT').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PortInUseError);
+    expect((err as PortInUseError).message).toBe(`port ${port} on 127.0.0.1 is in use (another Alto running?); set ALTO_METRICS_PORT to a free port`);
+    expect((err as PortInUseError).message).not.toContain('\n');
+  });
+
+  it('assertPortFree accepts a free port and port 0 (any)', async () => {
+    await expect(assertPortFree(await freePort(), '127.0.0.1', 'PORT')).resolves.toBeUndefined();
+    await expect(assertPortFree(0, '127.0.0.1', 'PORT')).resolves.toBeUndefined();
+  });
+});
