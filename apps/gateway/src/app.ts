@@ -1,4 +1,4 @@
-// The public HTTP API. Handlers throw AltoError; `errorResponse` renders every failure.
+// The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
   AltoError, DEFAULT_MAX_QUEUE_LENGTH, PredictionRequestSchema, httpStatus, TERMINAL, newPredictionId, openApiDocument, renderPrediction, validateInputs,
   type ModelDescription, type ModelInfo, type PredictionRecord,
@@ -10,10 +10,11 @@ import type { Logger } from '@alto/telemetry';
 import { Hono, type Context } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
+import { adminProxy } from './admin-proxy.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
 import { listQuery } from './listing.ts';
-import { errorResponse } from './errors.ts';
+import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
 import type { WebhookGate } from './webhook.ts';
@@ -35,16 +36,23 @@ export interface GatewayDeps {
   owners: OwnerIndex;
   /** How long an Idempotency-Key is remembered. @default 24 h */
   idempotencyMs?: number;
+  /** The publisher whose admin API is served under /v1/admin (ALTO_PUBLISHER_URL). @default none: /v1/admin is 404 */
+  publisherUrl?: string;
 }
 
 export function createApp(d: GatewayDeps): Hono {
   const app = new Hono();
   const origin = (c: Context) => d.publicUrl ?? new URL(c.req.url).origin;
 
-  app.onError((err, c) => errorResponse(err, c, d.log));
-  app.notFound((c) =>
-    errorResponse(new AltoError('not_found', `no route ${c.req.method} ${c.req.path}`), c, d.log),
-  );
+  const errors = gatewayErrors(d.log);
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
+  if (d.publisherUrl) {
+    // Before the metrics middleware: the publisher counts its own requests.
+    const proxy = adminProxy(d.publisherUrl);
+    app.all('/v1/admin', proxy);
+    app.all('/v1/admin/*', proxy);
+  }
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

@@ -2,7 +2,7 @@
 // Every publisher serves it, leader or not: specs are plain writes, the leader acts on them.
 import { timingSafeEqual } from 'node:crypto';
 import { PublishRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
-import { AltoError, httpStatus } from '@alto/protocol';
+import { AltoError, errorModel } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
 import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
@@ -50,23 +50,22 @@ function jsonOf(text: string): unknown {
   }
 }
 
+/** What the admin API's libraries throw, as the AltoError it is answered with. */
+function adminError(err: unknown): unknown {
+  const e = asAltoError(err);
+  if (e instanceof CheckpointError) {
+    return new AltoError(e.code === 'uri_not_allowed' ? 'uri_not_allowed' : 'invalid_input', e.message);
+  }
+  return e;
+}
+
 export function createAdminApp(d: AdminDeps): Hono {
   const app = new Hono();
   const now = () => Date.now();
 
-  app.onError((err, c) => {
-    let e = asAltoError(err);
-    if (e instanceof CheckpointError) {
-      e = new AltoError(e.code === 'uri_not_allowed' ? 'uri_not_allowed' : 'invalid_input', e.message);
-    }
-    if (!(e instanceof AltoError)) {
-      d.log.error({ err, path: c.req.path }, 'unhandled error');
-      e = new AltoError('internal', 'internal error');
-    }
-    const status = httpStatus((e as AltoError).code);
-    return c.json({ error: (e as AltoError).toJSON() }, status as 400, status === 503 ? { 'retry-after': '1' } : {});
-  });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  const errors = errorModel({ log: d.log, convert: adminError });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', leader: d.leading() }));
   app.get('/metrics', async (c) => c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }));

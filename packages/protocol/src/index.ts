@@ -1,5 +1,8 @@
-export { AltoError, ERROR_CODES, httpStatus, invalidInput, type ErrorCode } from './errors.ts';
-export { DATATYPES, DATATYPE_INFO, datatypeOfOrt, isDatatype, type Datatype, type OrtType } from './datatypes.ts';
+export {
+  AltoError, ERROR_CODES, OUTCOME_CODES, PredictionFailure, httpStatus, invalidInput, isOutcomeCode, type ErrorCode, type OutcomeCode,
+} from './errors.ts';
+export { asResponseError, errorHeaders, errorJson, errorModel, errorResponse, type ErrorLog, type ErrorModelOptions } from './http-errors.ts';
+export { DATATYPES, DATATYPE_INFO, UnsupportedDatatypeError, datatypeOfOrt, isDatatype, type Datatype, type OrtType } from './datatypes.ts';
 export {
   decodeTensor, elementCount, fmtShape, readEnvelope, tensorToJson, tensorValues,
   type ResponseFormat, type Tensor, type TensorJson,
