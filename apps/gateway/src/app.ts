@@ -1,22 +1,24 @@
 // The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
-  AltoError, DEFAULT_MAX_QUEUE_LENGTH, PredictionRequestSchema, httpStatus, TERMINAL, newPredictionId, openApiDocument, renderPrediction, validateInputs,
-  type ModelDescription, type ModelInfo, type PredictionRecord,
+  AltoError, DEFAULT_MAX_QUEUE_LENGTH, GATEWAY_SCHEMAS, PredictionRequestSchema, httpStatus, TERMINAL, apiDocument, newPredictionId,
+  renderPrediction, validateInputs, type ModelDescription, type ModelInfo, type PredictionRecord,
 } from '@alto/protocol';
 import {
   asAltoError, type CompletionHub, type ModelRegistry, type OwnerIndex, type PredictionStore, type RedisModelRegistry,
 } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
-import { Hono, type Context } from 'hono';
+import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
 import { adminProxy } from './admin-proxy.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
-import { listQuery } from './listing.ts';
+import { listOptions, queryError } from './listing.ts';
 import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
+import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
 import type { WebhookGate } from './webhook.ts';
 
 export interface GatewayDeps {
@@ -40,8 +42,20 @@ export interface GatewayDeps {
   publisherUrl?: string;
 }
 
-export function createApp(d: GatewayDeps): Hono {
-  const app = new Hono();
+export function createApp(d: GatewayDeps): OpenAPIHono {
+  const app = new OpenAPIHono({
+    defaultHook: (result) => {
+      if (result.success) return;
+      if (result.target === 'query') throw queryError(result.error);
+      const issue = result.error.issues[0]!;
+      throw new AltoError('invalid_input', `${result.target} '${issue.path.join('.')}': ${issue.message}`);
+    },
+  });
+  // Handlers answer with the components their route refers to (GATEWAY_SCHEMAS), which the
+  // route's types cannot see through a $ref: each is typed by its request side only.
+  const on = <R extends RouteConfig>(route: R, handler: (c: Parameters<RouteHandler<R>>[0]) => Response | Promise<Response>) =>
+    app.openapi(route, handler as unknown as RouteHandler<R>);
+  const routes = gatewayRoutes({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds, apiKeys: d.auth?.enabled ?? false });
   const origin = (c: Context) => d.publicUrl ?? new URL(c.req.url).origin;
 
   const errors = gatewayErrors(d.log);
@@ -59,23 +73,23 @@ export function createApp(d: GatewayDeps): Hono {
     d.metrics.duration.observe({ route: c.req.routePath || 'unmatched' }, performance.now() - started);
   });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  on(routes.healthz, (c) => c.json({ status: 'ok' as const }, 200));
 
-  // The document of this API (OpenAPI 3.1), generated from the schemas requests are checked with.
-  const openapi = openApiDocument({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds, apiKeys: d.auth?.enabled ?? false });
-  app.get('/openapi.json', (c) => c.json(openapi));
+  // The document of this API (OpenAPI 3.1), generated from the routes once all are mounted.
+  let openapi: Record<string, unknown> | undefined;
+  on(routes.openapi, (c) => c.json(openapi!, 200));
 
-  app.get('/readyz', async (c) => {
+  on(routes.readyz, async (c) => {
     try {
       await d.redis.ping();
       const models = await d.models.list();
-      return c.json({ status: 'ready', models: models.length });
+      return c.json({ status: 'ready' as const, models: models.length }, 200);
     } catch (err) {
-      return c.json({ status: 'unavailable', reason: (err as Error).message }, 503);
+      return c.json({ status: 'unavailable' as const, reason: (err as Error).message }, 503);
     }
   });
 
-  app.get('/metrics', async (c) =>
+  on(routes.metrics, async (c) =>
     c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }),
   );
 
@@ -106,11 +120,11 @@ export function createApp(d: GatewayDeps): Hono {
     }));
   };
 
-  app.get('/v1/models', async (c) => c.json({ models: await describeModel(await d.models.list()) }));
+  on(routes.listModels, async (c) => c.json({ models: await describeModel(await d.models.list()) }, 200));
 
-  app.get('/v1/models/:model', async (c) => {
-    const [model] = await describeModel([await findModel(c.req.param('model'))]);
-    return c.json(model);
+  on(routes.getModel, async (c) => {
+    const [model] = await describeModel([await findModel(c.req.valid('param').model)]);
+    return c.json(model!, 200);
   });
 
   const predict = async (c: Context) => {
@@ -132,8 +146,8 @@ export function createApp(d: GatewayDeps): Hono {
       d.metrics.requests.inc({ model: known ? name : '_unknown', status: String(status) });
     }
   };
-  app.post('/v1/models/:model/predictions', predict);
-  app.post('/v1/models/:model/versions/:version/predictions', predict);
+  on(routes.createPrediction, predict);
+  on(routes.createVersionPrediction, predict);
 
   const ownerOf = (c: Context) => d.auth.owner(c.req.header('authorization'));
 
@@ -231,25 +245,26 @@ export function createApp(d: GatewayDeps): Hono {
     return record;
   };
 
-  app.post('/v1/predictions/:id/cancel', async (c) => {
-    const id = c.req.param('id');
+  on(routes.cancelPrediction, async (c) => {
+    const { id } = c.req.valid('param');
     await findOwned(c, id);
     const record = await d.store.cancel(id, d.retentionMs);
     if (!record) throw notFound(id);
-    return c.json(renderPrediction(record, origin(c)));
+    return c.json(renderPrediction(record, origin(c)), 200);
   });
 
-  app.get('/v1/predictions/:id', async (c) => c.json(renderPrediction(await findOwned(c, c.req.param('id')), origin(c))));
+  on(routes.getPrediction, async (c) => c.json(renderPrediction(await findOwned(c, c.req.valid('param').id), origin(c)), 200));
 
-  app.get('/v1/predictions', async (c) => {
+  on(routes.listPredictions, async (c) => {
     const owner = ownerOf(c);
-    const query = listQuery(c.req.query());
+    const query = listOptions(c.req.valid('query'));
     const page = await d.owners.list(owner, query);
     if (!page) {
       throw new AltoError('invalid_input', `query parameter 'cursor': '${query.after}' is not a cursor of this listing (or has expired)`);
     }
-    return c.json({ predictions: page.predictions.map((r) => renderPrediction(r, origin(c))), next_cursor: page.next });
+    return c.json({ predictions: page.predictions.map((r) => renderPrediction(r, origin(c))), next_cursor: page.next }, 200);
   });
 
+  openapi = apiDocument(app, { info: INFO, schemas: GATEWAY_SCHEMAS, ...(d.auth?.enabled ? { securitySchemes: SECURITY_SCHEMES } : { securitySchemes: SECURITY_SCHEMES }) });
   return app;
 }

@@ -16,11 +16,11 @@ export { PredictionRequestSchema, type PredictionRequest } from './schemas.ts';
 export { toHalf, fromHalf } from './fp16.ts';
 export { parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';
 export {
-  DatatypeSchema, ErrorBodySchema, HealthSchema, InputTensorSchema, ModelDescriptionSchema, ModelListSchema, OutputTensorSchema,
+  DatatypeSchema, ErrorBodySchema, GATEWAY_SCHEMAS, HealthSchema, InputTensorSchema, ModelDescriptionSchema, ModelListSchema, OutputTensorSchema,
   PredictionListSchema, PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
   type ErrorBody, type ModelDescription, type PredictionList,
 } from './api-schemas.ts';
-export { openApiDocument, type OpenApiOptions } from './openapi.ts';
+export { RETRY_AFTER, apiDocument, componentSchemas, errorResponses, schemaRef, type DocumentConfig, type SchemaSet } from './openapi.ts';
 export {
   DEFAULT_WEBHOOK_EVENTS, DELIVERY_STATES, EVENT_TYPES, WEBHOOK_EVENTS, WebhooksSchema, parseDeliveryState, renderWebhooks, webhookId,
   type DeliveryState, type DeliveryStateName, type EventType, type RenderedWebhooks, type WebhookEvent, type WebhookRecord,
