@@ -75,9 +75,9 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
 
   on(routes.healthz, (c) => c.json({ status: 'ok' as const }, 200));
 
-  // The document of this API (OpenAPI 3.1), generated from the routes once all are mounted.
+  // The document of this API (OpenAPI 3.1), generated from the routes on first request, when all are mounted.
   let openapi: Record<string, unknown> | undefined;
-  on(routes.openapi, (c) => c.json(openapi!, 200));
+  on(routes.openapi, (c) => c.json((openapi ??= apiDocument(app, { info: INFO, schemas: GATEWAY_SCHEMAS, securitySchemes: SECURITY_SCHEMES })), 200));
 
   on(routes.readyz, async (c) => {
     try {
@@ -265,6 +265,5 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     return c.json({ predictions: page.predictions.map((r) => renderPrediction(r, origin(c))), next_cursor: page.next }, 200);
   });
 
-  openapi = apiDocument(app, { info: INFO, schemas: GATEWAY_SCHEMAS, ...(d.auth?.enabled ? { securitySchemes: SECURITY_SCHEMES } : { securitySchemes: SECURITY_SCHEMES }) });
   return app;
 }
