@@ -142,6 +142,7 @@ export const ReplayRequestSchema = z
   .strict();
 
 export const ReplayResultSchema = z.object({ model: z.string(), replayed: z.array(z.string()).describe('Ids of the predictions queued again.') });
+export type ReplayResult = z.infer<typeof ReplayResultSchema>;
 
 export const PublisherHealthSchema = z.object({ status: z.literal('ok'), leader: z.boolean() });
 

@@ -31,5 +31,5 @@ export {
   DrainResultSchema, EXECUTION_PROVIDERS, HELD_STATES, MODEL_STATES, PublishRequestSchema, PublisherHealthSchema, ReplayRequestSchema,
   ReplayResultSchema, UnpublishResultSchema, UpdateRequestSchema, VERSION_NAME,
   type AdminModel, type AdminWorker, type DeadLetterList, type HeldState, type ModelSettings, type ModelStateName, type PublishRequest,
-  type UnpublishResult, type UpdateRequest,
+  type ReplayResult, type UnpublishResult, type UpdateRequest,
 } from './admin-schemas.ts';
