@@ -291,11 +291,12 @@ describe('OpenAPI document', () => {
     }, base)));
     expect(validate(ok, prediction, doc)).toEqual([]);
     const { status: _status, ...noStatus } = ok;
-    expect(validate(noStatus, prediction, doc).join()).toMatch(/missing required property 'status'/);
+    expect(validate(noStatus, prediction, doc).join()).toMatch(/must have required property 'status'/);
     expect(validate({ ...ok, extra: 1 }, prediction, doc).join()).toMatch(/'extra' is not allowed/);
     expect(validate({ ...ok, status: 'done' }, prediction, doc).join()).toMatch(/not one of/);
-    expect(validate({ ...ok, created_at: null }, prediction, doc).join()).toMatch(/expected string/);
-    expect(validate({ ...ok, metrics: { ...ok.metrics, queue_ms: '5' } }, prediction, doc).join()).toMatch(/expected number or null/);
+    expect(validate({ ...ok, created_at: null }, prediction, doc).join()).toMatch(/created_at: must be string/);
+    expect(validate({ ...ok, created_at: 'yesterday' }, prediction, doc).join()).toMatch(/created_at: must match format "date-time"/);
+    expect(validate({ ...ok, metrics: { ...ok.metrics, queue_ms: '5' } }, prediction, doc).join()).toMatch(/queue_ms: must be number,null/);
     expect(validate({ ...ok, output: { y: { datatype: 'FP32', shape: [1], data: ['x'] } } }, prediction, doc)).not.toEqual([]);
     // Each status narrows the codes it may carry.
     const notFound = doc.paths['/v1/models/{model}']!.get.responses['404'].content['application/json'].schema;
@@ -305,7 +306,7 @@ describe('OpenAPI document', () => {
     expect(validate({ error: { code: 'invalid_input', message: 'm' } }, error, doc)).toEqual([]);
     expect(validate({ error: { code: 'oops', message: 'm' } }, error, doc)).not.toEqual([]);
     expect(validate({ message: 'm' }, error, doc)).not.toEqual([]);
-    expect(validate(1, { type: 'integer', frobnicate: true }, doc).join()).toMatch(/does not know keyword 'frobnicate'/);
+    expect(validate(1, { type: 'integer', frobnicate: true }, doc).join()).toMatch(/unknown keyword: "frobnicate"/);
   });
 });
 
