@@ -10,8 +10,6 @@ import type { Logger } from '@alto/telemetry';
 /** The gateway's app.onError and app.notFound. */
 export const gatewayErrors = (log: Logger) => errorModel({ log, convert: asAltoError, bearerRealm: 'alto' });
 
-const errorBody = errorJson;
-
 /** @hono/node-server's errorHandler: a request it could not build, e.g. from a bad Host header. */
 export function refusedRequest(err: unknown, log: Logger): Response {
   let e: AltoError;
@@ -23,7 +21,7 @@ export function refusedRequest(err: unknown, log: Logger): Response {
     log.error({ err }, 'unhandled error');
     e = new AltoError('internal', 'internal error');
   }
-  return new Response(errorBody(e), { status: httpStatus(e.code), headers: { 'content-type': 'application/json' } });
+  return new Response(errorJson(e), { status: httpStatus(e.code), headers: { 'content-type': 'application/json' } });
 }
 
 /**
@@ -44,7 +42,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     return;
   }
-  const body = errorBody(new AltoError('invalid_input', `request: not valid HTTP/1.1 (${err.message})`));
+  const body = errorJson(new AltoError('invalid_input', `request: not valid HTTP/1.1 (${err.message})`));
   socket.end(
     `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

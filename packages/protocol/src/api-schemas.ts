@@ -4,7 +4,7 @@
 // components of the OpenAPI document the gateway serves at /openapi.json.
 import { z } from 'zod';
 import { DATATYPES } from './datatypes.ts';
-import { ERROR_CODES } from './errors.ts';
+import { ERROR_CODES, OUTCOME_CODES } from './errors.ts';
 import { BatchingSchema, ModelInfoSchema, TensorSpecSchema } from './model.ts';
 import { STATUSES } from './prediction.ts';
 import { PredictionRequestSchema } from './schemas.ts';
@@ -83,7 +83,7 @@ export const PredictionSchema = z.object({
   error: z
     .object({ code: z.string(), message: z.string() })
     .nullable()
-    .describe('Why the prediction failed (e.g. code inference_failed), else null.'),
+    .describe(`Why the prediction failed or expired, else null; code is one of ${OUTCOME_CODES.join(', ')}.`),
   created_at: timestamp,
   started_at: timestamp.nullable(),
   completed_at: timestamp.nullable(),
