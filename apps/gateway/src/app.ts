@@ -1,13 +1,13 @@
 // The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
-  AltoError, DEFAULT_MAX_QUEUE_LENGTH, GATEWAY_SCHEMAS, PredictionRequestSchema, httpStatus, TERMINAL, apiDocument, newPredictionId,
-  renderPrediction, validateInputs, type ModelDescription, type ModelInfo, type PredictionRecord,
+  AltoError, DEFAULT_MAX_QUEUE_LENGTH, GATEWAY_SCHEMAS, PredictionRequestSchema, httpStatus, TERMINAL, mount, newPredictionId, openApiApp,
+  renderPrediction, serveDocument, validateInputs, type ModelDescription, type ModelInfo, type PredictionRecord,
 } from '@alto/protocol';
 import {
   asAltoError, type CompletionHub, type ModelRegistry, type OwnerIndex, type PredictionStore, type RedisModelRegistry,
 } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
-import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
@@ -43,18 +43,8 @@ export interface GatewayDeps {
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
-  const app = new OpenAPIHono({
-    defaultHook: (result) => {
-      if (result.success) return;
-      if (result.target === 'query') throw queryError(result.error);
-      const issue = result.error.issues[0]!;
-      throw new AltoError('invalid_input', `${result.target} '${issue.path.join('.')}': ${issue.message}`);
-    },
-  });
-  // Handlers answer with the components their route refers to (GATEWAY_SCHEMAS), which the
-  // route's types cannot see through a $ref: each is typed by its request side only.
-  const on = <R extends RouteConfig>(route: R, handler: (c: Parameters<RouteHandler<R>>[0]) => Response | Promise<Response>) =>
-    app.openapi(route, handler as unknown as RouteHandler<R>);
+  // The only validated query is the listing's: its refusals are worded by listing.ts.
+  const app = openApiApp((_target, error) => queryError(error));
   const routes = gatewayRoutes({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds, apiKeys: d.auth?.enabled ?? false });
   const origin = (c: Context) => d.publicUrl ?? new URL(c.req.url).origin;
 
@@ -73,13 +63,12 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     d.metrics.duration.observe({ route: c.req.routePath || 'unmatched' }, performance.now() - started);
   });
 
-  on(routes.healthz, (c) => c.json({ status: 'ok' as const }, 200));
+  mount(app, routes.healthz, (c) => c.json({ status: 'ok' as const }, 200));
 
-  // The document of this API (OpenAPI 3.1), generated from the routes on first request, when all are mounted.
-  let openapi: Record<string, unknown> | undefined;
-  on(routes.openapi, (c) => c.json((openapi ??= apiDocument(app, { info: INFO, schemas: GATEWAY_SCHEMAS, securitySchemes: SECURITY_SCHEMES })), 200));
+  // The document of this API (OpenAPI 3.1), generated from its routes.
+  serveDocument(app, routes.openapi, { info: INFO, schemas: GATEWAY_SCHEMAS, securitySchemes: SECURITY_SCHEMES });
 
-  on(routes.readyz, async (c) => {
+  mount(app, routes.readyz, async (c) => {
     try {
       await d.redis.ping();
       const models = await d.models.list();
@@ -89,7 +78,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     }
   });
 
-  on(routes.metrics, async (c) =>
+  mount(app, routes.metrics, async (c) =>
     c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }),
   );
 
@@ -120,9 +109,9 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     }));
   };
 
-  on(routes.listModels, async (c) => c.json({ models: await describeModel(await d.models.list()) }, 200));
+  mount(app, routes.listModels, async (c) => c.json({ models: await describeModel(await d.models.list()) }, 200));
 
-  on(routes.getModel, async (c) => {
+  mount(app, routes.getModel, async (c) => {
     const [model] = await describeModel([await findModel(c.req.valid('param').model)]);
     return c.json(model!, 200);
   });
@@ -146,8 +135,8 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
       d.metrics.requests.inc({ model: known ? name : '_unknown', status: String(status) });
     }
   };
-  on(routes.createPrediction, predict);
-  on(routes.createVersionPrediction, predict);
+  mount(app, routes.createPrediction, predict);
+  mount(app, routes.createVersionPrediction, predict);
 
   const ownerOf = (c: Context) => d.auth.owner(c.req.header('authorization'));
 
@@ -245,7 +234,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     return record;
   };
 
-  on(routes.cancelPrediction, async (c) => {
+  mount(app, routes.cancelPrediction, async (c) => {
     const { id } = c.req.valid('param');
     await findOwned(c, id);
     const record = await d.store.cancel(id, d.retentionMs);
@@ -253,9 +242,9 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     return c.json(renderPrediction(record, origin(c)), 200);
   });
 
-  on(routes.getPrediction, async (c) => c.json(renderPrediction(await findOwned(c, c.req.valid('param').id), origin(c)), 200));
+  mount(app, routes.getPrediction, async (c) => c.json(renderPrediction(await findOwned(c, c.req.valid('param').id), origin(c)), 200));
 
-  on(routes.listPredictions, async (c) => {
+  mount(app, routes.listPredictions, async (c) => {
     const owner = ownerOf(c);
     const query = listOptions(c.req.valid('query'));
     const page = await d.owners.list(owner, query);

@@ -2,11 +2,11 @@
 // Every publisher serves it, leader or not: specs are plain writes, the leader acts on them.
 import { timingSafeEqual } from 'node:crypto';
 import { PublishRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
-import { ADMIN_SCHEMAS, AltoError, ReplayRequestSchema, apiDocument, errorModel } from '@alto/protocol';
+import { ADMIN_SCHEMAS, AltoError, ReplayRequestSchema, errorModel, mount, openApiApp, serveDocument } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
 import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
-import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ADMIN_INFO, ADMIN_SECURITY_SCHEMES, adminRoutes as routes } from './admin-routes.ts';
@@ -62,17 +62,7 @@ function adminError(err: unknown): unknown {
 }
 
 export function createAdminApp(d: AdminDeps): OpenAPIHono {
-  const app = new OpenAPIHono({
-    defaultHook: (result) => {
-      if (result.success) return;
-      const issue = result.error.issues[0]!;
-      throw new AltoError('invalid_input', `${result.target} '${issue.path.join('.')}': ${issue.message}`);
-    },
-  });
-  // Handlers answer with the components their route refers to (ADMIN_SCHEMAS), which the
-  // route's types cannot see through a $ref: each is typed by its request side only.
-  const on = <R extends RouteConfig>(route: R, handler: (c: Parameters<RouteHandler<R>>[0]) => Response | Promise<Response>) =>
-    app.openapi(route, handler as unknown as RouteHandler<R>);
+  const app = openApiApp();
   const now = () => Date.now();
 
   const errors = errorModel({ log: d.log, convert: adminError });
@@ -83,10 +73,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
   app.get('/metrics', async (c) => c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }));
 
   // Open, like the gateway's /openapi.json: registered before the token check.
-  let openapi: Record<string, unknown> | undefined;
-  on(routes.openapi, (c) =>
-    c.json((openapi ??= apiDocument(app, { info: ADMIN_INFO, schemas: ADMIN_SCHEMAS, securitySchemes: ADMIN_SECURITY_SCHEMES })), 200),
-  );
+  serveDocument(app, routes.openapi, { info: ADMIN_INFO, schemas: ADMIN_SCHEMAS, securitySchemes: ADMIN_SECURITY_SCHEMES });
 
   app.use('/v1/admin/*', async (c, next) => {
     if (!d.token) throw new AltoError('unauthorized', 'the admin API is disabled: set ALTO_ADMIN_TOKEN on the publisher');
@@ -106,7 +93,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     openSource(uri); // throws on a URI it cannot read from
   };
 
-  on(routes.listModels, async (c) => {
+  mount(app, routes.listModels, async (c) => {
     const [specs, states, reports] = await Promise.all([d.store.specs(), d.store.states(), d.store.reports()]);
     const models = [...specs.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
@@ -114,14 +101,14 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     return c.json({ models }, 200);
   });
 
-  on(routes.getModel, async (c) => {
+  mount(app, routes.getModel, async (c) => {
     const { name } = c.req.valid('param');
     const spec = await d.store.spec(name);
     if (!spec) throw new AltoError('model_not_found', `model '${name}' is not published`);
     return c.json(await view(spec), 200);
   });
 
-  on(routes.publish, async (c) => {
+  mount(app, routes.publish, async (c) => {
     const req = parse(PublishRequestSchema, await json(c));
     checkUri(req.uri);
     const at = now();
@@ -133,7 +120,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     return c.json(await view(spec), 201);
   });
 
-  on(routes.update, async (c) => {
+  mount(app, routes.update, async (c) => {
     const { name } = c.req.valid('param');
     const body = await json(c);
     if (body && typeof body === 'object' && 'name' in body && (body as { name: unknown }).name !== name) {
@@ -151,7 +138,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     return c.json(await view(next), 200);
   });
 
-  on(routes.unpublish, async (c) => {
+  mount(app, routes.unpublish, async (c) => {
     const { name } = c.req.valid('param');
     if (!(await d.store.deleteSpec(name))) throw new AltoError('model_not_found', `model '${name}' is not published`);
     const failed = await d.predictions.failQueued(
@@ -161,14 +148,14 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     return c.json({ name, unpublished: true as const, failed_queued: failed }, 200);
   });
 
-  on(routes.deadLetters, async (c) => {
+  mount(app, routes.deadLetters, async (c) => {
     const { name } = c.req.valid('param');
     const { limit = 100, after = '-' } = c.req.valid('query');
     const [count, entries] = await Promise.all([d.deadLetters.count(name), d.deadLetters.list(name, limit, after)]);
     return c.json({ model: name, count, dead_letters: entries, next: entries.length === limit ? entries.at(-1)!.entry : null }, 200);
   });
 
-  on(routes.replay, async (c) => {
+  mount(app, routes.replay, async (c) => {
     const { name } = c.req.valid('param');
     const text = await c.req.text();
     const body = parse(ReplayRequestSchema, text.trim() === '' ? {} : jsonOf(text));
@@ -177,7 +164,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     return c.json({ model: name, replayed }, 200);
   });
 
-  on(routes.listWorkers, async (c) => {
+  mount(app, routes.listWorkers, async (c) => {
     const [all, drained] = await Promise.all([d.store.reports(), d.store.drained()]);
     const reports = [...all.values()].sort((a, b) => a.id.localeCompare(b.id));
     return c.json({ workers: reports.map((r) => workerView(r, now(), d.workerTimeoutMs, drained.has(r.id))) }, 200);
@@ -191,8 +178,8 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     d.log.info({ worker: id }, value ? 'worker drained' : 'worker returned to service');
     return c.json({ id, drained: value }, 200);
   };
-  on(routes.drain, drain(true));
-  on(routes.undrain, drain(false));
+  mount(app, routes.drain, drain(true));
+  mount(app, routes.undrain, drain(false));
 
   return app;
 }

@@ -20,7 +20,10 @@ export {
   PredictionListSchema, PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
   type ErrorBody, type ModelDescription, type PredictionList,
 } from './api-schemas.ts';
-export { RETRY_AFTER, apiDocument, componentSchemas, errorResponses, schemaRef, type DocumentConfig, type SchemaSet } from './openapi.ts';
+export {
+  RETRY_AFTER, apiDocument, componentSchemas, errorResponses, mount, openApiApp, schemaRef, serveDocument,
+  type DocumentConfig, type Refusal, type SchemaSet,
+} from './openapi.ts';
 export {
   DEFAULT_WEBHOOK_EVENTS, DELIVERY_STATES, EVENT_TYPES, WEBHOOK_EVENTS, WebhooksSchema, parseDeliveryState, renderWebhooks, webhookId,
   type DeliveryState, type DeliveryStateName, type EventType, type RenderedWebhooks, type WebhookEvent, type WebhookRecord,

@@ -3,9 +3,9 @@
 // responses are built to, references to them, error responses derived from the codes an
 // operation can answer with, and the assembly of a document from an app's routes. The routes
 // themselves are declared with createRoute beside their handlers.
-import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { httpStatus, type ErrorCode } from './errors.ts';
+import { AltoError, httpStatus, type ErrorCode } from './errors.ts';
 
 type Json = Record<string, unknown>;
 type Registry = z.core.$ZodRegistry<{ id: string }>;
@@ -110,4 +110,38 @@ export function apiDocument(app: OpenAPIHono, config: DocumentConfig): Json {
     ...rest,
     components: { schemas: componentSchemas(config.schemas), ...(config.securitySchemes ? { securitySchemes: config.securitySchemes } : {}) },
   };
+}
+
+/** What a route's validator saw and refused, as the AltoError the API answers with. */
+export type Refusal = (target: string, error: z.ZodError) => AltoError;
+
+const defaultRefusal: Refusal = (target, error) => {
+  const issue = error.issues[0]!;
+  return new AltoError('invalid_input', `${target} '${issue.path.join('.')}': ${issue.message}`);
+};
+
+/** An app whose route validators refuse by throwing AltoError, for the error middleware to render. */
+export function openApiApp(refusal: Refusal = defaultRefusal): OpenAPIHono {
+  return new OpenAPIHono({
+    defaultHook: (result) => {
+      if (!result.success) throw refusal(result.target, result.error);
+    },
+  });
+}
+
+/**
+ * Mounts `handler` on `route`. Handlers answer with the components their route refers to
+ * (through schemaRef), which the route's types cannot see through a $ref: a handler is typed
+ * by the route's request side only.
+ */
+export function mount<R extends RouteConfig>(
+  app: OpenAPIHono, route: R, handler: (c: Parameters<RouteHandler<R>>[0]) => Response | Promise<Response>,
+): void {
+  app.openapi(route, handler as unknown as RouteHandler<R>);
+}
+
+/** Serves the app's document on `route`, generated on first request, once every route is mounted. */
+export function serveDocument(app: OpenAPIHono, route: RouteConfig, config: DocumentConfig): void {
+  let document: Json | undefined;
+  mount(app, route, (c) => c.json((document ??= apiDocument(app, config)), 200));
 }
