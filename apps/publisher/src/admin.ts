@@ -2,7 +2,7 @@
 // Every publisher serves it, leader or not: specs are plain writes, the leader acts on them.
 import { timingSafeEqual } from 'node:crypto';
 import { PublishRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
-import { ADMIN_SCHEMAS, AltoError, ReplayRequestSchema, errorModel, mount, openApiApp, serveDocument } from '@alto/protocol';
+import { ADMIN_SCHEMAS, AltoError, ReplayRequestSchema, errorModel, mount, openApiApp, serveDocument, type OutcomeCode } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
 import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
@@ -51,6 +51,9 @@ function jsonOf(text: string): unknown {
     throw new AltoError('invalid_json', `body: not valid JSON (${(err as Error).message})`);
   }
 }
+
+/** The outcome of the predictions an unpublish finds queued. */
+const UNPUBLISHED: OutcomeCode = 'model_unpublished';
 
 /** What the admin API's libraries throw, as the AltoError it is answered with. */
 function adminError(err: unknown): unknown {
@@ -142,7 +145,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     const { name } = c.req.valid('param');
     if (!(await d.store.deleteSpec(name))) throw new AltoError('model_not_found', `model '${name}' is not published`);
     const failed = await d.predictions.failQueued(
-      name, 'model_unpublished', `model '${name}' was unpublished before this prediction started`, d.retentionMs,
+      name, UNPUBLISHED, `model '${name}' was unpublished before this prediction started`, d.retentionMs,
     );
     d.log.info({ model: name, failed_queued: failed }, 'model unpublished');
     return c.json({ name, unpublished: true as const, failed_queued: failed }, 200);

@@ -1,6 +1,7 @@
 // The error vocabulary as users read it: README's two tables (API error codes with their
-// statuses, prediction outcomes) list exactly the codes of errors.ts, nothing more or less.
-import { readFileSync } from 'node:fs';
+// statuses, prediction outcomes) list exactly the codes of errors.ts, nothing more or less;
+// and the outcome codes the queue's Lua scripts spell are among OUTCOME_CODES.
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, OUTCOME_CODES, httpStatus } from './errors.ts';
 
@@ -38,5 +39,17 @@ describe('error codes', () => {
     for (const c of ERROR_CODES) expect(httpStatus(c)).toBeGreaterThanOrEqual(400);
     // model_unpublished is one cause seen on two channels: a refused request and a queued prediction.
     expect(OUTCOME_CODES.filter((c) => (ERROR_CODES as readonly string[]).includes(c))).toEqual(['model_unpublished']);
+  });
+
+  it('the queue\'s Lua scripts write no prediction error code that OUTCOME_CODES lacks', () => {
+    const dir = new URL('../../queue/src/lua/', import.meta.url);
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lua'));
+    expect(files.length).toBeGreaterThan(0);
+    const written = new Set<string>();
+    for (const file of files) {
+      const lua = readFileSync(new URL(file, dir), 'utf8');
+      for (const m of lua.matchAll(/HSET[^\n]*'err_code', '(\w+)'|settle\('\w+', '(\w+)'/g)) written.add((m[1] ?? m[2])!);
+    }
+    for (const code of written) expect(OUTCOME_CODES, `a Lua script writes err_code '${code}'`).toContain(code);
   });
 });
