@@ -1,7 +1,8 @@
 // The admin API's shapes as the CLI reads and sends them: the types of the admin API's own
-// schemas in @alto/protocol, not copies. Settings go out as the user typed them: the admin
-// API checks them and says why it refuses, so an execution provider is any name here.
-import type { AdminModel, AdminWorker, DeadLetterList, ModelSettings as Settings, ReplayResult, UnpublishResult } from '@alto/protocol';
+// schemas in @alto/control, not copies (types only: nothing of it loads at run time).
+// Settings go out as the user typed them: the admin API checks them and says why it
+// refuses, so an execution provider is any name here.
+import type { AdminModel, AdminWorker, DeadLetterList, ModelSettings as Settings, ReplayResult, UnpublishResult } from '@alto/control';
 
 export type { DeadLetterList, ReplayResult, UnpublishResult };
 export type ModelView = AdminModel;

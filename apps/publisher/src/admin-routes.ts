@@ -4,9 +4,9 @@
 // refusal lists every problem of the body at once.
 import {
   ADMIN_SCHEMAS, AdminModelListSchema, AdminModelSchema, AdminWorkerListSchema, DeadLetterListSchema, DrainResultSchema,
-  PublishRequestSchema, ReplayRequestSchema, ReplayResultSchema, UnpublishResultSchema, UpdateRequestSchema, errorResponses, schemaRef,
-  type ErrorCode,
-} from '@alto/protocol';
+  PublishRequestSchema, ReplayRequestSchema, ReplayResultSchema, UnpublishResultSchema, UpdateRequestSchema,
+} from '@alto/control';
+import { errorResponses, schemaRef, type ErrorCode } from '@alto/protocol';
 import { createRoute, z } from '@hono/zod-openapi';
 
 export const ADMIN_INFO = {

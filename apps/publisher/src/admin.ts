@@ -1,8 +1,8 @@
 // The admin API (bearer token): publish, update, unpublish and list models; list workers.
 // Every publisher serves it, leader or not: specs are plain writes, the leader acts on them.
 import { timingSafeEqual } from 'node:crypto';
-import { PublishRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
-import { ADMIN_SCHEMAS, AltoError, ReplayRequestSchema, errorModel, mount, openApiApp, serveDocument, type OutcomeCode } from '@alto/protocol';
+import { ADMIN_SCHEMAS, PublishRequestSchema, ReplayRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
+import { AltoError, errorModel, mount, openApiApp, serveDocument, type OutcomeCode } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
 import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';

@@ -2,8 +2,7 @@
 // holding it; a worker with the models, versions and checkpoints it holds.
 // Their shapes are the admin API's schemas (AdminModelSchema, AdminWorkerSchema): the return
 // types hold them to it.
-import type { ModelSpec, ModelState, WorkerReport } from '@alto/control';
-import type { AdminModel, AdminWorker } from '@alto/protocol';
+import type { AdminModel, AdminWorker, ModelSpec, ModelState, WorkerReport } from '@alto/control';
 
 export function modelView(
   spec: ModelSpec, state: ModelState | undefined, reports: Iterable<WorkerReport>, now: number, timeoutMs: number,

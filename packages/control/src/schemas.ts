@@ -1,15 +1,52 @@
 // The control plane's records: what users publish (ModelSpec), what the leader assigns to
 // each worker (Assignment), what each worker reports (WorkerReport) and what the leader
 // observes per model (ModelState). All are stored as JSON in Redis and parsed on read.
-import {
-  EXECUTION_PROVIDERS, HELD_STATES, MODEL_STATES, ModelInfoSchema, PublishRequestSchema, UpdateRequestSchema, VERSION_NAME,
-  type HeldState, type PublishRequest, type UpdateRequest,
-} from '@alto/protocol';
+import { MODEL_NAME, ModelInfoSchema } from '@alto/protocol';
 import { z } from 'zod';
 
-// What users publish is the admin API's contract, defined with it in @alto/protocol.
-export { EXECUTION_PROVIDERS, HELD_STATES, MODEL_STATES, PublishRequestSchema, UpdateRequestSchema, VERSION_NAME };
-export type { HeldState, PublishRequest, UpdateRequest };
+/** Version folder names: key- and URL-safe. */
+export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
+
+const constraintKey = z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, 'constraint keys are lowercase words, e.g. accelerator');
+
+const tunables = {
+  /** Most rows per inference; 0 disables batching. */
+  max_batch_size: z.number().int().min(0).max(4096).optional(),
+  max_queue_delay_ms: z.number().int().min(0).max(10_000).optional(),
+  max_queue_length: z.number().int().min(0).optional(),
+  timeout_ms: z.number().int().positive().optional(),
+  /** Memory one replica needs; default: twice the checkpoint's size. */
+  memory_bytes: z.number().int().positive().optional(),
+  /** Worker labels a replica needs, e.g. {"accelerator": "gpu"}. */
+  constraints: z.record(constraintKey, z.string().min(1).max(128)),
+  execution_provider: z.enum(EXECUTION_PROVIDERS).optional(),
+};
+
+const uri = z.string().min(1).max(1024);
+const replicas = z.number().int().min(0).max(1024);
+const version = z.string().regex(VERSION_NAME, 'versions match [A-Za-z0-9][A-Za-z0-9._-]{0,63}').nullable();
+
+export const PublishRequestSchema = z
+  .object({
+    name: z.string().regex(MODEL_NAME, 'model names match [a-z0-9][a-z0-9._-]{0,62}'),
+    /** Base URI: gs://bucket/prefix, a local path or file:// URI holding <version>/model.onnx. */
+    uri,
+    replicas: replicas.default(1),
+    /** Serve this version; null serves the highest complete one and rolls out new ones. */
+    version: version.default(null),
+    ...tunables,
+    constraints: tunables.constraints.default({}),
+  })
+  .strict();
+export type PublishRequest = z.infer<typeof PublishRequestSchema>;
+
+/** Changes to a published model: only the fields given change; `"version": null` returns to the latest. */
+export const UpdateRequestSchema = z
+  .object({ uri: uri.optional(), replicas: replicas.optional(), version: version.optional(), ...tunables, constraints: tunables.constraints.optional() })
+  .strict();
+export type UpdateRequest = z.infer<typeof UpdateRequestSchema>;
 
 export const ModelSpecSchema = PublishRequestSchema.extend({
   created_at: z.number(),
@@ -56,6 +93,9 @@ export const AssignmentSchema = z.object({
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
 
+export const HELD_STATES = ['downloading', 'loading', 'ready', 'failed', 'unloading'] as const;
+export type HeldState = (typeof HELD_STATES)[number];
+
 export const HeldModelSchema = z.object({
   name: z.string(),
   version: z.string(),
@@ -87,6 +127,8 @@ export const WorkerReportSchema = z.object({
   models: z.array(HeldModelSchema),
 });
 export type WorkerReport = z.infer<typeof WorkerReportSchema>;
+
+export const MODEL_STATES = ['pending', 'loading', 'available', 'rolling_out', 'unplaceable', 'failed'] as const;
 
 export const ModelStateSchema = z.object({
   state: z.enum(MODEL_STATES),

@@ -29,10 +29,3 @@ export {
   type DeliveryState, type DeliveryStateName, type EventType, type RenderedWebhooks, type WebhookEvent, type WebhookRecord,
 } from './webhook.ts';
 export { PRIORITIES, type Priority } from './priority.ts';
-export {
-  ADMIN_SCHEMAS, AdminModelListSchema, AdminModelSchema, AdminWorkerListSchema, AdminWorkerSchema, DeadLetterListSchema, DeadLetterSchema,
-  DrainResultSchema, EXECUTION_PROVIDERS, HELD_STATES, MODEL_STATES, PublishRequestSchema, PublisherHealthSchema, ReplayRequestSchema,
-  ReplayResultSchema, UnpublishResultSchema, UpdateRequestSchema, VERSION_NAME,
-  type AdminModel, type AdminWorker, type DeadLetterList, type HeldState, type ModelSettings, type ModelStateName, type PublishRequest,
-  type ReplayResult, type UnpublishResult, type UpdateRequest,
-} from './admin-schemas.ts';

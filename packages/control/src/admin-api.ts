@@ -1,64 +1,10 @@
-// The admin API's wire contract (the publisher's /v1/admin/*): what publish and update
-// accept and what every admin route answers. The publisher validates and builds its replies
-// with these schemas, its OpenAPI document is generated from them, and the CLI reads its
-// types from them. The control plane's stored records (packages/control) build on them.
+// The admin API's wire contract (the publisher's /v1/admin/*), beside the requests it takes
+// (PublishRequestSchema, UpdateRequestSchema in schemas.ts): what every admin route answers.
+// The publisher builds its replies to these schemas, its OpenAPI document is generated from
+// them, and the CLI reads its types from them.
+import { ErrorBodySchema, type SchemaSet } from '@alto/protocol';
 import { z } from 'zod';
-import { ErrorBodySchema } from './api-schemas.ts';
-import { MODEL_NAME } from './model.ts';
-import type { SchemaSet } from './openapi.ts';
-
-/** Version folder names: key- and URL-safe. */
-export const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
-
-/** What the leader observes of a published model. */
-export const MODEL_STATES = ['pending', 'loading', 'available', 'rolling_out', 'unplaceable', 'failed'] as const;
-export type ModelStateName = (typeof MODEL_STATES)[number];
-
-/** What a worker reports of a version it holds. */
-export const HELD_STATES = ['downloading', 'loading', 'ready', 'failed', 'unloading'] as const;
-export type HeldState = (typeof HELD_STATES)[number];
-
-const constraintKey = z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, 'constraint keys are lowercase words, e.g. accelerator');
-
-const tunables = {
-  /** Most rows per inference; 0 disables batching. */
-  max_batch_size: z.number().int().min(0).max(4096).optional(),
-  max_queue_delay_ms: z.number().int().min(0).max(10_000).optional(),
-  max_queue_length: z.number().int().min(0).optional(),
-  timeout_ms: z.number().int().positive().optional(),
-  /** Memory one replica needs; default: twice the checkpoint's size. */
-  memory_bytes: z.number().int().positive().optional(),
-  /** Worker labels a replica needs, e.g. {"accelerator": "gpu"}. */
-  constraints: z.record(constraintKey, z.string().min(1).max(128)),
-  execution_provider: z.enum(EXECUTION_PROVIDERS).optional(),
-};
-
-const uri = z.string().min(1).max(1024);
-const replicas = z.number().int().min(0).max(1024);
-const version = z.string().regex(VERSION_NAME, 'versions match [A-Za-z0-9][A-Za-z0-9._-]{0,63}').nullable();
-
-/** Body of POST /v1/admin/models. */
-export const PublishRequestSchema = z
-  .object({
-    name: z.string().regex(MODEL_NAME, 'model names match [a-z0-9][a-z0-9._-]{0,62}'),
-    /** Base URI: gs://bucket/prefix, a local path or file:// URI holding <version>/model.onnx. */
-    uri,
-    replicas: replicas.default(1),
-    /** Serve this version; null serves the highest complete one and rolls out new ones. */
-    version: version.default(null),
-    ...tunables,
-    constraints: tunables.constraints.default({}),
-  })
-  .strict();
-export type PublishRequest = z.infer<typeof PublishRequestSchema>;
-
-/** Body of PATCH /v1/admin/models/{name}: only the fields given change; `"version": null` returns to the latest. */
-export const UpdateRequestSchema = z
-  .object({ uri: uri.optional(), replicas: replicas.optional(), version: version.optional(), ...tunables, constraints: tunables.constraints.optional() })
-  .strict();
-export type UpdateRequest = z.infer<typeof UpdateRequestSchema>;
+import { HELD_STATES, MODEL_STATES, PublishRequestSchema, UpdateRequestSchema } from './schemas.ts';
 
 /** The settings publish and update share, as a client sends them. */
 export type ModelSettings = z.input<typeof UpdateRequestSchema>;
