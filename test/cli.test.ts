@@ -112,20 +112,6 @@ describe('alto predict and get', () => {
     }
   });
 
-  it('exits 1 with the server error as code: message on one line', async () => {
-    const wrong = await alto(['predict', 'tiny', '--json', '{"input": {"x": {"datatype": "FP32", "shape": [1, 3], "data": [1, 2, 3]}}}'], { env });
-    expect(wrong).toEqual({ code: 1, stdout: '', stderr: "alto: invalid_input: input 'x': expected shape [-1,64], got [1,3]\n" });
-    const unknown = await alto(['predict', 'nope', '--json', '{"input": {}}'], { env });
-    expect(unknown).toEqual({ code: 1, stdout: '', stderr: "alto: model_not_found: model 'nope' is not published\n" });
-    const gone = await alto(['get', 'tiny.01m83xqsfwmba2gkx4nf4d8kb9'], { env });
-    expect(gone).toEqual({ code: 1, stdout: '', stderr: "alto: prediction_not_found: prediction 'tiny.01m83xqsfwmba2gkx4nf4d8kb9' does not exist or has expired\n" });
-  });
-
-  it('exits 2 naming the flag for a usage error, before contacting anyone', async () => {
-    const r = await alto(['predict', 'tiny', '--inputs', 'x=@x.json'], { env: { ALTO_URL: 'http://127.0.0.1:1' } });
-    expect(r).toEqual({ code: 2, stdout: '', stderr: "alto: unknown flag --inputs for 'alto predict' (did you mean --input?)\n" });
-  });
-
   it('exits 3 naming the URL when nothing listens there', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const r = await alto(['get', 'tiny.x', '--url', url]);

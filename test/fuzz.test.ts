@@ -205,10 +205,12 @@ describe('hostile input', () => {
   describe('headers and paths', () => {
     const cases: [string, () => Promise<RawReply | undefined>, number, string, RegExp][] = [
       ['no Content-Type', () => rawRequest(port, `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`), 415, 'unsupported_media_type', /got '\(none\)'$/],
-      ['Content-Type application/jsonx', () => post('tiny', validTiny(), { 'content-type': 'application/jsonx' }), 415, 'unsupported_media_type', /got 'application\/jsonx'$/],
+      ['Content-Type application/jsonx', () => post('tiny', validTiny(), { 'content-type': 'application/jsonx' }), 415, 'unsupported_media_type',
+        /^Content-Type must be application\/json or application\/octet-stream \(with Inference-Header-Content-Length\), got 'application\/jsonx'$/],
       ['Prefer: wait=-1', () => post('tiny', validTiny(), { prefer: 'wait=-1' }), 400, 'invalid_input', /^header 'Prefer': wait must be a whole number of seconds from 0 to 60, got '-1'$/],
       ['Prefer: wait=1e3', () => post('tiny', validTiny(), { prefer: 'wait=1e3' }), 400, 'invalid_input', /^header 'Prefer': .*got '1e3'$/],
       ['Prefer: wait=', () => post('tiny', validTiny(), { prefer: 'wait=' }), 400, 'invalid_input', /^header 'Prefer': .*got ''$/],
+      ['Prefer: wait=soon', () => post('tiny', validTiny(), { prefer: 'wait=soon' }), 400, 'invalid_input', /^header 'Prefer': .*got 'soon'$/],
       ['a 10 000-character model name', () => post('a'.repeat(10_000), validTiny()), 404, 'model_not_found', /^model 'aaaa+' is not published$/],
       ['a model name with a bad percent-encoding', () => post('%ff%E0%A4%A', validTiny()), 404, 'model_not_found', /is not published$/],
       ['a model name that climbs directories', () => post('..%2F..%2Fetc', validTiny()), 404, 'model_not_found', /is not published$/],

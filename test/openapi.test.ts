@@ -1,8 +1,7 @@
-// The OpenAPI document at /openapi.json: it is OpenAPI 3.1, lists every route, and real
-// responses of an in-process gateway (real sockets, real Redis) conform to it.
-import {
-  openApiDocument, renderPrediction, type ModelInfo, type PredictionRecord, type TensorMap,
-} from '@alto/protocol';
+// The OpenAPI documents: the gateway's at /openapi.json and the admin API's at
+// /v1/admin/openapi.json (served by the publisher and through the gateway). Each is OpenAPI
+// 3.1, lists exactly its app's routes, and real responses (real sockets, real Redis) conform.
+import { renderPrediction, type ModelInfo, type PredictionRecord, type TensorMap } from '@alto/protocol';
 import { RedisModelRegistry, connect, keys } from '@alto/queue';
 import { createLogger } from '@alto/telemetry';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,6 +9,11 @@ import { createApp, type GatewayDeps } from '../apps/gateway/src/app.ts';
 import { loadEnv } from '../apps/gateway/src/env.ts';
 import { startGateway } from '../apps/gateway/src/server.ts';
 import { testPrefix } from './support/fleet.ts';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAdminApp, type AdminDeps } from '../apps/publisher/src/admin.ts';
+import { ADMIN_TOKEN, ROOT, startGateway as startGatewayProcess, startPublisher, type Proc } from './support/fleet.ts';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { validate, type Schema } from './support/json-schema.ts';
 import { startRedis } from './support/redis-server.ts';
@@ -122,8 +126,11 @@ describe('OpenAPI document', () => {
     expect(new Set(documented)).toEqual(new Set(routes));
   });
 
-  it('is what openApiDocument builds, with every $ref resolvable', () => {
-    expect(doc).toEqual(openApiDocument({ maxBodyBytes: 64 * 1024, maxWaitSeconds: 60 }));
+  it("is generated from the app's routes and settings, with every $ref resolvable", async () => {
+    const metrics = { duration: { observe: () => undefined } };
+    const app = createApp({ maxBodyBytes: 64 * 1024, maxWaitSeconds: 60, metrics } as unknown as GatewayDeps);
+    expect(doc).toEqual(await (await app.request('/openapi.json')).json());
+    expect(doc.paths['/v1/models/{model}/predictions']!.post.requestBody.description).toContain(`${64 * 1024} bytes`);
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
@@ -284,11 +291,12 @@ describe('OpenAPI document', () => {
     }, base)));
     expect(validate(ok, prediction, doc)).toEqual([]);
     const { status: _status, ...noStatus } = ok;
-    expect(validate(noStatus, prediction, doc).join()).toMatch(/missing required property 'status'/);
+    expect(validate(noStatus, prediction, doc).join()).toMatch(/must have required property 'status'/);
     expect(validate({ ...ok, extra: 1 }, prediction, doc).join()).toMatch(/'extra' is not allowed/);
     expect(validate({ ...ok, status: 'done' }, prediction, doc).join()).toMatch(/not one of/);
-    expect(validate({ ...ok, created_at: null }, prediction, doc).join()).toMatch(/expected string/);
-    expect(validate({ ...ok, metrics: { ...ok.metrics, queue_ms: '5' } }, prediction, doc).join()).toMatch(/expected number or null/);
+    expect(validate({ ...ok, created_at: null }, prediction, doc).join()).toMatch(/created_at: must be string/);
+    expect(validate({ ...ok, created_at: 'yesterday' }, prediction, doc).join()).toMatch(/created_at: must match format "date-time"/);
+    expect(validate({ ...ok, metrics: { ...ok.metrics, queue_ms: '5' } }, prediction, doc).join()).toMatch(/queue_ms: must be number,null/);
     expect(validate({ ...ok, output: { y: { datatype: 'FP32', shape: [1], data: ['x'] } } }, prediction, doc)).not.toEqual([]);
     // Each status narrows the codes it may carry.
     const notFound = doc.paths['/v1/models/{model}']!.get.responses['404'].content['application/json'].schema;
@@ -298,6 +306,81 @@ describe('OpenAPI document', () => {
     expect(validate({ error: { code: 'invalid_input', message: 'm' } }, error, doc)).toEqual([]);
     expect(validate({ error: { code: 'oops', message: 'm' } }, error, doc)).not.toEqual([]);
     expect(validate({ message: 'm' }, error, doc)).not.toEqual([]);
-    expect(validate(1, { type: 'integer', frobnicate: true }, doc).join()).toMatch(/does not know keyword 'frobnicate'/);
+    expect(validate(1, { type: 'integer', frobnicate: true }, doc).join()).toMatch(/unknown keyword: "frobnicate"/);
+  });
+});
+
+describe('admin API OpenAPI document', () => {
+  const prefix = testPrefix('adminopenapi');
+  const repo = mkdtempSync(join(tmpdir(), 'alto-admin-openapi-'));
+  let publisher: Proc & { url: string };
+  let gateway: Proc & { url: string };
+  let doc: Doc;
+
+  beforeAll(async () => {
+    mkdirSync(join(repo, 'tiny', '1'), { recursive: true });
+    cpSync(join(ROOT, 'models/tiny/1/model.onnx'), join(repo, 'tiny', '1', 'model.onnx'));
+    publisher = await startPublisher(inject('redisUrl'), prefix, { ALTO_ALLOWED_ROOTS: repo });
+    gateway = await startGatewayProcess(inject('redisUrl'), prefix, { ALTO_PUBLISHER_URL: publisher.url });
+    const res = await fetch(`${publisher.url}/v1/admin/openapi.json`);
+    expect(res.status).toBe(200);
+    doc = (await res.json()) as Doc;
+  });
+  afterAll(async () => {
+    await Promise.all([gateway?.kill(), publisher?.kill()]);
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  const admin = async (method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN): Promise<Reply> => {
+    const res = await fetch(`${gateway.url}${path}`, {
+      method: method.toUpperCase(),
+      headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+  const expectConforms = (method: string, template: string, r: Reply, status: number) => {
+    expect(r.status, `${method.toUpperCase()} ${template}: ${r.text.slice(0, 300)}`).toBe(status);
+    expect(nonConformance(doc, method, template, r), `${method.toUpperCase()} ${template} → ${r.status} ${r.text.slice(0, 300)}`).toEqual([]);
+  };
+
+  it('is OpenAPI 3.1, the same through the gateway, and open without the admin token', async () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    const through = await admin('get', '/v1/admin/openapi.json', undefined, null);
+    expect(through.status).toBe(200);
+    expect(JSON.parse(through.text)).toEqual(doc);
+  });
+
+  it("documents exactly the admin API's routes", () => {
+    // Registering routes touches none of the dependencies.
+    const app = createAdminApp({} as AdminDeps);
+    const routes = app.routes
+      .filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1/admin/'))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    expect(new Set(documented)).toEqual(new Set(routes));
+  });
+
+  it('replies to publish, list, get, update, dead letters, replay, workers, drain and unpublish conform, errors too', async () => {
+    const uri = join(repo, 'tiny');
+    expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', { name: 'tiny', uri, replicas: 0 }), 201);
+    expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', { name: 'tiny', uri }), 409);
+    expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', { name: 'Bad Name', uri }), 400);
+    expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', '{"name":'), 400);
+    expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', { name: 'other', uri: '/elsewhere' }), 400);
+    expectConforms('get', '/v1/admin/models', await admin('get', '/v1/admin/models'), 200);
+    expectConforms('get', '/v1/admin/models', await admin('get', '/v1/admin/models', undefined, null), 401);
+    expectConforms('get', '/v1/admin/models/{name}', await admin('get', '/v1/admin/models/tiny'), 200);
+    expectConforms('get', '/v1/admin/models/{name}', await admin('get', '/v1/admin/models/nope'), 404);
+    expectConforms('patch', '/v1/admin/models/{name}', await admin('patch', '/v1/admin/models/tiny', { replicas: 0, max_batch_size: 4 }), 200);
+    expectConforms('patch', '/v1/admin/models/{name}', await admin('patch', '/v1/admin/models/nope', { replicas: 1 }), 404);
+    const letters = '/v1/admin/models/{name}/dead-letters';
+    expectConforms('get', letters, await admin('get', '/v1/admin/models/tiny/dead-letters'), 200);
+    expectConforms('get', letters, await admin('get', '/v1/admin/models/tiny/dead-letters?limit=0'), 400);
+    expectConforms('post', `${letters}/replay`, await admin('post', '/v1/admin/models/tiny/dead-letters/replay', {}), 200);
+    expectConforms('get', '/v1/admin/workers', await admin('get', '/v1/admin/workers'), 200);
+    expectConforms('post', '/v1/admin/workers/{id}/drain', await admin('post', '/v1/admin/workers/nobody/drain'), 404);
+    expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 200);
+    expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 404);
   });
 });

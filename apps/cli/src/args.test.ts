@@ -43,8 +43,9 @@ describe('parseArgs', () => {
     expect(p.positionals).toEqual(['model']);
   });
 
-  it('treats everything after -- as positionals', () => {
+  it('treats everything after -- as positionals, and a lone - as one', () => {
     expect(parse('--', '--latest', '-x').positionals).toEqual(['--latest', '-x']);
+    expect(parse('a', '-', '--latest').positionals).toEqual(['a', '-']);
   });
 
   it('reads -h as --help', () => {
@@ -55,6 +56,8 @@ describe('parseArgs', () => {
     expect(usage(() => parse('--replica', '2'))).toBe("unknown flag --replica for 'alto test' (did you mean --replicas?)");
     expect(usage(() => parse('--zzzzzzzzzz'))).toBe("unknown flag --zzzzzzzzzz for 'alto test'");
     expect(usage(() => parse('-r'))).toMatch(/^unknown flag -r for 'alto test'/);
+    expect(usage(() => parse('-rx'))).toMatch(/^unknown flag -rx for 'alto test'/);
+    expect(usage(() => parse('--replicas=2', '--colour'))).toMatch(/^unknown flag --colour for 'alto test'/);
   });
 
   it('refuses a missing value, naming the flag', () => {

@@ -1,6 +1,8 @@
-// Command-line flags: `--name value`, `--name=value`, booleans, flags whose value is optional
-// (`--wait` or `--wait=10`, never `--wait 10`, so a positional is not swallowed), repeatable
-// flags, and `--` to end flags. Every mistake is a usage error that names the flag.
+// Command-line flags, read by node:util's parseArgs: `--name value`, `--name=value`, booleans,
+// flags whose value is optional (`--wait` or `--wait=10`, never `--wait 10`, so a positional
+// is not swallowed), repeatable flags, and `--` to end flags. parseArgs runs lenient and its
+// tokens are checked here, so that every mistake is a usage error that names the flag.
+import { parseArgs as parseTokens, type ParseArgsConfig } from 'node:util';
 import { closest } from '@alto/config';
 import { usageError } from './exit.ts';
 
@@ -22,38 +24,45 @@ export interface Parsed {
 
 /** `where` names the command in messages, e.g. `alto publish`. */
 export function parseArgs(argv: readonly string[], specs: OptionSpecs, where: string): Parsed {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    // An optional value is never taken from the next token: to parseArgs it is a boolean.
+    options[name] = { type: spec.kind === 'string' ? 'string' : 'boolean', multiple: spec.multiple ?? false };
+  }
+  const unknown = (raw: string, name: string) => {
+    const guess = closest(name, Object.keys(specs));
+    return usageError(`unknown flag ${raw} for '${where}'${guess ? ` (did you mean --${guess}?)` : ''}`);
+  };
+  const end = argv.indexOf('--');
+  // parseArgs splits `-abc` into -a -b -c; no flag here has a short form, so it is one unknown flag.
+  const grouped = argv.slice(0, end === -1 ? undefined : end).find((a) => /^-[^-].+/.test(a) && a !== '-h');
+  if (grouped) throw unknown(grouped, grouped.slice(1));
+  const { tokens } = parseTokens({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const positionals: string[] = [];
   const values = new Map<string, string | true | string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
+      continue;
     }
-    if (token === '-h') {
+    if (token.kind === 'option-terminator') continue;
+    if (token.rawName === '-h') {
       values.set('help', true);
       continue;
     }
-    if (!token.startsWith('-') || token === '-') {
-      positionals.push(token);
-      continue;
-    }
-    const eq = token.indexOf('=');
-    const name = token.startsWith('--') ? token.slice(2, eq === -1 ? undefined : eq) : token;
-    const spec = token.startsWith('--') ? specs[name] : undefined;
-    if (!spec) {
-      const guess = closest(name.replace(/^-+/, ''), Object.keys(specs));
-      throw usageError(`unknown flag ${token.startsWith('--') ? `--${name}` : name} for '${where}'${guess ? ` (did you mean --${guess}?)` : ''}`);
-    }
+    const spec = token.rawName.startsWith('--') ? specs[token.name] : undefined;
+    if (!spec) throw unknown(token.rawName, token.name);
+    const name = token.name;
     let value: string | true;
-    if (eq !== -1) {
-      if (spec.kind === 'boolean') throw usageError(`flag --${name} takes no value, got '${token.slice(eq + 1)}'`);
-      value = token.slice(eq + 1);
+    if (token.inlineValue) {
+      if (spec.kind === 'boolean') throw usageError(`flag --${name} takes no value, got '${token.value}'`);
+      value = token.value!;
     } else if (spec.kind === 'string') {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw usageError(`flag --${name} needs a value (--${name} ${spec.value ?? 'VALUE'})`);
-      value = next;
-      i++;
+      // Lenient parseArgs takes the next token whatever it is; a flag is not a value.
+      if (token.value === undefined || token.value.startsWith('--')) {
+        throw usageError(`flag --${name} needs a value (--${name} ${spec.value ?? 'VALUE'})`);
+      }
+      value = token.value;
     } else {
       value = true;
     }

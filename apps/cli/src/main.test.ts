@@ -26,6 +26,7 @@ describe('alto usage', () => {
   it.each([
     [['publish', 'tiny'], 'alto: missing argument <uri> (usage: alto publish <name> <uri> [flags])'],
     [['publish', 'tiny', 'gs://b/tiny', '--replica', '2'], "alto: unknown flag --replica for 'alto publish' (did you mean --replicas?)"],
+    [['predict', 'tiny', '--inputs', 'x=@x.json'], "alto: unknown flag --inputs for 'alto predict' (did you mean --input?)"],
     [['publish', 'tiny', 'gs://b/tiny', '--replicas'], 'alto: flag --replicas needs a value (--replicas N)'],
     [['publish', 'tiny', 'gs://b/tiny', '--replicas', 'many'], "alto: --replicas: expected a whole number >= 0, got 'many'"],
     [['publish', 'tiny', 'gs://b/tiny', '--memory', '2 lots'], "alto: --memory: expected bytes such as 1073741824, 512MiB or 1.5GiB, got '2 lots'"],

@@ -15,7 +15,7 @@ const model = (over: Omit<Partial<ModelView>, 'status'> & { status?: Partial<Mod
 const NOW = Date.parse('2026-11-23T10:10:00.000Z');
 const worker = (over: Partial<WorkerView> = {}): WorkerView => ({
   id: 'w-1', host: 'node-a', accelerator: 'cpu', memory_bytes: 16 * 2 ** 30, memory_used_bytes: 1.5 * 2 ** 30,
-  tags: {}, alive: true, last_seen: '2026-11-23T10:09:57.000Z', state: 'running', inflight: 0, models: [],
+  tags: {}, alive: true, last_seen: '2026-11-23T10:09:57.000Z', state: 'running', inflight: 0, models: [], drained: false,
   ...over,
 });
 

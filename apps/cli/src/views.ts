@@ -1,26 +1,14 @@
-// The admin API's shapes as the CLI reads and sends them (GET/POST/PATCH /v1/admin/...).
-// Written from the admin API's contract; fields the CLI does not show may be added freely.
+// The admin API's shapes as the CLI reads and sends them: the types of the admin API's own
+// schemas in @alto/control, not copies (types only: nothing of it loads at run time).
+// Settings go out as the user typed them: the admin API checks them and says why it
+// refuses, so an execution provider is any name here.
+import type { AdminModel, AdminWorker, DeadLetterList, ModelSettings as Settings, ReplayResult, UnpublishResult } from '@alto/control';
 
-export type ModelState = 'pending' | 'loading' | 'available' | 'rolling_out' | 'unplaceable' | 'failed';
-export type ReplicaState = 'downloading' | 'loading' | 'ready' | 'failed' | 'unloading';
+export type { DeadLetterList, ReplayResult, UnpublishResult };
+export type ModelView = AdminModel;
+export type WorkerView = AdminWorker;
 
-export interface Progress {
-  done: number;
-  total: number;
-}
-
-export interface ModelSettings {
-  replicas?: number;
-  /** A pinned version; null follows the newest complete version in the store. */
-  version?: string | null;
-  max_batch_size?: number;
-  max_queue_delay_ms?: number;
-  max_queue_length?: number;
-  timeout_ms?: number;
-  memory_bytes?: number;
-  constraints?: Record<string, string>;
-  execution_provider?: string;
-}
+export type ModelSettings = Omit<Settings, 'execution_provider'> & { execution_provider?: string };
 
 /** Body of POST /v1/admin/models. */
 export interface PublishRequest extends ModelSettings {
@@ -30,50 +18,3 @@ export interface PublishRequest extends ModelSettings {
 
 /** Body of PATCH /v1/admin/models/{name}. */
 export type UpdateRequest = ModelSettings;
-
-export interface ModelView {
-  name: string;
-  uri: string;
-  replicas: number;
-  version: string | null;
-  max_batch_size?: number;
-  max_queue_delay_ms?: number;
-  max_queue_length?: number;
-  timeout_ms?: number;
-  memory_bytes?: number;
-  constraints: Record<string, string>;
-  execution_provider?: string;
-  created_at: string;
-  updated_at: string;
-  status: {
-    state: ModelState;
-    reason?: string;
-    serving_version?: string;
-    target_version?: string;
-    /** Complete versions in the store. */
-    versions: string[];
-    ready_replicas: number;
-    error?: string;
-  };
-  workers: { id: string; version: string; state: ReplicaState; progress?: Progress; error?: string }[];
-}
-
-export interface WorkerView {
-  id: string;
-  host: string;
-  accelerator: string;
-  memory_bytes: number;
-  memory_used_bytes: number;
-  tags: Record<string, string>;
-  alive: boolean;
-  last_seen: string;
-  state: string;
-  inflight: number;
-  models: { name: string; version: string; uri: string; state: ReplicaState; progress?: Progress; error?: string }[];
-}
-
-export interface UnpublishResult {
-  name: string;
-  unpublished: boolean;
-  failed_queued: number;
-}

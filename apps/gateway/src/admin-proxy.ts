@@ -1,23 +1,45 @@
 // Passes /v1/admin/* through to the publisher, so one address serves predictions and the
-// admin API (the CLI's ALTO_URL). The publisher checks the admin token itself.
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+// admin API (the CLI's ALTO_URL). The publisher checks the admin token itself. Bodies stream
+// both ways: nothing is buffered here.
+import { AltoError } from '@alto/protocol';
+import type { Context } from 'hono';
 
-export const isAdminPath = (url: string | undefined) => url === '/v1/admin' || !!url?.startsWith('/v1/admin/');
+/** Headers about one connection, not the message: never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host'];
 
-export function proxyAdmin(publisherUrl: string, req: IncomingMessage, res: ServerResponse): void {
-  const target = new URL(req.url ?? '/', publisherUrl);
-  const headers = { ...req.headers, host: target.host };
-  const upstream = request(target, { method: req.method, headers }, (up) => {
-    res.writeHead(up.statusCode ?? 502, up.headers);
-    up.pipe(res);
-  });
-  upstream.on('error', (err) => {
-    if (res.headersSent) {
-      res.destroy();
-      return;
+const forwarded = (from: Headers): Headers => {
+  const headers = new Headers(from);
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  return headers;
+};
+
+/** A handler that answers with the publisher's reply to the same request. */
+export function adminProxy(publisherUrl: string): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const url = new URL(c.req.url);
+    const target = new URL(url.pathname + url.search, publisherUrl);
+    const req = c.req.raw;
+    const headers = forwarded(req.headers);
+    // The body streams through; its length, if the client gave one, is the length it streams.
+    headers.delete('content-length');
+    let up: Response;
+    try {
+      up = await fetch(target, {
+        method: req.method, headers, redirect: 'manual', signal: req.signal,
+        ...(req.body ? { body: req.body, duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (err) {
+      const cause = (err as Error & { cause?: Error }).cause;
+      throw new AltoError(
+        'control_plane_unavailable', `the publisher at ${publisherUrl} cannot be reached: ${(cause ?? (err as Error)).message}`, true,
+      );
     }
-    const body = JSON.stringify({ error: { code: 'model_unavailable', message: `the publisher at ${publisherUrl} cannot be reached: ${err.message}` } });
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(body);
-  });
-  req.pipe(upstream);
+    const back = forwarded(up.headers);
+    if (back.has('content-encoding')) {
+      // fetch hands over the body decoded.
+      back.delete('content-encoding');
+      back.delete('content-length');
+    }
+    return new Response(up.body, { status: up.status, statusText: up.statusText, headers: back });
+  };
 }

@@ -1,21 +1,24 @@
-// The public HTTP API. Handlers throw AltoError; `errorResponse` renders every failure.
+// The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
-  AltoError, DEFAULT_MAX_QUEUE_LENGTH, PredictionRequestSchema, httpStatus, TERMINAL, newPredictionId, openApiDocument, renderPrediction, validateInputs,
-  type ModelDescription, type ModelInfo, type PredictionRecord,
+  AltoError, DEFAULT_MAX_QUEUE_LENGTH, GATEWAY_SCHEMAS, PredictionRequestSchema, httpStatus, TERMINAL, mount, newPredictionId, openApiApp,
+  renderPrediction, serveDocument, validateInputs, type ModelDescription, type ModelInfo, type PredictionRecord,
 } from '@alto/protocol';
 import {
   asAltoError, type CompletionHub, type ModelRegistry, type OwnerIndex, type PredictionStore, type RedisModelRegistry,
 } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
-import { Hono, type Context } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
+import { adminProxy } from './admin-proxy.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
-import { listQuery } from './listing.ts';
-import { errorResponse } from './errors.ts';
+import { listOptions, queryError } from './listing.ts';
+import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
+import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
 import type { WebhookGate } from './webhook.ts';
 
 export interface GatewayDeps {
@@ -35,39 +38,47 @@ export interface GatewayDeps {
   owners: OwnerIndex;
   /** How long an Idempotency-Key is remembered. @default 24 h */
   idempotencyMs?: number;
+  /** The publisher whose admin API is served under /v1/admin (ALTO_PUBLISHER_URL). @default none: /v1/admin is 404 */
+  publisherUrl?: string;
 }
 
-export function createApp(d: GatewayDeps): Hono {
-  const app = new Hono();
+export function createApp(d: GatewayDeps): OpenAPIHono {
+  // The only validated query is the listing's: its refusals are worded by listing.ts.
+  const app = openApiApp((_target, error) => queryError(error));
+  const routes = gatewayRoutes({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds, apiKeys: d.auth?.enabled ?? false });
   const origin = (c: Context) => d.publicUrl ?? new URL(c.req.url).origin;
 
-  app.onError((err, c) => errorResponse(err, c, d.log));
-  app.notFound((c) =>
-    errorResponse(new AltoError('not_found', `no route ${c.req.method} ${c.req.path}`), c, d.log),
-  );
+  const errors = gatewayErrors(d.log);
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
+  if (d.publisherUrl) {
+    // Before the metrics middleware: the publisher counts its own requests.
+    const proxy = adminProxy(d.publisherUrl);
+    app.all('/v1/admin', proxy);
+    app.all('/v1/admin/*', proxy);
+  }
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
     d.metrics.duration.observe({ route: c.req.routePath || 'unmatched' }, performance.now() - started);
   });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  mount(app, routes.healthz, (c) => c.json({ status: 'ok' as const }, 200));
 
-  // The document of this API (OpenAPI 3.1), generated from the schemas requests are checked with.
-  const openapi = openApiDocument({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds, apiKeys: d.auth?.enabled ?? false });
-  app.get('/openapi.json', (c) => c.json(openapi));
+  // The document of this API (OpenAPI 3.1), generated from its routes.
+  serveDocument(app, routes.openapi, { info: INFO, schemas: GATEWAY_SCHEMAS, securitySchemes: SECURITY_SCHEMES });
 
-  app.get('/readyz', async (c) => {
+  mount(app, routes.readyz, async (c) => {
     try {
       await d.redis.ping();
       const models = await d.models.list();
-      return c.json({ status: 'ready', models: models.length });
+      return c.json({ status: 'ready' as const, models: models.length }, 200);
     } catch (err) {
-      return c.json({ status: 'unavailable', reason: (err as Error).message }, 503);
+      return c.json({ status: 'unavailable' as const, reason: (err as Error).message }, 503);
     }
   });
 
-  app.get('/metrics', async (c) =>
+  mount(app, routes.metrics, async (c) =>
     c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }),
   );
 
@@ -98,11 +109,11 @@ export function createApp(d: GatewayDeps): Hono {
     }));
   };
 
-  app.get('/v1/models', async (c) => c.json({ models: await describeModel(await d.models.list()) }));
+  mount(app, routes.listModels, async (c) => c.json({ models: await describeModel(await d.models.list()) }, 200));
 
-  app.get('/v1/models/:model', async (c) => {
-    const [model] = await describeModel([await findModel(c.req.param('model'))]);
-    return c.json(model);
+  mount(app, routes.getModel, async (c) => {
+    const [model] = await describeModel([await findModel(c.req.valid('param').model)]);
+    return c.json(model!, 200);
   });
 
   const predict = async (c: Context) => {
@@ -124,8 +135,8 @@ export function createApp(d: GatewayDeps): Hono {
       d.metrics.requests.inc({ model: known ? name : '_unknown', status: String(status) });
     }
   };
-  app.post('/v1/models/:model/predictions', predict);
-  app.post('/v1/models/:model/versions/:version/predictions', predict);
+  mount(app, routes.createPrediction, predict);
+  mount(app, routes.createVersionPrediction, predict);
 
   const ownerOf = (c: Context) => d.auth.owner(c.req.header('authorization'));
 
@@ -223,24 +234,24 @@ export function createApp(d: GatewayDeps): Hono {
     return record;
   };
 
-  app.post('/v1/predictions/:id/cancel', async (c) => {
-    const id = c.req.param('id');
+  mount(app, routes.cancelPrediction, async (c) => {
+    const { id } = c.req.valid('param');
     await findOwned(c, id);
     const record = await d.store.cancel(id, d.retentionMs);
     if (!record) throw notFound(id);
-    return c.json(renderPrediction(record, origin(c)));
+    return c.json(renderPrediction(record, origin(c)), 200);
   });
 
-  app.get('/v1/predictions/:id', async (c) => c.json(renderPrediction(await findOwned(c, c.req.param('id')), origin(c))));
+  mount(app, routes.getPrediction, async (c) => c.json(renderPrediction(await findOwned(c, c.req.valid('param').id), origin(c)), 200));
 
-  app.get('/v1/predictions', async (c) => {
+  mount(app, routes.listPredictions, async (c) => {
     const owner = ownerOf(c);
-    const query = listQuery(c.req.query());
+    const query = listOptions(c.req.valid('query'));
     const page = await d.owners.list(owner, query);
     if (!page) {
       throw new AltoError('invalid_input', `query parameter 'cursor': '${query.after}' is not a cursor of this listing (or has expired)`);
     }
-    return c.json({ predictions: page.predictions.map((r) => renderPrediction(r, origin(c))), next_cursor: page.next });
+    return c.json({ predictions: page.predictions.map((r) => renderPrediction(r, origin(c))), next_cursor: page.next }, 200);
   });
 
   return app;

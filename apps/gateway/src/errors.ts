@@ -3,33 +3,12 @@
 // requests @hono/node-server cannot turn into a Request (a bad Host header).
 import type { Duplex } from 'node:stream';
 import { RequestError } from '@hono/node-server';
-import { AltoError, httpStatus } from '@alto/protocol';
+import { AltoError, errorJson, errorModel, httpStatus } from '@alto/protocol';
 import { asAltoError } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
-import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 
-export function errorResponse(err: unknown, c: Context, log: Logger): Response {
-  let e = asAltoError(err);
-  if (e instanceof HTTPException) {
-    // Hono's own refusals (e.g. a body it cannot read) are the client's doing.
-    e = new AltoError(e.status === 413 ? 'payload_too_large' : 'invalid_input', e.message || 'bad request');
-  }
-  if (!(e instanceof AltoError)) {
-    log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
-    e = new AltoError('internal', 'internal error');
-  } else if (e.code === 'redis_unavailable') {
-    log.warn({ err: e.message, path: c.req.path }, 'Redis unavailable');
-  }
-  const alto = e as AltoError;
-  const status = httpStatus(alto.code);
-  const headers: Record<string, string> = {};
-  if (status === 503 || status === 429) headers['retry-after'] = '1';
-  if (status === 401) headers['www-authenticate'] = 'Bearer realm="alto"';
-  return c.json({ error: alto.toJSON() }, status as 400, headers);
-}
-
-const errorBody = (e: AltoError) => JSON.stringify({ error: e.toJSON() });
+/** The gateway's app.onError and app.notFound. */
+export const gatewayErrors = (log: Logger) => errorModel({ log, convert: asAltoError, bearerRealm: 'alto' });
 
 /** @hono/node-server's errorHandler: a request it could not build, e.g. from a bad Host header. */
 export function refusedRequest(err: unknown, log: Logger): Response {
@@ -42,7 +21,7 @@ export function refusedRequest(err: unknown, log: Logger): Response {
     log.error({ err }, 'unhandled error');
     e = new AltoError('internal', 'internal error');
   }
-  return new Response(errorBody(e), { status: httpStatus(e.code), headers: { 'content-type': 'application/json' } });
+  return new Response(errorJson(e), { status: httpStatus(e.code), headers: { 'content-type': 'application/json' } });
 }
 
 /**
@@ -63,7 +42,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     return;
   }
-  const body = errorBody(new AltoError('invalid_input', `request: not valid HTTP/1.1 (${err.message})`));
+  const body = errorJson(new AltoError('invalid_input', `request: not valid HTTP/1.1 (${err.message})`));
   socket.end(
     `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

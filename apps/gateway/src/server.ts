@@ -3,7 +3,6 @@ import { createServer } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import { CachedRegistry, CompletionHub, OwnerIndex, PredictionStore, RedisModelRegistry, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
-import { isAdminPath, proxyAdmin } from './admin-proxy.ts';
 import { AddressPolicy } from '@alto/webhooks';
 import { createApp } from './app.ts';
 import { createAuth } from './auth.ts';
@@ -42,14 +41,12 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     maxBodyBytes: env.ALTO_MAX_BODY_BYTES, maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS, retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
     webhooks: webhookGate(new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS)),
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
+    ...(env.ALTO_PUBLISHER_URL ? { publisherUrl: env.ALTO_PUBLISHER_URL } : {}),
   });
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused
   // before the app sees them.
   const listener = getRequestListener(app.fetch, { hostname: env.ALTO_HOST, errorHandler: (err) => refusedRequest(err, log) });
-  const publisher = env.ALTO_PUBLISHER_URL;
-  const server: ServerType = createServer((req, res) =>
-    publisher && isAdminPath(req.url) ? proxyAdmin(publisher, req, res) : listener(req, res),
-  );
+  const server: ServerType = createServer(listener);
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,13 +1,15 @@
 // The admin API (bearer token): publish, update, unpublish and list models; list workers.
 // Every publisher serves it, leader or not: specs are plain writes, the leader acts on them.
 import { timingSafeEqual } from 'node:crypto';
-import { PublishRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
-import { AltoError, httpStatus } from '@alto/protocol';
+import { ADMIN_SCHEMAS, PublishRequestSchema, ReplayRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
+import { AltoError, errorModel, mount, openApiApp, serveDocument, type OutcomeCode } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
 import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
-import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { ADMIN_INFO, ADMIN_SECURITY_SCHEMES, adminRoutes as routes } from './admin-routes.ts';
 import type { PublisherMetrics } from './metrics.ts';
 import { modelView, workerView } from './views.ts';
 
@@ -50,26 +52,31 @@ function jsonOf(text: string): unknown {
   }
 }
 
-export function createAdminApp(d: AdminDeps): Hono {
-  const app = new Hono();
+/** The outcome of the predictions an unpublish finds queued. */
+const UNPUBLISHED: OutcomeCode = 'model_unpublished';
+
+/** What the admin API's libraries throw, as the AltoError it is answered with. */
+function adminError(err: unknown): unknown {
+  const e = asAltoError(err);
+  if (e instanceof CheckpointError) {
+    return new AltoError(e.code === 'uri_not_allowed' ? 'uri_not_allowed' : 'invalid_input', e.message);
+  }
+  return e;
+}
+
+export function createAdminApp(d: AdminDeps): OpenAPIHono {
+  const app = openApiApp();
   const now = () => Date.now();
 
-  app.onError((err, c) => {
-    let e = asAltoError(err);
-    if (e instanceof CheckpointError) {
-      e = new AltoError(e.code === 'uri_not_allowed' ? 'uri_not_allowed' : 'invalid_input', e.message);
-    }
-    if (!(e instanceof AltoError)) {
-      d.log.error({ err, path: c.req.path }, 'unhandled error');
-      e = new AltoError('internal', 'internal error');
-    }
-    const status = httpStatus((e as AltoError).code);
-    return c.json({ error: (e as AltoError).toJSON() }, status as 400, status === 503 ? { 'retry-after': '1' } : {});
-  });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  const errors = errorModel({ log: d.log, convert: adminError });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', leader: d.leading() }));
   app.get('/metrics', async (c) => c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }));
+
+  // Open, like the gateway's /openapi.json: registered before the token check.
+  serveDocument(app, routes.openapi, { info: ADMIN_INFO, schemas: ADMIN_SCHEMAS, securitySchemes: ADMIN_SECURITY_SCHEMES });
 
   app.use('/v1/admin/*', async (c, next) => {
     if (!d.token) throw new AltoError('unauthorized', 'the admin API is disabled: set ALTO_ADMIN_TOKEN on the publisher');
@@ -89,21 +96,22 @@ export function createAdminApp(d: AdminDeps): Hono {
     openSource(uri); // throws on a URI it cannot read from
   };
 
-  app.get('/v1/admin/models', async (c) => {
+  mount(app, routes.listModels, async (c) => {
     const [specs, states, reports] = await Promise.all([d.store.specs(), d.store.states(), d.store.reports()]);
     const models = [...specs.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((s) => modelView(s, states.get(s.name), reports.values(), now(), d.workerTimeoutMs));
-    return c.json({ models });
+    return c.json({ models }, 200);
   });
 
-  app.get('/v1/admin/models/:name', async (c) => {
-    const spec = await d.store.spec(c.req.param('name'));
-    if (!spec) throw new AltoError('model_not_found', `model '${c.req.param('name')}' is not published`);
-    return c.json(await view(spec));
+  mount(app, routes.getModel, async (c) => {
+    const { name } = c.req.valid('param');
+    const spec = await d.store.spec(name);
+    if (!spec) throw new AltoError('model_not_found', `model '${name}' is not published`);
+    return c.json(await view(spec), 200);
   });
 
-  app.post('/v1/admin/models', async (c) => {
+  mount(app, routes.publish, async (c) => {
     const req = parse(PublishRequestSchema, await json(c));
     checkUri(req.uri);
     const at = now();
@@ -115,8 +123,8 @@ export function createAdminApp(d: AdminDeps): Hono {
     return c.json(await view(spec), 201);
   });
 
-  app.patch('/v1/admin/models/:name', async (c) => {
-    const name = c.req.param('name');
+  mount(app, routes.update, async (c) => {
+    const { name } = c.req.valid('param');
     const body = await json(c);
     if (body && typeof body === 'object' && 'name' in body && (body as { name: unknown }).name !== name) {
       throw new AltoError('invalid_input', `name: a model's name is immutable (it is '${name}'); publish a new model instead`);
@@ -130,46 +138,39 @@ export function createAdminApp(d: AdminDeps): Hono {
     for (const [k, v] of Object.entries(changes)) if (v === undefined) delete (next as Record<string, unknown>)[k];
     await d.store.putSpec(next);
     d.log.info({ model: name, changes }, 'model updated');
-    return c.json(await view(next));
+    return c.json(await view(next), 200);
   });
 
-  app.delete('/v1/admin/models/:name', async (c) => {
-    const name = c.req.param('name');
+  mount(app, routes.unpublish, async (c) => {
+    const { name } = c.req.valid('param');
     if (!(await d.store.deleteSpec(name))) throw new AltoError('model_not_found', `model '${name}' is not published`);
     const failed = await d.predictions.failQueued(
-      name, 'model_unpublished', `model '${name}' was unpublished before this prediction started`, d.retentionMs,
+      name, UNPUBLISHED, `model '${name}' was unpublished before this prediction started`, d.retentionMs,
     );
     d.log.info({ model: name, failed_queued: failed }, 'model unpublished');
-    return c.json({ name, unpublished: true, failed_queued: failed });
+    return c.json({ name, unpublished: true as const, failed_queued: failed }, 200);
   });
 
-  const ReplaySchema = z.object({ entries: z.array(z.string().regex(/^\d+-\d+$/, 'stream entry ids look like 1700000000000-0')).max(10_000).optional() }).strict();
-
-  app.get('/v1/admin/models/:name/dead-letters', async (c) => {
-    const name = c.req.param('name');
-    const limitText = c.req.query('limit') ?? '100';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw new AltoError('invalid_input', `query 'limit': expected an integer from 1 to 1000, got '${limitText}'`);
-    }
-    const after = c.req.query('after') ?? '-';
+  mount(app, routes.deadLetters, async (c) => {
+    const { name } = c.req.valid('param');
+    const { limit = 100, after = '-' } = c.req.valid('query');
     const [count, entries] = await Promise.all([d.deadLetters.count(name), d.deadLetters.list(name, limit, after)]);
-    return c.json({ model: name, count, dead_letters: entries, next: entries.length === limit ? entries.at(-1)!.entry : null });
+    return c.json({ model: name, count, dead_letters: entries, next: entries.length === limit ? entries.at(-1)!.entry : null }, 200);
   });
 
-  app.post('/v1/admin/models/:name/dead-letters/replay', async (c) => {
-    const name = c.req.param('name');
+  mount(app, routes.replay, async (c) => {
+    const { name } = c.req.valid('param');
     const text = await c.req.text();
-    const body = parse(ReplaySchema, text.trim() === '' ? {} : await jsonOf(text));
+    const body = parse(ReplayRequestSchema, text.trim() === '' ? {} : jsonOf(text));
     const replayed = await d.deadLetters.replay(name, body.entries);
     d.log.info({ model: name, replayed }, 'dead letters replayed');
-    return c.json({ model: name, replayed });
+    return c.json({ model: name, replayed }, 200);
   });
 
-  app.get('/v1/admin/workers', async (c) => {
+  mount(app, routes.listWorkers, async (c) => {
     const [all, drained] = await Promise.all([d.store.reports(), d.store.drained()]);
     const reports = [...all.values()].sort((a, b) => a.id.localeCompare(b.id));
-    return c.json({ workers: reports.map((r) => ({ ...workerView(r, now(), d.workerTimeoutMs), drained: drained.has(r.id) })) });
+    return c.json({ workers: reports.map((r) => workerView(r, now(), d.workerTimeoutMs, drained.has(r.id))) }, 200);
   });
 
   // Drain (kubectl-style): the worker's models move elsewhere, then it finishes what it holds and unloads.
@@ -178,10 +179,10 @@ export function createAdminApp(d: AdminDeps): Hono {
     if (!(await d.store.reports()).has(id)) throw new AltoError('not_found', `no worker '${id}' is registered`);
     await d.store.setDrained(id, value);
     d.log.info({ worker: id }, value ? 'worker drained' : 'worker returned to service');
-    return c.json({ id, drained: value });
+    return c.json({ id, drained: value }, 200);
   };
-  app.post('/v1/admin/workers/:id/drain', drain(true));
-  app.delete('/v1/admin/workers/:id/drain', drain(false));
+  mount(app, routes.drain, drain(true));
+  mount(app, routes.undrain, drain(false));
 
   return app;
 }

@@ -1,8 +1,12 @@
 // What the admin API answers: a published model with its observed state and the workers
 // holding it; a worker with the models, versions and checkpoints it holds.
-import type { ModelSpec, ModelState, WorkerReport } from '@alto/control';
+// Their shapes are the admin API's schemas (AdminModelSchema, AdminWorkerSchema): the return
+// types hold them to it.
+import type { AdminModel, AdminWorker, ModelSpec, ModelState, WorkerReport } from '@alto/control';
 
-export function modelView(spec: ModelSpec, state: ModelState | undefined, reports: Iterable<WorkerReport>, now: number, timeoutMs: number) {
+export function modelView(
+  spec: ModelSpec, state: ModelState | undefined, reports: Iterable<WorkerReport>, now: number, timeoutMs: number,
+): AdminModel {
   const { created_at, updated_at, ...fields } = spec;
   const workers = [];
   for (const r of reports) {
@@ -27,12 +31,13 @@ export function modelView(spec: ModelSpec, state: ModelState | undefined, report
   };
 }
 
-export function workerView(r: WorkerReport, now: number, timeoutMs: number) {
+export function workerView(r: WorkerReport, now: number, timeoutMs: number, drained: boolean): AdminWorker {
   const used = r.models.reduce((sum, m) => sum + (m.memory_bytes ?? 0), 0);
   return {
     id: r.id, host: r.host, accelerator: r.accelerator, memory_bytes: r.memory_bytes, memory_used_bytes: used,
     tags: r.tags, alive: now - r.seen <= timeoutMs, last_seen: new Date(r.seen).toISOString(),
     state: r.state, inflight: r.inflight,
     models: r.models.map(({ info: _info, memory_bytes: _m, ...m }) => m),
+    drained,
   };
 }

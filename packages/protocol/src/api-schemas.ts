@@ -1,13 +1,14 @@
 // Zod schemas of what the public API sends and accepts beyond PredictionRequestSchema: the
 // request tensor (checked by hand in tensor.ts, for messages that name the input), the
-// prediction object, the error body, model descriptions and the health replies. openapi.ts
-// turns them into the OpenAPI document the gateway serves at /openapi.json.
+// prediction object, the error body, model descriptions and the health replies: the
+// components of the OpenAPI document the gateway serves at /openapi.json.
 import { z } from 'zod';
 import { DATATYPES } from './datatypes.ts';
-import { ERROR_CODES } from './errors.ts';
+import { ERROR_CODES, OUTCOME_CODES } from './errors.ts';
 import { BatchingSchema, ModelInfoSchema, TensorSpecSchema } from './model.ts';
 import { STATUSES } from './prediction.ts';
 import { PredictionRequestSchema } from './schemas.ts';
+import type { SchemaSet } from './openapi.ts';
 import { WebhooksSchema } from './webhook.ts';
 
 export const DatatypeSchema = z.enum(DATATYPES).describe('KServe v2 datatype name.');
@@ -82,7 +83,7 @@ export const PredictionSchema = z.object({
   error: z
     .object({ code: z.string(), message: z.string() })
     .nullable()
-    .describe('Why the prediction failed (e.g. code inference_failed), else null.'),
+    .describe(`Why the prediction failed or expired, else null; code is one of ${OUTCOME_CODES.join(', ')}.`),
   created_at: timestamp,
   started_at: timestamp.nullable(),
   completed_at: timestamp.nullable(),
@@ -124,3 +125,13 @@ export const UnreadySchema = z.object({ status: z.literal('unavailable'), reason
 export type PredictionList = z.infer<typeof PredictionListSchema>;
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 export type ModelDescription = z.infer<typeof ModelDescriptionSchema>;
+
+/** The named schemas of the gateway's API: the components of /openapi.json. */
+export const GATEWAY_SCHEMAS: SchemaSet = {
+  input: { PredictionRequest: PredictionRequestDocSchema, InputTensor: InputTensorSchema, TensorData: TensorDataSchema, Datatype: DatatypeSchema },
+  output: {
+    Prediction: PredictionSchema, PredictionList: PredictionListSchema, OutputTensor: OutputTensorSchema, Error: ErrorBodySchema,
+    ModelDescription: ModelDescriptionSchema, ModelList: ModelListSchema, TensorSpec: TensorSpecSchema,
+    Batching: BatchingSchema, Health: HealthSchema, Ready: ReadySchema, Unready: UnreadySchema, Datatype: DatatypeSchema,
+  },
+};

@@ -44,3 +44,13 @@ export function datatypeOfOrt(ort: string): Datatype | undefined {
 export function isDatatype(value: unknown): value is Datatype {
   return typeof value === 'string' && (DATATYPES as readonly string[]).includes(value);
 }
+
+/** A model's tensor has a type Alto cannot carry (e.g. string tensors): the model cannot be served. */
+export class UnsupportedDatatypeError extends Error {
+  readonly code = 'unsupported_datatype';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedDatatypeError';
+  }
+}

@@ -1,31 +1,43 @@
-// Alto's error vocabulary: a stable `code` per failure, mapped to an HTTP status in one
-// place (`httpStatus`). Handlers throw AltoError; the gateway renders it once.
+// Alto's error vocabulary, in two lists that never mix: ERROR_CODES are what an HTTP API
+// answers with (`{"error": {"code", "message"}}`, each code one cause, its status fixed in
+// `httpStatus`); OUTCOME_CODES are why a prediction ended without output (its `error.code`).
+// Handlers throw AltoError; http-errors.ts renders it once.
 
 export const ERROR_CODES = [
   'invalid_input',
   'invalid_json',
   'webhook_refused',
-  'model_not_found',
-  'version_not_found',
-  'model_unpublished',
-  'model_exists',
-  'model_not_ready',
   'uri_not_allowed',
   'unauthorized',
+  'model_not_found',
+  'version_not_found',
   'prediction_not_found',
   'not_found',
+  'model_unpublished',
+  'model_exists',
   'payload_too_large',
-  'queue_full',
-  'idempotency_key_reused',
   'unsupported_media_type',
+  'idempotency_key_reused',
+  'queue_full',
+  'model_not_ready',
   'redis_unavailable',
-  'inference_failed',
-  'model_unavailable',
-  'shutting_down',
+  'control_plane_unavailable',
   'internal',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * Why a prediction failed or expired: the `error.code` of its record. The worker writes
+ * `inference_failed`; the queue's Lua scripts write the others as these same strings
+ * (`deadline_exceeded` when the deadline passed, `poison` when its deliveries kept dying,
+ * `model_unpublished` when the model went away before it started).
+ */
+export const OUTCOME_CODES = ['inference_failed', 'deadline_exceeded', 'poison', 'model_unpublished'] as const;
+
+export type OutcomeCode = (typeof OUTCOME_CODES)[number];
+
+export const isOutcomeCode = (code: string): code is OutcomeCode => (OUTCOME_CODES as readonly string[]).includes(code);
 
 export class AltoError extends Error {
   constructor(
@@ -43,6 +55,17 @@ export class AltoError extends Error {
   }
 }
 
+/** A prediction's failure, thrown where inference runs; its code becomes the record's error.code. */
+export class PredictionFailure extends Error {
+  constructor(
+    readonly code: OutcomeCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PredictionFailure';
+  }
+}
+
 export const invalidInput = (message: string) => new AltoError('invalid_input', message);
 
 export function httpStatus(code: ErrorCode): number {
@@ -50,7 +73,6 @@ export function httpStatus(code: ErrorCode): number {
     case 'invalid_input':
     case 'invalid_json':
     case 'webhook_refused':
-      return 400;
     case 'uri_not_allowed':
       return 400;
     case 'unauthorized':
@@ -61,24 +83,22 @@ export function httpStatus(code: ErrorCode): number {
     case 'prediction_not_found':
     case 'not_found':
       return 404;
+    case 'model_exists':
+      return 409;
     case 'payload_too_large':
       return 413;
     case 'unsupported_media_type':
       return 415;
-    case 'model_exists':
-      return 409;
     case 'idempotency_key_reused':
       return 422;
     case 'queue_full':
       return 429;
-    case 'redis_unavailable':
-    case 'model_unavailable':
-    case 'model_not_ready':
-    case 'shutting_down':
-      return 503;
-    case 'inference_failed':
     case 'internal':
       return 500;
+    case 'redis_unavailable':
+    case 'control_plane_unavailable':
+    case 'model_not_ready':
+      return 503;
     default: {
       const unhandled: never = code;
       throw new Error(`unhandled error code ${String(unhandled)}`);

@@ -1,5 +1,8 @@
-export { AltoError, ERROR_CODES, httpStatus, invalidInput, type ErrorCode } from './errors.ts';
-export { DATATYPES, DATATYPE_INFO, datatypeOfOrt, isDatatype, type Datatype, type OrtType } from './datatypes.ts';
+export {
+  AltoError, ERROR_CODES, OUTCOME_CODES, PredictionFailure, httpStatus, invalidInput, isOutcomeCode, type ErrorCode, type OutcomeCode,
+} from './errors.ts';
+export { asResponseError, errorHeaders, errorJson, errorModel, errorResponse, type ErrorLog, type ErrorModelOptions } from './http-errors.ts';
+export { DATATYPES, DATATYPE_INFO, UnsupportedDatatypeError, datatypeOfOrt, isDatatype, type Datatype, type OrtType } from './datatypes.ts';
 export {
   decodeTensor, elementCount, fmtShape, readEnvelope, tensorToJson, tensorValues,
   type ResponseFormat, type Tensor, type TensorJson,
@@ -14,11 +17,14 @@ export { PredictionRequestSchema, type PredictionRequest } from './schemas.ts';
 export { toHalf, fromHalf } from './fp16.ts';
 export { parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';
 export {
-  DatatypeSchema, ErrorBodySchema, HealthSchema, InputTensorSchema, ModelDescriptionSchema, ModelListSchema, OutputTensorSchema,
+  DatatypeSchema, ErrorBodySchema, GATEWAY_SCHEMAS, HealthSchema, InputTensorSchema, ModelDescriptionSchema, ModelListSchema, OutputTensorSchema,
   PredictionListSchema, PredictionRequestDocSchema, PredictionSchema, ReadySchema, TensorDataSchema, UnreadySchema,
   type ErrorBody, type ModelDescription, type PredictionList,
 } from './api-schemas.ts';
-export { openApiDocument, type OpenApiOptions } from './openapi.ts';
+export {
+  RETRY_AFTER, apiDocument, componentSchemas, errorResponses, mount, openApiApp, schemaRef, serveDocument,
+  type DocumentConfig, type Refusal, type SchemaSet,
+} from './openapi.ts';
 export {
   DEFAULT_WEBHOOK_EVENTS, DELIVERY_STATES, EVENT_TYPES, WEBHOOK_EVENTS, WebhooksSchema, parseDeliveryState, renderWebhooks, webhookId,
   type DeliveryState, type DeliveryStateName, type EventType, type RenderedWebhooks, type WebhookEvent, type WebhookRecord,

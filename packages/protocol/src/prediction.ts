@@ -1,5 +1,5 @@
 // The prediction object returned by the API, built from what the queue stores.
-import type { ErrorCode } from './errors.ts';
+import type { OutcomeCode } from './errors.ts';
 import { tensorToJson, type ResponseFormat, type TensorJson } from './tensor.ts';
 import type { TensorMap } from './tensor-codec.ts';
 import { renderWebhooks, type RenderedWebhooks, type WebhookRecord } from './webhook.ts';
@@ -16,7 +16,7 @@ export interface PredictionRecord {
   status: Status;
   format: ResponseFormat;
   output: TensorMap | null;
-  error: { code: ErrorCode | string; message: string } | null;
+  error: { code: OutcomeCode | string; message: string } | null;
   createdAt: number;
   startedAt: number | null;
   completedAt: number | null;

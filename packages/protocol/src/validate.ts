@@ -1,5 +1,5 @@
 // Checks a request's inputs against a model's metadata before anything is enqueued.
-import { AltoError, invalidInput } from './errors.ts';
+import { PredictionFailure, invalidInput } from './errors.ts';
 import type { ModelInfo } from './model.ts';
 import { decodeTensor, fmtShape, readEnvelope, type Tensor } from './tensor.ts';
 import type { TensorMap } from './tensor-codec.ts';
@@ -54,8 +54,8 @@ export function validateInputs(model: ModelInfo, input: Record<string, unknown>)
 }
 
 /** Thrown by the queue when a model's outputs cannot be split back per request. */
-export function unsplittable(output: string, got: number, rows: number): AltoError {
-  return new AltoError('inference_failed', `output '${output}': dim 0 is ${got}, expected the batch's ${rows} rows`);
+export function unsplittable(output: string, got: number, rows: number): PredictionFailure {
+  return new PredictionFailure('inference_failed', `output '${output}': dim 0 is ${got}, expected the batch's ${rows} rows`);
 }
 
 export type { Tensor };

@@ -1,12 +1,12 @@
 // Turns an ONNX session's input/output metadata into Alto tensor specs.
-import { AltoError, datatypeOfOrt, type TensorSpec } from '@alto/protocol';
+import { UnsupportedDatatypeError, datatypeOfOrt, type TensorSpec } from '@alto/protocol';
 import type { IoMeta } from './thread-protocol.ts';
 
 /** Symbolic and unknown dims become -1. */
 export function toSpec(meta: IoMeta): TensorSpec {
   const datatype = datatypeOfOrt(meta.type);
   if (!datatype) {
-    throw new AltoError('model_unavailable', `tensor '${meta.name}' has type ${meta.type}, which Alto cannot serve`);
+    throw new UnsupportedDatatypeError(`tensor '${meta.name}' has type ${meta.type}, which Alto cannot serve`);
   }
   return { name: meta.name, datatype, shape: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
 }

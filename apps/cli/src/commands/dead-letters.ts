@@ -1,11 +1,9 @@
 // `alto dead-letters <model>` lists requests dead-lettered as poison; `alto replay <model>`
 // queues them again (same prediction ids) once their cause is fixed.
 import type { Command } from '../command.ts';
+import type { DeadLetterList, ReplayResult } from '../views.ts';
 import { printJson } from '../command.ts';
 import { ago, renderTable } from '../table.ts';
-
-interface DeadLetter { entry: string; prediction_id: string; version: string; deliveries: number; dead_at: string }
-interface DeadLetterList { model: string; count: number; dead_letters: DeadLetter[]; next: string | null }
 
 export const deadLetters: Command = {
   name: 'dead-letters',
@@ -39,7 +37,7 @@ export const replay: Command = {
     const [model] = args as [string];
     const entries = flags.list('entry');
     const body = entries.length > 0 ? { entries } : {};
-    const result = await client.admin<{ model: string; replayed: string[] }>(
+    const result = await client.admin<ReplayResult>(
       'POST', `/models/${encodeURIComponent(model)}/dead-letters/replay`, { body },
     );
     if (json) printJson(io, result);
