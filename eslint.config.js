@@ -8,9 +8,19 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: {
-        process: 'readonly', Buffer: 'readonly', console: 'readonly', URL: 'readonly',
-        setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly',
-        performance: 'readonly', fetch: 'readonly', Headers: 'readonly', Response: 'readonly', NodeJS: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+        Headers: 'readonly',
+        Response: 'readonly',
+        NodeJS: 'readonly',
       },
     },
     rules: {

@@ -19,7 +19,10 @@ interface LimitSpec {
 }
 
 const spec = JSON.parse(process.argv[2]!) as LimitSpec;
-const session = await ort.InferenceSession.create(spec.modelPath, { intraOpNumThreads: spec.threads, interOpNumThreads: 1 });
+const session = await ort.InferenceSession.create(spec.modelPath, {
+  intraOpNumThreads: spec.threads,
+  interOpNumThreads: 1,
+});
 const per = spec.shape.slice(1).reduce((a, b) => a * b, 1);
 
 const IDLE_MS = 3;

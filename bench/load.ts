@@ -26,12 +26,23 @@ const body = readFileSync(spec.bodyFile);
 const agent = new Agent({ keepAlive: true, maxSockets: Math.max(spec.concurrency, 64) });
 const target = new URL(spec.url);
 
-function send(method: string, path: string, payload?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function send(
+  method: string,
+  path: string,
+  payload?: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: target.hostname, port: target.port, path, method, agent,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length, ...spec.headers, ...headers } : headers,
+        host: target.hostname,
+        port: target.port,
+        path,
+        method,
+        agent,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': payload.length, ...spec.headers, ...headers }
+          : headers,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -112,9 +123,13 @@ const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((
 const round = (x: number) => Math.round(x * 1000) / 1000;
 process.stdout.write(
   JSON.stringify({
-    requests: latencies.length, errors, seconds: spec.seconds,
+    requests: latencies.length,
+    errors,
+    seconds: spec.seconds,
     throughput: round(latencies.length / spec.seconds),
-    p50: round(pct(50)), p90: round(pct(90)), p99: round(pct(99)),
+    p50: round(pct(50)),
+    p90: round(pct(90)),
+    p99: round(pct(99)),
   }) + '\n',
 );
 agent.destroy();

@@ -10,9 +10,18 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const TICKS = 100; // USER_HZ on Linux
 
 /** Starts `cmd` with only PATH, HOME and `env`, and waits for a line matching `ready`. */
-export const start = (name: string, cmd: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> =>
+export const start = (
+  name: string,
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<Proc> =>
   startProc(cmd, args, {
-    name, cwd: ROOT, ready, timeoutMs: 120_000,
+    name,
+    cwd: ROOT,
+    ready,
+    timeoutMs: 120_000,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env },
   });
 
@@ -32,7 +41,10 @@ export function rssMiB(pid: number): number {
 }
 
 /** Runs `work` and returns each process's CPU use during it, in cores. */
-export async function withCpu<T>(procs: Proc[], work: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number> }> {
+export async function withCpu<T>(
+  procs: Proc[],
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: Record<string, number> }> {
   const before = procs.map((p) => cpuSeconds(p.child.pid!));
   const t0 = performance.now();
   const result = await work();

@@ -74,8 +74,18 @@ export function targets(res: Results): Target[] {
     if (!c1) continue;
     const p50 = c1.p50 - m.limit.batch1.p50;
     const p99 = c1.p99 - m.limit.batch1.p99;
-    out.push({ name: `added latency p50 at concurrency 1 on ${name} (ms)`, value: r2(p50), goal: '<= 2', met: p50 <= 2 });
-    out.push({ name: `added latency p99 at concurrency 1 on ${name} (ms)`, value: r2(p99), goal: '<= 10', met: p99 <= 10 });
+    out.push({
+      name: `added latency p50 at concurrency 1 on ${name} (ms)`,
+      value: r2(p50),
+      goal: '<= 2',
+      met: p50 <= 2,
+    });
+    out.push({
+      name: `added latency p99 at concurrency 1 on ${name} (ms)`,
+      value: r2(p99),
+      goal: '<= 10',
+      met: p99 <= 10,
+    });
   }
   for (const [name, m] of Object.entries(res.models)) {
     const v = m.ingest.throughput / Math.max(1e-9, m.bare.throughput);
@@ -86,27 +96,62 @@ export function targets(res: Results): Target[] {
 
 function table(res: Results): string {
   const lines: string[] = [];
-  lines.push(`Measured ${res.date} with \`${res.command}\` (${res.mode}: ${res.seconds} s per run, ${res.threads} intra-op thread per session).`);
-  lines.push(`Machine: ${res.machine.cores} cores, ${res.machine.cpu}, Node ${res.machine.node}, Redis ${res.machine.redis}.`);
+  lines.push(
+    `Measured ${res.date} with \`${res.command}\` (${res.mode}: ${res.seconds} s per run, ${res.threads} intra-op thread per session).`,
+  );
+  lines.push(
+    `Machine: ${res.machine.cores} cores, ${res.machine.cpu}, Node ${res.machine.node}, Redis ${res.machine.redis}.`,
+  );
   lines.push('');
   for (const [name, m] of Object.entries(res.models)) {
     lines.push(`### ${name}`, '');
-    lines.push('| scenario | concurrency | req/s | p50 ms | p90 ms | p99 ms | errors |', '| --- | --- | --- | --- | --- | --- | --- |');
-    lines.push(`| limit, batch 1 (in-process onnxruntime) | 1 | ${m.limit.batch1.throughput} | ${m.limit.batch1.p50} | ${m.limit.batch1.p90} | ${m.limit.batch1.p99} | 0 |`);
+    lines.push(
+      '| scenario | concurrency | req/s | p50 ms | p90 ms | p99 ms | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    lines.push(
+      `| limit, batch 1 (in-process onnxruntime) | 1 | ${m.limit.batch1.throughput} | ${m.limit.batch1.p50} | ${m.limit.batch1.p90} | ${m.limit.batch1.p99} | 0 |`,
+    );
     lines.push(`| limit, batch ${m.limit.best.batch} (best) | — | ${m.limit.best.throughput} rows/s | | | | |`);
     const paced = m.limit.paced;
-    if (paced) lines.push(`| limit, batch 1, core idle ${paced.idleMs} ms between runs | 1 | | ${paced.p50} | ${paced.p90} | ${paced.p99} | 0 |`);
-    for (const p of m.peer) lines.push(`| peer (Hono + BullMQ, one run per job, JSON body) | ${p.concurrency} | ${p.throughput} | ${p.p50} | ${p.p90} | ${p.p99} | ${p.errors} |`);
-    for (const a of m.alto) lines.push(`| alto, Prefer: wait, ${m.altoBody} body | ${a.concurrency} | ${a.throughput} | ${a.p50} | ${a.p90} | ${a.p99} | ${a.errors} |`);
-    if (m.altoJson) lines.push(`| alto, Prefer: wait, JSON body (b64) | ${m.altoJson.concurrency} | ${m.altoJson.throughput} | ${m.altoJson.p50} | ${m.altoJson.p90} | ${m.altoJson.p99} | ${m.altoJson.errors} |`);
-    if (m.altoPoll) lines.push(`| alto, submit + poll | ${m.altoPoll.concurrency} | ${m.altoPoll.throughput} | ${m.altoPoll.p50} | ${m.altoPoll.p90} | ${m.altoPoll.p99} | ${m.altoPoll.errors} |`);
-    if (m.altoOpen) lines.push(`| alto, Prefer: wait, open loop at ${m.altoOpen.rate} req/s | — | ${m.altoOpen.throughput} | ${m.altoOpen.p50} | ${m.altoOpen.p90} | ${m.altoOpen.p99} | ${m.altoOpen.errors} |`);
-    lines.push(`| ingest (gateway 202s, no worker) | ${m.ingest.concurrency} | ${m.ingest.throughput} | ${m.ingest.p50} | ${m.ingest.p90} | ${m.ingest.p99} | ${m.ingest.errors} |`);
-    lines.push(`| bare Hono POST returning a constant | ${m.bare.concurrency} | ${m.bare.throughput} | ${m.bare.p50} | ${m.bare.p90} | ${m.bare.p99} | ${m.bare.errors} |`);
+    if (paced)
+      lines.push(
+        `| limit, batch 1, core idle ${paced.idleMs} ms between runs | 1 | | ${paced.p50} | ${paced.p90} | ${paced.p99} | 0 |`,
+      );
+    for (const p of m.peer)
+      lines.push(
+        `| peer (Hono + BullMQ, one run per job, JSON body) | ${p.concurrency} | ${p.throughput} | ${p.p50} | ${p.p90} | ${p.p99} | ${p.errors} |`,
+      );
+    for (const a of m.alto)
+      lines.push(
+        `| alto, Prefer: wait, ${m.altoBody} body | ${a.concurrency} | ${a.throughput} | ${a.p50} | ${a.p90} | ${a.p99} | ${a.errors} |`,
+      );
+    if (m.altoJson)
+      lines.push(
+        `| alto, Prefer: wait, JSON body (b64) | ${m.altoJson.concurrency} | ${m.altoJson.throughput} | ${m.altoJson.p50} | ${m.altoJson.p90} | ${m.altoJson.p99} | ${m.altoJson.errors} |`,
+      );
+    if (m.altoPoll)
+      lines.push(
+        `| alto, submit + poll | ${m.altoPoll.concurrency} | ${m.altoPoll.throughput} | ${m.altoPoll.p50} | ${m.altoPoll.p90} | ${m.altoPoll.p99} | ${m.altoPoll.errors} |`,
+      );
+    if (m.altoOpen)
+      lines.push(
+        `| alto, Prefer: wait, open loop at ${m.altoOpen.rate} req/s | — | ${m.altoOpen.throughput} | ${m.altoOpen.p50} | ${m.altoOpen.p90} | ${m.altoOpen.p99} | ${m.altoOpen.errors} |`,
+      );
+    lines.push(
+      `| ingest (gateway 202s, no worker) | ${m.ingest.concurrency} | ${m.ingest.throughput} | ${m.ingest.p50} | ${m.ingest.p90} | ${m.ingest.p99} | ${m.ingest.errors} |`,
+    );
+    lines.push(
+      `| bare Hono POST returning a constant | ${m.bare.concurrency} | ${m.bare.throughput} | ${m.bare.p50} | ${m.bare.p90} | ${m.bare.p99} | ${m.bare.errors} |`,
+    );
     lines.push('');
-    lines.push(`Mean batch size by concurrency: ${m.batchMean.map((b) => `${b.concurrency} → ${b.mean}`).join(', ')}. ` +
-      `CPU at the highest concurrency (cores): ${Object.entries(m.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}. ` +
-      `Worker RSS with the model loaded: ${m.workerRssMiB} MiB. Redis memory per queued request: ${m.redisBytesPerQueued} bytes.`);
+    lines.push(
+      `Mean batch size by concurrency: ${m.batchMean.map((b) => `${b.concurrency} → ${b.mean}`).join(', ')}. ` +
+        `CPU at the highest concurrency (cores): ${Object.entries(m.cpu)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}. ` +
+        `Worker RSS with the model loaded: ${m.workerRssMiB} MiB. Redis memory per queued request: ${m.redisBytesPerQueued} bytes.`,
+    );
     lines.push('');
   }
   lines.push('### Targets', '', '| target | value | goal | met |', '| --- | --- | --- | --- |');
@@ -121,9 +166,12 @@ const END = '<!-- results:end -->';
 export function writeReport(res: Results, path: string): string {
   const block = `${START}\n${table(res)}\n${END}`;
   const doc = existsSync(path) ? readFileSync(path, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
-  const next = doc.includes(START) && doc.includes(END)
-    ? doc.slice(0, doc.indexOf(START)) + block + doc.slice(doc.indexOf(END) + END.length)
-    : `${doc.trimEnd()}\n\n${block}\n`;
+  const next =
+    doc.includes(START) && doc.includes(END)
+      ? doc.slice(0, doc.indexOf(START)) + block + doc.slice(doc.indexOf(END) + END.length)
+      : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(path, next);
-  return targets(res).map((t) => `${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.value} (goal ${t.goal})`).join('\n');
+  return targets(res)
+    .map((t) => `${t.met ? 'MET ' : 'MISS'} ${t.name}: ${t.value} (goal ${t.goal})`)
+    .join('\n');
 }

@@ -29,12 +29,21 @@ const tmp = mkdtempSync(join(tmpdir(), 'alto-bench-'));
 
 /** A request as a binary body: JSON header, then the tensor's raw bytes (textdir's example). */
 function binaryBody(): { file: string; headers: Record<string, string> } {
-  const example = JSON.parse(readFileSync(join(ROOT, 'examples/textdir.json'), 'utf8')) as { input: { x: { shape: number[]; b64: string } } };
+  const example = JSON.parse(readFileSync(join(ROOT, 'examples/textdir.json'), 'utf8')) as {
+    input: { x: { shape: number[]; b64: string } };
+  };
   const bytes = Buffer.from(example.input.x.b64, 'base64');
-  const header = Buffer.from(JSON.stringify({ input: { x: { datatype: 'FP32', shape: example.input.x.shape, binary_data_size: bytes.length } } }));
+  const header = Buffer.from(
+    JSON.stringify({
+      input: { x: { datatype: 'FP32', shape: example.input.x.shape, binary_data_size: bytes.length } },
+    }),
+  );
   const file = join(tmp, 'textdir.bin');
   writeFileSync(file, Buffer.concat([header, bytes]));
-  return { file, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) } };
+  return {
+    file,
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
+  };
 }
 
 function bodyFile(model: ModelName): string {
@@ -47,19 +56,43 @@ function bodyFile(model: ModelName): string {
 
 function runJson<T>(script: string, spec: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(spec)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as T) : reject(new Error(`${script} exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!) as T)
+        : reject(new Error(`${script} exited ${code}`)),
+    );
   });
 }
 
-const load = (url: string, file: string, mode: 'wait' | 'poll' | 'plain', concurrency: number, rate = 0, headers: Record<string, string> = {}) =>
-  runJson<LoadResult>('bench/load.ts', { url, bodyFile: file, mode, concurrency, rate, headers, warmupSeconds: CFG.warmup, seconds: CFG.seconds });
+const load = (
+  url: string,
+  file: string,
+  mode: 'wait' | 'poll' | 'plain',
+  concurrency: number,
+  rate = 0,
+  headers: Record<string, string> = {},
+) =>
+  runJson<LoadResult>('bench/load.ts', {
+    url,
+    bodyFile: file,
+    mode,
+    concurrency,
+    rate,
+    headers,
+    warmupSeconds: CFG.warmup,
+    seconds: CFG.seconds,
+  });
 
 async function scrapeBatch(port: number, model: string): Promise<{ sum: number; count: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const get = (s: string) => Number(new RegExp(`alto_worker_batch_size_${s}\\{[^}]*model="${model}"[^}]*\\} ([0-9.e+]+)`).exec(text)?.[1] ?? 0);
+  const get = (s: string) =>
+    Number(new RegExp(`alto_worker_batch_size_${s}\\{[^}]*model="${model}"[^}]*\\} ([0-9.e+]+)`).exec(text)?.[1] ?? 0);
   return { sum: get('sum'), count: get('count') };
 }
 
@@ -67,17 +100,52 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   const spec = MODELS[model];
   const file = bodyFile(model);
   const modelPath = join(ROOT, 'models', model, '1', 'model.onnx');
-  const r: ModelResults = { limit: undefined!, peer: [], alto: [], altoBody: 'json', altoJson: undefined, altoPoll: undefined, altoOpen: undefined, ingest: undefined!, bare: undefined!, batchMean: [], cpu: {}, workerRssMiB: 0, redisBytesPerQueued: 0 };
+  const r: ModelResults = {
+    limit: undefined!,
+    peer: [],
+    alto: [],
+    altoBody: 'json',
+    altoJson: undefined,
+    altoPoll: undefined,
+    altoOpen: undefined,
+    ingest: undefined!,
+    bare: undefined!,
+    batchMean: [],
+    cpu: {},
+    workerRssMiB: 0,
+    redisBytesPerQueued: 0,
+  };
 
   log(`${model}: limit`);
-  r.limit = await runJson('bench/limit.ts', { modelPath, input: spec.input, shape: spec.shape, threads: THREADS, batches: CFG.limitBatches, seconds: CFG.seconds });
+  r.limit = await runJson('bench/limit.ts', {
+    modelPath,
+    input: spec.input,
+    shape: spec.shape,
+    threads: THREADS,
+    batches: CFG.limitBatches,
+    seconds: CFG.seconds,
+  });
 
   log(`${model}: peer (Hono + BullMQ)`);
   {
     const port = await freePort();
-    const worker = await node('peer-worker', 'bench/peer/worker.ts', { REDIS_URL: redisUrl, MODEL_PATH: modelPath, THREADS: String(THREADS) }, /peer worker ready/);
-    const server = await node('peer-server', 'bench/peer/server.ts', { REDIS_URL: redisUrl, PORT: String(port) }, /peer ready/);
-    for (const c of CFG.concurrency) r.peer.push({ concurrency: c, ...(await load(`http://127.0.0.1:${port}/v1/models/${model}/predictions`, file, 'plain', c)) });
+    const worker = await node(
+      'peer-worker',
+      'bench/peer/worker.ts',
+      { REDIS_URL: redisUrl, MODEL_PATH: modelPath, THREADS: String(THREADS) },
+      /peer worker ready/,
+    );
+    const server = await node(
+      'peer-server',
+      'bench/peer/server.ts',
+      { REDIS_URL: redisUrl, PORT: String(port) },
+      /peer ready/,
+    );
+    for (const c of CFG.concurrency)
+      r.peer.push({
+        concurrency: c,
+        ...(await load(`http://127.0.0.1:${port}/v1/models/${model}/predictions`, file, 'plain', c)),
+      });
     await Promise.all([server.stop(), worker.stop()]);
     await redis.flushall();
   }
@@ -87,11 +155,26 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   const gwPort = await freePort();
   const metricsPort = await freePort();
   const common = { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'warn' };
-  const worker = await node('worker', 'apps/worker/src/main.ts', {
-    ...common, ALTO_LOG_LEVEL: 'info', ALTO_MODEL_REPOSITORY: join(ROOT, 'models'), ALTO_MODELS: model,
-    ALTO_INTRA_OP_THREADS: String(THREADS), ALTO_METRICS_PORT: String(metricsPort), ALTO_WORKER_ID: 'bench',
-  }, /worker ready/);
-  const gateway = await node('gateway', 'apps/gateway/src/main.ts', { ...common, ALTO_LOG_LEVEL: 'info', PORT: String(gwPort) }, /gateway listening/);
+  const worker = await node(
+    'worker',
+    'apps/worker/src/main.ts',
+    {
+      ...common,
+      ALTO_LOG_LEVEL: 'info',
+      ALTO_MODEL_REPOSITORY: join(ROOT, 'models'),
+      ALTO_MODELS: model,
+      ALTO_INTRA_OP_THREADS: String(THREADS),
+      ALTO_METRICS_PORT: String(metricsPort),
+      ALTO_WORKER_ID: 'bench',
+    },
+    /worker ready/,
+  );
+  const gateway = await node(
+    'gateway',
+    'apps/gateway/src/main.ts',
+    { ...common, ALTO_LOG_LEVEL: 'info', PORT: String(gwPort) },
+    /gateway listening/,
+  );
   const url = `http://127.0.0.1:${gwPort}/v1/models/${model}/predictions`;
   // Alto's best form for a large tensor is a binary body; tiny goes as plain JSON.
   const best = model === 'textdir' ? binaryBody() : { file, headers: {} };
@@ -100,10 +183,15 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   const redisProc = { name: 'redis', child: { pid: redisPid } } as unknown as Proc;
   for (const c of CFG.concurrency) {
     const before = await scrapeBatch(metricsPort, model);
-    const { result, cpu } = await withCpu([gateway, worker, redisProc], () => load(url, best.file, 'wait', c, 0, best.headers));
+    const { result, cpu } = await withCpu([gateway, worker, redisProc], () =>
+      load(url, best.file, 'wait', c, 0, best.headers),
+    );
     const after = await scrapeBatch(metricsPort, model);
     r.alto.push({ concurrency: c, ...result });
-    r.batchMean.push({ concurrency: c, mean: Math.round(((after.sum - before.sum) / Math.max(1, after.count - before.count)) * 100) / 100 });
+    r.batchMean.push({
+      concurrency: c,
+      mean: Math.round(((after.sum - before.sum) / Math.max(1, after.count - before.count)) * 100) / 100,
+    });
     if (c === Math.max(...CFG.concurrency)) r.cpu = cpu;
   }
   r.workerRssMiB = rssMiB(worker.child.pid!);
@@ -122,8 +210,10 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   const infoKey = keys(prefix).models;
   const info = JSON.parse((await redis.hget(infoKey, model))!) as { max_queue_length?: number };
   await redis.hset(infoKey, model, JSON.stringify({ ...info, max_queue_length: 0 }));
-  for (const deadline = Date.now() + 10_000; ; ) {
-    const m = (await (await fetch(`http://127.0.0.1:${gwPort}/v1/models/${model}`)).json()) as { max_queue_length?: number };
+  for (const deadline = Date.now() + 10_000; ;) {
+    const m = (await (await fetch(`http://127.0.0.1:${gwPort}/v1/models/${model}`)).json()) as {
+      max_queue_length?: number;
+    };
     if (m.max_queue_length === 0) break;
     if (Date.now() > deadline) throw new Error('the gateway did not see the lifted queue limit');
     await new Promise((r) => setTimeout(r, 100));
@@ -137,7 +227,10 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   await redis.flushall();
   const barePort = await freePort();
   const bare = await node('bare', 'bench/bare.ts', { PORT: String(barePort) }, /bare ready/);
-  r.bare = { concurrency: top, ...(await load(`http://127.0.0.1:${barePort}/v1/models/${model}/predictions`, file, 'plain', top)) };
+  r.bare = {
+    concurrency: top,
+    ...(await load(`http://127.0.0.1:${barePort}/v1/models/${model}/predictions`, file, 'plain', top)),
+  };
   await bare.stop();
   return r;
 }
@@ -157,11 +250,15 @@ try {
       cores: cpus().length,
       cpu: cpus()[0]?.model ?? 'unknown',
       node: process.version,
-      redis: execFileSync('redis-server', ['--version']).toString().match(/v=(\S+)/)?.[1] ?? 'unknown',
+      redis:
+        execFileSync('redis-server', ['--version'])
+          .toString()
+          .match(/v=(\S+)/)?.[1] ?? 'unknown',
     },
     models: {},
   };
-  for (const model of Object.keys(MODELS) as ModelName[]) results.models[model] = await benchModel(model, redisUrl, redis);
+  for (const model of Object.keys(MODELS) as ModelName[])
+    results.models[model] = await benchModel(model, redisUrl, redis);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const out = join(ROOT, 'bench/results', `${results.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
@@ -174,12 +271,14 @@ try {
     const rows: [string, LoadResult][] = [
       ...m.peer.map((p) => [`peer c=${p.concurrency}`, p] as [string, LoadResult]),
       ...m.alto.map((a) => [`alto c=${a.concurrency}`, a] as [string, LoadResult]),
-      ['ingest', m.ingest], ['bare', m.bare],
+      ['ingest', m.ingest],
+      ['bare', m.bare],
       ...(m.altoPoll ? [['alto poll', m.altoPoll] as [string, LoadResult]] : []),
     ];
     for (const [what, r] of rows) {
       if (r.requests === 0) broken.push(`${name} ${what}: no request completed`);
-      if ((what.startsWith('alto') || what === 'ingest') && r.errors > 0) broken.push(`${name} ${what}: ${r.errors} failed requests`);
+      if ((what.startsWith('alto') || what === 'ingest') && r.errors > 0)
+        broken.push(`${name} ${what}: ${r.errors} failed requests`);
     }
   }
   if (broken.length > 0) {

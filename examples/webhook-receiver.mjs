@@ -25,7 +25,9 @@ createServer((req, res) => {
     const id = req.headers['webhook-id'];
     if (!handled.has(id)) {
       handled.add(id);
-      console.log(JSON.stringify({ webhook_id: id, type: event.type, prediction: event.data.id, status: event.data.status }));
+      console.log(
+        JSON.stringify({ webhook_id: id, type: event.type, prediction: event.data.id, status: event.data.status }),
+      );
     }
     res.writeHead(204).end();
   });

@@ -34,7 +34,8 @@ export interface TinyWeights {
 export function tinyWeights(): TinyWeights {
   const rand = mulberry32(SEED);
   // Uniform in ±1/sqrt(fan_in), as common initialisers do, so activations stay O(1).
-  const fill = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) / Math.sqrt(fanIn));
+  const fill = (n: number, fanIn: number) =>
+    Float32Array.from({ length: n }, () => (rand() * 2 - 1) / Math.sqrt(fanIn));
   return { w1: fill(IN * HIDDEN, IN), b1: fill(HIDDEN, IN), w2: fill(HIDDEN * OUT, HIDDEN), b2: fill(OUT, HIDDEN) };
 }
 

@@ -66,40 +66,52 @@ export interface Graph {
 }
 
 const valueInfo = (field: number, v: { name: string; shape: Dim[] }): Field =>
-  msg(field,
+  msg(
+    field,
     str(1, v.name),
-    msg(2, // TypeProto
-      msg(1, // TypeProto.Tensor
+    msg(
+      2, // TypeProto
+      msg(
+        1, // TypeProto.Tensor
         int(1, FLOAT),
-        msg(2, ...v.shape.map((d) => msg(1, typeof d === 'number' ? int(1, d) : str(2, d)))))));
+        msg(2, ...v.shape.map((d) => msg(1, typeof d === 'number' ? int(1, d) : str(2, d)))),
+      ),
+    ),
+  );
 
 const node = (n: Node): Field =>
-  msg(1,
+  msg(
+    1,
     ...n.inputs.map((i) => str(1, i)),
     ...n.outputs.map((o) => str(2, o)),
     str(3, n.name),
     str(4, n.op),
     // AttributeProto: name (1), i (3), type (20) = INT (2)
-    ...Object.entries(n.attributes ?? {}).map(([name, value]) => msg(5, str(1, name), int(3, value), int(20, 2))));
+    ...Object.entries(n.attributes ?? {}).map(([name, value]) => msg(5, str(1, name), int(3, value), int(20, 2))),
+  );
 
 const initializer = (t: Initializer): Field =>
-  msg(5,
+  msg(
+    5,
     ...t.dims.map((d) => int(1, d)),
     int(2, FLOAT),
     str(8, t.name),
-    bytes(9, new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength)));
+    bytes(9, new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength)),
+  );
 
 /** Encodes a ModelProto (IR version 8, default-domain opset `opset`). */
 export function encodeModel(graph: Graph, opset = 17): Uint8Array {
   return concat([
     int(1, 8), // ir_version
     str(2, 'alto'), // producer_name
-    msg(7, // GraphProto
+    msg(
+      7, // GraphProto
       ...graph.nodes.map(node),
       str(2, graph.name),
       ...graph.initializers.map(initializer),
       ...graph.inputs.map((i) => valueInfo(11, i)),
-      ...graph.outputs.map((o) => valueInfo(12, o))),
+      ...graph.outputs.map((o) => valueInfo(12, o)),
+    ),
     msg(8, str(1, ''), int(2, opset)), // opset_import
   ]);
 }

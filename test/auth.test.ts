@@ -21,13 +21,18 @@ describe('API keys', () => {
   beforeAll(async () => {
     worker = await startWorker(redisUrl, prefix, { ALTO_MODELS: 'tiny' });
     // Keys set: any address may be listened on.
-    gateway = await startGateway(redisUrl, prefix, { ALTO_API_KEYS: ` ${KEY_A}, ${KEY_B} `, ALTO_HOST: '0.0.0.0', ALTO_LOG_LEVEL: 'info' });
+    gateway = await startGateway(redisUrl, prefix, {
+      ALTO_API_KEYS: ` ${KEY_A}, ${KEY_B} `,
+      ALTO_HOST: '0.0.0.0',
+      ALTO_LOG_LEVEL: 'info',
+    });
   });
   afterAll(async () => {
     await Promise.all([worker?.kill(), gateway?.kill()]);
   });
 
-  const post = (path: string, headers: Record<string, string> = {}, body: unknown = tinyBody) => postJson(`${gateway.url}${path}`, body, headers);
+  const post = (path: string, headers: Record<string, string> = {}, body: unknown = tinyBody) =>
+    postJson(`${gateway.url}${path}`, body, headers);
 
   it('logs that keys are required', () => {
     expect(gateway.output()).toContain('API keys required on the prediction routes');
@@ -37,7 +42,12 @@ describe('API keys', () => {
   it('refuses the prediction routes without a key, or with an unknown or malformed one, with 401 naming the header', async () => {
     const id = 'tiny.01m83xqsfwmba2gkx4nf4d8kb9';
     const attempts: [string, Promise<{ status: number; headers: Headers; body: any }>][] = [];
-    for (const headers of [{}, bearer('alto-test-key-cccccccccccccccc'), { authorization: KEY_A }, { authorization: `Basic ${KEY_A}` }]) {
+    for (const headers of [
+      {},
+      bearer('alto-test-key-cccccccccccccccc'),
+      { authorization: KEY_A },
+      { authorization: `Basic ${KEY_A}` },
+    ]) {
       attempts.push(
         ['create', post('/v1/models/tiny/predictions', headers)],
         ['create version', post('/v1/models/tiny/versions/1/predictions', headers)],
@@ -74,10 +84,13 @@ describe('API keys', () => {
     const created = await post('/v1/models/tiny/predictions', bearer(KEY_A));
     expect(created.status).toBe(202);
     const id = created.body.id as string;
-    const done = await waitFor(async () => {
-      const r = await getJson(`${gateway.url}/v1/predictions/${id}`, bearer(KEY_A));
-      return r.body.status === 'succeeded' ? r : undefined;
-    }, { what: `prediction ${id}` });
+    const done = await waitFor(
+      async () => {
+        const r = await getJson(`${gateway.url}/v1/predictions/${id}`, bearer(KEY_A));
+        return r.body.status === 'succeeded' ? r : undefined;
+      },
+      { what: `prediction ${id}` },
+    );
     expect(done.body.output.y.shape).toEqual([1, 10]);
 
     // Key B: the prediction does not exist, for reading and for canceling (404, not 403).
@@ -107,8 +120,11 @@ describe('API keys', () => {
     const doc = (await getJson(`${gateway.url}/openapi.json`)).body;
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const [path, method] of [
-      ['/v1/models/{model}/predictions', 'post'], ['/v1/models/{model}/versions/{version}/predictions', 'post'],
-      ['/v1/predictions/{id}', 'get'], ['/v1/predictions/{id}/cancel', 'post'], ['/v1/predictions', 'get'],
+      ['/v1/models/{model}/predictions', 'post'],
+      ['/v1/models/{model}/versions/{version}/predictions', 'post'],
+      ['/v1/predictions/{id}', 'get'],
+      ['/v1/predictions/{id}/cancel', 'post'],
+      ['/v1/predictions', 'get'],
     ] as const) {
       expect(doc.paths[path][method].security, `${method} ${path}`).toEqual([{ bearer: [] }]);
       expect(doc.paths[path][method].responses['401'], `${method} ${path}`).toBeDefined();
@@ -120,14 +136,19 @@ describe('API keys', () => {
 describe('without API keys', () => {
   const run = (env: Record<string, string>) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'apps/gateway/src/main.ts'], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '', REDIS_URL: inject('redisUrl'), PORT: '0', ...env }, encoding: 'utf8', timeout: 30_000,
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: inject('redisUrl'), PORT: '0', ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
     });
 
   it('refuses to listen on a non-loopback address: exit 2, naming ALTO_HOST and ALTO_API_KEYS', () => {
     for (const host of ['0.0.0.0', '::', '10.1.2.3']) {
       const r = run({ ALTO_HOST: host });
       expect(r.status, host).toBe(2);
-      expect(r.stderr).toContain(`ALTO_HOST: without ALTO_API_KEYS the gateway serves anyone who can reach it, so it listens on loopback only`);
+      expect(r.stderr).toContain(
+        `ALTO_HOST: without ALTO_API_KEYS the gateway serves anyone who can reach it, so it listens on loopback only`,
+      );
       expect(r.stderr).toContain(`got '${host}'`);
     }
   });

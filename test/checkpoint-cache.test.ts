@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointCache, CheckpointError, openSource, type CacheEvent, type CheckpointSource, type CheckpointVersion } from '@alto/repository';
+import {
+  CheckpointCache,
+  CheckpointError,
+  openSource,
+  type CacheEvent,
+  type CheckpointSource,
+  type CheckpointVersion,
+} from '@alto/repository';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
 import { ROOT } from './support/fleet.ts';
 import { createBucket, gcsFixture, localFixture } from './support/checkpoint-fixtures.ts';
@@ -17,7 +24,11 @@ import { waitFor } from './support/wait.ts';
 
 const BUCKET = 'alto-cache';
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Delegates to a real source, counting downloads; a download can be held until released. */
 function counting(inner: CheckpointSource) {
@@ -43,7 +54,10 @@ function counting(inner: CheckpointSource) {
 }
 
 async function rejection(p: Promise<unknown>): Promise<CheckpointError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(CheckpointError);
   return err as CheckpointError;
 }
@@ -97,7 +111,13 @@ describe('CheckpointCache with a GCS source', () => {
     expect(await cache.has(v)).toBe(true);
     expect(await cache.list()).toEqual([CheckpointCache.key(v)]);
     const meta = JSON.parse(await readFile(join(dir, CheckpointCache.key(v), 'meta.json'), 'utf8'));
-    expect(meta).toMatchObject({ uri: v.uri, generation: v.generation, size: bytes.length, md5: md5(bytes), crc32c: v.crc32c });
+    expect(meta).toMatchObject({
+      uri: v.uri,
+      generation: v.generation,
+      size: bytes.length,
+      md5: md5(bytes),
+      crc32c: v.crc32c,
+    });
   });
 
   it('evicts the least recently used copies beyond a size, never one kept or being downloaded', async () => {
@@ -147,7 +167,9 @@ describe('CheckpointCache with a GCS source', () => {
     const first = new CheckpointCache(dir).fetch(src, v);
     await waitFor(() => src.downloads === 1, { what: 'first download to start' });
     const second = new CheckpointCache(dir, { pollMs: 10, onEvent: (e) => events.push(e) }).fetch(src, v);
-    const wait = await waitFor(() => events.find((e) => e.type === 'lock_wait'), { what: 'second fetch to wait for the lock' });
+    const wait = await waitFor(() => events.find((e) => e.type === 'lock_wait'), {
+      what: 'second fetch to wait for the lock',
+    });
     expect(wait.detail).toMatch(/^refreshed \d+ ms ago$/);
     src.release();
     const [a, b] = await Promise.all([first, second]);
@@ -158,15 +180,23 @@ describe('CheckpointCache with a GCS source', () => {
 
   /** A process fetching v through a CheckpointCache on `cacheDir`; its download waits until `release` exists. */
   const fetchInChild = (cacheDir: string, release: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/cache-fetch-child.ts', cacheDir, fx.uri, gcs.endpoint, release], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/cache-fetch-child.ts', cacheDir, fx.uri, gcs.endpoint, release],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; path?: string });
+    const events = () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { event: string; path?: string });
     return { child, exited, events, output: () => out };
   };
 
@@ -228,12 +258,19 @@ describe('CheckpointCache with a GCS source', () => {
   describe('lock files of other processes', () => {
     it('takes over the lock of a process killed while downloading, once it is stale', async () => {
       const crashed = fetchInChild(dir, join(dir, 'never'));
-      await waitFor(() => crashed.events().some((e) => e.event === 'download'), { timeoutMs: 30_000, what: `child download\n${crashed.output()}` });
+      await waitFor(() => crashed.events().some((e) => e.event === 'download'), {
+        timeoutMs: 30_000,
+        what: `child download\n${crashed.output()}`,
+      });
       crashed.child.kill('SIGKILL');
       await crashed.exited;
       expect(await exists(join(dir, `${CheckpointCache.key(v)}.lock`))).toBe(true);
       const events: CacheEvent[] = [];
-      const path = await new CheckpointCache(dir, { lockStaleMs: 2000, pollMs: 20, onEvent: (e) => events.push(e) }).fetch(src, v);
+      const path = await new CheckpointCache(dir, {
+        lockStaleMs: 2000,
+        pollMs: 20,
+        onEvent: (e) => events.push(e),
+      }).fetch(src, v);
       expect(md5(await readFile(path))).toBe(md5(bytes));
       expect(events.map((e) => e.type)).toEqual(['lock_wait', 'lock_takeover', 'download', 'downloaded']);
     });

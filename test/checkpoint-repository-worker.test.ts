@@ -48,8 +48,17 @@ describe('a worker serving a local repository', () => {
   it('serves the highest complete version, skipping one still being written and folders that are no versions', async () => {
     const r = await getJson(`${gateway.url}/v1/models/latest`);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ version: '1', versions: ['1'], description: 'version 1', batching: { max_batch_size: 8 } });
-    const p = await postJson(`${gateway.url}/v1/models/latest/versions/1/predictions`, { input }, { prefer: 'wait=20' });
+    expect(r.body).toMatchObject({
+      version: '1',
+      versions: ['1'],
+      description: 'version 1',
+      batching: { max_batch_size: 8 },
+    });
+    const p = await postJson(
+      `${gateway.url}/v1/models/latest/versions/1/predictions`,
+      { input },
+      { prefer: 'wait=20' },
+    );
     expect(p.body).toMatchObject({ status: 'succeeded', version: '1' });
   });
 
@@ -68,7 +77,9 @@ describe('a worker serving a local repository', () => {
       cpSync(TINY, join(bad, 'empty', '1', 'model.onnx'));
       const p = spawnWorker(redisUrl, testPrefix('repobad'), { ALTO_MODEL_REPOSITORY: bad });
       expect(await p.exited).toBe(1);
-      expect(p.output()).toContain(`model 'empty': no complete version under ${join(bad, 'empty')} (expected <version>/model.onnx)`);
+      expect(p.output()).toContain(
+        `model 'empty': no complete version under ${join(bad, 'empty')} (expected <version>/model.onnx)`,
+      );
     } finally {
       rmSync(bad, { recursive: true, force: true });
     }

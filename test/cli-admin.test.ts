@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { alto } from './support/cli.ts';
-import { ADMIN_TOKEN, ROOT, startGateway, startManagedWorker, startPublisher, testPrefix, type Proc } from './support/fleet.ts';
+import {
+  ADMIN_TOKEN,
+  ROOT,
+  startGateway,
+  startManagedWorker,
+  startPublisher,
+  testPrefix,
+  type Proc,
+} from './support/fleet.ts';
 import { waitFor } from './support/wait.ts';
 
 describe('alto admin commands', () => {
@@ -34,11 +42,14 @@ describe('alto admin commands', () => {
   it('publish, ls, workers, update and unpublish, with exit statuses that mean something', async () => {
     const published = await alto(['publish', 'tiny', base, '--replicas', '1', '--max-batch-size', '8'], { env });
     expect(published.code, published.stderr).toBe(0);
-    await waitFor(async () => {
-      const r = await alto(['ls', '--json'], { env });
-      const m = JSON.parse(r.stdout).models[0];
-      return m?.status.state === 'available' ? m : undefined;
-    }, { what: 'tiny available', timeoutMs: 30_000 });
+    await waitFor(
+      async () => {
+        const r = await alto(['ls', '--json'], { env });
+        const m = JSON.parse(r.stdout).models[0];
+        return m?.status.state === 'available' ? m : undefined;
+      },
+      { what: 'tiny available', timeoutMs: 30_000 },
+    );
     const ls = await alto(['ls'], { env });
     expect(ls.code).toBe(0);
     expect(ls.stdout).toMatch(/^NAME\s+VERSION\s+REPLICAS\s+STATE/m);
@@ -86,11 +97,16 @@ describe('alto admin commands', () => {
   it('shows why replicas cannot be placed', async () => {
     const r = await alto(['publish', 'gpu-tiny', base, '--constraint', 'accelerator=gpu'], { env });
     expect(r.code, r.stderr).toBe(0);
-    const ls = await waitFor(async () => {
-      const out = await alto(['ls'], { env });
-      return /unplaceable/.test(out.stdout) ? out.stdout : undefined;
-    }, { what: 'gpu-tiny unplaceable', timeoutMs: 20_000 });
-    expect(ls).toMatch(/^gpu-tiny\s+.*unplaceable\s+1 of 1 replicas not placed: no live worker matches accelerator=gpu/m);
+    const ls = await waitFor(
+      async () => {
+        const out = await alto(['ls'], { env });
+        return /unplaceable/.test(out.stdout) ? out.stdout : undefined;
+      },
+      { what: 'gpu-tiny unplaceable', timeoutMs: 20_000 },
+    );
+    expect(ls).toMatch(
+      /^gpu-tiny\s+.*unplaceable\s+1 of 1 replicas not placed: no live worker matches accelerator=gpu/m,
+    );
     expect((await alto(['unpublish', 'gpu-tiny'], { env })).code).toBe(0);
   });
 });

@@ -15,7 +15,10 @@ import { waitFor } from './support/wait.ts';
 
 // Registered but served by no worker: its predictions wait in the queue until they expire.
 const idle: ModelInfo = {
-  name: 'idle', version: '1', versions: ['1'], platform: 'onnx',
+  name: 'idle',
+  version: '1',
+  versions: ['1'],
+  platform: 'onnx',
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }],
   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 10] }],
   batching: { max_batch_size: 4, max_queue_delay_ms: 0 },
@@ -77,12 +80,15 @@ describe('alto predict and get', () => {
     expect(r.code).toBe(0);
     const queued = JSON.parse(r.stdout);
     expect(queued.id).toMatch(/^tiny\./);
-    const done = await waitFor(async () => {
-      const g = await alto(['get', queued.id], { env });
-      expect(g.code).toBe(0);
-      const p = JSON.parse(g.stdout);
-      return p.status === 'succeeded' ? p : undefined;
-    }, { what: `alto get ${queued.id} to say succeeded` });
+    const done = await waitFor(
+      async () => {
+        const g = await alto(['get', queued.id], { env });
+        expect(g.code).toBe(0);
+        const p = JSON.parse(g.stdout);
+        return p.status === 'succeeded' ? p : undefined;
+      },
+      { what: `alto get ${queued.id} to say succeeded` },
+    );
     expectClose(done.output.y.data, (await runDirect('tiny', 'x', x, [1, 64])).data);
   });
 
@@ -99,11 +105,14 @@ describe('alto predict and get', () => {
     expect(JSON.parse(g.stdout).status).toBe('expired');
   });
 
-  it('keeps waiting past the server\'s longest hold by polling, until --wait=N runs out', async () => {
+  it("keeps waiting past the server's longest hold by polling, until --wait=N runs out", async () => {
     const short = await startGateway(redisUrl, prefix, { ALTO_MAX_WAIT_SECONDS: '1' });
     try {
       // Expires 2 s after submission: after the server's 1 s hold, well before --wait=20 ends.
-      const body = { input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0) } }, timeout_ms: 2000 };
+      const body = {
+        input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0) } },
+        timeout_ms: 2000,
+      };
       const r = await alto(['predict', 'idle', '--json', JSON.stringify(body), '--wait=20', '--url', short.url]);
       expect(JSON.parse(r.stdout).status).toBe('expired');
       expect(r.code).toBe(1);

@@ -137,8 +137,19 @@ const expand = (base: string, pattern: string): string[] => {
       matches = matches.map((m) => join(m, segment)).filter((m) => existsSync(m));
       continue;
     }
-    const re = new RegExp(`^${segment.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
-    matches = matches.flatMap((m) => (isDir(m) ? readdirSync(m).filter((n) => re.test(n)).map((n) => join(m, n)) : []));
+    const re = new RegExp(
+      `^${segment
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}$`,
+    );
+    matches = matches.flatMap((m) =>
+      isDir(m)
+        ? readdirSync(m)
+            .filter((n) => re.test(n))
+            .map((n) => join(m, n))
+        : [],
+    );
   }
   return matches;
 };
@@ -161,7 +172,9 @@ const workspaces = (rootPkg.workspaces ?? [])
 
 describe('docker-compose.yml', () => {
   it('defines the redis, publisher, gateway, worker and dispatcher services', () => {
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['redis', 'publisher', 'gateway', 'worker', 'dispatcher']));
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['redis', 'publisher', 'gateway', 'worker', 'dispatcher']),
+    );
     expect(envOf(services.dispatcher ?? {}).ALTO_WEBHOOK_SECRET).toMatch(/^\$\{ALTO_WEBHOOK_SECRET:\?.+\}$/);
   });
 
@@ -198,7 +211,8 @@ describe('docker-compose.yml', () => {
     const repository = env.ALTO_PUBLISH_ON_START;
     expect(repository).toBeTruthy();
     expect(String(env.ALTO_ALLOWED_ROOTS).split(',')).toContain(repository);
-    const mountedAt = (svc: Service) => (svc.volumes ?? []).some((v) => typeof v === 'string' && v.split(':')[1] === repository);
+    const mountedAt = (svc: Service) =>
+      (svc.volumes ?? []).some((v) => typeof v === 'string' && v.split(':')[1] === repository);
     expect(mountedAt(publisher), 'publisher mounts ALTO_PUBLISH_ON_START').toBe(true);
     expect(mountedAt(services.worker ?? {}), 'workers mount the published base URIs').toBe(true);
     // A repository of its own would make the worker ignore the publisher.
@@ -303,12 +317,16 @@ describe.each([
   });
 
   it('runs as the non-root node user in production mode with a healthcheck', () => {
-    const last = (keyword: string): string | undefined => instructions.filter((i) => i.keyword === keyword).at(-1)?.args;
+    const last = (keyword: string): string | undefined =>
+      instructions.filter((i) => i.keyword === keyword).at(-1)?.args;
     expect(last('USER')).toBe('node');
     expect(instructions.some((i) => i.keyword === 'ENV' && /\bNODE_ENV=production\b/.test(i.args))).toBe(true);
     expect(last('EXPOSE')).toMatch(/^\d+/);
     expect(last('HEALTHCHECK')).toMatch(/\/healthz/);
-    const base = instructions.filter((i) => i.keyword === 'FROM' || i.keyword === 'ARG').map((i) => i.args).join('\n');
+    const base = instructions
+      .filter((i) => i.keyword === 'FROM' || i.keyword === 'ARG')
+      .map((i) => i.args)
+      .join('\n');
     expect(base).toMatch(/node:20-bookworm-slim/);
   });
 

@@ -30,7 +30,9 @@ describe('leader lease', () => {
     // a stops renewing (paused, cut off): b takes over with a new epoch once the lease expires.
     const b = await waitFor(async () => (await store.lease('b', 5000)) || undefined, { what: 'b leads' });
     expect(b).toBe(a + 1);
-    expect(await store.commit('a', new Batch().set(keys.states, 'm', { by: 'a, late' }).publish(keys.catalogChannel, '*'))).toBe(false);
+    expect(
+      await store.commit('a', new Batch().set(keys.states, 'm', { by: 'a, late' }).publish(keys.catalogChannel, '*')),
+    ).toBe(false);
     expect(JSON.parse((await redis.hget(keys.states, 'm'))!)).toEqual({ by: 'a' });
     // A clean stop hands over at once.
     await store.resign('b');

@@ -25,7 +25,8 @@ describe('graceful drain', () => {
       expect(r.status).toBe(202);
       ids.push(r.body.id);
     }
-    const statuses = async () => Promise.all(ids.map(async (id) => (await getJson(`${gateway.url}/v1/predictions/${id}`)).body.status as string));
+    const statuses = async () =>
+      Promise.all(ids.map(async (id) => (await getJson(`${gateway.url}/v1/predictions/${id}`)).body.status as string));
     const stream = keys(prefix).stream('textdir');
     // The whole load is queued before the worker starts, so SIGTERM lands mid-load.
     const worker = await startWorker(redisUrl, prefix, { ALTO_MODELS: 'textdir', ALTO_WORKER_ID: 'drain-1' });
@@ -42,7 +43,10 @@ describe('graceful drain', () => {
 
     const next = await startWorker(redisUrl, prefix, { ALTO_MODELS: 'textdir', ALTO_WORKER_ID: 'drain-2' });
     procs.push(next);
-    await waitFor(async () => (await statuses()).every((s) => s === 'succeeded'), { timeoutMs: 60_000, what: 'all succeeded' });
+    await waitFor(async () => (await statuses()).every((s) => s === 'succeeded'), {
+      timeoutMs: 60_000,
+      what: 'all succeeded',
+    });
     expect(await redis.xlen(stream)).toBe(0);
   });
 });

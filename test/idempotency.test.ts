@@ -33,14 +33,20 @@ describe('Idempotency-Key', () => {
   });
 
   const submit = (b: unknown, idem: string | undefined, key = KEY_A) =>
-    postJson(`${gateway.url}/v1/models/tiny/predictions`, b, { authorization: `Bearer ${key}`, ...(idem === undefined ? {} : { 'idempotency-key': idem }) });
+    postJson(`${gateway.url}/v1/models/tiny/predictions`, b, {
+      authorization: `Bearer ${key}`,
+      ...(idem === undefined ? {} : { 'idempotency-key': idem }),
+    });
   /** Prediction hashes of tiny under this prefix: what was really created. */
   const created = async () => (await redis.keys(`${prefix}:{tiny}:p:*`)).length;
   const done = (id: string) =>
-    waitFor(async () => {
-      const r = await getJson(`${gateway.url}/v1/predictions/${id}`, { authorization: `Bearer ${KEY_A}` });
-      return r.body.status === 'succeeded' ? r : undefined;
-    }, { what: `prediction ${id}` });
+    waitFor(
+      async () => {
+        const r = await getJson(`${gateway.url}/v1/predictions/${id}`, { authorization: `Bearer ${KEY_A}` });
+        return r.body.status === 'succeeded' ? r : undefined;
+      },
+      { what: `prediction ${id}` },
+    );
 
   it('a retry returns the first prediction, marked Idempotent-Replayed, and queues nothing', async () => {
     const before = await created();
@@ -68,11 +74,16 @@ describe('Idempotency-Key', () => {
     try {
       const first = await submit(body(0.15), 'wait-1');
       const again = postJson(`${gateway.url}/v1/models/tiny/predictions`, body(0.15), {
-        authorization: `Bearer ${KEY_A}`, 'idempotency-key': 'wait-1', prefer: 'wait=40',
+        authorization: `Bearer ${KEY_A}`,
+        'idempotency-key': 'wait-1',
+        prefer: 'wait=40',
       });
-      await waitFor(async () => /alto_gateway_waiting_requests 1\b/.test(await (await fetch(`${gateway.url}/metrics`)).text()), {
-        what: 'the retry to be held',
-      });
+      await waitFor(
+        async () => /alto_gateway_waiting_requests 1\b/.test(await (await fetch(`${gateway.url}/metrics`)).text()),
+        {
+          what: 'the retry to be held',
+        },
+      );
       worker.child.kill('SIGCONT');
       const resumed = Date.now();
       const r = await again;
@@ -106,7 +117,8 @@ describe('Idempotency-Key', () => {
     expect(other.body.error.message).toMatch(/header 'Idempotency-Key': this key was used for a different request/);
     // The same JSON spelled differently is a different body: the bytes are compared.
     const spaced = await postJson(`${gateway.url}/v1/models/tiny/predictions`, ` ${JSON.stringify(body(0.3))}`, {
-      authorization: `Bearer ${KEY_A}`, 'idempotency-key': 'reuse-1',
+      authorization: `Bearer ${KEY_A}`,
+      'idempotency-key': 'reuse-1',
     });
     expect(spaced.status).toBe(422);
     expect(await created()).toBe(before);
@@ -131,11 +143,17 @@ describe('Idempotency-Key', () => {
 
   it('refuses a malformed key with 400 naming the header, before anything is queued', async () => {
     const before = await created();
-    for (const [idem, got] of [['', 'an empty value'], ['k'.repeat(256), '256 characters'], ['caf\u00e9', 'a non-printable character']] as const) {
+    for (const [idem, got] of [
+      ['', 'an empty value'],
+      ['k'.repeat(256), '256 characters'],
+      ['caf\u00e9', 'a non-printable character'],
+    ] as const) {
       const r = await submit(body(0.6), idem);
       expect(r.status, idem).toBe(400);
       expect(r.body.error.code).toBe('invalid_input');
-      expect(r.body.error.message).toBe(`header 'Idempotency-Key': expected 1 to 255 printable ASCII characters, got ${got}`);
+      expect(r.body.error.message).toBe(
+        `header 'Idempotency-Key': expected 1 to 255 printable ASCII characters, got ${got}`,
+      );
     }
     const longest = await submit(body(0.6), 'k'.repeat(255));
     expect(longest.status).toBe(202);
@@ -159,8 +177,12 @@ describe('Idempotency-Key', () => {
   it('the same key on the versioned route is a different request (422); on another model a key of its own', async () => {
     const own = testPrefix('idemversions');
     const tiny: ModelInfo = {
-      name: 'tiny', version: '1', versions: ['1'], platform: 'onnx',
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 10] }],
+      name: 'tiny',
+      version: '1',
+      versions: ['1'],
+      platform: 'onnx',
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 10] }],
       batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
     };
     const other: ModelInfo = { ...tiny, name: 'other' };

@@ -44,10 +44,13 @@ describe('listing predictions', () => {
     // Kept newest first from here on.
     mine = newestFirst(a);
     theirs = newestFirst(b);
-    await waitFor(async () => {
-      const r = await list(KEY_A, '?status=succeeded');
-      return r.body.predictions.length === 5;
-    }, { what: 'all five succeeded' });
+    await waitFor(
+      async () => {
+        const r = await list(KEY_A, '?status=succeeded');
+        return r.body.predictions.length === 5;
+      },
+      { what: 'all five succeeded' },
+    );
   });
   afterAll(async () => {
     await Promise.all([worker?.kill(), gateway?.kill()]);
@@ -69,7 +72,10 @@ describe('listing predictions', () => {
     const sizes: number[] = [];
     let cursor: string | null = null;
     do {
-      const r: Awaited<ReturnType<typeof list>> = await list(KEY_A, `?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const r: Awaited<ReturnType<typeof list>> = await list(
+        KEY_A,
+        `?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(r.status).toBe(200);
       sizes.push(r.body.predictions.length);
       seen.push(...r.body.predictions.map((p: any) => p.id));
@@ -105,7 +111,10 @@ describe('listing predictions', () => {
       ['?limit=101', /^query parameter 'limit': expected an integer from 1 to 100, got '101'$/],
       ['?limit=1.5', /^query parameter 'limit': .* got '1\.5'$/],
       ['?limit=ten', /^query parameter 'limit': .* got 'ten'$/],
-      ['?status=done', /^query parameter 'status': expected one of queued, running, succeeded, failed, canceled, expired, got 'done'$/],
+      [
+        '?status=done',
+        /^query parameter 'status': expected one of queued, running, succeeded, failed, canceled, expired, got 'done'$/,
+      ],
       ['?cursor=nope', /^query parameter 'cursor': 'nope' is not a cursor of this listing/],
       ['?model=', /^query parameter 'model': /],
       ['?colour=red', /^query parameter 'colour': unknown; expected one of model, status, limit, cursor$/],

@@ -19,20 +19,34 @@ import { validate, type Schema } from './support/json-schema.ts';
 import { startRedis } from './support/redis-server.ts';
 
 const tiny: ModelInfo = {
-  name: 'tiny', version: '1', versions: ['1'], platform: 'onnx', description: 'a 2-layer MLP',
+  name: 'tiny',
+  version: '1',
+  versions: ['1'],
+  platform: 'onnx',
+  description: 'a 2-layer MLP',
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }],
   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 10] }],
   batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
 };
 const pair: ModelInfo = {
-  name: 'pair', version: '2', versions: ['1', '2'], platform: 'onnx',
-  inputs: [{ name: 'a', datatype: 'INT8', shape: [-1, 2] }, { name: 'b', datatype: 'BOOL', shape: [-1, 2] }],
+  name: 'pair',
+  version: '2',
+  versions: ['1', '2'],
+  platform: 'onnx',
+  inputs: [
+    { name: 'a', datatype: 'INT8', shape: [-1, 2] },
+    { name: 'b', datatype: 'BOOL', shape: [-1, 2] },
+  ],
   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
   batching: { max_batch_size: 0, max_queue_delay_ms: 5 },
 };
 
 const ROUTES: [string, string, string[]][] = [
-  ['post', '/v1/models/{model}/predictions', ['200', '202', '400', '401', '404', '413', '415', '422', '429', '500', '503']],
+  [
+    'post',
+    '/v1/models/{model}/predictions',
+    ['200', '202', '400', '401', '404', '413', '415', '422', '429', '500', '503'],
+  ],
   ['get', '/v1/predictions/{id}', ['200', '401', '404', '500', '503']],
   ['post', '/v1/predictions/{id}/cancel', ['200', '401', '404', '500', '503']],
   ['get', '/v1/predictions', ['200', '400', '401', '500', '503']],
@@ -44,7 +58,11 @@ const ROUTES: [string, string, string[]][] = [
   ['get', '/openapi.json', ['200']],
 ];
 
-type Doc = { openapi: string; paths: Record<string, Record<string, any>>; components: { schemas: Record<string, Schema> } };
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, any>>;
+  components: { schemas: Record<string, Schema> };
+};
 
 interface Reply {
   status: number;
@@ -76,7 +94,9 @@ describe('OpenAPI document', () => {
   let doc: Doc;
 
   beforeAll(async () => {
-    server = await startTestGateway(inject('redisUrl'), prefix, [tiny, pair], { ALTO_MAX_BODY_BYTES: String(64 * 1024) });
+    server = await startTestGateway(inject('redisUrl'), prefix, [tiny, pair], {
+      ALTO_MAX_BODY_BYTES: String(64 * 1024),
+    });
     ({ base } = server);
     const res = await fetch(`${base}/openapi.json`);
     expect(res.status).toBe(200);
@@ -90,13 +110,21 @@ describe('OpenAPI document', () => {
     const { json, ...rest } = init;
     const res = await fetch(`${base}${path}`, {
       method: method.toUpperCase(),
-      ...(json === undefined ? {} : { body: typeof json === 'string' ? json : JSON.stringify(json), headers: { 'content-type': 'application/json' } }),
+      ...(json === undefined
+        ? {}
+        : {
+            body: typeof json === 'string' ? json : JSON.stringify(json),
+            headers: { 'content-type': 'application/json' },
+          }),
       ...rest,
     });
     return { status: res.status, headers: res.headers, text: await res.text() };
   };
   const expectConforms = (method: string, template: string, r: Reply) =>
-    expect(nonConformance(doc, method, template, r), `${method.toUpperCase()} ${template} → ${r.status} ${r.text.slice(0, 300)}`).toEqual([]);
+    expect(
+      nonConformance(doc, method, template, r),
+      `${method.toUpperCase()} ${template} → ${r.status} ${r.text.slice(0, 300)}`,
+    ).toEqual([]);
   const tinyBody = { input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } } };
 
   it('is OpenAPI 3.1 with every route and its statuses', () => {
@@ -143,12 +171,37 @@ describe('OpenAPI document', () => {
     const request = doc.components.schemas.PredictionRequest!;
     const example = doc.paths['/v1/models/{model}/predictions']!.post.requestBody.content['application/json'].example;
     expect(validate(example, request, doc)).toEqual([]);
-    expect(validate({ input: { x: { datatype: 'FP32', shape: [1, 2], b64: 'AAAAAAAAAAA=' } }, response_format: 'b64' }, request, doc)).toEqual([]);
-    expect(validate({ input: { x: { datatype: 'FP32', shape: [2, 2], data: [[1, 2], [3, 4]] } } }, request, doc)).toEqual([]);
+    expect(
+      validate(
+        { input: { x: { datatype: 'FP32', shape: [1, 2], b64: 'AAAAAAAAAAA=' } }, response_format: 'b64' },
+        request,
+        doc,
+      ),
+    ).toEqual([]);
+    expect(
+      validate(
+        {
+          input: {
+            x: {
+              datatype: 'FP32',
+              shape: [2, 2],
+              data: [
+                [1, 2],
+                [3, 4],
+              ],
+            },
+          },
+        },
+        request,
+        doc,
+      ),
+    ).toEqual([]);
     // What the gateway refuses, the document refuses too.
     expect(validate({ input: { x: { datatype: 'FP8', shape: [1], data: [1] } } }, request, doc)).not.toEqual([]);
     expect(validate({ input: { x: { datatype: 'FP32', shape: [-1], data: [1] } } }, request, doc)).not.toEqual([]);
-    expect(validate({ input: { x: { datatype: 'FP32', shape: [1], data: [1], b64: 'AAAAAA==' } } }, request, doc)).not.toEqual([]);
+    expect(
+      validate({ input: { x: { datatype: 'FP32', shape: [1], data: [1], b64: 'AAAAAA==' } } }, request, doc),
+    ).not.toEqual([]);
     expect(validate({ input: {}, colour: 'red' }, request, doc)).not.toEqual([]);
     expect(validate({ input: {}, response_format: 'xml' }, request, doc)).not.toEqual([]);
   });
@@ -164,7 +217,10 @@ describe('OpenAPI document', () => {
   });
 
   it('a 202 after Prefer: wait ran out conforms, with Preference-Applied', async () => {
-    const r = await call('post', '/v1/models/tiny/predictions', { json: tinyBody, headers: { 'content-type': 'application/json', prefer: 'wait=1' } });
+    const r = await call('post', '/v1/models/tiny/predictions', {
+      json: tinyBody,
+      headers: { 'content-type': 'application/json', prefer: 'wait=1' },
+    });
     expect(r.status).toBe(202);
     expect(r.headers.get('preference-applied')).toBe('wait=1');
     expectConforms('post', '/v1/models/{model}/predictions', r);
@@ -172,12 +228,31 @@ describe('OpenAPI document', () => {
 
   it('errors conform: 400 invalid_input, 400 invalid_json, 404, 413, 415', async () => {
     const cases: [Reply, number][] = [
-      [await call('post', '/v1/models/tiny/predictions', { json: { input: { x: { datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] } } } }), 400],
+      [
+        await call('post', '/v1/models/tiny/predictions', {
+          json: { input: { x: { datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] } } },
+        }),
+        400,
+      ],
       [await call('post', '/v1/models/tiny/predictions', { json: '{"input": NaN}' }), 400],
-      [await call('post', '/v1/models/tiny/predictions', { json: tinyBody, headers: { 'content-type': 'application/json', prefer: 'wait=soon' } }), 400],
+      [
+        await call('post', '/v1/models/tiny/predictions', {
+          json: tinyBody,
+          headers: { 'content-type': 'application/json', prefer: 'wait=soon' },
+        }),
+        400,
+      ],
       [await call('post', '/v1/models/nope/predictions', { json: tinyBody }), 404],
-      [await call('post', '/v1/models/tiny/predictions', { json: JSON.stringify({ input: { x: { data: new Array(40_000).fill(0) } } }) }), 413],
-      [await call('post', '/v1/models/tiny/predictions', { body: 'x', headers: { 'content-type': 'text/plain' } }), 415],
+      [
+        await call('post', '/v1/models/tiny/predictions', {
+          json: JSON.stringify({ input: { x: { data: new Array(40_000).fill(0) } } }),
+        }),
+        413,
+      ],
+      [
+        await call('post', '/v1/models/tiny/predictions', { body: 'x', headers: { 'content-type': 'text/plain' } }),
+        415,
+      ],
     ];
     for (const [r, status] of cases) {
       expect(r.status).toBe(status);
@@ -197,7 +272,10 @@ describe('OpenAPI document', () => {
     const again = await call('post', '/v1/models/tiny/predictions', { json: tinyBody, headers });
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expectConforms('post', '/v1/models/{model}/predictions', again);
-    const reused = await call('post', '/v1/models/tiny/predictions', { json: { ...tinyBody, response_format: 'b64' }, headers });
+    const reused = await call('post', '/v1/models/tiny/predictions', {
+      json: { ...tinyBody, response_format: 'b64' },
+      headers,
+    });
     expect(reused.status).toBe(422);
     expectConforms('post', '/v1/models/{model}/predictions', reused);
     const list = await call('get', '/v1/predictions?limit=1');
@@ -233,7 +311,8 @@ describe('OpenAPI document', () => {
     await new RedisModelRegistry(conn, keys(prefix)).put(tiny);
     await conn.quit();
     const g = await startGateway(
-      loadEnv({ REDIS_URL: own.url, ALTO_PREFIX: prefix, PORT: '0' }), createLogger({ name: 'gateway', level: 'silent' }),
+      loadEnv({ REDIS_URL: own.url, ALTO_PREFIX: prefix, PORT: '0' }),
+      createLogger({ name: 'gateway', level: 'silent' }),
     );
     try {
       await own.stop();
@@ -243,9 +322,15 @@ describe('OpenAPI document', () => {
         return { status: res.status, headers: res.headers, text: await res.text() };
       };
       const down: [string, string, Reply][] = [
-        ['post', '/v1/models/{model}/predictions', await get('/v1/models/tiny/predictions', {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tinyBody),
-        })],
+        [
+          'post',
+          '/v1/models/{model}/predictions',
+          await get('/v1/models/tiny/predictions', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(tinyBody),
+          }),
+        ],
         ['get', '/v1/predictions/{id}', await get('/v1/predictions/tiny.01m83xqsfwmba2gkx4nf4d8kb9')],
         ['get', '/readyz', await get('/readyz')],
       ];
@@ -268,8 +353,19 @@ describe('OpenAPI document', () => {
       ['ids', { datatype: 'INT64', shape: [1], data: new Uint8Array(new BigInt64Array([42n]).buffer) }],
     ]);
     const record: PredictionRecord = {
-      id: 'tiny.01m83yc7vx5b9f403wkqdbx6nv', model: 'tiny', version: '1', status: 'succeeded', format: 'json', output, error: null,
-      createdAt: 1_790_000_000_000, startedAt: 1_790_000_000_005, completedAt: 1_790_000_000_009, queueMs: 5, predictMs: 2.5, batchSize: 3,
+      id: 'tiny.01m83yc7vx5b9f403wkqdbx6nv',
+      model: 'tiny',
+      version: '1',
+      status: 'succeeded',
+      format: 'json',
+      output,
+      error: null,
+      createdAt: 1_790_000_000_000,
+      startedAt: 1_790_000_000_005,
+      completedAt: 1_790_000_000_009,
+      queueMs: 5,
+      predictMs: 2.5,
+      batchSize: 3,
     };
     const prediction = doc.components.schemas.Prediction!;
     // Through JSON, as the gateway sends it: NaN and Infinity become null.
@@ -278,26 +374,55 @@ describe('OpenAPI document', () => {
     expect(validate(asSent(record), prediction, doc)).toEqual([]);
     expect(validate(asSent({ ...record, format: 'b64' }), prediction, doc)).toEqual([]);
     const failed: PredictionRecord = {
-      ...record, status: 'failed', output: null, error: { code: 'inference_failed', message: 'boom' }, predictMs: null, batchSize: null,
+      ...record,
+      status: 'failed',
+      output: null,
+      error: { code: 'inference_failed', message: 'boom' },
+      predictMs: null,
+      batchSize: null,
     };
     expect(validate(asSent(failed), prediction, doc)).toEqual([]);
   });
 
   it('notices responses that stop matching', () => {
     const prediction = doc.components.schemas.Prediction!;
-    const ok = JSON.parse(JSON.stringify(renderPrediction({
-      id: 'tiny.01m83yc7vx5b9f403wkqdbx6nv', model: 'tiny', version: '1', status: 'queued', format: 'json', output: null, error: null,
-      createdAt: 0, startedAt: null, completedAt: null, queueMs: null, predictMs: null, batchSize: null,
-    }, base)));
+    const ok = JSON.parse(
+      JSON.stringify(
+        renderPrediction(
+          {
+            id: 'tiny.01m83yc7vx5b9f403wkqdbx6nv',
+            model: 'tiny',
+            version: '1',
+            status: 'queued',
+            format: 'json',
+            output: null,
+            error: null,
+            createdAt: 0,
+            startedAt: null,
+            completedAt: null,
+            queueMs: null,
+            predictMs: null,
+            batchSize: null,
+          },
+          base,
+        ),
+      ),
+    );
     expect(validate(ok, prediction, doc)).toEqual([]);
     const { status: _status, ...noStatus } = ok;
     expect(validate(noStatus, prediction, doc).join()).toMatch(/must have required property 'status'/);
     expect(validate({ ...ok, extra: 1 }, prediction, doc).join()).toMatch(/'extra' is not allowed/);
     expect(validate({ ...ok, status: 'done' }, prediction, doc).join()).toMatch(/not one of/);
     expect(validate({ ...ok, created_at: null }, prediction, doc).join()).toMatch(/created_at: must be string/);
-    expect(validate({ ...ok, created_at: 'yesterday' }, prediction, doc).join()).toMatch(/created_at: must match format "date-time"/);
-    expect(validate({ ...ok, metrics: { ...ok.metrics, queue_ms: '5' } }, prediction, doc).join()).toMatch(/queue_ms: must be number,null/);
-    expect(validate({ ...ok, output: { y: { datatype: 'FP32', shape: [1], data: ['x'] } } }, prediction, doc)).not.toEqual([]);
+    expect(validate({ ...ok, created_at: 'yesterday' }, prediction, doc).join()).toMatch(
+      /created_at: must match format "date-time"/,
+    );
+    expect(validate({ ...ok, metrics: { ...ok.metrics, queue_ms: '5' } }, prediction, doc).join()).toMatch(
+      /queue_ms: must be number,null/,
+    );
+    expect(
+      validate({ ...ok, output: { y: { datatype: 'FP32', shape: [1], data: ['x'] } } }, prediction, doc),
+    ).not.toEqual([]);
     // Each status narrows the codes it may carry.
     const notFound = doc.paths['/v1/models/{model}']!.get.responses['404'].content['application/json'].schema;
     expect(validate({ error: { code: 'model_not_found', message: 'm' } }, notFound, doc)).toEqual([]);
@@ -331,7 +456,12 @@ describe('admin API OpenAPI document', () => {
     rmSync(repo, { recursive: true, force: true });
   });
 
-  const admin = async (method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN): Promise<Reply> => {
+  const admin = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    token: string | null = ADMIN_TOKEN,
+  ): Promise<Reply> => {
     const res = await fetch(`${gateway.url}${path}`, {
       method: method.toUpperCase(),
       headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
@@ -341,7 +471,10 @@ describe('admin API OpenAPI document', () => {
   };
   const expectConforms = (method: string, template: string, r: Reply, status: number) => {
     expect(r.status, `${method.toUpperCase()} ${template}: ${r.text.slice(0, 300)}`).toBe(status);
-    expect(nonConformance(doc, method, template, r), `${method.toUpperCase()} ${template} → ${r.status} ${r.text.slice(0, 300)}`).toEqual([]);
+    expect(
+      nonConformance(doc, method, template, r),
+      `${method.toUpperCase()} ${template} → ${r.status} ${r.text.slice(0, 300)}`,
+    ).toEqual([]);
   };
 
   it('is OpenAPI 3.1, the same through the gateway, and open without the admin token', async () => {
@@ -363,21 +496,46 @@ describe('admin API OpenAPI document', () => {
 
   it('replies to publish, list, get, update, dead letters, replay, workers, drain and unpublish conform, errors too', async () => {
     const uri = join(repo, 'tiny');
-    expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', { name: 'tiny', uri, replicas: 0 }), 201);
+    expectConforms(
+      'post',
+      '/v1/admin/models',
+      await admin('post', '/v1/admin/models', { name: 'tiny', uri, replicas: 0 }),
+      201,
+    );
     expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', { name: 'tiny', uri }), 409);
     expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', { name: 'Bad Name', uri }), 400);
     expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', '{"name":'), 400);
-    expectConforms('post', '/v1/admin/models', await admin('post', '/v1/admin/models', { name: 'other', uri: '/elsewhere' }), 400);
+    expectConforms(
+      'post',
+      '/v1/admin/models',
+      await admin('post', '/v1/admin/models', { name: 'other', uri: '/elsewhere' }),
+      400,
+    );
     expectConforms('get', '/v1/admin/models', await admin('get', '/v1/admin/models'), 200);
     expectConforms('get', '/v1/admin/models', await admin('get', '/v1/admin/models', undefined, null), 401);
     expectConforms('get', '/v1/admin/models/{name}', await admin('get', '/v1/admin/models/tiny'), 200);
     expectConforms('get', '/v1/admin/models/{name}', await admin('get', '/v1/admin/models/nope'), 404);
-    expectConforms('patch', '/v1/admin/models/{name}', await admin('patch', '/v1/admin/models/tiny', { replicas: 0, max_batch_size: 4 }), 200);
-    expectConforms('patch', '/v1/admin/models/{name}', await admin('patch', '/v1/admin/models/nope', { replicas: 1 }), 404);
+    expectConforms(
+      'patch',
+      '/v1/admin/models/{name}',
+      await admin('patch', '/v1/admin/models/tiny', { replicas: 0, max_batch_size: 4 }),
+      200,
+    );
+    expectConforms(
+      'patch',
+      '/v1/admin/models/{name}',
+      await admin('patch', '/v1/admin/models/nope', { replicas: 1 }),
+      404,
+    );
     const letters = '/v1/admin/models/{name}/dead-letters';
     expectConforms('get', letters, await admin('get', '/v1/admin/models/tiny/dead-letters'), 200);
     expectConforms('get', letters, await admin('get', '/v1/admin/models/tiny/dead-letters?limit=0'), 400);
-    expectConforms('post', `${letters}/replay`, await admin('post', '/v1/admin/models/tiny/dead-letters/replay', {}), 200);
+    expectConforms(
+      'post',
+      `${letters}/replay`,
+      await admin('post', '/v1/admin/models/tiny/dead-letters/replay', {}),
+      200,
+    );
     expectConforms('get', '/v1/admin/workers', await admin('get', '/v1/admin/workers'), 200);
     expectConforms('post', '/v1/admin/workers/{id}/drain', await admin('post', '/v1/admin/workers/nobody/drain'), 404);
     expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 200);

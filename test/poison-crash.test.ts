@@ -13,7 +13,12 @@ const MARKER = -7777;
 describe('a request that crashes the worker process', () => {
   const f = gatewayFleet('poisoncrash');
   const { redisUrl, prefix, procs } = f;
-  const env = { ALTO_MODELS: 'textdir', ALTO_WORKER_ID: 'crashy', ALTO_FAILPOINT_CRASH_ON: String(MARKER), ALTO_MAX_DELIVERIES: '3' };
+  const env = {
+    ALTO_MODELS: 'textdir',
+    ALTO_WORKER_ID: 'crashy',
+    ALTO_FAILPOINT_CRASH_ON: String(MARKER),
+    ALTO_MAX_DELIVERIES: '3',
+  };
 
   const body = (seed: number, first?: number) => {
     const x = Array.from(randomFloats(3 * 48 * 192, seed));
@@ -28,9 +33,11 @@ describe('a request that crashes the worker process', () => {
     // Paused while the requests queue, so that the poison shares one batch with the others.
     first.child.kill('SIGSTOP');
     const innocents: string[] = [];
-    for (let i = 0; i < 3; i++) innocents.push((await postJson(`${gateway.url}/v1/models/textdir/predictions`, body(i))).body.id);
+    for (let i = 0; i < 3; i++)
+      innocents.push((await postJson(`${gateway.url}/v1/models/textdir/predictions`, body(i))).body.id);
     const poison = (await postJson(`${gateway.url}/v1/models/textdir/predictions`, body(9, MARKER))).body.id as string;
-    for (let i = 3; i < 6; i++) innocents.push((await postJson(`${gateway.url}/v1/models/textdir/predictions`, body(i))).body.id);
+    for (let i = 3; i < 6; i++)
+      innocents.push((await postJson(`${gateway.url}/v1/models/textdir/predictions`, body(i))).body.id);
     first.child.kill('SIGCONT');
 
     // A supervisor: restart the worker, under the same id, each time it dies.
@@ -39,11 +46,14 @@ describe('a request that crashes the worker process', () => {
       if (gone(workers[workers.length - 1]!)) workers.push(spawnWorker(redisUrl, prefix, env));
     };
     const status = async (id: string) => (await getJson(`${gateway.url}/v1/predictions/${id}`)).body;
-    await waitFor(async () => {
-      supervise();
-      const all = await Promise.all([poison, ...innocents].map(status));
-      return all.every((p) => p.status === 'succeeded' || p.status === 'failed');
-    }, { timeoutMs: 120_000, intervalMs: 100, what: 'every request to end' });
+    await waitFor(
+      async () => {
+        supervise();
+        const all = await Promise.all([poison, ...innocents].map(status));
+        return all.every((p) => p.status === 'succeeded' || p.status === 'failed');
+      },
+      { timeoutMs: 120_000, intervalMs: 100, what: 'every request to end' },
+    );
     procs.push(...workers.slice(1));
 
     const p = await status(poison);
@@ -52,7 +62,9 @@ describe('a request that crashes the worker process', () => {
     const mates = await Promise.all(innocents.map(status));
     expect(mates.map((m) => m.status)).toEqual(innocents.map(() => 'succeeded'));
     // They were in the batch that crashed first, then ran again on their own.
-    const attempts = await Promise.all(innocents.map((id) => redis.hget(keys(prefix).prediction('textdir', id), 'attempts')));
+    const attempts = await Promise.all(
+      innocents.map((id) => redis.hget(keys(prefix).prediction('textdir', id), 'attempts')),
+    );
     expect(attempts).toContain('2');
 
     const output = workers.map((w) => w.output()).join('');

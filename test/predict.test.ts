@@ -27,19 +27,29 @@ describe('inference path', () => {
     postJson(`${gateway.url}/v1/models/${model}/predictions`, body, headers);
 
   const poll = (id: string) =>
-    waitFor(async () => {
-      const r = await getJson(`${gateway.url}/v1/predictions/${id}`);
-      return ['succeeded', 'failed'].includes(r.body.status) ? r : undefined;
-    }, { what: `prediction ${id}` });
+    waitFor(
+      async () => {
+        const r = await getJson(`${gateway.url}/v1/predictions/${id}`);
+        return ['succeeded', 'failed'].includes(r.body.status) ? r : undefined;
+      },
+      { what: `prediction ${id}` },
+    );
 
   it('serves a pinned version from a worker with a fixed repository, and refuses one it does not serve', async () => {
     const tiny = { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } };
-    const pinned = await postJson(`${gateway.url}/v1/models/tiny/versions/1/predictions`, { input: tiny }, { prefer: 'wait=20' });
+    const pinned = await postJson(
+      `${gateway.url}/v1/models/tiny/versions/1/predictions`,
+      { input: tiny },
+      { prefer: 'wait=20' },
+    );
     expect(pinned.status).toBe(200);
     expect(pinned.body).toMatchObject({ status: 'succeeded', version: '1' });
     const other = await postJson(`${gateway.url}/v1/models/tiny/versions/9/predictions`, { input: tiny });
     expect(other.status).toBe(404);
-    expect(other.body.error).toMatchObject({ code: 'version_not_found', message: "model 'tiny' serves version(s) 1, not '9'" });
+    expect(other.body.error).toMatchObject({
+      code: 'version_not_found',
+      message: "model 'tiny' serves version(s) 1, not '9'",
+    });
   });
 
   it('answers 202 with a Location, then polling returns textdir output equal to a direct onnxruntime run', async () => {
@@ -71,7 +81,11 @@ describe('inference path', () => {
 
   it('holds the response with Prefer: wait and returns 200 with the finished prediction', async () => {
     const x = randomFloats(64, 3);
-    const r = await submit('tiny', { input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from(x) } } }, { prefer: 'wait=10' });
+    const r = await submit(
+      'tiny',
+      { input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from(x) } } },
+      { prefer: 'wait=10' },
+    );
     expect(r.status).toBe(200);
     expect(r.headers.get('preference-applied')).toBe('wait=10');
     expect(r.body.status).toBe('succeeded');
@@ -82,7 +96,10 @@ describe('inference path', () => {
     const x = randomFloats(64, 5);
     const r = await submit(
       'tiny',
-      { input: { x: { datatype: 'FP32', shape: [1, 64], b64: Buffer.from(x.buffer).toString('base64') } }, response_format: 'b64' },
+      {
+        input: { x: { datatype: 'FP32', shape: [1, 64], b64: Buffer.from(x.buffer).toString('base64') } },
+        response_format: 'b64',
+      },
       { prefer: 'wait=10' },
     );
     expect(r.body.status).toBe('succeeded');
@@ -93,10 +110,16 @@ describe('inference path', () => {
 
   it('takes a binary body (JSON header + raw tensor bytes) and computes the same as a direct run', async () => {
     const x = randomFloats(TEXTDIR_N, 21);
-    const header = Buffer.from(JSON.stringify({ input: { x: { datatype: 'FP32', shape: TEXTDIR_DIMS, binary_data_size: x.byteLength } } }));
+    const header = Buffer.from(
+      JSON.stringify({ input: { x: { datatype: 'FP32', shape: TEXTDIR_DIMS, binary_data_size: x.byteLength } } }),
+    );
     const res = await fetch(`${gateway.url}/v1/models/textdir/predictions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length), prefer: 'wait=10' },
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(header.length),
+        prefer: 'wait=10',
+      },
       body: Buffer.concat([header, Buffer.from(x.buffer)]),
     });
     expect(res.status).toBe(200);
@@ -116,11 +139,15 @@ describe('inference path', () => {
   it('runs 300 concurrent tiny requests, each output matching its own input, in batches larger than one', async () => {
     const inputs = Array.from({ length: 300 }, (_, i) => randomFloats(64, 1000 + i));
     const replies = await Promise.all(
-      inputs.map((x) => submit('tiny', { input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from(x) } } }, { prefer: 'wait=30' })),
+      inputs.map((x) =>
+        submit(
+          'tiny',
+          { input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from(x) } } },
+          { prefer: 'wait=30' },
+        ),
+      ),
     );
-    const finished = await Promise.all(
-      replies.map((r) => (r.body.status === 'succeeded' ? r : poll(r.body.id))),
-    );
+    const finished = await Promise.all(replies.map((r) => (r.body.status === 'succeeded' ? r : poll(r.body.id))));
     let batched = 0;
     for (let i = 0; i < inputs.length; i++) {
       const p = finished[i]!.body;
@@ -156,7 +183,8 @@ describe('inference path', () => {
   it('exposes worker metrics: batch sizes, inference and queue wait per model', async () => {
     const port = /"metrics_port":(\d+)/.exec(worker.output())![1];
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const count = (name: string) => Number(new RegExp(`${name}_count\\{[^}]*model="tiny"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    const count = (name: string) =>
+      Number(new RegExp(`${name}_count\\{[^}]*model="tiny"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
     expect(count('alto_worker_batch_size')).toBeGreaterThan(0);
     expect(count('alto_worker_inference_ms')).toBe(count('alto_worker_batch_size'));
     expect(count('alto_worker_queue_wait_ms')).toBeGreaterThanOrEqual(303);

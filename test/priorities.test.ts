@@ -21,11 +21,30 @@ describe('priorities in the queue', () => {
     return c;
   };
   const enqueue = async (model: string, priority: Priority, extra: { maxQueueLength?: number } = {}) =>
-    (await fx.store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]), priority, ...extra })).id;
+    (
+      await fx.store.enqueue({
+        id: newPredictionId(model),
+        model,
+        version: '1',
+        format: 'json',
+        tensors: new Map([['x', tensor(1)]]),
+        priority,
+        ...extra,
+      })
+    ).id;
   const finish = (c: StreamConsumer, entries: Entry[]) =>
-    c.complete(entries.map((entry) => ({
-      entry, outcome: { kind: 'succeeded' as const, outputs: encodeTensors(entry.inputs), queueMs: 0, predictMs: 0, batchSize: entries.length },
-    })));
+    c.complete(
+      entries.map((entry) => ({
+        entry,
+        outcome: {
+          kind: 'succeeded' as const,
+          outputs: encodeTensors(entry.inputs),
+          queueMs: 0,
+          predictMs: 0,
+          batchSize: entries.length,
+        },
+      })),
+    );
 
   it('fills a batch from high first, then normal, then low, each in arrival order', async () => {
     const c = await consumer('p1');
@@ -35,7 +54,11 @@ describe('priorities in the queue', () => {
     // A fx.blocking read too: streams that have entries are read in order, not one from each.
     const first = await c.read(3, 1000);
     expect(first.map((e) => e.predictionId)).toEqual([...high, normal[0]]);
-    expect(first.map((e) => e.stream)).toEqual([keys.stream('p1', 'high'), keys.stream('p1', 'high'), keys.stream('p1')]);
+    expect(first.map((e) => e.stream)).toEqual([
+      keys.stream('p1', 'high'),
+      keys.stream('p1', 'high'),
+      keys.stream('p1'),
+    ]);
     const second = await c.read(10, 1000);
     expect(second.map((e) => e.predictionId)).toEqual([normal[1], ...low]);
     // start and complete act on the stream each entry came from.
@@ -99,7 +122,8 @@ describe('priorities end to end', () => {
     const gateway = await startGateway(redisUrl, prefix);
     try {
       const body = (priority?: string) => ({
-        input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } }, ...(priority ? { priority } : {}),
+        input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } },
+        ...(priority ? { priority } : {}),
       });
       const bad = await postJson(`${gateway.url}/v1/models/tiny/predictions`, body('urgent'));
       expect(bad.status).toBe(400);
@@ -111,7 +135,9 @@ describe('priorities end to end', () => {
         ids.push(r.body.id);
       }
       for (const id of ids) {
-        await waitFor(async () => (await getJson(`${gateway.url}/v1/predictions/${id}`)).body.status === 'succeeded', { what: id });
+        await waitFor(async () => (await getJson(`${gateway.url}/v1/predictions/${id}`)).body.status === 'succeeded', {
+          what: id,
+        });
       }
     } finally {
       await Promise.all([worker.kill(), gateway.kill()]);

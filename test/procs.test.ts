@@ -11,7 +11,12 @@ const node = (code: string) => [process.execPath, ['-e', code]] as const;
 
 describe('procs', () => {
   it('startProc resolves once the ready line is printed, and keeps the output', async () => {
-    const p = await startProc(...node(`console.log('warming up'); setTimeout(() => console.log('ready on 42'), 200); setInterval(() => {}, 1000)`), { name: 'child', ready: /ready on \d+/ });
+    const p = await startProc(
+      ...node(
+        `console.log('warming up'); setTimeout(() => console.log('ready on 42'), 200); setInterval(() => {}, 1000)`,
+      ),
+      { name: 'child', ready: /ready on \d+/ },
+    );
     try {
       expect(p.output()).toContain('warming up\nready on 42');
       expect(p.gone()).toBe(false);
@@ -21,26 +26,33 @@ describe('procs', () => {
   });
 
   it('a process that exits before it is ready fails with its exit code and output', async () => {
-    await expect(startProc(...node(`console.error('bad config: X'); process.exit(3)`), { name: 'child', ready: /ready/ }))
-      .rejects.toThrow(/child exited \(3\) before it was ready:\nbad config: X/);
+    await expect(
+      startProc(...node(`console.error('bad config: X'); process.exit(3)`), { name: 'child', ready: /ready/ }),
+    ).rejects.toThrow(/child exited \(3\) before it was ready:\nbad config: X/);
   });
 
   it('a command that does not exist fails with the reason, not a hang', async () => {
-    await expect(startProc('/nonexistent/alto-command', [], { name: 'missing', ready: /ready/, timeoutMs: 10_000 }))
-      .rejects.toThrow(/missing exited .*cannot start missing .*ENOENT/s);
+    await expect(
+      startProc('/nonexistent/alto-command', [], { name: 'missing', ready: /ready/, timeoutMs: 10_000 }),
+    ).rejects.toThrow(/missing exited .*cannot start missing .*ENOENT/s);
   });
 
   it('a process not ready in time is killed, and the error says what was awaited', async () => {
     let pid = 0;
     const p = spawnProc(...node(`setInterval(() => {}, 1000)`), { name: 'slow' });
     pid = p.child.pid!;
-    await expect(waitReady(p, /never/, 300)).rejects.toThrow(/slow was not ready within 300 ms \(waiting for output matching \/never\/\)/);
+    await expect(waitReady(p, /never/, 300)).rejects.toThrow(
+      /slow was not ready within 300 ms \(waiting for output matching \/never\/\)/,
+    );
     await p.kill('SIGKILL');
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
   it('stop escalates to SIGKILL when SIGTERM is ignored', async () => {
-    const p = await startProc(...node(`process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000)`), { name: 'stubborn', ready: /up/ });
+    const p = await startProc(
+      ...node(`process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000)`),
+      { name: 'stubborn', ready: /up/ },
+    );
     const t0 = Date.now();
     await p.stop(300);
     expect(p.child.signalCode).toBe('SIGKILL');
@@ -62,7 +74,9 @@ describe('procs', () => {
     try {
       expect(await d.config('GET', 'appendfsync')).toEqual(['appendfsync', 'always']);
       await d.set('k', 'v');
-      expect(existsSync(join(dir, 'appendonlydir')) && readdirSync(join(dir, 'appendonlydir')).length).toBeGreaterThan(0);
+      expect(existsSync(join(dir, 'appendonlydir')) && readdirSync(join(dir, 'appendonlydir')).length).toBeGreaterThan(
+        0,
+      );
     } finally {
       d.disconnect();
       await durable.stop();

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createBucket, gcsFixture } from './support/checkpoint-fixtures.ts';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
-import { ADMIN_TOKEN, ROOT, startGateway, startManagedWorker, startPublisher, testPrefix, type Proc } from './support/fleet.ts';
+import {
+  ADMIN_TOKEN,
+  ROOT,
+  startGateway,
+  startManagedWorker,
+  startPublisher,
+  testPrefix,
+  type Proc,
+} from './support/fleet.ts';
 import { postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -22,7 +30,8 @@ describe('publishing from gs://', () => {
 
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${publisher.url}/v1/admin${path}`, {
-      method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as any };
@@ -48,9 +57,13 @@ describe('publishing from gs://', () => {
   it('publishes from gs://: downloaded into the cache, loaded, and predictions succeed', async () => {
     const created = await admin('POST', '/models', { name: 'tiny', uri: fixture.uri });
     expect(created.status).toBe(201);
-    await waitFor(async () => ((await admin('GET', '/models/tiny')).body.status.state === 'available' ? true : undefined), {
-      what: 'tiny available from gs://', timeoutMs: 30_000,
-    });
+    await waitFor(
+      async () => ((await admin('GET', '/models/tiny')).body.status.state === 'available' ? true : undefined),
+      {
+        what: 'tiny available from gs://',
+        timeoutMs: 30_000,
+      },
+    );
     const r = await postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: x }, { prefer: 'wait=20' });
     expect(r.body.status).toBe('succeeded');
     const { body } = await admin('GET', '/workers');
@@ -62,10 +75,13 @@ describe('publishing from gs://', () => {
   it('rejects a corrupt checkpoint (checksum mismatch), reports it, and keeps the previous version serving', async () => {
     await fixture.put('2/model.onnx', readFileSync(join(ROOT, 'models/tiny/1/model.onnx')));
     await fixture.corrupt('2/model.onnx');
-    const failed = await waitFor(async () => {
-      const m = (await admin('GET', '/models/tiny')).body;
-      return m.status.error?.includes('version 2') ? m : undefined;
-    }, { what: 'version 2 rejected', timeoutMs: 30_000 });
+    const failed = await waitFor(
+      async () => {
+        const m = (await admin('GET', '/models/tiny')).body;
+        return m.status.error?.includes('version 2') ? m : undefined;
+      },
+      { what: 'version 2 rejected', timeoutMs: 30_000 },
+    );
     expect(failed.status.error).toMatch(/checksum|crc32c|md5/i);
     expect(failed.status).toMatchObject({ state: 'available', serving_version: '1' });
     const r = await postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: x }, { prefer: 'wait=20' });

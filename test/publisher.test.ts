@@ -4,7 +4,15 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ADMIN_TOKEN, ROOT, startGateway, startManagedWorker, startPublisher, testPrefix, type Proc } from './support/fleet.ts';
+import {
+  ADMIN_TOKEN,
+  ROOT,
+  startGateway,
+  startManagedWorker,
+  startPublisher,
+  testPrefix,
+  type Proc,
+} from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -36,7 +44,11 @@ describe('publisher', () => {
   const model = async (name: string) => (await admin('GET', `/models/${name}`)).body;
   const x = { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.25) } };
   const predict = (name: string, version?: string) =>
-    postJson(`${gateway.url}/v1/models/${name}${version ? `/versions/${version}` : ''}/predictions`, { input: x }, { prefer: 'wait=20' });
+    postJson(
+      `${gateway.url}/v1/models/${name}${version ? `/versions/${version}` : ''}/predictions`,
+      { input: x },
+      { prefer: 'wait=20' },
+    );
 
   beforeAll(async () => {
     cpSync(join(ROOT, 'models/tiny/config.json'), join(tinyBase, 'config.json'), { force: true });
@@ -81,11 +93,19 @@ describe('publisher', () => {
     expect(created.body).toMatchObject({ name: 'tiny', uri: tinyBase, replicas: 1, version: null });
     const again = await admin('POST', '/models', { name: 'tiny', uri: tinyBase });
     expect(again.status).toBe(409);
-    const ready = await waitFor(async () => {
-      const m = await model('tiny');
-      return m.status.state === 'available' ? m : undefined;
-    }, { what: 'tiny available' });
-    expect(ready.status).toMatchObject({ serving_version: '1', target_version: '1', versions: ['1'], ready_replicas: 1 });
+    const ready = await waitFor(
+      async () => {
+        const m = await model('tiny');
+        return m.status.state === 'available' ? m : undefined;
+      },
+      { what: 'tiny available' },
+    );
+    expect(ready.status).toMatchObject({
+      serving_version: '1',
+      target_version: '1',
+      versions: ['1'],
+      ready_replicas: 1,
+    });
     expect(ready.workers).toHaveLength(1);
     const r = await predict('tiny');
     expect(r.status).toBe(200);
@@ -94,7 +114,9 @@ describe('publisher', () => {
     // Which worker holds which checkpoint.
     const { body } = await admin('GET', '/workers');
     const holder = body.workers.find((w: any) => w.models.length > 0);
-    expect(holder.models).toEqual([expect.objectContaining({ name: 'tiny', version: '1', state: 'ready', uri: join(tinyBase, '1', 'model.onnx') })]);
+    expect(holder.models).toEqual([
+      expect.objectContaining({ name: 'tiny', version: '1', state: 'ready', uri: join(tinyBase, '1', 'model.onnx') }),
+    ]);
     const catalog = await getJson(`${gateway.url}/v1/models/tiny`);
     expect(catalog.body).toMatchObject({ name: 'tiny', version: '1', versions: ['1'], ready_replicas: 1 });
     const metrics = await (await fetch(`${publisher.url}/metrics`)).text();
@@ -105,25 +127,32 @@ describe('publisher', () => {
 
   it('scales replicas up and down', async () => {
     expect((await admin('PATCH', '/models/tiny', { replicas: 2 })).status).toBe(200);
-    const two = await waitFor(async () => {
-      const m = await model('tiny');
-      return m.status.ready_replicas === 2 && m.status.state === 'available' ? m : undefined;
-    }, { what: '2 replicas' });
+    const two = await waitFor(
+      async () => {
+        const m = await model('tiny');
+        return m.status.ready_replicas === 2 && m.status.state === 'available' ? m : undefined;
+      },
+      { what: '2 replicas' },
+    );
     expect(two.workers.map((w: any) => w.id).sort()).toEqual(['w1', 'w2']);
     expect((await admin('PATCH', '/models/tiny', { replicas: 1 })).status).toBe(200);
-    await waitFor(async () => ((await model('tiny')).workers.length === 1 ? true : undefined), { what: 'back to 1 replica' });
+    await waitFor(async () => ((await model('tiny')).workers.length === 1 ? true : undefined), {
+      what: 'back to 1 replica',
+    });
     expect((await predict('tiny')).body.status).toBe('succeeded');
   });
 
   it('rolls out a new version under steady load with zero failed requests, then serves it pinned', async () => {
     let stop = false;
     const results: string[] = [];
-    const load = Promise.all([0, 1, 2].map(async () => {
-      while (!stop) {
-        const r = await predict('tiny');
-        results.push(r.status === 200 ? r.body.status : `http ${r.status} ${JSON.stringify(r.body)}`);
-      }
-    }));
+    const load = Promise.all(
+      [0, 1, 2].map(async () => {
+        while (!stop) {
+          const r = await predict('tiny');
+          results.push(r.status === 200 ? r.body.status : `http ${r.status} ${JSON.stringify(r.body)}`);
+        }
+      }),
+    );
     await waitFor(() => results.length >= 5, { what: 'load running' });
     // Availability-first: some replica is ready at every moment of the rollout.
     const readySeen: number[] = [];
@@ -131,10 +160,17 @@ describe('publisher', () => {
       while (!stop) readySeen.push((await model('tiny')).status.ready_replicas);
     })();
     addVersion('2');
-    await waitFor(async () => {
-      const m = await model('tiny');
-      return m.status.state === 'available' && m.status.serving_version === '2' && m.workers.every((w: any) => w.version === '2') ? m : undefined;
-    }, { what: 'version 2 rolled out', timeoutMs: 40_000 });
+    await waitFor(
+      async () => {
+        const m = await model('tiny');
+        return m.status.state === 'available' &&
+          m.status.serving_version === '2' &&
+          m.workers.every((w: any) => w.version === '2')
+          ? m
+          : undefined;
+      },
+      { what: 'version 2 rolled out', timeoutMs: 40_000 },
+    );
     const during = results.length;
     await waitFor(() => results.length >= during + 5, { what: 'load after the rollout' });
     stop = true;
@@ -151,10 +187,13 @@ describe('publisher', () => {
 
   it('keeps the previous version serving when a new one fails to load, and reports why', async () => {
     addVersion('3', Buffer.from('this is not an onnx file'));
-    const failed = await waitFor(async () => {
-      const m = await model('tiny');
-      return m.status.error?.includes('version 3') ? m : undefined;
-    }, { what: 'version 3 failure reported', timeoutMs: 30_000 });
+    const failed = await waitFor(
+      async () => {
+        const m = await model('tiny');
+        return m.status.error?.includes('version 3') ? m : undefined;
+      },
+      { what: 'version 3 failure reported', timeoutMs: 30_000 },
+    );
     expect(failed.status).toMatchObject({ state: 'available', serving_version: '2', target_version: '2' });
     expect((await predict('tiny')).body).toMatchObject({ status: 'succeeded', version: '2' });
     rmSync(join(tinyBase, '3'), { recursive: true });
@@ -164,10 +203,13 @@ describe('publisher', () => {
     const holder = (await model('tiny')).workers[0].id as string;
     const other = holder === 'w1' ? 'w2' : 'w1';
     expect((await admin('POST', `/workers/${holder}/drain`)).body).toEqual({ id: holder, drained: true });
-    const moved = await waitFor(async () => {
-      const m = await model('tiny');
-      return m.workers.length === 1 && m.workers[0].id === other && m.status.state === 'available' ? m : undefined;
-    }, { what: `tiny moved to ${other}`, timeoutMs: 30_000 });
+    const moved = await waitFor(
+      async () => {
+        const m = await model('tiny');
+        return m.workers.length === 1 && m.workers[0].id === other && m.status.state === 'available' ? m : undefined;
+      },
+      { what: `tiny moved to ${other}`, timeoutMs: 30_000 },
+    );
     expect(moved.status.ready_replicas).toBe(1);
     expect((await predict('tiny')).body.status).toBe('succeeded');
     expect((await admin('DELETE', `/workers/${holder}/drain`)).body).toEqual({ id: holder, drained: false });
@@ -176,29 +218,43 @@ describe('publisher', () => {
   it('moves the models of a worker killed with SIGKILL, losing no accepted request', async () => {
     const holder = (await model('tiny')).workers[0].id as string;
     const other = holder === 'w1' ? 'w2' : 'w1';
-    const before = await Promise.all([0, 1, 2, 3].map(() => postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: x })));
+    const before = await Promise.all(
+      [0, 1, 2, 3].map(() => postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: x })),
+    );
     await workers[holder]!.kill('SIGKILL');
-    const after = await Promise.all([0, 1, 2, 3].map(() => postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: x })));
-    await waitFor(async () => {
-      const m = await model('tiny');
-      return m.workers.length === 1 && m.workers[0].id === other && m.workers[0].state === 'ready' ? m : undefined;
-    }, { what: `tiny moved to ${other}`, timeoutMs: 30_000 });
+    const after = await Promise.all(
+      [0, 1, 2, 3].map(() => postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: x })),
+    );
+    await waitFor(
+      async () => {
+        const m = await model('tiny');
+        return m.workers.length === 1 && m.workers[0].id === other && m.workers[0].state === 'ready' ? m : undefined;
+      },
+      { what: `tiny moved to ${other}`, timeoutMs: 30_000 },
+    );
     for (const r of [...before, ...after]) {
       expect(r.status).toBe(202);
-      const done = await waitFor(async () => {
-        const p = await getJson(`${gateway.url}/v1/predictions/${r.body.id}`);
-        return ['succeeded', 'failed', 'canceled', 'expired'].includes(p.body.status) ? p.body : undefined;
-      }, { what: `prediction ${r.body.id}`, timeoutMs: 30_000 });
+      const done = await waitFor(
+        async () => {
+          const p = await getJson(`${gateway.url}/v1/predictions/${r.body.id}`);
+          return ['succeeded', 'failed', 'canceled', 'expired'].includes(p.body.status) ? p.body : undefined;
+        },
+        { what: `prediction ${r.body.id}`, timeoutMs: 30_000 },
+      );
       expect(done.status).toBe('succeeded');
     }
-    workers[holder] = await startManagedWorker(redisUrl, prefix, holder, { ALTO_CACHE_DIR: join(repo, `.cache-${holder}`) });
+    workers[holder] = await startManagedWorker(redisUrl, prefix, holder, {
+      ALTO_CACHE_DIR: join(repo, `.cache-${holder}`),
+    });
   });
 
   it('unpublishes: queued requests fail with model_unpublished and new ones get 404 at once', async () => {
     expect((await admin('PATCH', '/models/tiny', { replicas: 0 })).status).toBe(200);
     await waitFor(async () => ((await model('tiny')).workers.length === 0 ? true : undefined), { what: 'no replicas' });
     // The catalog keeps the model while it has no replica: requests queue.
-    const queued = await Promise.all([0, 1, 2].map(() => postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: x })));
+    const queued = await Promise.all(
+      [0, 1, 2].map(() => postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: x })),
+    );
     expect(queued.map((r) => r.status)).toEqual([202, 202, 202]);
     const gone = await admin('DELETE', '/models/tiny');
     expect(gone).toMatchObject({ status: 200, body: { name: 'tiny', unpublished: true, failed_queued: 3 } });
@@ -212,7 +268,9 @@ describe('publisher', () => {
     expect((await admin('GET', '/models/tiny')).status).toBe(404);
     // Published again, it serves again.
     expect((await admin('POST', '/models', { name: 'tiny', uri: tinyBase })).status).toBe(201);
-    await waitFor(async () => ((await model('tiny')).status.state === 'available' ? true : undefined), { what: 'tiny back' });
+    await waitFor(async () => ((await model('tiny')).status.state === 'available' ? true : undefined), {
+      what: 'tiny back',
+    });
     expect((await predict('tiny')).body.status).toBe('succeeded');
   });
 
@@ -223,19 +281,29 @@ describe('publisher', () => {
       expect((await getJson(`${publisher.url}/healthz`)).body.leader).toBe(true);
       await publisher.kill('SIGKILL');
       const killedAt = Date.now();
-      await waitFor(async () => (await getJson(`${standby.url}/healthz`)).body.leader === true, { what: 'standby leads', timeoutMs: 10_000 });
+      await waitFor(async () => (await getJson(`${standby.url}/healthz`)).body.leader === true, {
+        what: 'standby leads',
+        timeoutMs: 10_000,
+      });
       // Lease 2 s, renewal checks every lease/3: within the lease plus one check.
       expect(Date.now() - killedAt).toBeLessThan(2000 + 1000);
       // The new leader acts: a replica change is carried out.
       const res = await fetch(`${standby.url}/v1/admin/models/tiny`, {
-        method: 'PATCH', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ replicas: 2 }),
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ replicas: 2 }),
       });
       expect(res.status).toBe(200);
-      await waitFor(async () => {
-        const r = await fetch(`${standby.url}/v1/admin/models/tiny`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-        const m = (await r.json()) as any;
-        return m.status.ready_replicas === 2 ? m : undefined;
-      }, { what: '2 replicas under the new leader', timeoutMs: 30_000 });
+      await waitFor(
+        async () => {
+          const r = await fetch(`${standby.url}/v1/admin/models/tiny`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          const m = (await r.json()) as any;
+          return m.status.ready_replicas === 2 ? m : undefined;
+        },
+        { what: '2 replicas under the new leader', timeoutMs: 30_000 },
+      );
     } finally {
       publisher = standby;
     }

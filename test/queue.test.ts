@@ -2,7 +2,15 @@
 // group, outcomes, retention, completion notices and restart behaviour.
 import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
 import {
-  CompletionHub, DeadLetters, GROUP, asAltoError, connect, isRedisUnavailable, modelStreams, releasePending, type StreamConsumer,
+  CompletionHub,
+  DeadLetters,
+  GROUP,
+  asAltoError,
+  connect,
+  isRedisUnavailable,
+  modelStreams,
+  releasePending,
+  type StreamConsumer,
 } from '@alto/queue';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from './support/wait.ts';
@@ -17,12 +25,26 @@ describe('queue', () => {
   const consumer = (model: string, name = 'c1', retentionMs = 60_000, maxDeliveries = 3) =>
     fx.consumer(model, { consumer: name, retentionMs, maxDeliveries });
   const enqueue = (model: string, v: number) =>
-    fx.store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]) });
+    fx.store.enqueue({
+      id: newPredictionId(model),
+      model,
+      version: '1',
+      format: 'json',
+      tensors: new Map([['x', tensor(v)]]),
+    });
   const succeed = (c: StreamConsumer, entries: Awaited<ReturnType<StreamConsumer['read']>>) =>
-    c.complete(entries.map((entry) => ({
-      entry,
-      outcome: { kind: 'succeeded' as const, outputs: encodeTensors(entry.inputs), queueMs: 1, predictMs: 2, batchSize: entries.length },
-    })));
+    c.complete(
+      entries.map((entry) => ({
+        entry,
+        outcome: {
+          kind: 'succeeded' as const,
+          outputs: encodeTensors(entry.inputs),
+          queueMs: 1,
+          predictMs: 2,
+          batchSize: entries.length,
+        },
+      })),
+    );
 
   it('delivers queued requests as one batch, stores outcomes and empties the stream', async () => {
     const c = consumer('m1');
@@ -107,7 +129,7 @@ describe('queue', () => {
     await hub.stop();
   });
 
-  it('a waited prediction\'s notice carries its finished record; others, and large ones, only the id', async () => {
+  it("a waited prediction's notice carries its finished record; others, and large ones, only the id", async () => {
     const hub = new CompletionHub(await connect(url, { name: 'test-sub' }), keys.completions);
     await hub.start();
     const c = consumer('m6b');
@@ -147,9 +169,16 @@ describe('queue', () => {
     expect(batchB).toHaveLength(1);
     // worker-a wakes up and tries to settle what it no longer holds.
     expect((await a.start(batchA)).fenced).toHaveLength(1);
-    expect((await a.complete(batchA.map((entry) => ({
-      entry, outcome: { kind: 'failed' as const, code: 'x', message: 'late', queueMs: 0, predictMs: 0, batchSize: 1 },
-    })))).map((e) => e.predictionId)).toEqual([p.id]);
+    expect(
+      (
+        await a.complete(
+          batchA.map((entry) => ({
+            entry,
+            outcome: { kind: 'failed' as const, code: 'x', message: 'late', queueMs: 0, predictMs: 0, batchSize: 1 },
+          })),
+        )
+      ).map((e) => e.predictionId),
+    ).toEqual([p.id]);
     expect((await fx.store.get(p.id))!.status).toBe('running');
     await succeed(b, batchB);
     expect((await fx.store.get(p.id))!.status).toBe('succeeded');
@@ -208,13 +237,23 @@ describe('queue', () => {
     const running = await enqueue('m8u', 1);
     await c.start(await c.read(1, 100));
     const queued = [await enqueue('m8u', 2), await enqueue('m8u', 3)];
-    const pinned = await fx.store.enqueue({ id: newPredictionId('m8u'), model: 'm8u', version: '7', pinned: true, format: 'json', tensors: new Map([['x', tensor(4)]]) });
+    const pinned = await fx.store.enqueue({
+      id: newPredictionId('m8u'),
+      model: 'm8u',
+      version: '7',
+      pinned: true,
+      format: 'json',
+      tensors: new Map([['x', tensor(4)]]),
+    });
     expect(await fx.redis.xlen(keys.versionStream('m8u', '7'))).toBe(1);
     await fx.redis.set(keys.unpublished('m8u'), '1');
     await expect(enqueue('m8u', 5)).rejects.toMatchObject({ code: 'model_unpublished' });
     expect(await fx.store.failQueued('m8u', 'model_unpublished', 'gone', 60_000)).toBe(3);
     for (const p of [...queued, pinned]) {
-      expect(await fx.store.get(p.id)).toMatchObject({ status: 'failed', error: { code: 'model_unpublished', message: 'gone' } });
+      expect(await fx.store.get(p.id)).toMatchObject({
+        status: 'failed',
+        error: { code: 'model_unpublished', message: 'gone' },
+      });
     }
     expect((await fx.store.get(running.id))!.status).toBe('running');
     expect(await fx.redis.xlen(keys.versionStream('m8u', '7'))).toBe(0);
@@ -222,10 +261,20 @@ describe('queue', () => {
 
   it('refuses a submission beyond max_queue_length and writes nothing for it', async () => {
     const put = (v: number) =>
-      fx.store.enqueue({ id: newPredictionId('m9'), model: 'm9', version: '1', format: 'json', tensors: new Map([['x', tensor(v)]]), maxQueueLength: 2 });
+      fx.store.enqueue({
+        id: newPredictionId('m9'),
+        model: 'm9',
+        version: '1',
+        format: 'json',
+        tensors: new Map([['x', tensor(v)]]),
+        maxQueueLength: 2,
+      });
     await put(1);
     await put(2);
-    await expect(put(3)).rejects.toMatchObject({ code: 'queue_full', message: "model 'm9' has 2 requests outstanding, its max_queue_length; retry later" });
+    await expect(put(3)).rejects.toMatchObject({
+      code: 'queue_full',
+      message: "model 'm9' has 2 requests outstanding, its max_queue_length; retry later",
+    });
     expect(await fx.redis.xlen(keys.stream('m9'))).toBe(2);
     expect((await fx.redis.keys(`${keys.stream('m9').replace(':stream', '')}:p:*`)).length).toBe(2);
   });
@@ -264,7 +313,14 @@ describe('queue', () => {
   });
 
   const enqueueBy = (model: string, deadline: number) =>
-    fx.store.enqueue({ id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]), deadline });
+    fx.store.enqueue({
+      id: newPredictionId(model),
+      model,
+      version: '1',
+      format: 'json',
+      tensors: new Map([['x', tensor(1)]]),
+      deadline,
+    });
 
   it('expires a prediction not started by its deadline instead of computing it', async () => {
     const c = consumer('m13');
@@ -289,7 +345,11 @@ describe('queue', () => {
     expect(run).toHaveLength(1);
     await waitFor(() => Date.now() > deadline, { what: 'the deadline to pass' });
     await succeed(c, run);
-    expect(await fx.store.get(p.id)).toMatchObject({ status: 'failed', output: null, error: { code: 'deadline_exceeded' } });
+    expect(await fx.store.get(p.id)).toMatchObject({
+      status: 'failed',
+      output: null,
+      error: { code: 'deadline_exceeded' },
+    });
   });
 
   it("releasePending lets a live consumer take a dead one's entries at once, their delivery count kept", async () => {
@@ -302,8 +362,16 @@ describe('queue', () => {
     expect(await live.reclaim(60_000, 10)).toEqual([]);
     expect(await releasePending(fx.redis, [...modelStreams(keys, 'm15').all, keys.stream('m15-none')], 'dead')).toBe(2);
     expect((await live.reclaim(60_000, 10)).map((e) => e.predictionId)).toEqual(ids);
-    const pending = (await fx.redis.xpending(keys.stream('m15'), GROUP, '-', '+', 10)) as [string, string, number, number][];
-    expect(pending.map(([, owner, , deliveries]) => [owner, deliveries])).toEqual([['live', 2], ['live', 2]]);
+    const pending = (await fx.redis.xpending(keys.stream('m15'), GROUP, '-', '+', 10)) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
+    expect(pending.map(([, owner, , deliveries]) => [owner, deliveries])).toEqual([
+      ['live', 2],
+      ['live', 2],
+    ]);
     expect(await releasePending(fx.redis, modelStreams(keys, 'm15').all, 'dead')).toBe(0);
   });
 });

@@ -21,22 +21,40 @@ describe('crash redelivery', () => {
     const ids: string[] = [];
     // Paused while the load is queued, so that it is busy with a backlog when it dies.
     doomed.child.kill('SIGSTOP');
-    for (let i = 0; i < 300; i++) ids.push((await postJson(`${gateway.url}/v1/models/textdir/predictions`, body)).body.id);
+    for (let i = 0; i < 300; i++)
+      ids.push((await postJson(`${gateway.url}/v1/models/textdir/predictions`, body)).body.id);
     doomed.child.kill('SIGCONT');
 
     // Kill it while it holds entries it has read but not settled.
-    await waitFor(async () => {
-      const [pending, , , consumers] = (await redis.xpending(stream, GROUP)) as [number, string, string, [string, string][]];
-      return pending > 0 && (consumers ?? []).some(([name]) => name === 'doomed') && (await redis.xlen(stream)) < ids.length;
-    }, { what: 'the worker to hold entries mid-load' });
+    await waitFor(
+      async () => {
+        const [pending, , , consumers] = (await redis.xpending(stream, GROUP)) as [
+          number,
+          string,
+          string,
+          [string, string][],
+        ];
+        return (
+          pending > 0 &&
+          (consumers ?? []).some(([name]) => name === 'doomed') &&
+          (await redis.xlen(stream)) < ids.length
+        );
+      },
+      { what: 'the worker to hold entries mid-load' },
+    );
     await doomed.kill('SIGKILL');
     const [heldByDead] = (await redis.xpending(stream, GROUP)) as [number];
     expect(heldByDead).toBeGreaterThan(0);
 
     const rescuer = await startWorker(redisUrl, prefix, { ...fast, ALTO_WORKER_ID: 'rescuer' });
     procs.push(rescuer);
-    const statuses = async () => Promise.all(ids.map(async (id) => (await getJson(`${gateway.url}/v1/predictions/${id}`)).body.status as string));
-    await waitFor(async () => (await statuses()).every((s) => s === 'succeeded'), { timeoutMs: 60_000, intervalMs: 200, what: 'every request to succeed' });
+    const statuses = async () =>
+      Promise.all(ids.map(async (id) => (await getJson(`${gateway.url}/v1/predictions/${id}`)).body.status as string));
+    await waitFor(async () => (await statuses()).every((s) => s === 'succeeded'), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: 'every request to succeed',
+    });
     expect((await redis.xpending(stream, GROUP))[0]).toBe(0);
     expect(await redis.xlen(stream)).toBe(0);
     expect(rescuer.output()).toMatch(/took over entries of a silent worker/);

@@ -12,7 +12,10 @@ import { startRedis, type TestRedis } from './support/redis-server.ts';
 import { waitFor } from './support/wait.ts';
 
 const tiny: ModelInfo = {
-  name: 'tiny', version: '1', versions: ['1'], platform: 'onnx',
+  name: 'tiny',
+  version: '1',
+  versions: ['1'],
+  platform: 'onnx',
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }],
   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
   batching: { max_batch_size: 4, max_queue_delay_ms: 0 },
@@ -59,6 +62,8 @@ describe('Redis outage at the gateway', () => {
     const conn = await connect(redis.url, { name: 'test' });
     await new RedisModelRegistry(conn, keys(prefix)).put(tiny); // the restarted Redis kept no data
     await conn.quit();
-    await waitFor(async () => (await postJson(`${base}/v1/models/tiny/predictions`, body)).status === 202, { what: 'accepting again' });
+    await waitFor(async () => (await postJson(`${base}/v1/models/tiny/predictions`, body)).status === 202, {
+      what: 'accepting again',
+    });
   });
 });

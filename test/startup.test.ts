@@ -6,14 +6,19 @@ import { startRedis } from './support/redis-server.ts';
 
 const run = (app: string, env: Record<string, string>) =>
   spawnSync(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000,
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
   });
 
 /** Like run, without blocking the event loop (the test's redis-server child must keep up). */
 const runAsync = (app: string, env: Record<string, string>) =>
   new Promise<{ status: number | null; output: string }>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));

@@ -46,8 +46,18 @@ describe('tiny demo model', () => {
     try {
       expect(session.inputNames).toEqual(['x']);
       expect(session.outputNames).toEqual(['y']);
-      expect(session.inputMetadata[0]).toMatchObject({ name: 'x', isTensor: true, type: 'float32', shape: ['batch', IN] });
-      expect(session.outputMetadata[0]).toMatchObject({ name: 'y', isTensor: true, type: 'float32', shape: ['batch', OUT] });
+      expect(session.inputMetadata[0]).toMatchObject({
+        name: 'x',
+        isTensor: true,
+        type: 'float32',
+        shape: ['batch', IN],
+      });
+      expect(session.outputMetadata[0]).toMatchObject({
+        name: 'y',
+        isTensor: true,
+        type: 'float32',
+        shape: ['batch', OUT],
+      });
 
       const x = inputs(ROWS);
       const out = await session.run({ x: new ort.Tensor('float32', x, [ROWS, IN]) });
@@ -59,7 +69,8 @@ describe('tiny demo model', () => {
       expect(got).toHaveLength(want.length);
       got.forEach((g, n) => {
         const w = want[n]!;
-        if (Math.abs(g - w) > 1e-5 * Math.max(1, Math.abs(w))) throw new Error(`y[${n}]: onnxruntime ${g}, plain JS ${w}`);
+        if (Math.abs(g - w) > 1e-5 * Math.max(1, Math.abs(w)))
+          throw new Error(`y[${n}]: onnxruntime ${g}, plain JS ${w}`);
       });
       // Not degenerate: outputs differ across rows and are not all ~0.
       expect(got.some((v) => Math.abs(v) > 1e-2)).toBe(true);

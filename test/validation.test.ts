@@ -13,13 +13,19 @@ import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
 const textdir: ModelInfo = {
-  name: 'textdir', version: '1', versions: ['1'], platform: 'onnx',
+  name: 'textdir',
+  version: '1',
+  versions: ['1'],
+  platform: 'onnx',
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3, 48, 192] }],
   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
   batching: { max_batch_size: 4, max_queue_delay_ms: 0 },
 };
 const pair: ModelInfo = {
-  name: 'pair', version: '1', versions: ['1'], platform: 'onnx',
+  name: 'pair',
+  version: '1',
+  versions: ['1'],
+  platform: 'onnx',
   inputs: [
     { name: 'a', datatype: 'INT8', shape: [-1, 2] },
     { name: 'b', datatype: 'BOOL', shape: [-1, 2] },
@@ -29,7 +35,10 @@ const pair: ModelInfo = {
 };
 
 const small: ModelInfo = {
-  name: 'small', version: '1', versions: ['1'], platform: 'onnx',
+  name: 'small',
+  version: '1',
+  versions: ['1'],
+  platform: 'onnx',
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }],
   batching: { max_batch_size: 4, max_queue_delay_ms: 0 },
@@ -45,7 +54,9 @@ describe('request validation', () => {
   let base: string;
 
   beforeAll(async () => {
-    server = await startTestGateway(inject('redisUrl'), prefix, [textdir, pair, small], { ALTO_MAX_BODY_BYTES: String(LIMIT) });
+    server = await startTestGateway(inject('redisUrl'), prefix, [textdir, pair, small], {
+      ALTO_MAX_BODY_BYTES: String(LIMIT),
+    });
     ({ redis, base } = server);
   });
   afterAll(async () => {
@@ -58,38 +69,139 @@ describe('request validation', () => {
   const zeros = (n: number) => new Array(n).fill(0);
 
   const cases: [string, string, unknown, number, string, RegExp][] = [
-    ['a static dim differs', 'textdir', { input: { x: tensor([1, 3, 48, 100], zeros(14400)) } }, 400, 'invalid_input',
-      /^input 'x': expected shape \[-1,3,48,192\], got \[1,3,48,100\]$/],
-    ['the rank differs', 'textdir', { input: { x: tensor([3, 48, 192], zeros(27648)) } }, 400, 'invalid_input',
-      /input 'x': expected shape \[-1,3,48,192\], got \[3,48,192\]/],
-    ['the datatype differs', 'textdir', { input: { x: tensor([1, 3, 48, 192], zeros(27648), 'FP64') } }, 400, 'invalid_input',
-      /input 'x': expected datatype FP32, got FP64/],
-    ['the datatype is unknown', 'textdir', { input: { x: tensor([1], [0], 'FP8') } }, 400, 'invalid_input',
-      /input 'x': datatype must be one of BOOL, .*FP32.*, got "FP8"/],
-    ['an input is missing', 'pair', { input: { a: tensor([1, 2], [1, 2], 'INT8') } }, 400, 'invalid_input',
-      /input 'b': missing; model 'pair' needs inputs a, b/],
-    ['an input is unknown', 'pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL'), c: 1 } },
-      400, 'invalid_input', /input 'c': model 'pair' has no such input; its inputs are a, b/],
-    ['the element count differs from the shape', 'pair', { input: { a: tensor([1, 2], [1, 2, 3], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } },
-      400, 'invalid_input', /input 'a': data has 3 elements, shape \[1,2\] needs 2/],
-    ['nested data is ragged', 'pair', { input: { a: tensor([2, 2], [[1, 2], [3]], 'INT8'), b: tensor([2, 2], [true, false, true, true], 'BOOL') } },
-      400, 'invalid_input', /input 'a': data\[1\] has 1 elements, shape \[2,2\] needs 2 there/],
-    ['an integer is out of range', 'pair', { input: { a: tensor([1, 2], [1, 300], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } },
-      400, 'invalid_input', /input 'a': data element 1 is 300, expected an integer in \[-128, 127\] for INT8/],
-    ['a BOOL is not a boolean', 'pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [1, 0], 'BOOL') } },
-      400, 'invalid_input', /input 'b': data element 0 is 1, expected true or false for BOOL/],
-    ['batch dims disagree across inputs', 'pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([2, 2], [true, false, true, true], 'BOOL') } },
-      400, 'invalid_input', /input 'b': batch size 2 differs from input 'a' batch size 1/],
-    ['the batch is over max_batch_size', 'textdir', { input: { x: tensor([5, 3, 48, 192], []) } }, 400, 'invalid_input',
-      /input 'x': batch size 5 exceeds model 'textdir' max_batch_size 4/],
-    ['a shape holds -1', 'textdir', { input: { x: tensor([-1, 3, 48, 192], []) } }, 400, 'invalid_input',
-      /input 'x': shape \[-1,3,48,192\] has -1 at dim 0; a request gives every dimension's actual size/],
-    ['a shape is absurdly large', 'pair', { input: { a: tensor([1e9, 2], [], 'INT8'), b: tensor([1e9, 2], [], 'BOOL') } },
-      400, 'invalid_input', /input 'a': batch size 1000000000 exceeds/],
-    ['b64 has the wrong length', 'pair', { input: { a: { datatype: 'INT8', shape: [1, 2], b64: 'AAAA' }, b: tensor([1, 2], [true, false], 'BOOL') } },
-      400, 'invalid_input', /input 'a': b64 decodes to 3 bytes, shape \[1,2\] of INT8 needs 2/],
-    ['both data and b64 are given', 'pair', { input: { a: { datatype: 'INT8', shape: [1, 2], b64: 'AAA=', data: [1, 2] }, b: tensor([1, 2], [true, false], 'BOOL') } },
-      400, 'invalid_input', /input 'a': give exactly one of "data", "b64" or "binary_data_size"/],
+    [
+      'a static dim differs',
+      'textdir',
+      { input: { x: tensor([1, 3, 48, 100], zeros(14400)) } },
+      400,
+      'invalid_input',
+      /^input 'x': expected shape \[-1,3,48,192\], got \[1,3,48,100\]$/,
+    ],
+    [
+      'the rank differs',
+      'textdir',
+      { input: { x: tensor([3, 48, 192], zeros(27648)) } },
+      400,
+      'invalid_input',
+      /input 'x': expected shape \[-1,3,48,192\], got \[3,48,192\]/,
+    ],
+    [
+      'the datatype differs',
+      'textdir',
+      { input: { x: tensor([1, 3, 48, 192], zeros(27648), 'FP64') } },
+      400,
+      'invalid_input',
+      /input 'x': expected datatype FP32, got FP64/,
+    ],
+    [
+      'the datatype is unknown',
+      'textdir',
+      { input: { x: tensor([1], [0], 'FP8') } },
+      400,
+      'invalid_input',
+      /input 'x': datatype must be one of BOOL, .*FP32.*, got "FP8"/,
+    ],
+    [
+      'an input is missing',
+      'pair',
+      { input: { a: tensor([1, 2], [1, 2], 'INT8') } },
+      400,
+      'invalid_input',
+      /input 'b': missing; model 'pair' needs inputs a, b/,
+    ],
+    [
+      'an input is unknown',
+      'pair',
+      { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL'), c: 1 } },
+      400,
+      'invalid_input',
+      /input 'c': model 'pair' has no such input; its inputs are a, b/,
+    ],
+    [
+      'the element count differs from the shape',
+      'pair',
+      { input: { a: tensor([1, 2], [1, 2, 3], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } },
+      400,
+      'invalid_input',
+      /input 'a': data has 3 elements, shape \[1,2\] needs 2/,
+    ],
+    [
+      'nested data is ragged',
+      'pair',
+      { input: { a: tensor([2, 2], [[1, 2], [3]], 'INT8'), b: tensor([2, 2], [true, false, true, true], 'BOOL') } },
+      400,
+      'invalid_input',
+      /input 'a': data\[1\] has 1 elements, shape \[2,2\] needs 2 there/,
+    ],
+    [
+      'an integer is out of range',
+      'pair',
+      { input: { a: tensor([1, 2], [1, 300], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } },
+      400,
+      'invalid_input',
+      /input 'a': data element 1 is 300, expected an integer in \[-128, 127\] for INT8/,
+    ],
+    [
+      'a BOOL is not a boolean',
+      'pair',
+      { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [1, 0], 'BOOL') } },
+      400,
+      'invalid_input',
+      /input 'b': data element 0 is 1, expected true or false for BOOL/,
+    ],
+    [
+      'batch dims disagree across inputs',
+      'pair',
+      { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([2, 2], [true, false, true, true], 'BOOL') } },
+      400,
+      'invalid_input',
+      /input 'b': batch size 2 differs from input 'a' batch size 1/,
+    ],
+    [
+      'the batch is over max_batch_size',
+      'textdir',
+      { input: { x: tensor([5, 3, 48, 192], []) } },
+      400,
+      'invalid_input',
+      /input 'x': batch size 5 exceeds model 'textdir' max_batch_size 4/,
+    ],
+    [
+      'a shape holds -1',
+      'textdir',
+      { input: { x: tensor([-1, 3, 48, 192], []) } },
+      400,
+      'invalid_input',
+      /input 'x': shape \[-1,3,48,192\] has -1 at dim 0; a request gives every dimension's actual size/,
+    ],
+    [
+      'a shape is absurdly large',
+      'pair',
+      { input: { a: tensor([1e9, 2], [], 'INT8'), b: tensor([1e9, 2], [], 'BOOL') } },
+      400,
+      'invalid_input',
+      /input 'a': batch size 1000000000 exceeds/,
+    ],
+    [
+      'b64 has the wrong length',
+      'pair',
+      { input: { a: { datatype: 'INT8', shape: [1, 2], b64: 'AAAA' }, b: tensor([1, 2], [true, false], 'BOOL') } },
+      400,
+      'invalid_input',
+      /input 'a': b64 decodes to 3 bytes, shape \[1,2\] of INT8 needs 2/,
+    ],
+    [
+      'both data and b64 are given',
+      'pair',
+      {
+        input: {
+          a: { datatype: 'INT8', shape: [1, 2], b64: 'AAA=', data: [1, 2] },
+          b: tensor([1, 2], [true, false], 'BOOL'),
+        },
+      },
+      400,
+      'invalid_input',
+      /input 'a': give exactly one of "data", "b64" or "binary_data_size"/,
+    ],
     ['the model is unknown', 'nope', { input: {} }, 404, 'model_not_found', /model 'nope' is not published/],
   ];
 
@@ -111,7 +223,10 @@ describe('request validation', () => {
     }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
   };
   const pairHeader = (aSize: number) => ({
-    input: { a: { datatype: 'INT8', shape: [1, 2], binary_data_size: aSize }, b: { datatype: 'BOOL', shape: [1, 2], binary_data_size: 2 } },
+    input: {
+      a: { datatype: 'INT8', shape: [1, 2], binary_data_size: aSize },
+      b: { datatype: 'BOOL', shape: [1, 2], binary_data_size: 2 },
+    },
   });
 
   it('accepts a binary body whose tensors follow the JSON header', async () => {
@@ -144,7 +259,9 @@ describe('request validation', () => {
   });
 
   it('accepts a valid request with 202 and stores it as queued', async () => {
-    const r = await submit('pair', { input: { a: tensor([1, 2], [1, -2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } });
+    const r = await submit('pair', {
+      input: { a: tensor([1, 2], [1, -2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') },
+    });
     expect(r.status).toBe(202);
     const got = await getJson(`${base}/v1/predictions/${r.body.id}`);
     expect(got.body).toMatchObject({ id: r.body.id, model: 'pair', status: 'queued', output: null, error: null });
@@ -159,7 +276,10 @@ describe('request validation', () => {
     const third = await submit('small', one);
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toBe('1');
-    expect(third.body.error).toEqual({ code: 'queue_full', message: "model 'small' has 2 requests outstanding, its max_queue_length; retry later" });
+    expect(third.body.error).toEqual({
+      code: 'queue_full',
+      message: "model 'small' has 2 requests outstanding, its max_queue_length; retry later",
+    });
     for (const id of [first.body.id, second.body.id]) {
       expect((await getJson(`${base}/v1/predictions/${id}`)).body.status).toBe('queued');
     }
@@ -169,7 +289,9 @@ describe('request validation', () => {
   });
 
   it('cancels a queued prediction, returns a terminal one unchanged, and 404s an unknown one', async () => {
-    const r = await submit('pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') } });
+    const r = await submit('pair', {
+      input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') },
+    });
     const canceled = await postJson(`${base}/v1/predictions/${r.body.id}/cancel`, '');
     expect(canceled.status).toBe(200);
     expect(canceled.body).toMatchObject({ id: r.body.id, status: 'canceled', output: null });
@@ -182,12 +304,18 @@ describe('request validation', () => {
   });
 
   it('expires a prediction that has not started within timeout_ms', async () => {
-    const r = await submit('pair', { input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') }, timeout_ms: 50 });
+    const r = await submit('pair', {
+      input: { a: tensor([1, 2], [1, 2], 'INT8'), b: tensor([1, 2], [true, false], 'BOOL') },
+      timeout_ms: 50,
+    });
     expect(r.status).toBe(202);
-    const got = await waitFor(async () => {
-      const g = await getJson(`${base}/v1/predictions/${r.body.id}`);
-      return g.body.status === 'expired' ? g : undefined;
-    }, { what: 'the prediction to expire' });
+    const got = await waitFor(
+      async () => {
+        const g = await getJson(`${base}/v1/predictions/${r.body.id}`);
+        return g.body.status === 'expired' ? g : undefined;
+      },
+      { what: 'the prediction to expire' },
+    );
     expect(got.body.error.code).toBe('deadline_exceeded');
   });
 

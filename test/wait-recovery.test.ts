@@ -11,7 +11,10 @@ import { waitFor } from './support/wait.ts';
 import type { Redis } from 'ioredis';
 
 const model: ModelInfo = {
-  name: 'echo', version: '1', versions: ['1'], platform: 'onnx',
+  name: 'echo',
+  version: '1',
+  versions: ['1'],
+  platform: 'onnx',
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
   outputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
   batching: { max_batch_size: 4, max_queue_delay_ms: 0 },
@@ -29,7 +32,10 @@ describe('Prefer: wait across a pub/sub disconnect', () => {
     redis = await connect(url, { name: 'test' });
     blocking = await connect(url, { name: 'test-blocking' });
     await new RedisModelRegistry(redis, keys).put(model);
-    gateway = await startGateway(loadEnv({ REDIS_URL: url, ALTO_PREFIX: prefix, PORT: '0' }), createLogger({ name: 'gateway', level: 'silent' }));
+    gateway = await startGateway(
+      loadEnv({ REDIS_URL: url, ALTO_PREFIX: prefix, PORT: '0' }),
+      createLogger({ name: 'gateway', level: 'silent' }),
+    );
   });
   afterAll(async () => {
     await gateway?.close();
@@ -46,17 +52,23 @@ describe('Prefer: wait across a pub/sub disconnect', () => {
       headers: { 'content-type': 'application/json', prefer: 'wait=20' },
       body: JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 1], data: [3] } } }),
     });
-    const [entry] = await waitFor(async () => {
-      const got = await consumer.read(1, 100);
-      return got.length > 0 ? got : undefined;
-    }, { what: 'the request in the stream' });
+    const [entry] = await waitFor(
+      async () => {
+        const got = await consumer.read(1, 100);
+        return got.length > 0 ? got : undefined;
+      },
+      { what: 'the request in the stream' },
+    );
     const run = (await consumer.start([entry!])).run;
 
     // Cut the gateway's subscription, and complete while it is reconnecting: the notice is lost.
     await redis.client('KILL', 'TYPE', 'pubsub');
-    await consumer.complete(run.map((e) => ({
-      entry: e, outcome: { kind: 'succeeded' as const, outputs: encodeOutputs(e), queueMs: 0, predictMs: 0, batchSize: 1 },
-    })));
+    await consumer.complete(
+      run.map((e) => ({
+        entry: e,
+        outcome: { kind: 'succeeded' as const, outputs: encodeOutputs(e), queueMs: 0, predictMs: 0, batchSize: 1 },
+      })),
+    );
 
     const res = await reply;
     expect(res.status).toBe(200);

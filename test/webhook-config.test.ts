@@ -6,7 +6,10 @@ import { ROOT } from './support/fleet.ts';
 
 const run = (app: string, env: Record<string, string>) =>
   spawnSync(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000,
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
   });
 
 describe('webhook configuration', () => {
@@ -16,7 +19,9 @@ describe('webhook configuration', () => {
     for (const secret of [almost, `whsec_${almost}!`, 'whsec_c2hvcnQ=']) {
       const r = run('dispatcher', { ALTO_WEBHOOK_SECRET: secret });
       expect(r.status, secret).toBe(2);
-      expect(r.stderr).toMatch(/^alto dispatcher: invalid configuration:\n {2}- ALTO_WEBHOOK_SECRET: .*expected 'whsec_' followed by the base64 of 24 to 64 random bytes/);
+      expect(r.stderr).toMatch(
+        /^alto dispatcher: invalid configuration:\n {2}- ALTO_WEBHOOK_SECRET: .*expected 'whsec_' followed by the base64 of 24 to 64 random bytes/,
+      );
       expect(r.stderr).not.toContain(almost);
       expect(r.stderr).not.toContain('c2hvcnQ=');
     }
@@ -31,13 +36,20 @@ describe('webhook configuration', () => {
   it('npm start refuses a malformed secret before starting anything', () => {
     const r = run('fleet', { ALTO_WEBHOOK_SECRET: 'not-a-secret' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/alto fleet: invalid configuration:\n {2}- ALTO_WEBHOOK_SECRET: the secret does not start with 'whsec_'/);
+    expect(r.stderr).toMatch(
+      /alto fleet: invalid configuration:\n {2}- ALTO_WEBHOOK_SECRET: the secret does not start with 'whsec_'/,
+    );
   });
 
   it('refuses a malformed retry schedule and allow list, naming the variable', () => {
-    const schedule = run('dispatcher', { ALTO_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', ALTO_WEBHOOK_RETRY_SCHEDULE: '0,5,5m' });
+    const schedule = run('dispatcher', {
+      ALTO_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      ALTO_WEBHOOK_RETRY_SCHEDULE: '0,5,5m',
+    });
     expect(schedule.status).toBe(2);
-    expect(schedule.stderr).toMatch(/ALTO_WEBHOOK_RETRY_SCHEDULE: '5' is not a duration \(e\.g\. 0, 250ms, 5s, 5m, 2h\) \(got '0,5,5m'\)/);
+    expect(schedule.stderr).toMatch(
+      /ALTO_WEBHOOK_RETRY_SCHEDULE: '5' is not a duration \(e\.g\. 0, 250ms, 5s, 5m, 2h\) \(got '0,5,5m'\)/,
+    );
     const cidrs = run('gateway', { ALTO_WEBHOOK_ALLOW_CIDRS: '10.0.0.0/40' });
     expect(cidrs.status).toBe(2);
     expect(cidrs.stderr).toMatch(/ALTO_WEBHOOK_ALLOW_CIDRS: '10\.0\.0\.0\/40': the prefix length must be 0\.\.32/);

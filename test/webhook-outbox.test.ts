@@ -23,14 +23,27 @@ describe('webhook outbox', () => {
   };
   const enqueue = (model: string, events?: WebhookEvent[], deadline?: number) =>
     fx.store.enqueue({
-      id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]),
+      id: newPredictionId(model),
+      model,
+      version: '1',
+      format: 'json',
+      tensors: new Map([['x', tensor(1)]]),
       ...(deadline ? { deadline } : {}),
       ...(events ? { webhook: { url: 'https://hooks.example.com/alto', events, origin: 'http://gw' } } : {}),
     });
   const succeed = (c: StreamConsumer, entries: Awaited<ReturnType<StreamConsumer['read']>>) =>
-    c.complete(entries.map((entry) => ({
-      entry, outcome: { kind: 'succeeded' as const, outputs: encodeTensors(entry.inputs), queueMs: 1, predictMs: 1, batchSize: 1 },
-    })));
+    c.complete(
+      entries.map((entry) => ({
+        entry,
+        outcome: {
+          kind: 'succeeded' as const,
+          outputs: encodeTensors(entry.inputs),
+          queueMs: 1,
+          predictMs: 1,
+          batchSize: 1,
+        },
+      })),
+    );
   /** The outbox as [prediction id, event] pairs. */
   const outboxOf = async (model: string) =>
     (await fx.redis.xrange(keys.outbox(model), '-', '+')).map(([, f]) => {
@@ -49,7 +62,14 @@ describe('webhook outbox', () => {
     const running = await fx.store.get(p.id);
     expect(await outboxOf('o1')).toEqual([[p.id, 'start', running!.startedAt]]);
     expect(running!.webhook!.deliveries).toEqual({
-      start: { state: 'pending', attempts: 0, last_status: null, last_error: null, last_attempt_at: null, next_attempt_at: null },
+      start: {
+        state: 'pending',
+        attempts: 0,
+        last_status: null,
+        last_error: null,
+        last_attempt_at: null,
+        next_attempt_at: null,
+      },
     });
     // A redelivery after a worker crash starts it again: no second start event.
     const other = await worker('o1', 'w2');
@@ -57,7 +77,10 @@ describe('webhook outbox', () => {
     await succeed(other, batch);
     const done = await fx.store.get(p.id);
     expect(done!.status).toBe('succeeded');
-    expect((await outboxOf('o1')).map(([id, e]) => [id, e])).toEqual([[p.id, 'start'], [p.id, 'completed']]);
+    expect((await outboxOf('o1')).map(([id, e]) => [id, e])).toEqual([
+      [p.id, 'start'],
+      [p.id, 'completed'],
+    ]);
     expect((await outboxOf('o1'))[1]![2]).toBe(done!.completedAt);
     expect(Object.keys(done!.webhook!.deliveries).sort()).toEqual(['completed', 'start']);
   });
@@ -70,7 +93,10 @@ describe('webhook outbox', () => {
     const batch = await c.read(10, 100);
     await c.start(batch);
     await succeed(c, batch);
-    expect((await outboxOf('o2')).map(([id, e]) => [id, e])).toEqual([[startOnly.id, 'start'], [completedOnly.id, 'completed']]);
+    expect((await outboxOf('o2')).map(([id, e]) => [id, e])).toEqual([
+      [startOnly.id, 'start'],
+      [completedOnly.id, 'completed'],
+    ]);
     expect((await fx.store.get(none.id))!.webhook).toBeUndefined();
   });
 
@@ -101,7 +127,9 @@ describe('webhook outbox', () => {
     const reclaimed = await again.reclaim(0, 10);
     expect((await again.start(reclaimed)).poisoned.map((e) => e.predictionId)).toEqual([poison.id]);
     expect((await outboxOf('o3')).map(([id, e]) => [id, e])).toEqual([
-      [canceled.id, 'completed'], [expired.id, 'completed'], [poison.id, 'completed'],
+      [canceled.id, 'completed'],
+      [expired.id, 'completed'],
+      [poison.id, 'completed'],
     ]);
     expect((await fx.store.get(expired.id))!.status).toBe('expired');
     expect((await fx.store.get(poison.id))!.error!.code).toBe('poison');
@@ -118,7 +146,11 @@ describe('webhook outbox', () => {
     };
     const enqueue = (model: string, events: WebhookEvent[]) =>
       store.enqueue({
-        id: newPredictionId(model), model, version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]),
+        id: newPredictionId(model),
+        model,
+        version: '1',
+        format: 'json',
+        tensors: new Map([['x', tensor(1)]]),
         webhook: { url: 'https://hooks.example.com/alto', events, origin: 'http://gw' },
       });
     const log = createLogger({ name: 'test', level: 'silent' });
@@ -162,9 +194,17 @@ describe('webhook outbox', () => {
       const ids = (await queue.getJobs(['wait', 'delayed', 'active', 'completed', 'failed'])).map((j) => j.id).sort();
       expect(ids).toEqual([`${a.id}.completed`, `${b.id}.completed`, `${late.id}.completed`].sort());
       const job = await queue.getJob(`${a.id}.completed`);
-      expect(job!.data).toMatchObject({ model: 'o4', predictionId: a.id, event: 'completed', url: 'https://hooks.example.com/alto' });
+      expect(job!.data).toMatchObject({
+        model: 'o4',
+        predictionId: a.id,
+        event: 'completed',
+        url: 'https://hooks.example.com/alto',
+      });
       const payload = JSON.parse(job!.data.body);
-      expect(payload).toMatchObject({ type: 'prediction.completed', data: { id: a.id, status: 'succeeded', urls: { get: `http://gw/v1/predictions/${a.id}` } } });
+      expect(payload).toMatchObject({
+        type: 'prediction.completed',
+        data: { id: a.id, status: 'succeeded', urls: { get: `http://gw/v1/predictions/${a.id}` } },
+      });
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();
@@ -174,7 +214,14 @@ describe('webhook outbox', () => {
   it('records delivery state only while the prediction exists', async () => {
     const o = new Outbox(fx.redis, keys, 'd1');
     const p = await enqueue('o5', ['completed']);
-    const state = { state: 'retrying' as const, attempts: 1, last_status: 503, last_error: 'HTTP 503', last_attempt_at: 1, next_attempt_at: 2 };
+    const state = {
+      state: 'retrying' as const,
+      attempts: 1,
+      last_status: 503,
+      last_error: 'HTTP 503',
+      last_attempt_at: 1,
+      next_attempt_at: 2,
+    };
     expect(await o.recordDelivery('o5', p.id, 'completed', state)).toBe(true);
     expect((await fx.store.get(p.id))!.webhook!.deliveries.completed).toEqual(state);
     await fx.redis.del(keys.prediction('o5', p.id));

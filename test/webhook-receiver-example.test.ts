@@ -17,7 +17,9 @@ describe('the example receiver', () => {
   beforeAll(async () => {
     port = await freePort();
     child = spawn(process.execPath, ['examples/webhook-receiver.mjs'], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '', WEBHOOK_SECRET: secret, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', WEBHOOK_SECRET: secret, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
@@ -29,8 +31,16 @@ describe('the example receiver', () => {
   });
 
   it('verifies a delivery, handles its retry once, and refuses one signed with another secret', async () => {
-    const body = JSON.stringify({ type: 'prediction.completed', timestamp: new Date().toISOString(), data: { id: 'tiny.01m83yc7vx5b9f403wkqdbx6nv', status: 'succeeded' } });
-    const delivery = { url: `http://127.0.0.1:${port}/hooks/alto`, webhookId: 'tiny.01m83yc7vx5b9f403wkqdbx6nv.completed', body };
+    const body = JSON.stringify({
+      type: 'prediction.completed',
+      timestamp: new Date().toISOString(),
+      data: { id: 'tiny.01m83yc7vx5b9f403wkqdbx6nv', status: 'succeeded' },
+    });
+    const delivery = {
+      url: `http://127.0.0.1:${port}/hooks/alto`,
+      webhookId: 'tiny.01m83yc7vx5b9f403wkqdbx6nv.completed',
+      body,
+    };
     const ours = new Deliverer({ keys: parseSecrets(secret), policy });
     const forger = new Deliverer({ keys: parseSecrets(generateSecret()), policy });
     try {
@@ -41,9 +51,17 @@ describe('the example receiver', () => {
       ours.close();
       forger.close();
     }
-    const lines = output.trim().split('\n').filter((l) => l.startsWith('{'));
+    const lines = output
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     expect(lines.map((l) => JSON.parse(l))).toEqual([
-      { webhook_id: delivery.webhookId, type: 'prediction.completed', prediction: 'tiny.01m83yc7vx5b9f403wkqdbx6nv', status: 'succeeded' },
+      {
+        webhook_id: delivery.webhookId,
+        type: 'prediction.completed',
+        prediction: 'tiny.01m83yc7vx5b9f403wkqdbx6nv',
+        status: 'succeeded',
+      },
     ]);
   });
 });

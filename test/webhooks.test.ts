@@ -21,8 +21,11 @@ describe('webhooks', () => {
   const prefix = testPrefix('webhooks');
   const secret = generateSecret();
   const dispatcherEnv = {
-    ALTO_WEBHOOK_SECRET: secret, ALTO_WEBHOOK_RETRY_SCHEDULE: SCHEDULE, ALTO_WEBHOOK_TIMEOUT_MS: '2000',
-    ALTO_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32', ALTO_DISPATCHER_ID: 'dispatcher-1',
+    ALTO_WEBHOOK_SECRET: secret,
+    ALTO_WEBHOOK_RETRY_SCHEDULE: SCHEDULE,
+    ALTO_WEBHOOK_TIMEOUT_MS: '2000',
+    ALTO_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
+    ALTO_DISPATCHER_ID: 'dispatcher-1',
   };
   let worker: Proc;
   let gateway: Proc & { url: string };
@@ -49,7 +52,11 @@ describe('webhooks', () => {
   });
 
   const submit = async (path: string, extra: Record<string, unknown> = {}) => {
-    const r = await postJson(`${gateway.url}/v1/models/tiny/predictions`, { input: tinyInput, webhook: `${receiver.url}${path}`, ...extra });
+    const r = await postJson(`${gateway.url}/v1/models/tiny/predictions`, {
+      input: tinyInput,
+      webhook: `${receiver.url}${path}`,
+      ...extra,
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     return r.body.id as string;
   };
@@ -57,12 +64,17 @@ describe('webhooks', () => {
   const delivery = async (id: string, event: string) =>
     ((await get(id)).webhooks?.deliveries ?? []).find((d: any) => d.event === event);
   const untilDelivery = (id: string, event: string, state: string) =>
-    waitFor(async () => {
-      const d = await delivery(id, event);
-      return d?.state === state ? d : undefined;
-    }, { what: `${event} of ${id} ${state}` });
+    waitFor(
+      async () => {
+        const d = await delivery(id, event);
+        return d?.state === state ? d : undefined;
+      },
+      { what: `${event} of ${id} ${state}` },
+    );
   const untilRequests = (path: string, n: number) =>
-    waitFor(() => (receiver.to(path).length >= n ? receiver.to(path) : undefined), { what: `${n} request(s) to ${path}` });
+    waitFor(() => (receiver.to(path).length >= n ? receiver.to(path) : undefined), {
+      what: `${n} request(s) to ${path}`,
+    });
   const verified = (r: Received) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as any;
 
   it('the dispatcher answers its health probe', async () => {
@@ -78,7 +90,13 @@ describe('webhooks', () => {
     expect(r!.headers['webhook-id']).toBe(`${id}.completed`);
     expect(Math.abs(Date.parse(payload.timestamp) - Date.parse(payload.data.completed_at))).toBeLessThan(1000);
     const done = await untilDelivery(id, 'prediction.completed', 'delivered');
-    expect(done).toMatchObject({ webhook_id: `${id}.completed`, attempts: 1, last_status: 200, last_error: null, next_attempt_at: null });
+    expect(done).toMatchObject({
+      webhook_id: `${id}.completed`,
+      attempts: 1,
+      last_status: 200,
+      last_error: null,
+      next_attempt_at: null,
+    });
     const now = await get(id);
     const { webhooks: _w1, ...sent } = payload.data;
     const { webhooks: _w2, ...polled } = now;
@@ -158,14 +176,19 @@ describe('webhooks', () => {
     await dispatcher.kill('SIGKILL');
     // Events that happen while no dispatcher runs wait in the outbox.
     const whileDown = await submit('/while-down');
-    await waitFor(async () => (await get(whileDown)).status === 'succeeded', { what: 'prediction done while the dispatcher is down' });
+    await waitFor(async () => (await get(whileDown)).status === 'succeeded', {
+      what: 'prediction done while the dispatcher is down',
+    });
     expect(await redis.xlen(keys(prefix).outbox('tiny'))).toBeGreaterThanOrEqual(1);
     expect(receiver.to('/while-down')).toHaveLength(0);
 
     dispatcher = await startDispatcher(redisUrl, prefix, dispatcherEnv);
     await untilDelivery(whileDown, 'prediction.completed', 'delivered');
     // The delivery cut short is made again once its lock runs out, with the same webhook-id.
-    await waitFor(() => receiver.to('/crash').some((r) => r.answered === 200), { timeoutMs: 40_000, what: 'the interrupted delivery made again' });
+    await waitFor(() => receiver.to('/crash').some((r) => r.answered === 200), {
+      timeoutMs: 40_000,
+      what: 'the interrupted delivery made again',
+    });
     await untilDelivery(inFlight, 'prediction.completed', 'delivered');
     expect(await jobs.getJobState(`${inFlight}.completed`)).toBe('completed');
     expect(await jobs.getJobState(`${whileDown}.completed`)).toBe('completed');

@@ -43,26 +43,54 @@ const startRedis = async (port: number, dir: string): Promise<ChildProcess> =>
   (await startRedisServer({ port, dir, appendfsync: 'always', args: ['--maxmemory-policy', 'noeviction'] })).child;
 
 const app = async (name: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> =>
-  (await startProc(process.execPath, ['--import', 'tsx', `apps/${name}/src/main.ts`], {
-    name, cwd: ROOT, ready, timeoutMs: 120_000, outputLimit: 256 * 1024,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-  })).child;
+  (
+    await startProc(process.execPath, ['--import', 'tsx', `apps/${name}/src/main.ts`], {
+      name,
+      cwd: ROOT,
+      ready,
+      timeoutMs: 120_000,
+      outputLimit: 256 * 1024,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    })
+  ).child;
 
 const workerEnv = (f: { redisPort: number; prefix: string; cacheDir: string }, id: string) => ({
-  REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, ALTO_CACHE_DIR: f.cacheDir,
-  ALTO_WORKER_ID: id, ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1', ALTO_HEARTBEAT_MS: '500',
-  ALTO_VISIBILITY_TIMEOUT_MS: '2000', ALTO_LOG_LEVEL: 'warn', ALTO_FAILPOINT_CRASH_ON: String(CRASH_MARKER),
+  REDIS_URL: `redis://127.0.0.1:${f.redisPort}`,
+  ALTO_PREFIX: f.prefix,
+  ALTO_CACHE_DIR: f.cacheDir,
+  ALTO_WORKER_ID: id,
+  ALTO_METRICS_PORT: '0',
+  ALTO_INTRA_OP_THREADS: '1',
+  ALTO_HEARTBEAT_MS: '500',
+  ALTO_VISIBILITY_TIMEOUT_MS: '2000',
+  ALTO_LOG_LEVEL: 'warn',
+  ALTO_FAILPOINT_CRASH_ON: String(CRASH_MARKER),
 });
 
-const startPublisher = (f: Fleet, id: string, port: number) => app('publisher', {
-  REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, ALTO_PUBLISHER_ID: id, ALTO_ADMIN_PORT: String(port),
-  ALTO_ADMIN_TOKEN: ADMIN_TOKEN, ALTO_ALLOWED_ROOTS: join(ROOT, 'models'), ALTO_LEASE_MS: '3000', ALTO_RECONCILE_MS: '500',
-  ALTO_WORKER_TIMEOUT_MS: '3000', ALTO_LOG_LEVEL: 'info',
-}, /publisher listening/).then((child) => ({ child, port, id }));
+const startPublisher = (f: Fleet, id: string, port: number) =>
+  app(
+    'publisher',
+    {
+      REDIS_URL: `redis://127.0.0.1:${f.redisPort}`,
+      ALTO_PREFIX: f.prefix,
+      ALTO_PUBLISHER_ID: id,
+      ALTO_ADMIN_PORT: String(port),
+      ALTO_ADMIN_TOKEN: ADMIN_TOKEN,
+      ALTO_ALLOWED_ROOTS: join(ROOT, 'models'),
+      ALTO_LEASE_MS: '3000',
+      ALTO_RECONCILE_MS: '500',
+      ALTO_WORKER_TIMEOUT_MS: '3000',
+      ALTO_LOG_LEVEL: 'info',
+    },
+    /publisher listening/,
+  ).then((child) => ({ child, port, id }));
 
 const leaderOf = async (f: Fleet) => {
   for (const p of f.publishers) {
-    const health = await fetch(`http://127.0.0.1:${p.port}/healthz`).then((r) => r.json() as Promise<{ leader: boolean }>, () => undefined);
+    const health = await fetch(`http://127.0.0.1:${p.port}/healthz`).then(
+      (r) => r.json() as Promise<{ leader: boolean }>,
+      () => undefined,
+    );
     if (health?.leader) return p;
   }
   return undefined;
@@ -78,16 +106,29 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
   }
 }
 
-const startWorker = (f: Fleet, id: string) => app('worker', { ...workerEnv(f, id), ALTO_LOG_LEVEL: 'info' }, /"worker ready"/);
-const startGateway = (f: Fleet) => app('gateway', {
-  REDIS_URL: `redis://127.0.0.1:${f.redisPort}`, ALTO_PREFIX: f.prefix, PORT: String(f.gatewayPort), ALTO_LOG_LEVEL: 'info',
-  ALTO_PUBLISHER_URL: `http://127.0.0.1:${f.publishers[0]!.port}`,
-}, /gateway listening/);
+const startWorker = (f: Fleet, id: string) =>
+  app('worker', { ...workerEnv(f, id), ALTO_LOG_LEVEL: 'info' }, /"worker ready"/);
+const startGateway = (f: Fleet) =>
+  app(
+    'gateway',
+    {
+      REDIS_URL: `redis://127.0.0.1:${f.redisPort}`,
+      ALTO_PREFIX: f.prefix,
+      PORT: String(f.gatewayPort),
+      ALTO_LOG_LEVEL: 'info',
+      ALTO_PUBLISHER_URL: `http://127.0.0.1:${f.publishers[0]!.port}`,
+    },
+    /gateway listening/,
+  );
 
 async function startFleet(): Promise<Fleet> {
   const f = {
-    redisPort: await freePort(), redisDir: mkdtempSync(join(tmpdir(), 'alto-chaos-')), prefix: 'chaos',
-    gatewayPort: await freePort(), workers: [], publishers: [],
+    redisPort: await freePort(),
+    redisDir: mkdtempSync(join(tmpdir(), 'alto-chaos-')),
+    prefix: 'chaos',
+    gatewayPort: await freePort(),
+    workers: [],
+    publishers: [],
   } as unknown as Fleet;
   f.cacheDir = join(f.redisDir, 'cache');
   f.redis = await startRedis(f.redisPort, f.redisDir);
@@ -97,7 +138,8 @@ async function startFleet(): Promise<Fleet> {
   f.workers = [await startWorker(f, 'w1'), await startWorker(f, 'w2')];
   f.gateway = await startGateway(f);
   const res = await fetch(`http://127.0.0.1:${f.publishers[0]!.port}/v1/admin/models`, {
-    method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'textdir', uri: join(ROOT, 'models/textdir'), replicas: 2 }),
   });
   if (res.status !== 201) throw new Error(`publishing textdir: ${res.status} ${await res.text()}`);
@@ -108,7 +150,10 @@ async function startFleet(): Promise<Fleet> {
   return f;
 }
 
-const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
+const exited = (c: ChildProcess) =>
+  c.exitCode !== null || c.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((r) => c.once('exit', () => r()));
 async function kill(c: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   await exited(c);
@@ -138,16 +183,22 @@ function steadyLoad(f: Fleet, rate: number) {
     const inflight = new Set<Promise<void>>();
     for (let i = 0; running; i++) {
       const p = fetch(`http://127.0.0.1:${f.gatewayPort}/v1/models/textdir/predictions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000),
-      }).then(async (res) => {
-        if (res.status === 202) accepted.push({ id: ((await res.json()) as { id: string }).id, at: Date.now() });
-        else {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(5000),
+      }).then(
+        async (res) => {
+          if (res.status === 202) accepted.push({ id: ((await res.json()) as { id: string }).id, at: Date.now() });
+          else {
+            refused++;
+            await res.body?.cancel();
+          }
+        },
+        () => {
           refused++;
-          await res.body?.cancel();
-        }
-      }, () => {
-        refused++;
-      });
+        },
+      );
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
       await sleep(1000 / rate);
@@ -177,7 +228,12 @@ interface Report {
   note?: string;
 }
 
-async function settle(f: Fleet, accepted: Submitted[], faultAt: number, timeoutMs: number): Promise<Omit<Report, 'scenario' | 'refused'>> {
+async function settle(
+  f: Fleet,
+  accepted: Submitted[],
+  faultAt: number,
+  timeoutMs: number,
+): Promise<Omit<Report, 'scenario' | 'refused'>> {
   const redis = new Redis(`redis://127.0.0.1:${f.redisPort}`, { maxRetriesPerRequest: null });
   try {
     const deadline = Date.now() + timeoutMs;
@@ -219,12 +275,16 @@ const gone = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
  * was dead-lettered as poison.
  */
 async function poisonCrash(f: Fleet): Promise<string> {
-  const body = JSON.parse(readFileSync(join(ROOT, 'examples/textdir.json'), 'utf8')) as { input: { x: { b64: string } } };
+  const body = JSON.parse(readFileSync(join(ROOT, 'examples/textdir.json'), 'utf8')) as {
+    input: { x: { b64: string } };
+  };
   const x = Buffer.from(body.input.x.b64, 'base64');
   x.writeFloatLE(CRASH_MARKER, 0);
   body.input.x.b64 = x.toString('base64');
   const res = await fetch(`http://127.0.0.1:${f.gatewayPort}/v1/models/textdir/predictions`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   });
   if (res.status !== 202) throw new Error(`submitting the poison request: ${res.status} ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };
@@ -235,25 +295,34 @@ async function poisonCrash(f: Fleet): Promise<string> {
       if (!gone(w) || restarting.has(i)) return;
       crashes++;
       restarting.add(i);
-      void startWorker(f, `w${i + 1}`).then(
-        (next) => void (f.workers[i] = next),
-        // Killed again before it was ready: a placeholder that counts as gone.
-        () => void (f.workers[i] = w),
-      ).finally(() => restarting.delete(i));
+      void startWorker(f, `w${i + 1}`)
+        .then(
+          (next) => void (f.workers[i] = next),
+          // Killed again before it was ready: a placeholder that counts as gone.
+          () => void (f.workers[i] = w),
+        )
+        .finally(() => restarting.delete(i));
     });
-    const got = await fetch(`http://127.0.0.1:${f.gatewayPort}/v1/predictions/${id}`).then((r) => r.json() as Promise<{ status: string; error?: { code: string } }>);
+    const got = await fetch(`http://127.0.0.1:${f.gatewayPort}/v1/predictions/${id}`).then(
+      (r) => r.json() as Promise<{ status: string; error?: { code: string } }>,
+    );
     return got.status === 'succeeded' || got.status === 'failed' ? got : undefined;
   });
-  await until('the workers to be back', 60_000, async () => (restarting.size === 0 && f.workers.every((w) => !gone(w)) ? true : undefined));
-  if (end.error?.code !== 'poison') throw new Error(`the poison request ended ${end.status} ${JSON.stringify(end.error)}, not as poison`);
+  await until('the workers to be back', 60_000, async () =>
+    restarting.size === 0 && f.workers.every((w) => !gone(w)) ? true : undefined,
+  );
+  if (end.error?.code !== 'poison')
+    throw new Error(`the poison request ended ${end.status} ${JSON.stringify(end.error)}, not as poison`);
   return `poison request dead-lettered after ${crashes} worker crashes`;
 }
 
-const outage = (seconds: number): Fault => async (f) => {
-  await kill(f.redis);
-  await sleep(seconds * 1000);
-  f.redis = await startRedis(f.redisPort, f.redisDir);
-};
+const outage =
+  (seconds: number): Fault =>
+  async (f) => {
+    await kill(f.redis);
+    await sleep(seconds * 1000);
+    f.redis = await startRedis(f.redisPort, f.redisDir);
+  };
 
 const SCENARIOS: Record<string, Fault> = {
   'worker-sigkill': async (f) => {
@@ -313,10 +382,14 @@ for (const [scenario, fault] of Object.entries(SCENARIOS)) {
   }
 }
 
-console.log('\n| scenario | accepted | refused (503 / no connection) | succeeded | failed | lost | executed twice | recovered after (s) |');
+console.log(
+  '\n| scenario | accepted | refused (503 / no connection) | succeeded | failed | lost | executed twice | recovered after (s) |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of reports) {
-  console.log(`| ${r.scenario} | ${r.accepted} | ${r.refused} | ${r.succeeded} | ${r.failed} | ${r.lost} | ${r.executedTwice} | ${r.recoverSeconds ?? '—'} |`);
+  console.log(
+    `| ${r.scenario} | ${r.accepted} | ${r.refused} | ${r.succeeded} | ${r.failed} | ${r.lost} | ${r.executedTwice} | ${r.recoverSeconds ?? '—'} |`,
+  );
 }
 for (const r of reports.filter((r) => r.note)) console.log(`\n${r.scenario}: ${r.note}`);
 const bad = reports.filter((r) => r.lost > 0 || r.failed > 0 || r.accepted === 0);

@@ -25,7 +25,9 @@ export function gcsFixture(gcs: FakeGcs, storage: Storage, bucket: string): Sour
     checksums: true,
     direct: false,
     async put(rel, bytes) {
-      await b.file(`${prefix}/${rel}`).save(typeof bytes === 'string' ? Buffer.from(bytes) : bytes, { resumable: false });
+      await b
+        .file(`${prefix}/${rel}`)
+        .save(typeof bytes === 'string' ? Buffer.from(bytes) : bytes, { resumable: false });
     },
     async remove(rel) {
       await b.file(`${prefix}/${rel}`).delete();

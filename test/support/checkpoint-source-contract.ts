@@ -24,11 +24,18 @@ export interface SourceFixture {
   direct: boolean;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
 
 async function rejection(p: Promise<unknown>): Promise<CheckpointError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, 'expected a CheckpointError').toBeInstanceOf(CheckpointError);
   return err as CheckpointError;
 }
@@ -66,7 +73,8 @@ export function describeCheckpointSource(name: string, makeFixture: () => Promis
     });
 
     it('lists only folders whose names follow the version-name rule', async () => {
-      for (const v of ['1', '_tmp', '.hidden', '-x', 'A'.repeat(65), 'A'.repeat(64)]) await fx.put(`${v}/model.onnx`, `model ${v}`);
+      for (const v of ['1', '_tmp', '.hidden', '-x', 'A'.repeat(65), 'A'.repeat(64)])
+        await fx.put(`${v}/model.onnx`, `model ${v}`);
       expect(await versionNames()).toEqual(['1', 'A'.repeat(64)]);
     });
 
@@ -160,7 +168,9 @@ export function describeCheckpointSource(name: string, makeFixture: () => Promis
       expect(err.code).toBe('checksum_mismatch');
       expect(err.message).toContain(v!.uri);
       // Same size: only a checksum can tell (GCS); a local store sees the size change.
-      expect(err.message).toMatch(fx.checksums ? /crc32c: expected [A-Za-z0-9+/]{6}==, got [A-Za-z0-9+/]{6}==/ : /size: expected/);
+      expect(err.message).toMatch(
+        fx.checksums ? /crc32c: expected [A-Za-z0-9+/]{6}==, got [A-Za-z0-9+/]{6}==/ : /size: expected/,
+      );
       expect(await exists(dest)).toBe(false);
     });
 

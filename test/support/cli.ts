@@ -6,7 +6,11 @@ import { ROOT } from './fleet.ts';
 
 export const BIN = join(ROOT, 'node_modules', '.bin', 'alto');
 
-export interface Run { code: number | null; stdout: string; stderr: string }
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the linked `alto` in `cwd` with only the environment given (no ALTO_* of the caller). */
 export function alto(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
@@ -21,4 +25,3 @@ export function alto(args: string[], opts: { env?: Record<string, string>; cwd?:
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
-

@@ -30,9 +30,18 @@ const hasGo = () => spawnSync('go', ['version'], { stdio: 'ignore' }).status ===
 function goBinDirs(): string[] {
   const dirs: string[] = [];
   try {
-    const [gobin = '', gopath = ''] = execFileSync('go', ['env', 'GOBIN', 'GOPATH'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
+    const [gobin = '', gopath = ''] = execFileSync('go', ['env', 'GOBIN', 'GOPATH'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).split('\n');
     if (gobin.trim()) dirs.push(gobin.trim());
-    dirs.push(...gopath.trim().split(delimiter).filter(Boolean).map((p) => join(p, 'bin')));
+    dirs.push(
+      ...gopath
+        .trim()
+        .split(delimiter)
+        .filter(Boolean)
+        .map((p) => join(p, 'bin')),
+    );
   } catch {
     // No Go here; the binary may still be on PATH or in the default GOPATH.
   }
@@ -57,7 +66,11 @@ const NO_GO = `${BIN} is missing and Go is not installed to build it: install Go
 export function findFakeGcs(): string {
   const found = locate();
   if (found) return found;
-  throw new Error(hasGo() ? `${BIN} not found (looked in ${[...new Set(searched())].join(', ')}); the e2e setup builds it with Go: run the e2e tests again` : NO_GO);
+  throw new Error(
+    hasGo()
+      ? `${BIN} not found (looked in ${[...new Set(searched())].join(', ')}); the e2e setup builds it with Go: run the e2e tests again`
+      : NO_GO,
+  );
 }
 
 /**
@@ -77,7 +90,9 @@ export function ensureFakeGcs(say: (line: string) => void): string {
   });
   const built = join(TOOLS_BIN, BIN);
   if (r.status !== 0 || !existsSync(built)) {
-    throw new Error(`building ${BIN} failed (go install ${MODULE}@${VERSION} exited ${r.status ?? r.signal}); see the output above`);
+    throw new Error(
+      `building ${BIN} failed (go install ${MODULE}@${VERSION} exited ${r.status ?? r.signal}); see the output above`,
+    );
   }
   return built;
 }
@@ -87,7 +102,18 @@ export async function startFakeGcs(opts: { backend?: 'memory' | 'filesystem' } =
   const backend = opts.backend ?? 'memory';
   const port = await freePort();
   const root = backend === 'filesystem' ? await mkdtemp(join(tmpdir(), 'alto-fake-gcs-')) : undefined;
-  const args = ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', backend, '-log-level', 'error'];
+  const args = [
+    '-scheme',
+    'http',
+    '-host',
+    '127.0.0.1',
+    '-port',
+    String(port),
+    '-backend',
+    backend,
+    '-log-level',
+    'error',
+  ];
   if (root) args.push('-filesystem-root', root);
   const endpoint = `http://127.0.0.1:${port}`;
   let proc: Proc;

@@ -36,25 +36,51 @@ const run = (app: string, env: Record<string, string>): Proc =>
   });
 
 /** A worker serving the demo repository, started without waiting for it to be ready. */
-export const spawnWorker = (redisUrl: string, prefix: string, extra: Record<string, string> = {}): Proc => run('worker', {
-  REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_MODEL_REPOSITORY: `${ROOT}models`,
-  ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1', ALTO_LOG_LEVEL: 'info', ...extra,
-});
+export const spawnWorker = (redisUrl: string, prefix: string, extra: Record<string, string> = {}): Proc =>
+  run('worker', {
+    REDIS_URL: redisUrl,
+    ALTO_PREFIX: prefix,
+    ALTO_MODEL_REPOSITORY: `${ROOT}models`,
+    ALTO_METRICS_PORT: '0',
+    ALTO_INTRA_OP_THREADS: '1',
+    ALTO_LOG_LEVEL: 'info',
+    ...extra,
+  });
 
 export async function startWorker(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc> {
   const p = spawnWorker(redisUrl, prefix, extra);
   return ready(p, /"worker ready"/, 60_000);
 }
 
-export async function startGateway(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { url: string }> {
+export async function startGateway(
+  redisUrl: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Promise<Proc & { url: string }> {
   const port = await freePort();
-  const p = run('gateway', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, PORT: String(port), ALTO_LOG_LEVEL: 'warn', ...extra });
+  const p = run('gateway', {
+    REDIS_URL: redisUrl,
+    ALTO_PREFIX: prefix,
+    PORT: String(port),
+    ALTO_LOG_LEVEL: 'warn',
+    ...extra,
+  });
   const url = `http://127.0.0.1:${port}`;
   return Object.assign(await ready(p, async () => (await fetch(`${url}/healthz`)).ok, 30_000), { url });
 }
 
-export async function startDispatcher(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { healthz: string }> {
-  const p = run('dispatcher', { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_METRICS_PORT: '0', ALTO_LOG_LEVEL: 'info', ...extra });
+export async function startDispatcher(
+  redisUrl: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Promise<Proc & { healthz: string }> {
+  const p = run('dispatcher', {
+    REDIS_URL: redisUrl,
+    ALTO_PREFIX: prefix,
+    ALTO_METRICS_PORT: '0',
+    ALTO_LOG_LEVEL: 'info',
+    ...extra,
+  });
   await ready(p, /"dispatcher ready"/, 30_000);
   const port = /"healthz_port":(\d+)/.exec(p.output())?.[1];
   return Object.assign(p, { healthz: `http://127.0.0.1:${port}/healthz` });
@@ -65,10 +91,21 @@ let counter = 0;
 export const testPrefix = (name: string) => `t${process.pid}${++counter}${name.replace(/[^a-z0-9]/gi, '')}`;
 
 /** A worker the publisher assigns models to (no repository of its own). */
-export async function startManagedWorker(redisUrl: string, prefix: string, id: string, extra: Record<string, string> = {}): Promise<Proc> {
+export async function startManagedWorker(
+  redisUrl: string,
+  prefix: string,
+  id: string,
+  extra: Record<string, string> = {},
+): Promise<Proc> {
   const p = run('worker', {
-    REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_WORKER_ID: id, ALTO_METRICS_PORT: '0', ALTO_INTRA_OP_THREADS: '1',
-    ALTO_HEARTBEAT_MS: '300', ALTO_LOG_LEVEL: 'info', ...extra,
+    REDIS_URL: redisUrl,
+    ALTO_PREFIX: prefix,
+    ALTO_WORKER_ID: id,
+    ALTO_METRICS_PORT: '0',
+    ALTO_INTRA_OP_THREADS: '1',
+    ALTO_HEARTBEAT_MS: '300',
+    ALTO_LOG_LEVEL: 'info',
+    ...extra,
   });
   return ready(p, /"worker ready"/, 60_000);
 }
@@ -76,12 +113,23 @@ export async function startManagedWorker(redisUrl: string, prefix: string, id: s
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** A publisher on a free port, with short timings for tests. */
-export async function startPublisher(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Proc & { url: string }> {
+export async function startPublisher(
+  redisUrl: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Promise<Proc & { url: string }> {
   const port = await freePort();
   const p = run('publisher', {
-    REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_ADMIN_PORT: String(port), ALTO_ADMIN_TOKEN: ADMIN_TOKEN,
-    ALTO_RECONCILE_MS: '200', ALTO_WATCH_INTERVAL_MS: '300', ALTO_LEASE_MS: '2000', ALTO_WORKER_TIMEOUT_MS: '2000',
-    ALTO_LOG_LEVEL: 'info', ...extra,
+    REDIS_URL: redisUrl,
+    ALTO_PREFIX: prefix,
+    ALTO_ADMIN_PORT: String(port),
+    ALTO_ADMIN_TOKEN: ADMIN_TOKEN,
+    ALTO_RECONCILE_MS: '200',
+    ALTO_WATCH_INTERVAL_MS: '300',
+    ALTO_LEASE_MS: '2000',
+    ALTO_WORKER_TIMEOUT_MS: '2000',
+    ALTO_LOG_LEVEL: 'info',
+    ...extra,
   });
   const url = `http://127.0.0.1:${port}`;
   return Object.assign(await ready(p, async () => (await fetch(`${url}/healthz`)).ok, 30_000), { url });

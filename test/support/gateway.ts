@@ -17,7 +17,10 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  redisUrl: string, prefix: string, models: ModelInfo[], env: Record<string, string> = {},
+  redisUrl: string,
+  prefix: string,
+  models: ModelInfo[],
+  env: Record<string, string> = {},
 ): Promise<TestGateway> {
   const redis = await connect(redisUrl, { name: 'test' });
   const registry = new RedisModelRegistry(redis, keys(prefix));
@@ -27,7 +30,10 @@ export async function startTestGateway(
     createLogger({ name: 'gateway', level: 'silent' }),
   );
   return {
-    gateway, redis, port: gateway.port, base: `http://127.0.0.1:${gateway.port}`,
+    gateway,
+    redis,
+    port: gateway.port,
+    base: `http://127.0.0.1:${gateway.port}`,
     async close() {
       await gateway.close();
       await redis.quit();

@@ -31,8 +31,10 @@ function rootId(root: unknown): string {
 
 const describe = (e: ErrorObject): string => {
   const where = `$${e.instancePath.replace(/\//g, '.')}`;
-  if (e.keyword === 'additionalProperties') return `${where}: property '${String(e.params.additionalProperty)}' is not allowed`;
-  if (e.keyword === 'enum') return `${where}: ${JSON.stringify(e.data)} is not one of ${JSON.stringify(e.params.allowedValues)}`;
+  if (e.keyword === 'additionalProperties')
+    return `${where}: property '${String(e.params.additionalProperty)}' is not allowed`;
+  if (e.keyword === 'enum')
+    return `${where}: ${JSON.stringify(e.data)} is not one of ${JSON.stringify(e.params.allowedValues)}`;
   return `${where}: ${e.message ?? e.keyword}`;
 };
 

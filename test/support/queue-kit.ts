@@ -8,4 +8,8 @@ export { RedisModelRegistry, StreamConsumer, connect, keys } from '@alto/queue';
 export const encodeOutputs = (e: Entry): Buffer => encodeTensors(e.inputs);
 
 /** A one-element FP32 tensor [1, 1] holding `v`. */
-export const tensor = (v: number): Tensor => ({ datatype: 'FP32', shape: [1, 1], data: new Uint8Array(new Float32Array([v]).buffer) });
+export const tensor = (v: number): Tensor => ({
+  datatype: 'FP32',
+  shape: [1, 1],
+  data: new Uint8Array(new Float32Array([v]).buffer),
+});

@@ -47,7 +47,11 @@ function parse(buf: Buffer): RawReply | undefined {
 }
 
 /** Sends `payload` as is and resolves with the first response, or undefined if none came. */
-export function rawRequest(port: number, payload: Buffer | string, options: RawOptions = {}): Promise<RawReply | undefined> {
+export function rawRequest(
+  port: number,
+  payload: Buffer | string,
+  options: RawOptions = {},
+): Promise<RawReply | undefined> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let buf = Buffer.alloc(0);
@@ -95,6 +99,12 @@ export function rawPost(path: string, body: Buffer | string, headers: Record<str
   if (!Object.keys(all).some((k) => k.toLowerCase() === 'content-length' || k.toLowerCase() === 'transfer-encoding')) {
     all['content-length'] = String(b.length);
   }
-  const head = [`POST ${path} HTTP/1.1`, ...Object.entries(all).map(([k, v]) => `${k}: ${v}`), 'connection: close', '', ''].join('\r\n');
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    ...Object.entries(all).map(([k, v]) => `${k}: ${v}`),
+    'connection: close',
+    '',
+    '',
+  ].join('\r\n');
   return Buffer.concat([Buffer.from(head, 'latin1'), b]);
 }

@@ -2,7 +2,14 @@
 // the run's redis-server (see global-setup.ts): a key prefix of the file's own, a connection
 // for commands and one for blocking reads, a PredictionStore, and consumers of a model's
 // streams. Connections open before the file's tests and close after them.
-import { PredictionStore, StreamConsumer, connect, keys as makeKeys, type ConsumerOptions, type Keys } from '@alto/queue';
+import {
+  PredictionStore,
+  StreamConsumer,
+  connect,
+  keys as makeKeys,
+  type ConsumerOptions,
+  type Keys,
+} from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { testPrefix } from './fleet.ts';

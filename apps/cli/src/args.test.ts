@@ -53,7 +53,9 @@ describe('parseArgs', () => {
   });
 
   it('refuses an unknown flag, naming it and the closest known one', () => {
-    expect(usage(() => parse('--replica', '2'))).toBe("unknown flag --replica for 'alto test' (did you mean --replicas?)");
+    expect(usage(() => parse('--replica', '2'))).toBe(
+      "unknown flag --replica for 'alto test' (did you mean --replicas?)",
+    );
     expect(usage(() => parse('--zzzzzzzzzz'))).toBe("unknown flag --zzzzzzzzzz for 'alto test'");
     expect(usage(() => parse('-r'))).toMatch(/^unknown flag -r for 'alto test'/);
     expect(usage(() => parse('-rx'))).toMatch(/^unknown flag -rx for 'alto test'/);
@@ -71,10 +73,18 @@ describe('parseArgs', () => {
   });
 
   it('checks whole numbers against their minimum, naming the flag and the value', () => {
-    expect(usage(() => parse('--replicas', 'two').flags.int('replicas', 0))).toBe("--replicas: expected a whole number >= 0, got 'two'");
-    expect(usage(() => parse('--replicas', '-1').flags.int('replicas', 0))).toBe("--replicas: expected a whole number >= 0, got '-1'");
-    expect(usage(() => parse('--replicas', '1.5').flags.int('replicas', 0))).toBe("--replicas: expected a whole number >= 0, got '1.5'");
-    expect(usage(() => parse('--replicas', '0').flags.int('replicas', 1))).toBe("--replicas: expected a whole number >= 1, got '0'");
+    expect(usage(() => parse('--replicas', 'two').flags.int('replicas', 0))).toBe(
+      "--replicas: expected a whole number >= 0, got 'two'",
+    );
+    expect(usage(() => parse('--replicas', '-1').flags.int('replicas', 0))).toBe(
+      "--replicas: expected a whole number >= 0, got '-1'",
+    );
+    expect(usage(() => parse('--replicas', '1.5').flags.int('replicas', 0))).toBe(
+      "--replicas: expected a whole number >= 0, got '1.5'",
+    );
+    expect(usage(() => parse('--replicas', '0').flags.int('replicas', 1))).toBe(
+      "--replicas: expected a whole number >= 1, got '0'",
+    );
     expect(parse().flags.int('replicas', 0)).toBeUndefined();
   });
 });

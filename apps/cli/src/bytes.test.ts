@@ -21,9 +21,14 @@ describe('parseBytes', () => {
     expect(parseBytes(raw)).toBe(bytes);
   });
 
-  it.each(['', 'GiB', '1.5', '-1', '1.5XB', '1,5GiB', '1e9', '2 GiB extra'])('refuses %j, naming the flag and the value', (raw) => {
-    expect(() => parseBytes(raw, '--memory')).toThrow(new RegExp(`^--memory: .*'${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`));
-  });
+  it.each(['', 'GiB', '1.5', '-1', '1.5XB', '1,5GiB', '1e9', '2 GiB extra'])(
+    'refuses %j, naming the flag and the value',
+    (raw) => {
+      expect(() => parseBytes(raw, '--memory')).toThrow(
+        new RegExp(`^--memory: .*'${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`),
+      );
+    },
+  );
 
   it('refuses sizes beyond exact integers', () => {
     expect(() => parseBytes('99999999TiB', '--memory')).toThrow("--memory: '99999999TiB' is too large");

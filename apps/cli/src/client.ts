@@ -35,7 +35,13 @@ export class Client {
     return this.send<T>('gateway', method, path, this.o.apiKey, opts);
   }
 
-  private async send<T>(api: Api, method: string, path: string, token: string | undefined, opts: RequestOptions): Promise<T> {
+  private async send<T>(
+    api: Api,
+    method: string,
+    path: string,
+    token: string | undefined,
+    opts: RequestOptions,
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -71,7 +77,11 @@ const HINT: Record<Api, { missing: string; wrong: string }> = {
 };
 
 /** The error for a non-2xx reply; the body is `{"error": {"code", "message"}}` when it comes from Alto. */
-export function replyError(status: number, text: string, ctx: { url: string; api: Api; credential: boolean }): CliError {
+export function replyError(
+  status: number,
+  text: string,
+  ctx: { url: string; api: Api; credential: boolean },
+): CliError {
   let message: string;
   const error = parseErrorBody(text);
   if (error) {
@@ -112,8 +122,13 @@ const NETWORK: Record<string, string> = {
 /** The error for a request that got no reply: exit 3, naming the URL. */
 export function failureError(err: unknown, url: string, timeoutMs: number): CliError {
   if (err instanceof CliError) return err;
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
-  if (e?.name === 'TimeoutError') return new CliError(EXIT.unreachable, `no answer from ${url} within ${timeoutMs / 1000}s`);
+  const e = err as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string; errors?: { code?: string }[] };
+  };
+  if (e?.name === 'TimeoutError')
+    return new CliError(EXIT.unreachable, `no answer from ${url} within ${timeoutMs / 1000}s`);
   const code = e?.cause?.code ?? e?.cause?.errors?.[0]?.code;
   const why = (code && NETWORK[code]) ?? e?.cause?.message ?? e?.message ?? String(err);
   return new CliError(EXIT.unreachable, `cannot reach ${url}: ${why}`);

@@ -5,7 +5,11 @@ import { ADMIN_TOKEN_FILE, DEFAULT_URL } from './settings.ts';
 
 export const GLOBAL_OPTIONS: OptionSpecs = {
   url: { kind: 'string', value: 'URL', help: `the fleet's URL (env ALTO_URL; default ${DEFAULT_URL})` },
-  'admin-token': { kind: 'string', value: 'TOKEN', help: `admin API token (env ALTO_ADMIN_TOKEN; else the file ${ADMIN_TOKEN_FILE} here)` },
+  'admin-token': {
+    kind: 'string',
+    value: 'TOKEN',
+    help: `admin API token (env ALTO_ADMIN_TOKEN; else the file ${ADMIN_TOKEN_FILE} here)`,
+  },
   'api-key': { kind: 'string', value: 'KEY', help: 'API key for predictions (env ALTO_API_KEY)' },
   json: { kind: 'boolean', help: "print the server's JSON as is, for scripts" },
   help: { kind: 'boolean', help: 'show help' },

@@ -12,7 +12,13 @@ import { main } from './main.ts';
 // An empty working directory, so no .alto/admin-token is found unless a test writes one.
 const EMPTY = mkdtempSync(join(tmpdir(), 'alto-empty-'));
 
-interface Seen { method: string; path: string; auth: string | undefined; prefer: string | undefined; body: unknown }
+interface Seen {
+  method: string;
+  path: string;
+  auth: string | undefined;
+  prefer: string | undefined;
+  body: unknown;
+}
 
 async function run(argv: string[], over: Partial<Io> = {}) {
   let out = '';
@@ -25,22 +31,40 @@ async function run(argv: string[], over: Partial<Io> = {}) {
 describe('alto usage', () => {
   it.each([
     [['publish', 'tiny'], 'alto: missing argument <uri> (usage: alto publish <name> <uri> [flags])'],
-    [['publish', 'tiny', 'gs://b/tiny', '--replica', '2'], "alto: unknown flag --replica for 'alto publish' (did you mean --replicas?)"],
-    [['predict', 'tiny', '--inputs', 'x=@x.json'], "alto: unknown flag --inputs for 'alto predict' (did you mean --input?)"],
+    [
+      ['publish', 'tiny', 'gs://b/tiny', '--replica', '2'],
+      "alto: unknown flag --replica for 'alto publish' (did you mean --replicas?)",
+    ],
+    [
+      ['predict', 'tiny', '--inputs', 'x=@x.json'],
+      "alto: unknown flag --inputs for 'alto predict' (did you mean --input?)",
+    ],
     [['publish', 'tiny', 'gs://b/tiny', '--replicas'], 'alto: flag --replicas needs a value (--replicas N)'],
-    [['publish', 'tiny', 'gs://b/tiny', '--replicas', 'many'], "alto: --replicas: expected a whole number >= 0, got 'many'"],
-    [['publish', 'tiny', 'gs://b/tiny', '--memory', '2 lots'], "alto: --memory: expected bytes such as 1073741824, 512MiB or 1.5GiB, got '2 lots'"],
+    [
+      ['publish', 'tiny', 'gs://b/tiny', '--replicas', 'many'],
+      "alto: --replicas: expected a whole number >= 0, got 'many'",
+    ],
+    [
+      ['publish', 'tiny', 'gs://b/tiny', '--memory', '2 lots'],
+      "alto: --memory: expected bytes such as 1073741824, 512MiB or 1.5GiB, got '2 lots'",
+    ],
     [['ls', 'a', 'b'], "alto: unexpected argument 'b' (usage: alto ls [model])"],
     [['unpublish'], 'alto: missing argument <name> (usage: alto unpublish <name>)'],
     [['workers', '--latest'], "alto: unknown flag --latest for 'alto workers'"],
     [['update', 'tiny'], /^alto: nothing to update: give at least one of --replicas, /],
     [['predict', 'tiny'], "alto: missing request: give --json '<body>' or --input NAME=@FILE"],
     [['predict', 'tiny', '--json', '{}', '--input', 'x=@x.json'], 'alto: give --json or --input, not both'],
-    [['predict', 'tiny', '--json', '{}', '--wait', '10'], "alto: unexpected argument '10' (usage: alto predict <model> [flags]); to wait N seconds write --wait=N"],
+    [
+      ['predict', 'tiny', '--json', '{}', '--wait', '10'],
+      "alto: unexpected argument '10' (usage: alto predict <model> [flags]); to wait N seconds write --wait=N",
+    ],
     [['predict', 'tiny', '--json', '{}', '--wait=soon'], "alto: --wait: expected a whole number >= 0, got 'soon'"],
     [['get'], 'alto: missing argument <id> (usage: alto get <id>)'],
     [['lss'], "alto: unknown command 'lss' (did you mean ls?); see 'alto --help'"],
-    [[], "alto: missing command (one of ls, publish, update, unpublish, workers, drain, undrain, predict, get, dead-letters, replay); see 'alto --help'"],
+    [
+      [],
+      "alto: missing command (one of ls, publish, update, unpublish, workers, drain, undrain, predict, get, dead-letters, replay); see 'alto --help'",
+    ],
     [['--url', 'ftp://x', 'ls'], "alto: --url: expected an http:// or https:// URL, got 'ftp://x'"],
     [['ls', '--url', 'not a url'], "alto: --url: expected a URL such as http://127.0.0.1:8080, got 'not a url'"],
   ])('%j exits 2 with one line naming the problem', async (argv, message) => {
@@ -101,7 +125,13 @@ describe('alto against an HTTP server', () => {
 
   beforeAll(async () => {
     server = createServer(async (req, res) => {
-      seen.push({ method: req.method!, path: req.url!, auth: req.headers.authorization, prefer: req.headers.prefer as string | undefined, body: await read(req) });
+      seen.push({
+        method: req.method!,
+        path: req.url!,
+        auth: req.headers.authorization,
+        prefer: req.headers.prefer as string | undefined,
+        body: await read(req),
+      });
       res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -114,20 +144,53 @@ describe('alto against an HTTP server', () => {
   });
 
   const view = {
-    name: 'tiny', uri: 'gs://b/tiny', replicas: 2, version: null, constraints: {}, created_at: 'c', updated_at: 'u', workers: [],
+    name: 'tiny',
+    uri: 'gs://b/tiny',
+    replicas: 2,
+    version: null,
+    constraints: {},
+    created_at: 'c',
+    updated_at: 'u',
+    workers: [],
     status: { state: 'pending', versions: [], ready_replicas: 0 },
   };
 
   it('publishes with POST /v1/admin/models, the flags as PublishRequest fields, and the admin token', async () => {
     reply = { status: 201, body: JSON.stringify(view) };
-    const r = await run(['publish', 'tiny', 'gs://b/tiny', '--replicas', '2', '--memory', '512MiB', '--constraint', 'accelerator=gpu', '--url', `${url}/`], {
-      env: { ALTO_ADMIN_TOKEN: 'secret', ALTO_API_KEY: 'not-this' },
-    });
+    const r = await run(
+      [
+        'publish',
+        'tiny',
+        'gs://b/tiny',
+        '--replicas',
+        '2',
+        '--memory',
+        '512MiB',
+        '--constraint',
+        'accelerator=gpu',
+        '--url',
+        `${url}/`,
+      ],
+      {
+        env: { ALTO_ADMIN_TOKEN: 'secret', ALTO_API_KEY: 'not-this' },
+      },
+    );
     expect(r).toEqual({ code: 0, out: 'published tiny: pending, 0/2 replicas ready, version latest\n', err: '' });
-    expect(seen).toEqual([{
-      method: 'POST', path: '/v1/admin/models', auth: 'Bearer secret', prefer: undefined,
-      body: { name: 'tiny', uri: 'gs://b/tiny', replicas: 2, memory_bytes: 512 * 2 ** 20, constraints: { accelerator: 'gpu' } },
-    }]);
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        path: '/v1/admin/models',
+        auth: 'Bearer secret',
+        prefer: undefined,
+        body: {
+          name: 'tiny',
+          uri: 'gs://b/tiny',
+          replicas: 2,
+          memory_bytes: 512 * 2 ** 20,
+          constraints: { accelerator: 'gpu' },
+        },
+      },
+    ]);
   });
 
   it('updates with PATCH, unpublishes with DELETE, lists with GET, escaping the model name', async () => {
@@ -137,7 +200,9 @@ describe('alto against an HTTP server', () => {
     reply = { status: 200, body: JSON.stringify({ name: 'a b', unpublished: true, failed_queued: 3 }) };
     expect((await run(['unpublish', 'a b'], { env })).out).toBe('unpublished a b; 3 queued predictions failed\n');
     reply = { status: 200, body: JSON.stringify({ models: [view] }) };
-    expect((await run(['ls'], { env })).out).toMatch(/^NAME +VERSION +REPLICAS +STATE +REASON +URI\ntiny +- +0\/2 +pending +- +gs:\/\/b\/tiny\n$/);
+    expect((await run(['ls'], { env })).out).toMatch(
+      /^NAME +VERSION +REPLICAS +STATE +REASON +URI\ntiny +- +0\/2 +pending +- +gs:\/\/b\/tiny\n$/,
+    );
     reply = { status: 200, body: JSON.stringify({ workers: [] }) };
     expect((await run(['workers'], { env })).out).toBe('no workers\n');
     expect(seen.map((s) => [s.method, s.path, s.body])).toEqual([
@@ -151,7 +216,10 @@ describe('alto against an HTTP server', () => {
   it('prints the JSON as it came with --json, before or after the command', async () => {
     const body = { models: [view] };
     reply = { status: 200, body: JSON.stringify(body) };
-    for (const argv of [['--json', 'ls', '--url', url], ['ls', '--json', '--url', url]]) {
+    for (const argv of [
+      ['--json', 'ls', '--url', url],
+      ['ls', '--json', '--url', url],
+    ]) {
       const r = await run(argv, { env: { ALTO_ADMIN_TOKEN: 't' } });
       expect(JSON.parse(r.out)).toEqual(body);
     }
@@ -164,7 +232,10 @@ describe('alto against an HTTP server', () => {
     reply = { status: 200, body: JSON.stringify({ workers: [] }) };
     await run(['workers', '--url', url], { cwd: dir });
     await run(['workers', '--url', url], { cwd: dir, env: { ALTO_ADMIN_TOKEN: 'from-env' } });
-    await run(['--admin-token', 'from-flag', 'workers', '--url', url], { cwd: dir, env: { ALTO_ADMIN_TOKEN: 'from-env' } });
+    await run(['--admin-token', 'from-flag', 'workers', '--url', url], {
+      cwd: dir,
+      env: { ALTO_ADMIN_TOKEN: 'from-env' },
+    });
     await run(['workers', '--url', url]);
     expect(seen.map((s) => s.auth)).toEqual(['Bearer from-file', 'Bearer from-env', 'Bearer from-flag', undefined]);
   });
@@ -173,7 +244,9 @@ describe('alto against an HTTP server', () => {
     reply = { status: 200, body: JSON.stringify({ id: 'tiny.1', status: 'succeeded', output: {}, error: null }) };
     const env = { ALTO_URL: url, ALTO_API_KEY: 'key', ALTO_ADMIN_TOKEN: 'admin' };
     expect((await run(['predict', 'tiny', '--json', '{"input": {}}', '--wait'], { env })).code).toBe(0);
-    expect((await run(['predict', 'tiny', '--json', '{"input": {}}', '--wait=5', '--version', '2'], { env })).code).toBe(0);
+    expect(
+      (await run(['predict', 'tiny', '--json', '{"input": {}}', '--wait=5', '--version', '2'], { env })).code,
+    ).toBe(0);
     expect((await run(['predict', 'tiny', '--json', '{"input": {}}'], { env })).code).toBe(0);
     expect(seen.map((s) => [s.path, s.auth, s.prefer])).toEqual([
       ['/v1/models/tiny/predictions', 'Bearer key', 'wait'],
@@ -185,24 +258,36 @@ describe('alto against an HTTP server', () => {
   it('exits 4 on 401 and 403, saying which credential is missing or wrong', async () => {
     reply = { status: 401, body: JSON.stringify({ error: { code: 'unauthorized', message: 'missing bearer token' } }) };
     expect(await run(['ls', '--url', url])).toEqual({
-      code: 4, out: '',
+      code: 4,
+      out: '',
       err: 'alto: unauthorized: missing bearer token (no admin token: give --admin-token, set ALTO_ADMIN_TOKEN, or run where .alto/admin-token exists)\n',
     });
     reply = { status: 403, body: JSON.stringify({ error: { code: 'forbidden', message: 'bad token' } }) };
-    expect((await run(['ls', '--url', url, '--admin-token', 'x'])).err).toBe('alto: forbidden: bad token (check the admin token)\n');
-    expect((await run(['get', 'x', '--url', url])).err).toBe('alto: forbidden: bad token (no API key: give --api-key or set ALTO_API_KEY)\n');
+    expect((await run(['ls', '--url', url, '--admin-token', 'x'])).err).toBe(
+      'alto: forbidden: bad token (check the admin token)\n',
+    );
+    expect((await run(['get', 'x', '--url', url])).err).toBe(
+      'alto: forbidden: bad token (no API key: give --api-key or set ALTO_API_KEY)\n',
+    );
   });
 
   it('exits 1 with code: message from the error body, or the status and text when the body is not Alto JSON', async () => {
-    reply = { status: 409, body: JSON.stringify({ error: { code: 'model_exists', message: "model 'tiny' is already published" } }) };
+    reply = {
+      status: 409,
+      body: JSON.stringify({ error: { code: 'model_exists', message: "model 'tiny' is already published" } }),
+    };
     expect(await run(['publish', 'tiny', 'gs://b/tiny', '--url', url])).toEqual({
-      code: 1, out: '', err: "alto: model_exists: model 'tiny' is already published\n",
+      code: 1,
+      out: '',
+      err: "alto: model_exists: model 'tiny' is already published\n",
     });
     reply = { status: 502, body: '<html>\nBad Gateway</html>' };
     expect((await run(['workers', '--url', url])).err).toBe(`alto: HTTP 502 from ${url}: <html>\n`);
     reply = { status: 200, body: 'not json' };
     expect(await run(['workers', '--url', url])).toEqual({
-      code: 1, out: '', err: `alto: unexpected reply from ${url}/v1/admin/workers (HTTP 200): not JSON\n`,
+      code: 1,
+      out: '',
+      err: `alto: unexpected reply from ${url}/v1/admin/workers (HTTP 200): not JSON\n`,
     });
   });
 });

@@ -16,7 +16,19 @@ import { CliError, EXIT, usageError } from './exit.ts';
 import { GLOBAL_OPTIONS, commandHelp, topHelp, usageLine } from './help.ts';
 import { resolveAdminToken, resolveApiKey, resolveUrl } from './settings.ts';
 
-export const COMMANDS: readonly Command[] = [ls, publish, update, unpublish, workers, drain, undrain, predict, get, deadLetters, replay];
+export const COMMANDS: readonly Command[] = [
+  ls,
+  publish,
+  update,
+  unpublish,
+  workers,
+  drain,
+  undrain,
+  predict,
+  get,
+  deadLetters,
+  replay,
+];
 
 export function processIo(): Io {
   return {
@@ -62,7 +74,10 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   }
   const rest = argv.slice(at + 1);
   const flagsEnd = rest.indexOf('--');
-  if (before.flags.bool('help') || (flagsEnd === -1 ? rest : rest.slice(0, flagsEnd)).some((t) => t === '--help' || t === '-h')) {
+  if (
+    before.flags.bool('help') ||
+    (flagsEnd === -1 ? rest : rest.slice(0, flagsEnd)).some((t) => t === '--help' || t === '-h')
+  ) {
     io.out(commandHelp(command));
     return EXIT.ok;
   }
@@ -98,7 +113,7 @@ function positionals(command: Command, parsed: Parsed): string[] {
   }
   if (got.length > command.args.length) {
     const extra = got[command.args.length]!;
-    const hint = /^\d+$/.test(extra) && 'wait' in command.options ? "; to wait N seconds write --wait=N" : '';
+    const hint = /^\d+$/.test(extra) && 'wait' in command.options ? '; to wait N seconds write --wait=N' : '';
     throw usageError(`unexpected argument '${extra}' (usage: ${usageLine(command)})${hint}`);
   }
   return got;

@@ -5,27 +5,56 @@ import { modelsCell, workersTable } from './commands/workers.ts';
 import { ago, percent, renderFields, renderTable } from './table.ts';
 import type { ModelView, WorkerView } from './views.ts';
 
-const model = (over: Omit<Partial<ModelView>, 'status'> & { status?: Partial<ModelView['status']> } = {}): ModelView => ({
-  name: 'tiny', uri: 'gs://models/tiny', replicas: 2, version: null, constraints: {},
-  created_at: '2026-11-23T10:00:00.000Z', updated_at: '2026-11-23T10:05:00.000Z', workers: [],
+const model = (
+  over: Omit<Partial<ModelView>, 'status'> & { status?: Partial<ModelView['status']> } = {},
+): ModelView => ({
+  name: 'tiny',
+  uri: 'gs://models/tiny',
+  replicas: 2,
+  version: null,
+  constraints: {},
+  created_at: '2026-11-23T10:00:00.000Z',
+  updated_at: '2026-11-23T10:05:00.000Z',
+  workers: [],
   ...over,
-  status: { state: 'available', versions: ['1', '2'], ready_replicas: 2, serving_version: '2', target_version: '2', ...over.status },
+  status: {
+    state: 'available',
+    versions: ['1', '2'],
+    ready_replicas: 2,
+    serving_version: '2',
+    target_version: '2',
+    ...over.status,
+  },
 });
 
 const NOW = Date.parse('2026-11-23T10:10:00.000Z');
 const worker = (over: Partial<WorkerView> = {}): WorkerView => ({
-  id: 'w-1', host: 'node-a', accelerator: 'cpu', memory_bytes: 16 * 2 ** 30, memory_used_bytes: 1.5 * 2 ** 30,
-  tags: {}, alive: true, last_seen: '2026-11-23T10:09:57.000Z', state: 'running', inflight: 0, models: [], drained: false,
+  id: 'w-1',
+  host: 'node-a',
+  accelerator: 'cpu',
+  memory_bytes: 16 * 2 ** 30,
+  memory_used_bytes: 1.5 * 2 ** 30,
+  tags: {},
+  alive: true,
+  last_seen: '2026-11-23T10:09:57.000Z',
+  state: 'running',
+  inflight: 0,
+  models: [],
+  drained: false,
   ...over,
 });
 
 describe('renderTable', () => {
   it('aligns every column to its widest cell with two spaces between, and no trailing blanks', () => {
-    expect(renderTable(['A', 'LONG HEADER', 'C'], [['wide cell', 'x', ''], ['b', 'y', 'last']])).toBe(
-      'A          LONG HEADER  C\n' +
-      'wide cell  x\n' +
-      'b          y            last\n',
-    );
+    expect(
+      renderTable(
+        ['A', 'LONG HEADER', 'C'],
+        [
+          ['wide cell', 'x', ''],
+          ['b', 'y', 'last'],
+        ],
+      ),
+    ).toBe('A          LONG HEADER  C\n' + 'wide cell  x\n' + 'b          y            last\n');
   });
 
   it('prints the header alone for no rows', () => {
@@ -33,7 +62,12 @@ describe('renderTable', () => {
   });
 
   it('aligns key: value fields', () => {
-    expect(renderFields([['name', 'tiny'], ['in store', '1, 2']])).toBe('name:      tiny\nin store:  1, 2\n');
+    expect(
+      renderFields([
+        ['name', 'tiny'],
+        ['in store', '1, 2'],
+      ]),
+    ).toBe('name:      tiny\nin store:  1, 2\n');
   });
 });
 
@@ -70,58 +104,86 @@ describe('models', () => {
     const text = modelsTable([
       model({ name: 'tiny' }),
       model({
-        name: 'big', uri: 'file:///srv/big', replicas: 1,
-        status: { state: 'unplaceable', reason: 'no worker has 8 GiB free', ready_replicas: 0, serving_version: undefined, target_version: '1' },
+        name: 'big',
+        uri: 'file:///srv/big',
+        replicas: 1,
+        status: {
+          state: 'unplaceable',
+          reason: 'no worker has 8 GiB free',
+          ready_replicas: 0,
+          serving_version: undefined,
+          target_version: '1',
+        },
       }),
-      model({ name: 'ocr', status: { state: 'failed', error: 'model.onnx: protobuf parsing failed', ready_replicas: 0 } }),
+      model({
+        name: 'ocr',
+        status: { state: 'failed', error: 'model.onnx: protobuf parsing failed', ready_replicas: 0 },
+      }),
     ]);
     expect(text).toBe(
       'NAME  VERSION  REPLICAS  STATE        REASON                               URI\n' +
-      'big   - / 1    0/1       unplaceable  no worker has 8 GiB free             file:///srv/big\n' +
-      'ocr   2        0/2       failed       model.onnx: protobuf parsing failed  gs://models/tiny\n' +
-      'tiny  2        2/2       available    -                                    gs://models/tiny\n',
+        'big   - / 1    0/1       unplaceable  no worker has 8 GiB free             file:///srv/big\n' +
+        'ocr   2        0/2       failed       model.onnx: protobuf parsing failed  gs://models/tiny\n' +
+        'tiny  2        2/2       available    -                                    gs://models/tiny\n',
     );
   });
 
   it('details a model with its settings and the workers that hold it, with progress while downloading', () => {
-    const text = modelDetails(model({
-      version: '3', max_batch_size: 8, max_queue_delay_ms: 5, timeout_ms: 30000, memory_bytes: 1.5 * 2 ** 30,
-      constraints: { accelerator: 'gpu' }, execution_provider: 'cuda',
-      status: { state: 'rolling_out', serving_version: '2', target_version: '3', versions: ['1', '2', '3'], ready_replicas: 1 },
-      workers: [
-        { id: 'w-2', version: '3', state: 'downloading', progress: { done: 45, total: 100 } },
-        { id: 'w-1', version: '2', state: 'ready' },
-      ],
-    }));
-    expect(text).toBe([
-      'name:                tiny',
-      'uri:                 gs://models/tiny',
-      'state:               rolling_out',
-      'version:             3 (pinned)',
-      'serving:             2',
-      'target:              3',
-      'in store:            1, 2, 3',
-      'replicas:            1 ready / 2 requested',
-      'batching:            max_batch_size 8, max_queue_delay_ms 5',
-      'queue:               timeout_ms 30000',
-      'memory:              1.5 GiB (1610612736 bytes)',
-      'constraints:         accelerator=gpu',
-      'execution provider:  cuda',
-      'created:             2026-11-23T10:00:00.000Z',
-      'updated:             2026-11-23T10:05:00.000Z',
-      '',
-      'WORKER  VERSION  STATE        PROGRESS',
-      'w-1     2        ready        -',
-      'w-2     3        downloading  45%',
-      '',
-    ].join('\n'));
+    const text = modelDetails(
+      model({
+        version: '3',
+        max_batch_size: 8,
+        max_queue_delay_ms: 5,
+        timeout_ms: 30000,
+        memory_bytes: 1.5 * 2 ** 30,
+        constraints: { accelerator: 'gpu' },
+        execution_provider: 'cuda',
+        status: {
+          state: 'rolling_out',
+          serving_version: '2',
+          target_version: '3',
+          versions: ['1', '2', '3'],
+          ready_replicas: 1,
+        },
+        workers: [
+          { id: 'w-2', version: '3', state: 'downloading', progress: { done: 45, total: 100 } },
+          { id: 'w-1', version: '2', state: 'ready' },
+        ],
+      }),
+    );
+    expect(text).toBe(
+      [
+        'name:                tiny',
+        'uri:                 gs://models/tiny',
+        'state:               rolling_out',
+        'version:             3 (pinned)',
+        'serving:             2',
+        'target:              3',
+        'in store:            1, 2, 3',
+        'replicas:            1 ready / 2 requested',
+        'batching:            max_batch_size 8, max_queue_delay_ms 5',
+        'queue:               timeout_ms 30000',
+        'memory:              1.5 GiB (1610612736 bytes)',
+        'constraints:         accelerator=gpu',
+        'execution provider:  cuda',
+        'created:             2026-11-23T10:00:00.000Z',
+        'updated:             2026-11-23T10:05:00.000Z',
+        '',
+        'WORKER  VERSION  STATE        PROGRESS',
+        'w-1     2        ready        -',
+        'w-2     3        downloading  45%',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('adds an error line and column only when there is an error, and says when no worker holds it', () => {
-    const failed = modelDetails(model({
-      status: { state: 'failed', reason: 'load failed', error: 'bad model' },
-      workers: [{ id: 'w-1', version: '2', state: 'failed', error: 'protobuf parsing failed' }],
-    }));
+    const failed = modelDetails(
+      model({
+        status: { state: 'failed', reason: 'load failed', error: 'bad model' },
+        workers: [{ id: 'w-1', version: '2', state: 'failed', error: 'protobuf parsing failed' }],
+      }),
+    );
     expect(failed).toMatch(/^state: +failed \(load failed\)\nerror: +bad model$/m);
     expect(failed).toMatch(/^WORKER +VERSION +STATE +PROGRESS +ERROR\nw-1 +2 +failed +- +protobuf parsing failed\n$/m);
     const unheld = modelDetails(model());
@@ -131,31 +193,46 @@ describe('models', () => {
   });
 
   it('sums a model up in one line after publish and update', () => {
-    expect(modelSummary(model({ status: { state: 'pending', ready_replicas: 0 } }))).toBe('tiny: pending, 0/2 replicas ready, version latest');
-    expect(modelSummary(model({ version: '1', status: { state: 'unplaceable', reason: 'no gpu worker' } })))
-      .toBe('tiny: unplaceable (no gpu worker), 2/2 replicas ready, version 1 (pinned)');
+    expect(modelSummary(model({ status: { state: 'pending', ready_replicas: 0 } }))).toBe(
+      'tiny: pending, 0/2 replicas ready, version latest',
+    );
+    expect(modelSummary(model({ version: '1', status: { state: 'unplaceable', reason: 'no gpu worker' } }))).toBe(
+      'tiny: unplaceable (no gpu worker), 2/2 replicas ready, version 1 (pinned)',
+    );
   });
 });
 
 describe('workers', () => {
   it('names each model as name@version with its state, and progress only while downloading', () => {
     expect(modelsCell([])).toBe('-');
-    expect(modelsCell([
-      { name: 'tiny', version: '2', uri: 'u', state: 'ready', progress: { done: 1, total: 1 } },
-      { name: 'big', version: '3', uri: 'u', state: 'downloading', progress: { done: 1, total: 3 } },
-      { name: 'ocr', version: '1', uri: 'u', state: 'failed', error: 'x' },
-    ])).toBe('tiny@2 ready, big@3 downloading 33%, ocr@1 failed');
+    expect(
+      modelsCell([
+        { name: 'tiny', version: '2', uri: 'u', state: 'ready', progress: { done: 1, total: 1 } },
+        { name: 'big', version: '3', uri: 'u', state: 'downloading', progress: { done: 1, total: 3 } },
+        { name: 'ocr', version: '1', uri: 'u', state: 'failed', error: 'x' },
+      ]),
+    ).toBe('tiny@2 ready, big@3 downloading 33%, ocr@1 failed');
   });
 
   it('lists workers sorted by id with memory used / total and how long ago each was seen', () => {
-    const text = workersTable([
-      worker({ id: 'w-2', host: 'node-b', accelerator: 'gpu', alive: false, state: 'draining', last_seen: '2026-11-23T10:08:00.000Z' }),
-      worker({ models: [{ name: 'tiny', version: '2', uri: 'u', state: 'ready' }] }),
-    ], NOW);
+    const text = workersTable(
+      [
+        worker({
+          id: 'w-2',
+          host: 'node-b',
+          accelerator: 'gpu',
+          alive: false,
+          state: 'draining',
+          last_seen: '2026-11-23T10:08:00.000Z',
+        }),
+        worker({ models: [{ name: 'tiny', version: '2', uri: 'u', state: 'ready' }] }),
+      ],
+      NOW,
+    );
     expect(text).toBe(
       'ID   HOST    ACCEL  STATE                MEMORY            LAST SEEN  MODELS\n' +
-      'w-1  node-a  cpu    running              1.5 GiB / 16 GiB  3s ago     tiny@2 ready\n' +
-      'w-2  node-b  gpu    draining, not alive  1.5 GiB / 16 GiB  2m ago     -\n',
+        'w-1  node-a  cpu    running              1.5 GiB / 16 GiB  3s ago     tiny@2 ready\n' +
+        'w-2  node-b  gpu    draining, not alive  1.5 GiB / 16 GiB  2m ago     -\n',
     );
   });
 });

@@ -2,7 +2,14 @@
 // schemas in @alto/control, not copies (types only: nothing of it loads at run time).
 // Settings go out as the user typed them: the admin API checks them and says why it
 // refuses, so an execution provider is any name here.
-import type { AdminModel, AdminWorker, DeadLetterList, ModelSettings as Settings, ReplayResult, UnpublishResult } from '@alto/control';
+import type {
+  AdminModel,
+  AdminWorker,
+  DeadLetterList,
+  ModelSettings as Settings,
+  ReplayResult,
+  UnpublishResult,
+} from '@alto/control';
 
 export type { DeadLetterList, ReplayResult, UnpublishResult };
 export type ModelView = AdminModel;

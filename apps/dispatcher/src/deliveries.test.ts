@@ -12,7 +12,14 @@ import { RetryLater, backoffStrategy, deliveryProcessor } from './deliveries.ts'
 import type { DeliveryJob } from './relay.ts';
 
 const SCHEDULE = [0, 5000, 60_000];
-const data: DeliveryJob = { model: 'm', predictionId: 'm.p1', event: 'completed', webhookId: 'm.p1.completed', url: 'https://example.com/hook', body: '{}' };
+const data: DeliveryJob = {
+  model: 'm',
+  predictionId: 'm.p1',
+  event: 'completed',
+  webhookId: 'm.p1.completed',
+  url: 'https://example.com/hook',
+  body: '{}',
+};
 
 function attempt(result: AttemptResult, attemptsMade: number, o: { recordFails?: boolean } = {}) {
   const recorded: DeliveryState[] = [];
@@ -23,12 +30,20 @@ function attempt(result: AttemptResult, attemptsMade: number, o: { recordFails?:
       recorded.push(state);
     },
   } as unknown as Outbox;
-  const run = deliveryProcessor({ deliverer, outbox, schedule: SCHEDULE, log: createLogger({ name: 'test', level: 'silent' }) });
+  const run = deliveryProcessor({
+    deliverer,
+    outbox,
+    schedule: SCHEDULE,
+    log: createLogger({ name: 'test', level: 'silent' }),
+  });
   return { done: run({ data, attemptsMade } as Job<DeliveryJob>), recorded };
 }
 
-const answer = (status: number | null, retryAfterMs: number | null = null): AttemptResult =>
-  ({ status, error: status !== null && status < 300 ? null : `HTTP ${status}`, retryAfterMs });
+const answer = (status: number | null, retryAfterMs: number | null = null): AttemptResult => ({
+  status,
+  error: status !== null && status < 300 ? null : `HTTP ${status}`,
+  retryAfterMs,
+});
 
 describe('a delivery attempt', () => {
   it('a 2xx delivers, and records the event as delivered', async () => {
@@ -37,7 +52,7 @@ describe('a delivery attempt', () => {
     expect(a.recorded).toMatchObject([{ state: 'delivered', attempts: 1, last_status: 204 }]);
   });
 
-  it('a 5xx retries after the schedule\'s next delay, jittered', async () => {
+  it("a 5xx retries after the schedule's next delay, jittered", async () => {
     const a = attempt(answer(500), 0);
     const err = await a.done.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryLater);
@@ -75,7 +90,7 @@ describe('backoff between attempts', () => {
     expect(backoff(1, 'alto-webhook', new RetryLater('HTTP 503', 1234))).toBe(1234);
   });
 
-  it('after an unexpected error, is the schedule\'s next delay, jittered; -1 past its end', () => {
+  it("after an unexpected error, is the schedule's next delay, jittered; -1 past its end", () => {
     const d = backoff(2, 'alto-webhook', new Error('boom')) as number;
     expect(d).toBeGreaterThanOrEqual(48_000);
     expect(d).toBeLessThanOrEqual(72_000);

@@ -10,7 +10,10 @@ import type { DeliveryJob } from './relay.ts';
 
 /** A failed attempt to be repeated after `delayMs`. */
 export class RetryLater extends Error {
-  constructor(message: string, readonly delayMs: number) {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
     super(message);
     this.name = 'RetryLater';
   }
@@ -31,10 +34,21 @@ export function deliveryProcessor(d: DeliveryDeps): Processor<DeliveryJob> {
     const result = await d.deliverer.deliver({ url: j.url, webhookId: j.webhookId, body: j.body });
     const { state, retryInMs } = afterAttempt(result, attempt, d.schedule);
     // The state is for showing; failing to record it must not repeat an attempt that was made.
-    await d.outbox.recordDelivery(j.model, j.predictionId, j.event, state).catch((err: unknown) =>
-      d.log.warn({ prediction_id: j.predictionId, err: (err as Error).message }, 'recording a webhook delivery state failed'),
-    );
-    const fields = { prediction_id: j.predictionId, webhook_id: j.webhookId, attempt, status: result.status, error: result.error };
+    await d.outbox
+      .recordDelivery(j.model, j.predictionId, j.event, state)
+      .catch((err: unknown) =>
+        d.log.warn(
+          { prediction_id: j.predictionId, err: (err as Error).message },
+          'recording a webhook delivery state failed',
+        ),
+      );
+    const fields = {
+      prediction_id: j.predictionId,
+      webhook_id: j.webhookId,
+      attempt,
+      status: result.status,
+      error: result.error,
+    };
     if (state.state === 'delivered') {
       d.log.debug(fields, 'webhook delivered');
       return;
@@ -54,8 +68,10 @@ export function deliveryProcessor(d: DeliveryDeps): Processor<DeliveryJob> {
  * otherwise (an unexpected error), the schedule's next delay.
  * -1 (no retry) past the end of the schedule.
  */
-export const backoffStrategy = (schedule: readonly number[]): BackoffStrategy => (attemptsMade, _type, err) => {
-  if (err instanceof RetryLater) return err.delayMs;
-  const next = schedule[attemptsMade];
-  return next === undefined ? -1 : jitter(next);
-};
+export const backoffStrategy =
+  (schedule: readonly number[]): BackoffStrategy =>
+  (attemptsMade, _type, err) => {
+    if (err instanceof RetryLater) return err.delayMs;
+    const next = schedule[attemptsMade];
+    return next === undefined ? -1 : jitter(next);
+  };

@@ -29,7 +29,9 @@ export async function startDispatcher(env: DispatcherEnv, log: Logger): Promise<
     const schedule = env.ALTO_WEBHOOK_RETRY_SCHEDULE;
     const queue = new Queue<DeliveryJob>(WEBHOOK_QUEUE, { connection: bull, prefix: keys.webhookQueuePrefix });
     const deliverer = new Deliverer({
-      keys: env.keys, policy: new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS), timeoutMs: env.ALTO_WEBHOOK_TIMEOUT_MS,
+      keys: env.keys,
+      policy: new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS),
+      timeoutMs: env.ALTO_WEBHOOK_TIMEOUT_MS,
     });
     // A dispatcher that dies mid-delivery leaves its job locked; after lockDuration another
     // (or the same, restarted) picks it up again. Locks are renewed while a delivery runs, so

@@ -21,7 +21,10 @@ export const DispatcherEnvSchema = z.object({
   /** Deliveries in flight at once. */
   ALTO_WEBHOOK_CONCURRENCY: positiveInt(16),
   /** This dispatcher's name in the outbox consumer group. */
-  ALTO_DISPATCHER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default(`${hostname()}-${process.pid}`),
+  ALTO_DISPATCHER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .default(`${hostname()}-${process.pid}`),
   ALTO_HOST: z.string().default('127.0.0.1'),
   /** Port of /healthz; 0 picks a free one. */
   ALTO_METRICS_PORT: port(9465),
@@ -36,7 +39,9 @@ export type DispatcherEnv = z.infer<typeof DispatcherEnvSchema> & {
 /** Throws ConfigError for a missing or malformed secret, with a message that does not quote it. */
 export function webhookKeys(secret: string | undefined): Buffer[] {
   if (secret === undefined) {
-    throw new ConfigError([`ALTO_WEBHOOK_SECRET: required, ${SECRET_FORMAT} (npm start generates one when it is unset)`]);
+    throw new ConfigError([
+      `ALTO_WEBHOOK_SECRET: required, ${SECRET_FORMAT} (npm start generates one when it is unset)`,
+    ]);
   }
   try {
     return parseSecrets(secret);

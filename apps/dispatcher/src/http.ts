@@ -12,7 +12,11 @@ export function startDispatcherHttp(host: string, port: number, stopping: () => 
     });
     // Without this a taken port is an uncaught EADDRINUSE with a stack trace.
     const onError = (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is in use; set ALTO_METRICS_PORT to a free port, or 0 for any`) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${host} is in use; set ALTO_METRICS_PORT to a free port, or 0 for any`)
+          : err,
+      );
     server.once('error', onError);
   });
 }

@@ -8,7 +8,9 @@ import { startDispatcherHttp } from './http.ts';
 import { loadEnv } from './env.ts';
 
 const env = envOrExit('dispatcher', () => loadEnv());
-const log = createLogger({ name: 'dispatcher', level: env.ALTO_LOG_LEVEL }).child({ dispatcher: env.ALTO_DISPATCHER_ID });
+const log = createLogger({ name: 'dispatcher', level: env.ALTO_LOG_LEVEL }).child({
+  dispatcher: env.ALTO_DISPATCHER_ID,
+});
 
 try {
   const dispatcher = await startDispatcher(env, log);
@@ -16,7 +18,8 @@ try {
   const http = await startDispatcherHttp(env.ALTO_HOST, env.ALTO_METRICS_PORT, () => stopping);
   log.info(
     {
-      attempts: env.ALTO_WEBHOOK_RETRY_SCHEDULE.length, allow: env.ALTO_WEBHOOK_ALLOW_CIDRS.map((c) => c.text),
+      attempts: env.ALTO_WEBHOOK_RETRY_SCHEDULE.length,
+      allow: env.ALTO_WEBHOOK_ALLOW_CIDRS.map((c) => c.text),
       healthz_port: (http.address() as AddressInfo).port,
     },
     'dispatcher ready',

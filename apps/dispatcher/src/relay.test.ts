@@ -10,16 +10,41 @@ import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { BACKOFF, Relay, jobOptions, type DeliveryJob } from './relay.ts';
 
-const event = (n: number, predictionId = `m.p${n}`): OutboxEvent => ({ model: 'm', entryId: `${n}-0`, predictionId, event: 'completed', at: 1_700_000_000_000 });
+const event = (n: number, predictionId = `m.p${n}`): OutboxEvent => ({
+  model: 'm',
+  entryId: `${n}-0`,
+  predictionId,
+  event: 'completed',
+  at: 1_700_000_000_000,
+});
 
 const record = (id: string): PredictionRecord => ({
-  id, model: 'm', version: '1', status: 'succeeded', format: 'json', output: null, error: null,
-  createdAt: 1_700_000_000_000, startedAt: null, completedAt: 1_700_000_000_000, queueMs: null, predictMs: null, batchSize: null,
+  id,
+  model: 'm',
+  version: '1',
+  status: 'succeeded',
+  format: 'json',
+  output: null,
+  error: null,
+  createdAt: 1_700_000_000_000,
+  startedAt: null,
+  completedAt: 1_700_000_000_000,
+  queueMs: null,
+  predictMs: null,
+  batchSize: null,
   webhook: { url: 'https://example.com/hook', events: ['completed'], origin: 'https://alto.example', deliveries: {} },
 });
 
 /** An outbox whose reads answer from queued lists, recording each call. */
-function fakes(o: { backlog?: OutboxEvent[]; claimable?: OutboxEvent[]; fresh?: OutboxEvent[]; addFails?: boolean; expired?: Set<string> } = {}) {
+function fakes(
+  o: {
+    backlog?: OutboxEvent[];
+    claimable?: OutboxEvent[];
+    fresh?: OutboxEvent[];
+    addFails?: boolean;
+    expired?: Set<string>;
+  } = {},
+) {
   const calls: string[] = [];
   const acked: OutboxEvent[] = [];
   const added: { name: string; data: DeliveryJob; opts: unknown }[] = [];
@@ -47,7 +72,11 @@ function fakes(o: { backlog?: OutboxEvent[]; claimable?: OutboxEvent[]; fresh?: 
       return [];
     },
   } as unknown as Queue<DeliveryJob>;
-  const relay = new Relay(outbox, store, queue, { schedule: [0, 5000], log: createLogger({ name: 'test', level: 'silent' }), blockMs: 1 });
+  const relay = new Relay(outbox, store, queue, {
+    schedule: [0, 5000],
+    log: createLogger({ name: 'test', level: 'silent' }),
+    blockMs: 1,
+  });
   return { relay, calls, acked, added };
 }
 
@@ -57,7 +86,18 @@ describe('relay', () => {
     expect(await f.relay.step()).toBe(1);
     expect(await f.relay.step()).toBe(1);
     expect(await f.relay.step()).toBe(1);
-    expect(f.calls).toEqual(['read 0', 'add 1', 'ack 1', 'read 0', 'claim', 'add 1', 'ack 1', 'read >', 'add 1', 'ack 1']);
+    expect(f.calls).toEqual([
+      'read 0',
+      'add 1',
+      'ack 1',
+      'read 0',
+      'claim',
+      'add 1',
+      'ack 1',
+      'read >',
+      'add 1',
+      'ack 1',
+    ]);
     expect(f.acked.map((e) => e.entryId)).toEqual(['1-0', '2-0', '3-0']);
   });
 
@@ -71,8 +111,17 @@ describe('relay', () => {
     const f = fakes({ backlog: [event(1)] });
     await f.relay.step();
     const [job] = f.added;
-    expect(job!.data).toMatchObject({ model: 'm', predictionId: 'm.p1', event: 'completed', webhookId: 'm.p1.completed', url: 'https://example.com/hook' });
-    expect(JSON.parse(job!.data.body)).toMatchObject({ type: 'prediction.completed', data: { id: 'm.p1', status: 'succeeded' } });
+    expect(job!.data).toMatchObject({
+      model: 'm',
+      predictionId: 'm.p1',
+      event: 'completed',
+      webhookId: 'm.p1.completed',
+      url: 'https://example.com/hook',
+    });
+    expect(JSON.parse(job!.data.body)).toMatchObject({
+      type: 'prediction.completed',
+      data: { id: 'm.p1', status: 'succeeded' },
+    });
     expect(job!.opts).toMatchObject({ jobId: 'm.p1.completed' });
   });
 
@@ -89,7 +138,7 @@ describe('delivery job options', () => {
     expect(jobOptions('m.p1.completed', [0]).jobId).toBe('m.p1.completed');
   });
 
-  it('delays the first attempt by the schedule\'s first delay, jittered by at most 20%', () => {
+  it("delays the first attempt by the schedule's first delay, jittered by at most 20%", () => {
     expect(jobOptions('x', [0, 5000]).delay).toBe(0);
     expect(jobOptions('x', []).delay).toBe(0);
     for (let i = 0; i < 50; i++) {

@@ -122,12 +122,22 @@ export class Relay {
     const jobs = events.flatMap((e, i) => {
       const record = records[i];
       if (!record?.webhook) {
-        this.o.log.warn({ prediction_id: e.predictionId, event: e.event }, 'webhook event of a prediction past retention; dropped');
+        this.o.log.warn(
+          { prediction_id: e.predictionId, event: e.event },
+          'webhook event of a prediction past retention; dropped',
+        );
         return [];
       }
       const id = webhookId(e.predictionId, e.event);
       const body = JSON.stringify(eventPayload(record, e.event, e.at, record.webhook.origin));
-      const data: DeliveryJob = { model: e.model, predictionId: e.predictionId, event: e.event, webhookId: id, url: record.webhook.url, body };
+      const data: DeliveryJob = {
+        model: e.model,
+        predictionId: e.predictionId,
+        event: e.event,
+        webhookId: id,
+        url: record.webhook.url,
+        body,
+      };
       return [{ name: 'deliver', data, opts: jobOptions(id, this.o.schedule) }];
     });
     if (jobs.length > 0) await this.queue.addBulk(jobs);

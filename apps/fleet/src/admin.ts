@@ -5,9 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export async function adminToken(fromEnv: string | undefined, file: string): Promise<{ value: string; generated: boolean }> {
+export async function adminToken(
+  fromEnv: string | undefined,
+  file: string,
+): Promise<{ value: string; generated: boolean }> {
   if (fromEnv) return { value: fromEnv, generated: false };
-  const existing = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  const existing = await readFile(file, 'utf8').then(
+    (t) => t.trim(),
+    () => '',
+  );
   if (existing.length >= 16) return { value: existing, generated: true };
   const value = randomBytes(24).toString('base64url');
   await mkdir(dirname(file), { recursive: true });

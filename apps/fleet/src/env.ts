@@ -26,7 +26,9 @@ export type FleetEnv = z.infer<typeof FleetEnvSchema>;
 export const GATEWAY_VARS = Object.keys(GatewayEnvSchema.shape);
 export const PUBLISHER_VARS = Object.keys(PublisherEnvSchema.shape);
 // Workers here are managed by the publisher: a repository of their own would make them static.
-export const WORKER_VARS = Object.keys(WorkerEnvSchema.shape).filter((k) => k !== 'ALTO_MODEL_REPOSITORY' && k !== 'ALTO_MODELS');
+export const WORKER_VARS = Object.keys(WorkerEnvSchema.shape).filter(
+  (k) => k !== 'ALTO_MODEL_REPOSITORY' && k !== 'ALTO_MODELS',
+);
 export const DISPATCHER_VARS = Object.keys(DispatcherEnvSchema.shape);
 
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): FleetEnv {
@@ -39,7 +41,11 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): FleetEnv {
 }
 
 /** The environment for a child: everything that is not Alto's, plus the Alto variables it knows. */
-export function childEnv(env: NodeJS.ProcessEnv, known: readonly string[], extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(
+  env: NodeJS.ProcessEnv,
+  known: readonly string[],
+  extra: Record<string, string>,
+): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(env)) {
     if (!k.startsWith('ALTO_') || known.includes(k)) out[k] = v;

@@ -117,12 +117,20 @@ try {
   const adminPort = ports.admin;
   const publisherUrl = `http://127.0.0.1:${adminPort}`;
   start('publisher', 'publisher', PUBLISHER_VARS, {
-    ...common, ALTO_ADMIN_TOKEN: token.value, ALTO_ADMIN_PORT: adminPort, ALTO_ADMIN_HOST: '127.0.0.1',
+    ...common,
+    ALTO_ADMIN_TOKEN: token.value,
+    ALTO_ADMIN_PORT: adminPort,
+    ALTO_ADMIN_HOST: '127.0.0.1',
     ALTO_ALLOWED_ROOTS: process.env.ALTO_ALLOWED_ROOTS ?? repository,
     ALTO_PUBLISH_ON_START: repository,
     ALTO_PUBLISHER_ID: process.env.ALTO_PUBLISHER_ID ?? 'local-publisher',
   });
-  start('gateway', 'gateway', GATEWAY_VARS, { ...common, PORT: port, ALTO_HOST: host, ALTO_PUBLISHER_URL: publisherUrl });
+  start('gateway', 'gateway', GATEWAY_VARS, {
+    ...common,
+    PORT: port,
+    ALTO_HOST: host,
+    ALTO_PUBLISHER_URL: publisherUrl,
+  });
   for (let i = 1; i <= env.ALTO_WORKERS; i++) {
     start(`worker-${i}`, 'worker', WORKER_VARS, {
       ...common,
@@ -134,7 +142,10 @@ try {
   // Webhook deliveries are signed with ALTO_WEBHOOK_SECRET; one is made up for this run when unset.
   const secret = process.env.ALTO_WEBHOOK_SECRET || generateSecret();
   start('dispatcher', 'dispatcher', DISPATCHER_VARS, {
-    ...common, ALTO_WEBHOOK_SECRET: secret, ALTO_DISPATCHER_ID: process.env.ALTO_DISPATCHER_ID ?? 'local-1', ALTO_METRICS_PORT: '0',
+    ...common,
+    ALTO_WEBHOOK_SECRET: secret,
+    ALTO_DISPATCHER_ID: process.env.ALTO_DISPATCHER_ID ?? 'local-1',
+    ALTO_METRICS_PORT: '0',
   });
   const secretNote = process.env.ALTO_WEBHOOK_SECRET
     ? 'the ALTO_WEBHOOK_SECRET you set'
@@ -142,7 +153,9 @@ try {
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await waitLeader(publisherUrl, 60_000);
   const models = await waitReady(base, (await listModelFolders(repository)).length, 120_000);
-  const tiny = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } } });
+  const tiny = JSON.stringify({
+    input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } },
+  });
   log.info({ url: base, models }, 'fleet ready');
   console.log(
     `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +

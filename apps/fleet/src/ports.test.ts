@@ -10,7 +10,10 @@ const held: Server[] = [];
 /** Listens on `port`; false when something else already holds it. */
 async function hold(port = 0): Promise<number | false> {
   const s = createServer();
-  const listening = once(s, 'listening').then(() => true, () => false);
+  const listening = once(s, 'listening').then(
+    () => true,
+    () => false,
+  );
   s.listen(port, '127.0.0.1');
   if (!(await listening)) return false;
   held.push(s);
@@ -23,8 +26,12 @@ afterEach(async () => {
 describe('fleet ports', () => {
   it('passes the chosen ports on when they are free', async () => {
     const [gw, admin, metrics] = [await freePort(), await freePort(), await freePort()];
-    expect(await fleetPorts({ PORT: String(gw), ALTO_ADMIN_PORT: String(admin), ALTO_METRICS_PORT: String(metrics) }, '127.0.0.1'))
-      .toEqual({ gateway: String(gw), admin: String(admin), metrics: String(metrics) });
+    expect(
+      await fleetPorts(
+        { PORT: String(gw), ALTO_ADMIN_PORT: String(admin), ALTO_METRICS_PORT: String(metrics) },
+        '127.0.0.1',
+      ),
+    ).toEqual({ gateway: String(gw), admin: String(admin), metrics: String(metrics) });
   });
 
   it.each(['PORT', 'ALTO_ADMIN_PORT', 'ALTO_METRICS_PORT'])('refuses a taken %s, naming it', async (name) => {
@@ -32,10 +39,12 @@ describe('fleet ports', () => {
     const env = { PORT: String(await freePort()), [name]: String(taken) };
     const err = await fleetPorts(env, '127.0.0.1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PortInUseError);
-    expect((err as Error).message).toBe(`port ${taken} on 127.0.0.1 is in use (another Alto running?); set ${name} to a free port`);
+    expect((err as Error).message).toBe(
+      `port ${taken} on 127.0.0.1 is in use (another Alto running?); set ${name} to a free port`,
+    );
   });
 
-  it('moves the worker\'s default metrics port when it is taken, and picks a free admin port', async () => {
+  it("moves the worker's default metrics port when it is taken, and picks a free admin port", async () => {
     // Held here, or already held by something else: taken either way.
     await hold(DEFAULT_METRICS_PORT);
     const ports = await fleetPorts({ PORT: String(await freePort()) }, '127.0.0.1');
@@ -44,7 +53,7 @@ describe('fleet ports', () => {
     expect(Number(ports.admin)).toBeGreaterThan(0);
   });
 
-  it('passes a malformed port on untouched, for the child\'s own configuration check', async () => {
+  it("passes a malformed port on untouched, for the child's own configuration check", async () => {
     expect((await fleetPorts({ PORT: 'eighty' }, '127.0.0.1')).gateway).toBe('eighty');
   });
 });

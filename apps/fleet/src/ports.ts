@@ -20,7 +20,12 @@ export const DEFAULT_METRICS_PORT = 9464;
  * Checks a port given in `name` (or `fallback`) when it is a port number; a malformed value
  * is passed on untouched for the child's own configuration check to refuse.
  */
-async function checked(env: NodeJS.ProcessEnv, name: string, host: string, fallback?: number): Promise<string | undefined> {
+async function checked(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  host: string,
+  fallback?: number,
+): Promise<string | undefined> {
   const text = env[name] || (fallback === undefined ? undefined : String(fallback));
   if (text === undefined) return undefined;
   const port = Number(text);
@@ -32,7 +37,8 @@ async function checked(env: NodeJS.ProcessEnv, name: string, host: string, fallb
 export async function fleetPorts(env: NodeJS.ProcessEnv, host: string): Promise<FleetPorts> {
   const gateway = (await checked(env, 'PORT', host, DEFAULT_GATEWAY_PORT))!;
   const admin = (await checked(env, 'ALTO_ADMIN_PORT', '127.0.0.1')) ?? String(await freePort());
-  const metrics = (await checked(env, 'ALTO_METRICS_PORT', host))
-    ?? String((await portFree(DEFAULT_METRICS_PORT, host)) ? DEFAULT_METRICS_PORT : await freePort(host));
+  const metrics =
+    (await checked(env, 'ALTO_METRICS_PORT', host)) ??
+    String((await portFree(DEFAULT_METRICS_PORT, host)) ? DEFAULT_METRICS_PORT : await freePort(host));
   return { gateway, admin, metrics };
 }

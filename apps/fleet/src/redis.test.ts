@@ -36,7 +36,11 @@ describe('redis data directory claim', () => {
       }
     })();
     expect(err).toBeInstanceOf(RedisDirInUseError);
-    expect((err as Error).message).toMatch(new RegExp(`holds the Redis data of another running fleet \\(pid ${process.ppid}\\); set ALTO_REDIS_DIR to another directory`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `holds the Redis data of another running fleet \\(pid ${process.ppid}\\); set ALTO_REDIS_DIR to another directory`,
+      ),
+    );
     expect(readFileSync(join(dir, 'fleet.pid'), 'utf8')).toBe(String(process.ppid));
   });
 

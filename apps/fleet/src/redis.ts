@@ -9,8 +9,13 @@ import type { Logger } from '@alto/telemetry';
 /** Another running fleet's Redis keeps its data in this directory. */
 export class RedisDirInUseError extends Error {
   readonly code = 'redis_dir_in_use';
-  constructor(readonly dir: string, readonly pid: number) {
-    super(`${dir} holds the Redis data of another running fleet (pid ${pid}); set ALTO_REDIS_DIR to another directory, or REDIS_URL to share its Redis`);
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `${dir} holds the Redis data of another running fleet (pid ${pid}); set ALTO_REDIS_DIR to another directory, or REDIS_URL to share its Redis`,
+    );
     this.name = 'RedisDirInUseError';
   }
 }
@@ -40,7 +45,8 @@ export function claimRedisDir(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new RedisDirInUseError(data, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+        throw new RedisDirInUseError(data, pid);
       rmSync(file, { force: true });
     }
   }

@@ -14,7 +14,12 @@ describe('admin proxy', () => {
   let handler: Handler = () => undefined;
   let publisherUrl: string;
   const app = (url: string) =>
-    createApp({ maxBodyBytes: 1024, maxWaitSeconds: 1, publisherUrl: url, log: createLogger({ name: 'test', level: 'silent' }) } as GatewayDeps);
+    createApp({
+      maxBodyBytes: 1024,
+      maxWaitSeconds: 1,
+      publisherUrl: url,
+      log: createLogger({ name: 'test', level: 'silent' }),
+    } as GatewayDeps);
 
   beforeAll(async () => {
     upstream = createServer((req, res) => handler(req, res));
@@ -32,16 +37,30 @@ describe('admin proxy', () => {
       req.on('data', (b: Buffer) => (body += b.toString()));
       req.on('end', () => {
         res.writeHead(201, { 'content-type': 'application/json', 'x-seen': 'yes' });
-        res.end(JSON.stringify({ method: req.method, url: req.url, auth: req.headers.authorization, host: req.headers.host, body }));
+        res.end(
+          JSON.stringify({
+            method: req.method,
+            url: req.url,
+            auth: req.headers.authorization,
+            host: req.headers.host,
+            body,
+          }),
+        );
       });
     };
     const res = await app(publisherUrl).request('/v1/admin/models?x=1', {
-      method: 'PATCH', headers: { authorization: 'Bearer t0ken', 'content-type': 'application/json' }, body: '{"replicas":2}',
+      method: 'PATCH',
+      headers: { authorization: 'Bearer t0ken', 'content-type': 'application/json' },
+      body: '{"replicas":2}',
     });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-seen')).toBe('yes');
     expect(await res.json()).toEqual({
-      method: 'PATCH', url: '/v1/admin/models?x=1', auth: 'Bearer t0ken', host: new URL(publisherUrl).host, body: '{"replicas":2}',
+      method: 'PATCH',
+      url: '/v1/admin/models?x=1',
+      auth: 'Bearer t0ken',
+      host: new URL(publisherUrl).host,
+      body: '{"replicas":2}',
     });
   });
 
@@ -83,7 +102,11 @@ describe('admin proxy', () => {
         controller.close();
       },
     });
-    const res = await app(publisherUrl).request('/v1/admin/models', { method: 'POST', body, duplex: 'half' } as RequestInit);
+    const res = await app(publisherUrl).request('/v1/admin/models', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect(await res.text()).toBe('one,two');
   });
 
@@ -97,12 +120,19 @@ describe('admin proxy', () => {
     expect(res.headers.get('retry-after')).toBe('1');
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('control_plane_unavailable');
-    expect(body.error.message).toMatch(new RegExp(`^the publisher at http://127\\.0\\.0\\.1:${port} cannot be reached: .*ECONNREFUSED`));
+    expect(body.error.message).toMatch(
+      new RegExp(`^the publisher at http://127\\.0\\.0\\.1:${port} cannot be reached: .*ECONNREFUSED`),
+    );
   });
 
   it('is absent without a publisher: /v1/admin is an unknown route', async () => {
     const metrics = { duration: { observe: () => undefined } } as unknown as GatewayDeps['metrics'];
-    const deps = { maxBodyBytes: 1, maxWaitSeconds: 1, metrics, log: createLogger({ name: 'test', level: 'silent' }) } as GatewayDeps;
+    const deps = {
+      maxBodyBytes: 1,
+      maxWaitSeconds: 1,
+      metrics,
+      log: createLogger({ name: 'test', level: 'silent' }),
+    } as GatewayDeps;
     const res = await createApp(deps).request('/v1/admin/models');
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');

@@ -5,7 +5,16 @@ import { AltoError } from '@alto/protocol';
 import type { Context } from 'hono';
 
 /** Headers about one connection, not the message: never forwarded (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+];
 
 const forwarded = (from: Headers): Headers => {
   const headers = new Headers(from);
@@ -25,13 +34,18 @@ export function adminProxy(publisherUrl: string): (c: Context) => Promise<Respon
     let up: Response;
     try {
       up = await fetch(target, {
-        method: req.method, headers, redirect: 'manual', signal: req.signal,
+        method: req.method,
+        headers,
+        redirect: 'manual',
+        signal: req.signal,
         ...(req.body ? { body: req.body, duplex: 'half' } : {}),
       } as RequestInit);
     } catch (err) {
       const cause = (err as Error & { cause?: Error }).cause;
       throw new AltoError(
-        'control_plane_unavailable', `the publisher at ${publisherUrl} cannot be reached: ${(cause ?? (err as Error)).message}`, true,
+        'control_plane_unavailable',
+        `the publisher at ${publisherUrl} cannot be reached: ${(cause ?? (err as Error)).message}`,
+        true,
       );
     }
     const back = forwarded(up.headers);

@@ -1,10 +1,28 @@
 // The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
-  AltoError, DEFAULT_MAX_QUEUE_LENGTH, GATEWAY_SCHEMAS, PredictionRequestSchema, httpStatus, TERMINAL, mount, newPredictionId, openApiApp,
-  renderPrediction, serveDocument, validateInputs, type ModelDescription, type ModelInfo, type PredictionRecord,
+  AltoError,
+  DEFAULT_MAX_QUEUE_LENGTH,
+  GATEWAY_SCHEMAS,
+  PredictionRequestSchema,
+  httpStatus,
+  TERMINAL,
+  mount,
+  newPredictionId,
+  openApiApp,
+  renderPrediction,
+  serveDocument,
+  validateInputs,
+  type ModelDescription,
+  type ModelInfo,
+  type PredictionRecord,
 } from '@alto/protocol';
 import {
-  asAltoError, type CompletionHub, type ModelRegistry, type OwnerIndex, type PredictionStore, type RedisModelRegistry,
+  asAltoError,
+  type CompletionHub,
+  type ModelRegistry,
+  type OwnerIndex,
+  type PredictionStore,
+  type RedisModelRegistry,
 } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
@@ -45,7 +63,11 @@ export interface GatewayDeps {
 export function createApp(d: GatewayDeps): OpenAPIHono {
   // The only validated query is the listing's: its refusals are worded by listing.ts.
   const app = openApiApp((_target, error) => queryError(error));
-  const routes = gatewayRoutes({ maxBodyBytes: d.maxBodyBytes, maxWaitSeconds: d.maxWaitSeconds, apiKeys: d.auth?.enabled ?? false });
+  const routes = gatewayRoutes({
+    maxBodyBytes: d.maxBodyBytes,
+    maxWaitSeconds: d.maxWaitSeconds,
+    apiKeys: d.auth?.enabled ?? false,
+  });
   const origin = (c: Context) => d.publicUrl ?? new URL(c.req.url).origin;
 
   const errors = gatewayErrors(d.log);
@@ -86,7 +108,11 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     const model = await d.models.get(name);
     if (model) return model;
     if (await d.models.isPublished(name)) {
-      throw new AltoError('model_not_ready', `model '${name}' is published but no replica has loaded it yet; retry shortly`, true);
+      throw new AltoError(
+        'model_not_ready',
+        `model '${name}' is published but no replica has loaded it yet; retry shortly`,
+        true,
+      );
     }
     throw new AltoError('model_not_found', `model '${name}' is not published`);
   };
@@ -95,7 +121,10 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     const model = await findModel(name);
     const info = model.versions.includes(version) ? await d.models.getVersion(name, version) : undefined;
     if (!info) {
-      throw new AltoError('version_not_found', `model '${name}' serves version(s) ${model.versions.join(', ')}, not '${version}'`);
+      throw new AltoError(
+        'version_not_found',
+        `model '${name}' serves version(s) ${model.versions.join(', ')}, not '${version}'`,
+      );
     }
     return info;
   };
@@ -162,8 +191,16 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
       const createdAt = Date.now();
       const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
       let record = await d.store.enqueue({
-        id: created, model: model.name, version: model.version, pinned: version !== undefined, format: parsed.data.response_format,
-        tensors, createdAt, owner, priority: parsed.data.priority, waited: watch !== undefined,
+        id: created,
+        model: model.name,
+        version: model.version,
+        pinned: version !== undefined,
+        format: parsed.data.response_format,
+        tensors,
+        createdAt,
+        owner,
+        priority: parsed.data.priority,
+        waited: watch !== undefined,
         maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
         ...(timeout ? { deadline: createdAt + timeout } : {}),
         ...(webhook ? { webhook } : {}),
@@ -224,7 +261,8 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     return record;
   }
 
-  const notFound = (id: string) => new AltoError('prediction_not_found', `prediction '${id}' does not exist or has expired`);
+  const notFound = (id: string) =>
+    new AltoError('prediction_not_found', `prediction '${id}' does not exist or has expired`);
 
   /** The prediction, if the caller may see it; another key's prediction is reported as absent. */
   const findOwned = async (c: Context, id: string): Promise<PredictionRecord> => {
@@ -242,16 +280,24 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     return c.json(renderPrediction(record, origin(c)), 200);
   });
 
-  mount(app, routes.getPrediction, async (c) => c.json(renderPrediction(await findOwned(c, c.req.valid('param').id), origin(c)), 200));
+  mount(app, routes.getPrediction, async (c) =>
+    c.json(renderPrediction(await findOwned(c, c.req.valid('param').id), origin(c)), 200),
+  );
 
   mount(app, routes.listPredictions, async (c) => {
     const owner = ownerOf(c);
     const query = listOptions(c.req.valid('query'));
     const page = await d.owners.list(owner, query);
     if (!page) {
-      throw new AltoError('invalid_input', `query parameter 'cursor': '${query.after}' is not a cursor of this listing (or has expired)`);
+      throw new AltoError(
+        'invalid_input',
+        `query parameter 'cursor': '${query.after}' is not a cursor of this listing (or has expired)`,
+      );
     }
-    return c.json({ predictions: page.predictions.map((r) => renderPrediction(r, origin(c))), next_cursor: page.next }, 200);
+    return c.json(
+      { predictions: page.predictions.map((r) => renderPrediction(r, origin(c))), next_cursor: page.next },
+      200,
+    );
   });
 
   return app;

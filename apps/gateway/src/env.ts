@@ -8,7 +8,12 @@ export const MIN_API_KEY_LENGTH = 16;
 
 const apiKeys = z
   .string()
-  .transform((s) => s.split(',').map((k) => k.trim()).filter((k) => k !== ''))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
+  )
   .pipe(
     z.array(
       z

@@ -27,10 +27,18 @@ export const ListQuerySchema = z.strictObject(
       .string({ error: limitError })
       .regex(/^\d{1,4}$/, { error: limitError })
       .transform(Number)
-      .pipe(z.number().int({ error: limitError }).min(1, { error: limitError }).max(MAX_LIST_LIMIT, { error: limitError }))
+      .pipe(
+        z.number().int({ error: limitError }).min(1, { error: limitError }).max(MAX_LIST_LIMIT, { error: limitError }),
+      )
       .optional()
       // The wire form is text; what it must spell is an integer in range.
-      .openapi({ type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT, description: 'Most predictions in the page.' }),
+      .openapi({
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_LIST_LIMIT,
+        default: DEFAULT_LIST_LIMIT,
+        description: 'Most predictions in the page.',
+      }),
     cursor: z
       .string()
       .min(1, { error: 'expected the next_cursor of a previous page, got an empty value' })
@@ -44,7 +52,8 @@ export type ListQuery = z.infer<typeof ListQuerySchema>;
 
 /** The refusal of a query the schema does not accept: an unknown parameter first, then in KNOWN's order. */
 export function queryError(error: z.ZodError): AltoError {
-  const rank = (i: z.core.$ZodIssue) => (i.code === 'unrecognized_keys' ? -1 : KNOWN.indexOf(i.path[0] as (typeof KNOWN)[number]));
+  const rank = (i: z.core.$ZodIssue) =>
+    i.code === 'unrecognized_keys' ? -1 : KNOWN.indexOf(i.path[0] as (typeof KNOWN)[number]);
   const issue = [...error.issues].sort((a, b) => rank(a) - rank(b))[0]!;
   const name = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? 'query');
   return new AltoError('invalid_input', `query parameter '${name}': ${issue.message}`);

@@ -16,16 +16,20 @@ export function createGatewayMetrics(models: ModelRegistry, status: RedisModelRe
     return status.status(names);
   };
   new Gauge({
-    name: 'alto_queue_depth', help: 'Requests accepted and not yet finished, per model.',
-    labelNames: ['model'], registers: [registry],
+    name: 'alto_queue_depth',
+    help: 'Requests accepted and not yet finished, per model.',
+    labelNames: ['model'],
+    registers: [registry],
     async collect() {
       this.reset();
       for (const [model, s] of await read().catch(() => new Map())) this.set({ model }, s.queueDepth);
     },
   });
   new Gauge({
-    name: 'alto_ready_replicas', help: 'Workers with a live heartbeat, per model.',
-    labelNames: ['model'], registers: [registry],
+    name: 'alto_ready_replicas',
+    help: 'Workers with a live heartbeat, per model.',
+    labelNames: ['model'],
+    registers: [registry],
     async collect() {
       this.reset();
       for (const [model, s] of await read().catch(() => new Map())) this.set({ model }, s.readyReplicas);
@@ -34,13 +38,22 @@ export function createGatewayMetrics(models: ModelRegistry, status: RedisModelRe
   return {
     registry,
     requests: new Counter({
-      name: 'alto_gateway_predictions_total', help: 'Prediction requests by model and HTTP status.',
-      labelNames: ['model', 'status'], registers: [registry],
+      name: 'alto_gateway_predictions_total',
+      help: 'Prediction requests by model and HTTP status.',
+      labelNames: ['model', 'status'],
+      registers: [registry],
     }),
     duration: new Histogram({
-      name: 'alto_gateway_request_duration_ms', help: 'HTTP request duration by route.',
-      labelNames: ['route'], buckets: MS_BUCKETS, registers: [registry],
+      name: 'alto_gateway_request_duration_ms',
+      help: 'HTTP request duration by route.',
+      labelNames: ['route'],
+      buckets: MS_BUCKETS,
+      registers: [registry],
     }),
-    waiting: new Gauge({ name: 'alto_gateway_waiting_requests', help: 'Requests held open by Prefer: wait.', registers: [registry] }),
+    waiting: new Gauge({
+      name: 'alto_gateway_waiting_requests',
+      help: 'Requests held open by Prefer: wait.',
+      registers: [registry],
+    }),
   };
 }

@@ -8,9 +8,14 @@ export function parseWait(header: string | undefined, maxSeconds: number): numbe
     const [rawName, ...rest] = pref.split('=');
     if (rawName?.trim().toLowerCase() !== 'wait') continue;
     if (rest.length === 0) return maxSeconds;
-    const value = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
+    const value = rest
+      .join('=')
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (!/^\d+$/.test(value)) {
-      throw invalidInput(`header 'Prefer': wait must be a whole number of seconds from 0 to ${maxSeconds}, got '${value}'`);
+      throw invalidInput(
+        `header 'Prefer': wait must be a whole number of seconds from 0 to ${maxSeconds}, got '${value}'`,
+      );
     }
     return Math.min(Number(value), maxSeconds);
   }

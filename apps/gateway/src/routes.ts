@@ -4,8 +4,20 @@
 // read and checked by the handler itself (JSON or binary, tensors checked once, against the
 // model), so its route declares it without a validator.
 import {
-  BINARY_CONTENT_TYPE, GATEWAY_SCHEMAS, HealthSchema, MODEL_NAME, ModelDescriptionSchema, ModelListSchema, PredictionListSchema,
-  PredictionRequestDocSchema, PredictionSchema, ReadySchema, UnreadySchema, errorResponses, schemaRef, type ErrorCode,
+  BINARY_CONTENT_TYPE,
+  GATEWAY_SCHEMAS,
+  HealthSchema,
+  MODEL_NAME,
+  ModelDescriptionSchema,
+  ModelListSchema,
+  PredictionListSchema,
+  PredictionRequestDocSchema,
+  PredictionSchema,
+  ReadySchema,
+  UnreadySchema,
+  errorResponses,
+  schemaRef,
+  type ErrorCode,
 } from '@alto/protocol';
 import { createRoute, z } from '@hono/zod-openapi';
 import { ListQuerySchema } from './listing.ts';
@@ -37,8 +49,9 @@ export const INFO = {
 
 export const SECURITY_SCHEMES = {
   bearer: {
-    type: 'http', scheme: 'bearer',
-    description: 'One of the gateway\'s ALTO_API_KEYS. Required by the prediction routes when keys are set.',
+    type: 'http',
+    scheme: 'bearer',
+    description: "One of the gateway's ALTO_API_KEYS. Required by the prediction routes when keys are set.",
   },
 };
 
@@ -53,11 +66,14 @@ const COMMON = {
 
 /** What every route of the prediction API can answer with besides COMMON. */
 const UNAUTHORIZED = {
-  unauthorized: 'ALTO_API_KEYS is set and the `Authorization: Bearer <key>` header is missing or its key is not one of them.',
+  unauthorized:
+    'ALTO_API_KEYS is set and the `Authorization: Bearer <key>` header is missing or its key is not one of them.',
 } as const;
 
 const ModelParams = z.object({
-  model: z.string().openapi({ description: 'Model name, as listed by GET /v1/models.', pattern: MODEL_NAME.source, example: 'tiny' }),
+  model: z
+    .string()
+    .openapi({ description: 'Model name, as listed by GET /v1/models.', pattern: MODEL_NAME.source, example: 'tiny' }),
 });
 const VersionParams = ModelParams.extend({
   version: z.string().openapi({ description: 'A version the model serves.', example: '1' }),
@@ -70,34 +86,54 @@ export function gatewayRoutes(o: RouteOptions = {}) {
   const limit = o.maxBodyBytes === undefined ? '`ALTO_MAX_BODY_BYTES`' : `${o.maxBodyBytes} bytes`;
 
   const predictionHeaders = {
-    Location: { description: 'The prediction\'s URL: `/v1/predictions/{id}`.', required: true, schema: { type: 'string' as const } },
-    'Preference-Applied': { description: 'The `Prefer: wait=N` that was applied.', schema: { type: 'string' as const } },
+    Location: {
+      description: "The prediction's URL: `/v1/predictions/{id}`.",
+      required: true,
+      schema: { type: 'string' as const },
+    },
+    'Preference-Applied': {
+      description: 'The `Prefer: wait=N` that was applied.',
+      schema: { type: 'string' as const },
+    },
     'Idempotent-Replayed': {
       description: '`true` when the `Idempotency-Key` was seen before: this is the prediction that request created.',
       schema: { type: 'string' as const, enum: ['true'] },
     },
   };
   const links = { getPrediction: { operationId: 'getPrediction', parameters: { id: '$response.body#/id' } } };
-  const prediction = (description: string) => ({ description, headers: predictionHeaders, links, content: json(PredictionSchema) });
+  const prediction = (description: string) => ({
+    description,
+    headers: predictionHeaders,
+    links,
+    content: json(PredictionSchema),
+  });
   // Headers the handler parses itself (their messages name the header): documented here.
   const predictionHeaderParams = [
     {
-      name: 'Prefer', in: 'header' as const, required: false,
+      name: 'Prefer',
+      in: 'header' as const,
+      required: false,
       description:
         `RFC 7240. \`wait=N\` holds the response until the prediction is terminal (200) or N seconds pass (202); ` +
         `\`wait\` alone waits the most, ${maxWait} s, and larger N are capped to it. A malformed wait is a 400.`,
-      schema: { type: 'string' as const }, example: 'wait=10',
+      schema: { type: 'string' as const },
+      example: 'wait=10',
     },
     {
-      name: 'Inference-Header-Content-Length', in: 'header' as const, required: false,
+      name: 'Inference-Header-Content-Length',
+      in: 'header' as const,
+      required: false,
       description:
         `Required with Content-Type ${BINARY_CONTENT_TYPE}: the byte length (decimal digits) of the JSON header that ` +
         'starts the body; ignored with application/json.',
       // A string without constraints: with a JSON body any value is ignored, not refused.
-      schema: { type: 'string' as const }, example: '74',
+      schema: { type: 'string' as const },
+      example: '74',
     },
     {
-      name: 'Idempotency-Key', in: 'header' as const, required: false,
+      name: 'Idempotency-Key',
+      in: 'header' as const,
+      required: false,
       description:
         'Makes retries safe: the same key from the same caller (API key) for the same model within 24 h returns ' +
         'the prediction the first request created (200 or 202 as its status says, with `Idempotent-Replayed: true`) ' +
@@ -140,7 +176,8 @@ export function gatewayRoutes(o: RouteOptions = {}) {
     payload_too_large: `the body is over ${limit}.`,
     unsupported_media_type: `Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`,
     queue_full: 'the model has its max_queue_length requests outstanding; retry later.',
-    idempotency_key_reused: 'the `Idempotency-Key` was used on this model in the last 24 h for a different body or version.',
+    idempotency_key_reused:
+      'the `Idempotency-Key` was used on this model in the last 24 h for a different body or version.',
     prediction_not_found: 'the prediction an `Idempotency-Key` created has expired while the key was still remembered.',
     ...UNAUTHORIZED,
     ...COMMON,
@@ -149,19 +186,29 @@ export function gatewayRoutes(o: RouteOptions = {}) {
     '200': prediction('With `Prefer: wait`: the prediction reached a terminal status in time.'),
     '202': prediction('Queued; poll the Location, or the wait ran out before the prediction finished.'),
   };
-  const notFoundPrediction = { prediction_not_found: 'unknown, past retention, or created with another API key.', ...UNAUTHORIZED, ...COMMON };
+  const notFoundPrediction = {
+    prediction_not_found: 'unknown, past retention, or created with another API key.',
+    ...UNAUTHORIZED,
+    ...COMMON,
+  };
 
   return {
     createPrediction: createRoute({
-      method: 'post', path: '/v1/models/{model}/predictions', operationId: 'createPrediction',
-      summary: 'Validate a prediction request against the model and queue it.', ...security,
+      method: 'post',
+      path: '/v1/models/{model}/predictions',
+      operationId: 'createPrediction',
+      summary: 'Validate a prediction request against the model and queue it.',
+      ...security,
       parameters: predictionHeaderParams,
       request: { params: ModelParams, body: predictionBody },
       responses: { ...createResponses, ...errorResponses(createErrors) },
     }),
     createVersionPrediction: createRoute({
-      method: 'post', path: '/v1/models/{model}/versions/{version}/predictions', operationId: 'createVersionPrediction',
-      summary: 'Like createPrediction, for one version of the model (one of the `versions` GET /v1/models lists).', ...security,
+      method: 'post',
+      path: '/v1/models/{model}/versions/{version}/predictions',
+      operationId: 'createVersionPrediction',
+      summary: 'Like createPrediction, for one version of the model (one of the `versions` GET /v1/models lists).',
+      ...security,
       parameters: predictionHeaderParams,
       request: { params: VersionParams, body: predictionBody },
       responses: {
@@ -170,11 +217,17 @@ export function gatewayRoutes(o: RouteOptions = {}) {
       },
     }),
     listPredictions: createRoute({
-      method: 'get', path: '/v1/predictions', operationId: 'listPredictions',
-      summary: "The caller's predictions (those of its API key), newest first, a page at a time.", ...security,
+      method: 'get',
+      path: '/v1/predictions',
+      operationId: 'listPredictions',
+      summary: "The caller's predictions (those of its API key), newest first, a page at a time.",
+      ...security,
       request: { query: ListQuerySchema },
       responses: {
-        '200': { description: 'A page of predictions, kept as long as the predictions are (ALTO_RETENTION_SECONDS).', content: json(PredictionListSchema) },
+        '200': {
+          description: 'A page of predictions, kept as long as the predictions are (ALTO_RETENTION_SECONDS).',
+          content: json(PredictionListSchema),
+        },
         ...errorResponses({
           invalid_input: 'a query parameter is unknown or out of range, or the cursor is not one of this listing.',
           ...UNAUTHORIZED,
@@ -183,23 +236,44 @@ export function gatewayRoutes(o: RouteOptions = {}) {
       },
     }),
     getPrediction: createRoute({
-      method: 'get', path: '/v1/predictions/{id}', operationId: 'getPrediction', summary: 'A prediction, in its current state.', ...security,
-      request: { params: IdParams },
-      responses: { '200': { description: 'The prediction.', content: json(PredictionSchema) }, ...errorResponses(notFoundPrediction) },
-    }),
-    cancelPrediction: createRoute({
-      method: 'post', path: '/v1/predictions/{id}/cancel', operationId: 'cancelPrediction',
-      summary: 'Cancel a prediction: a queued one never runs, a running one has its result discarded, a finished one is returned unchanged.',
+      method: 'get',
+      path: '/v1/predictions/{id}',
+      operationId: 'getPrediction',
+      summary: 'A prediction, in its current state.',
       ...security,
       request: { params: IdParams },
-      responses: { '200': { description: 'The prediction after the call.', content: json(PredictionSchema) }, ...errorResponses(notFoundPrediction) },
+      responses: {
+        '200': { description: 'The prediction.', content: json(PredictionSchema) },
+        ...errorResponses(notFoundPrediction),
+      },
+    }),
+    cancelPrediction: createRoute({
+      method: 'post',
+      path: '/v1/predictions/{id}/cancel',
+      operationId: 'cancelPrediction',
+      summary:
+        'Cancel a prediction: a queued one never runs, a running one has its result discarded, a finished one is returned unchanged.',
+      ...security,
+      request: { params: IdParams },
+      responses: {
+        '200': { description: 'The prediction after the call.', content: json(PredictionSchema) },
+        ...errorResponses(notFoundPrediction),
+      },
     }),
     listModels: createRoute({
-      method: 'get', path: '/v1/models', operationId: 'listModels', summary: 'Every served model.',
-      responses: { '200': { description: 'The models, by name.', content: json(ModelListSchema) }, ...errorResponses(COMMON) },
+      method: 'get',
+      path: '/v1/models',
+      operationId: 'listModels',
+      summary: 'Every served model.',
+      responses: {
+        '200': { description: 'The models, by name.', content: json(ModelListSchema) },
+        ...errorResponses(COMMON),
+      },
     }),
     getModel: createRoute({
-      method: 'get', path: '/v1/models/{model}', operationId: 'getModel',
+      method: 'get',
+      path: '/v1/models/{model}',
+      operationId: 'getModel',
       summary: 'One model: its inputs, outputs, batching and current replicas and queue depth.',
       request: { params: ModelParams },
       responses: {
@@ -208,23 +282,45 @@ export function gatewayRoutes(o: RouteOptions = {}) {
       },
     }),
     healthz: createRoute({
-      method: 'get', path: '/healthz', operationId: 'healthz', summary: 'The gateway process is alive.',
+      method: 'get',
+      path: '/healthz',
+      operationId: 'healthz',
+      summary: 'The gateway process is alive.',
       responses: { '200': { description: 'Alive.', content: json(HealthSchema) } },
     }),
     readyz: createRoute({
-      method: 'get', path: '/readyz', operationId: 'readyz', summary: 'Redis answers and the model registry is readable.',
+      method: 'get',
+      path: '/readyz',
+      operationId: 'readyz',
+      summary: 'Redis answers and the model registry is readable.',
       responses: {
         '200': { description: 'Ready; `models` is how many are published.', content: json(ReadySchema) },
         '503': { description: 'Not ready, and why.', content: json(UnreadySchema) },
       },
     }),
     metrics: createRoute({
-      method: 'get', path: '/metrics', operationId: 'metrics', summary: 'Prometheus metrics of the gateway.',
-      responses: { '200': { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' as const } } } } },
+      method: 'get',
+      path: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics of the gateway.',
+      responses: {
+        '200': {
+          description: 'Prometheus text exposition format 0.0.4.',
+          content: { 'text/plain': { schema: { type: 'string' as const } } },
+        },
+      },
     }),
     openapi: createRoute({
-      method: 'get', path: '/openapi.json', operationId: 'openapi', summary: 'This document.',
-      responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' as const } } } } },
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'openapi',
+      summary: 'This document.',
+      responses: {
+        '200': {
+          description: 'OpenAPI 3.1.',
+          content: { 'application/json': { schema: { type: 'object' as const } } },
+        },
+      },
     }),
   };
 }

@@ -1,7 +1,16 @@
 // Wires the gateway: Redis connections, registry, completion hub, HTTP server.
 import { createServer } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
-import { CachedRegistry, CompletionHub, OwnerIndex, PredictionStore, RedisModelRegistry, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
+import {
+  CachedRegistry,
+  CompletionHub,
+  OwnerIndex,
+  PredictionStore,
+  RedisModelRegistry,
+  assertNoEviction,
+  connect,
+  keys as makeKeys,
+} from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import { AddressPolicy } from '@alto/webhooks';
 import { createApp } from './app.ts';
@@ -37,15 +46,28 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   const metrics = createGatewayMetrics(models, status);
   const store = new PredictionStore(redis, keys);
   const app = createApp({
-    redis, store, owners: new OwnerIndex(redis, keys, store), auth: createAuth(env.ALTO_API_KEYS), models, status, hub, metrics, log,
-    maxBodyBytes: env.ALTO_MAX_BODY_BYTES, maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS, retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
+    redis,
+    store,
+    owners: new OwnerIndex(redis, keys, store),
+    auth: createAuth(env.ALTO_API_KEYS),
+    models,
+    status,
+    hub,
+    metrics,
+    log,
+    maxBodyBytes: env.ALTO_MAX_BODY_BYTES,
+    maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS,
+    retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
     webhooks: webhookGate(new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS)),
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.ALTO_PUBLISHER_URL ? { publisherUrl: env.ALTO_PUBLISHER_URL } : {}),
   });
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused
   // before the app sees them.
-  const listener = getRequestListener(app.fetch, { hostname: env.ALTO_HOST, errorHandler: (err) => refusedRequest(err, log) });
+  const listener = getRequestListener(app.fetch, {
+    hostname: env.ALTO_HOST,
+    errorHandler: (err) => refusedRequest(err, log),
+  });
   const server: ServerType = createServer(listener);
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {

@@ -15,7 +15,10 @@ export function webhookGate(policy: AddressPolicy, resolve?: Resolver): WebhookG
     async check(request, origin) {
       if (request.webhook === undefined) {
         if (request.webhook_events_filter !== undefined) {
-          throw new AltoError('invalid_input', "field 'webhook_events_filter': given without 'webhook'; add the URL to send the events to");
+          throw new AltoError(
+            'invalid_input',
+            "field 'webhook_events_filter': given without 'webhook'; add the URL to send the events to",
+          );
         }
         return undefined;
       }

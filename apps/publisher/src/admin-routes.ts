@@ -3,8 +3,17 @@
 // checked by the handlers with the schemas the routes refer to (ADMIN_SCHEMAS), so that a
 // refusal lists every problem of the body at once.
 import {
-  ADMIN_SCHEMAS, AdminModelListSchema, AdminModelSchema, AdminWorkerListSchema, DeadLetterListSchema, DrainResultSchema,
-  PublishRequestSchema, ReplayRequestSchema, ReplayResultSchema, UnpublishResultSchema, UpdateRequestSchema,
+  ADMIN_SCHEMAS,
+  AdminModelListSchema,
+  AdminModelSchema,
+  AdminWorkerListSchema,
+  DeadLetterListSchema,
+  DrainResultSchema,
+  PublishRequestSchema,
+  ReplayRequestSchema,
+  ReplayResultSchema,
+  UnpublishResultSchema,
+  UpdateRequestSchema,
 } from '@alto/control';
 import { errorResponses, schemaRef, type ErrorCode } from '@alto/protocol';
 import { createRoute, z } from '@hono/zod-openapi';
@@ -44,8 +53,8 @@ const URI = {
 
 const NO_MODEL = { model_not_found: 'no model of that name is published.' } as const;
 
-const NameParams = z.object({ name: z.string().openapi({ description: 'The model\'s name.', example: 'tiny' }) });
-const WorkerParams = z.object({ id: z.string().openapi({ description: 'The worker\'s id (ALTO_WORKER_ID).' }) });
+const NameParams = z.object({ name: z.string().openapi({ description: "The model's name.", example: 'tiny' }) });
+const WorkerParams = z.object({ id: z.string().openapi({ description: "The worker's id (ALTO_WORKER_ID)." }) });
 
 const limitError = (issue: { input?: unknown }) => `expected an integer from 1 to 1000, got '${String(issue.input)}'`;
 
@@ -58,37 +67,68 @@ export const DeadLetterQuerySchema = z.object({
     .optional()
     // The wire form is text; what it must spell is an integer in range.
     .openapi({ type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'Most entries in the page.' }),
-  after: z.string().optional().openapi({ description: 'The previous page\'s `next`: entries after it.' }),
+  after: z.string().optional().openapi({ description: "The previous page's `next`: entries after it." }),
 });
 
 const body = (schema: z.ZodType, required = true) => ({ required, content: json(schema) });
 
 export const adminRoutes = {
   openapi: createRoute({
-    method: 'get', path: '/v1/admin/openapi.json', operationId: 'adminOpenapi', summary: 'This document (no token needed).',
-    responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' as const } } } } },
+    method: 'get',
+    path: '/v1/admin/openapi.json',
+    operationId: 'adminOpenapi',
+    summary: 'This document (no token needed).',
+    responses: {
+      '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' as const } } } },
+    },
   }),
   listModels: createRoute({
-    method: 'get', path: '/v1/admin/models', operationId: 'listPublishedModels', summary: 'Every published model, by name.', security,
-    responses: { '200': { description: 'The models.', content: json(AdminModelListSchema) }, ...errorResponses(COMMON) },
+    method: 'get',
+    path: '/v1/admin/models',
+    operationId: 'listPublishedModels',
+    summary: 'Every published model, by name.',
+    security,
+    responses: {
+      '200': { description: 'The models.', content: json(AdminModelListSchema) },
+      ...errorResponses(COMMON),
+    },
   }),
   getModel: createRoute({
-    method: 'get', path: '/v1/admin/models/{name}', operationId: 'getPublishedModel', summary: 'One published model.', security,
+    method: 'get',
+    path: '/v1/admin/models/{name}',
+    operationId: 'getPublishedModel',
+    summary: 'One published model.',
+    security,
     request: { params: NameParams },
-    responses: { '200': { description: 'The model.', content: json(AdminModelSchema) }, ...errorResponses({ ...NO_MODEL, ...COMMON }) },
+    responses: {
+      '200': { description: 'The model.', content: json(AdminModelSchema) },
+      ...errorResponses({ ...NO_MODEL, ...COMMON }),
+    },
   }),
   publish: createRoute({
-    method: 'post', path: '/v1/admin/models', operationId: 'publishModel',
-    summary: 'Publish a model: the leader places its replicas on workers.', security,
+    method: 'post',
+    path: '/v1/admin/models',
+    operationId: 'publishModel',
+    summary: 'Publish a model: the leader places its replicas on workers.',
+    security,
     request: { body: body(PublishRequestSchema) },
     responses: {
       '201': { description: 'Published.', content: json(AdminModelSchema) },
-      ...errorResponses({ ...BODY, ...URI, model_exists: 'a model of that name is already published; change it with PATCH.', ...COMMON }),
+      ...errorResponses({
+        ...BODY,
+        ...URI,
+        model_exists: 'a model of that name is already published; change it with PATCH.',
+        ...COMMON,
+      }),
     },
   }),
   update: createRoute({
-    method: 'patch', path: '/v1/admin/models/{name}', operationId: 'updateModel',
-    summary: 'Change a published model: only the fields given change; `"version": null` follows the newest version again.', security,
+    method: 'patch',
+    path: '/v1/admin/models/{name}',
+    operationId: 'updateModel',
+    summary:
+      'Change a published model: only the fields given change; `"version": null` follows the newest version again.',
+    security,
     request: { params: NameParams, body: body(UpdateRequestSchema) },
     responses: {
       '200': { description: 'The model after the change.', content: json(AdminModelSchema) },
@@ -96,14 +136,23 @@ export const adminRoutes = {
     },
   }),
   unpublish: createRoute({
-    method: 'delete', path: '/v1/admin/models/{name}', operationId: 'unpublishModel',
-    summary: 'Unpublish a model: its replicas unload and its queued predictions fail with model_unpublished.', security,
+    method: 'delete',
+    path: '/v1/admin/models/{name}',
+    operationId: 'unpublishModel',
+    summary: 'Unpublish a model: its replicas unload and its queued predictions fail with model_unpublished.',
+    security,
     request: { params: NameParams },
-    responses: { '200': { description: 'Unpublished.', content: json(UnpublishResultSchema) }, ...errorResponses({ ...NO_MODEL, ...COMMON }) },
+    responses: {
+      '200': { description: 'Unpublished.', content: json(UnpublishResultSchema) },
+      ...errorResponses({ ...NO_MODEL, ...COMMON }),
+    },
   }),
   deadLetters: createRoute({
-    method: 'get', path: '/v1/admin/models/{name}/dead-letters', operationId: 'listDeadLetters',
-    summary: "The model's dead letters (poison requests), oldest first, a page at a time.", security,
+    method: 'get',
+    path: '/v1/admin/models/{name}/dead-letters',
+    operationId: 'listDeadLetters',
+    summary: "The model's dead letters (poison requests), oldest first, a page at a time.",
+    security,
     request: { params: NameParams, query: DeadLetterQuerySchema },
     responses: {
       '200': { description: 'A page of dead letters.', content: json(DeadLetterListSchema) },
@@ -111,18 +160,34 @@ export const adminRoutes = {
     },
   }),
   replay: createRoute({
-    method: 'post', path: '/v1/admin/models/{name}/dead-letters/replay', operationId: 'replayDeadLetters',
-    summary: 'Queue dead letters again: those listed in `entries`, or all of them.', security,
+    method: 'post',
+    path: '/v1/admin/models/{name}/dead-letters/replay',
+    operationId: 'replayDeadLetters',
+    summary: 'Queue dead letters again: those listed in `entries`, or all of them.',
+    security,
     request: { params: NameParams, body: body(ReplayRequestSchema, false) },
-    responses: { '200': { description: 'How many were queued again.', content: json(ReplayResultSchema) }, ...errorResponses({ ...BODY, ...COMMON }) },
+    responses: {
+      '200': { description: 'How many were queued again.', content: json(ReplayResultSchema) },
+      ...errorResponses({ ...BODY, ...COMMON }),
+    },
   }),
   listWorkers: createRoute({
-    method: 'get', path: '/v1/admin/workers', operationId: 'listWorkers', summary: 'Every worker with a report, by id.', security,
-    responses: { '200': { description: 'The workers.', content: json(AdminWorkerListSchema) }, ...errorResponses(COMMON) },
+    method: 'get',
+    path: '/v1/admin/workers',
+    operationId: 'listWorkers',
+    summary: 'Every worker with a report, by id.',
+    security,
+    responses: {
+      '200': { description: 'The workers.', content: json(AdminWorkerListSchema) },
+      ...errorResponses(COMMON),
+    },
   }),
   drain: createRoute({
-    method: 'post', path: '/v1/admin/workers/{id}/drain', operationId: 'drainWorker',
-    summary: "Drain a worker: its models move elsewhere, then it finishes what it holds and unloads.", security,
+    method: 'post',
+    path: '/v1/admin/workers/{id}/drain',
+    operationId: 'drainWorker',
+    summary: 'Drain a worker: its models move elsewhere, then it finishes what it holds and unloads.',
+    security,
     request: { params: WorkerParams },
     responses: {
       '200': { description: 'Drained.', content: json(DrainResultSchema) },
@@ -130,7 +195,11 @@ export const adminRoutes = {
     },
   }),
   undrain: createRoute({
-    method: 'delete', path: '/v1/admin/workers/{id}/drain', operationId: 'undrainWorker', summary: 'Return a drained worker to service.', security,
+    method: 'delete',
+    path: '/v1/admin/workers/{id}/drain',
+    operationId: 'undrainWorker',
+    summary: 'Return a drained worker to service.',
+    security,
     request: { params: WorkerParams },
     responses: {
       '200': { description: 'Back in service.', content: json(DrainResultSchema) },

@@ -1,7 +1,14 @@
 // The admin API (bearer token): publish, update, unpublish and list models; list workers.
 // Every publisher serves it, leader or not: specs are plain writes, the leader acts on them.
 import { timingSafeEqual } from 'node:crypto';
-import { ADMIN_SCHEMAS, PublishRequestSchema, ReplayRequestSchema, UpdateRequestSchema, type ControlStore, type ModelSpec } from '@alto/control';
+import {
+  ADMIN_SCHEMAS,
+  PublishRequestSchema,
+  ReplayRequestSchema,
+  UpdateRequestSchema,
+  type ControlStore,
+  type ModelSpec,
+} from '@alto/control';
 import { AltoError, errorModel, mount, openApiApp, serveDocument, type OutcomeCode } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
 import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
@@ -73,13 +80,20 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
   app.notFound(errors.notFound);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', leader: d.leading() }));
-  app.get('/metrics', async (c) => c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }));
+  app.get('/metrics', async (c) =>
+    c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }),
+  );
 
   // Open, like the gateway's /openapi.json: registered before the token check.
-  serveDocument(app, routes.openapi, { info: ADMIN_INFO, schemas: ADMIN_SCHEMAS, securitySchemes: ADMIN_SECURITY_SCHEMES });
+  serveDocument(app, routes.openapi, {
+    info: ADMIN_INFO,
+    schemas: ADMIN_SCHEMAS,
+    securitySchemes: ADMIN_SECURITY_SCHEMES,
+  });
 
   app.use('/v1/admin/*', async (c, next) => {
-    if (!d.token) throw new AltoError('unauthorized', 'the admin API is disabled: set ALTO_ADMIN_TOKEN on the publisher');
+    if (!d.token)
+      throw new AltoError('unauthorized', 'the admin API is disabled: set ALTO_ADMIN_TOKEN on the publisher');
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new AltoError('unauthorized', "header 'Authorization': expected 'Bearer <admin token>'");
@@ -117,7 +131,10 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     const at = now();
     const spec: ModelSpec = { ...req, created_at: at, updated_at: at };
     if (!(await d.store.createSpec(spec))) {
-      throw new AltoError('model_exists', `model '${req.name}' is already published; change it with PATCH /v1/admin/models/${req.name}`);
+      throw new AltoError(
+        'model_exists',
+        `model '${req.name}' is already published; change it with PATCH /v1/admin/models/${req.name}`,
+      );
     }
     d.log.info({ model: spec.name, uri: spec.uri, replicas: spec.replicas, version: spec.version }, 'model published');
     return c.json(await view(spec), 201);
@@ -127,7 +144,10 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     const { name } = c.req.valid('param');
     const body = await json(c);
     if (body && typeof body === 'object' && 'name' in body && (body as { name: unknown }).name !== name) {
-      throw new AltoError('invalid_input', `name: a model's name is immutable (it is '${name}'); publish a new model instead`);
+      throw new AltoError(
+        'invalid_input',
+        `name: a model's name is immutable (it is '${name}'); publish a new model instead`,
+      );
     }
     const { name: _n, ...rest } = (body ?? {}) as Record<string, unknown>;
     const changes = parse(UpdateRequestSchema, rest);
@@ -145,7 +165,10 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     const { name } = c.req.valid('param');
     if (!(await d.store.deleteSpec(name))) throw new AltoError('model_not_found', `model '${name}' is not published`);
     const failed = await d.predictions.failQueued(
-      name, UNPUBLISHED, `model '${name}' was unpublished before this prediction started`, d.retentionMs,
+      name,
+      UNPUBLISHED,
+      `model '${name}' was unpublished before this prediction started`,
+      d.retentionMs,
     );
     d.log.info({ model: name, failed_queued: failed }, 'model unpublished');
     return c.json({ name, unpublished: true as const, failed_queued: failed }, 200);
@@ -155,7 +178,10 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     const { name } = c.req.valid('param');
     const { limit = 100, after = '-' } = c.req.valid('query');
     const [count, entries] = await Promise.all([d.deadLetters.count(name), d.deadLetters.list(name, limit, after)]);
-    return c.json({ model: name, count, dead_letters: entries, next: entries.length === limit ? entries.at(-1)!.entry : null }, 200);
+    return c.json(
+      { model: name, count, dead_letters: entries, next: entries.length === limit ? entries.at(-1)!.entry : null },
+      200,
+    );
   });
 
   mount(app, routes.replay, async (c) => {

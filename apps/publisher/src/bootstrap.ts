@@ -5,11 +5,24 @@ import type { ControlStore } from '@alto/control';
 import { assertAllowedRoot, listModelFolders } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 
-export async function publishOnStart(store: ControlStore, repository: string, roots: readonly string[], log: Logger): Promise<void> {
+export async function publishOnStart(
+  store: ControlStore,
+  repository: string,
+  roots: readonly string[],
+  log: Logger,
+): Promise<void> {
   for (const { name, uri } of await listModelFolders(repository)) {
     assertAllowedRoot(uri, roots);
     const at = Date.now();
-    const created = await store.createSpec({ name, uri, replicas: 1, version: null, constraints: {}, created_at: at, updated_at: at });
+    const created = await store.createSpec({
+      name,
+      uri,
+      replicas: 1,
+      version: null,
+      constraints: {},
+      created_at: at,
+      updated_at: at,
+    });
     if (created) log.info({ model: name, uri }, 'model published (ALTO_PUBLISH_ON_START)');
   }
 }

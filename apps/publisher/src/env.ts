@@ -6,13 +6,21 @@ import { z } from 'zod';
 const list = z
   .string()
   .optional()
-  .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+  .transform((s) =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 
 export const PublisherEnvSchema = z.object({
   REDIS_URL: redisUrl,
   ALTO_PREFIX: keyPrefix,
   /** Identity in the leader election; unique per publisher process. */
-  ALTO_PUBLISHER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default(`${hostname()}-${process.pid}`),
+  ALTO_PUBLISHER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .default(`${hostname()}-${process.pid}`),
   /** Bearer token of the admin API. Unset: every admin request is refused. */
   ALTO_ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   ALTO_ADMIN_HOST: z.string().default('127.0.0.1'),

@@ -26,19 +26,38 @@ try {
   const metrics = createPublisherMetrics(env.ALTO_PUBLISHER_ID);
   const reconciler = new Reconciler({
     metrics,
-    store, log, watcher: new VersionWatcher(env.ALTO_WATCH_INTERVAL_MS), workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
+    store,
+    log,
+    watcher: new VersionWatcher(env.ALTO_WATCH_INTERVAL_MS),
+    workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
     onDead: async (report) => {
       const released = await releaseEntries(redis, keys, report);
-      if (released > 0) log.info({ worker: report.id, entries: released }, "released a dead worker's entries for takeover");
+      if (released > 0)
+        log.info({ worker: report.id, entries: released }, "released a dead worker's entries for takeover");
     },
   });
-  const leadership = new Leadership({ store, id: env.ALTO_PUBLISHER_ID, leaseMs: env.ALTO_LEASE_MS, reconcileMs: env.ALTO_RECONCILE_MS, reconciler, log, metrics });
+  const leadership = new Leadership({
+    store,
+    id: env.ALTO_PUBLISHER_ID,
+    leaseMs: env.ALTO_LEASE_MS,
+    reconcileMs: env.ALTO_RECONCILE_MS,
+    reconciler,
+    log,
+    metrics,
+  });
   if (!env.ALTO_ADMIN_TOKEN) log.warn('ALTO_ADMIN_TOKEN is not set: the admin API refuses every request');
   if (env.ALTO_ALLOWED_ROOTS.length === 0) log.warn('ALTO_ALLOWED_ROOTS is not set: nothing can be published');
   const app = createAdminApp({
-    store, predictions: new PredictionStore(redis, keys), deadLetters: new DeadLetters(redis, keys), log, token: env.ALTO_ADMIN_TOKEN,
-    allowedRoots: env.ALTO_ALLOWED_ROOTS, workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
-    retentionMs: env.ALTO_RETENTION_SECONDS * 1000, leading: () => leadership.leading, metrics,
+    store,
+    predictions: new PredictionStore(redis, keys),
+    deadLetters: new DeadLetters(redis, keys),
+    log,
+    token: env.ALTO_ADMIN_TOKEN,
+    allowedRoots: env.ALTO_ALLOWED_ROOTS,
+    workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
+    retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
+    leading: () => leadership.leading,
+    metrics,
   });
   const server = createServer(getRequestListener(app.fetch));
   await new Promise<void>((resolve, reject) => {
@@ -47,7 +66,10 @@ try {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.ALTO_ADMIN_PORT;
-  log.info({ id: env.ALTO_PUBLISHER_ID, url: `http://${env.ALTO_ADMIN_HOST}:${port}`, roots: env.ALTO_ALLOWED_ROOTS }, 'publisher listening');
+  log.info(
+    { id: env.ALTO_PUBLISHER_ID, url: `http://${env.ALTO_ADMIN_HOST}:${port}`, roots: env.ALTO_ALLOWED_ROOTS },
+    'publisher listening',
+  );
   if (env.ALTO_PUBLISH_ON_START) await publishOnStart(store, env.ALTO_PUBLISH_ON_START, env.ALTO_ALLOWED_ROOTS, log);
   leadership.start();
 

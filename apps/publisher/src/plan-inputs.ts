@@ -13,7 +13,11 @@ export const aliveWorkers = (reports: Iterable<WorkerReport>, now: number, timeo
 export const planWorkers = (alive: readonly WorkerReport[], drained: ReadonlySet<string>): PlanWorker[] =>
   alive.map((r) => ({
     drained: drained.has(r.id),
-    id: r.id, accelerator: r.accelerator, tags: r.tags, memory: r.memory_bytes, cached: new Set(r.cached),
+    id: r.id,
+    accelerator: r.accelerator,
+    tags: r.tags,
+    memory: r.memory_bytes,
+    cached: new Set(r.cached),
     held: new Map(r.models.map((m) => [`${m.name}@${m.version}`, m.state])),
   }));
 
@@ -28,18 +32,36 @@ export type VersionChoice =
  * The version `spec` should serve: its pinned one, or else the newest complete one that has
  * not failed to load; when there is none, why, as the model's state says it.
  */
-export function chooseVersion(spec: ModelSpec, listing: Listing, failed: Readonly<Record<string, string>>): VersionChoice {
+export function chooseVersion(
+  spec: ModelSpec,
+  listing: Listing,
+  failed: Readonly<Record<string, string>>,
+): VersionChoice {
   const usable = listing.versions.filter((v) => !failed[failKey(v.version, v.generation)]);
   const chosen = spec.version === null ? usable.at(-1) : usable.find((v) => v.version === spec.version);
   if (!chosen) {
     const lastFailure = Object.values(failed).at(-1);
-    const why = (state: 'failed' | 'pending', reason: string): VersionChoice =>
-      ({ chosen: undefined, state, reason, ...(lastFailure ? { error: lastFailure } : {}) });
+    const why = (state: 'failed' | 'pending', reason: string): VersionChoice => ({
+      chosen: undefined,
+      state,
+      reason,
+      ...(lastFailure ? { error: lastFailure } : {}),
+    });
     const versions = listing.versions.map((v) => v.version);
-    if (spec.version !== null && versions.includes(spec.version)) return why('failed', `pinned version ${spec.version} failed to load`);
-    if (spec.version !== null) return why('failed', `pinned version ${spec.version} is not among the complete versions (${versions.join(', ') || 'none'})`);
+    if (spec.version !== null && versions.includes(spec.version))
+      return why('failed', `pinned version ${spec.version} failed to load`);
+    if (spec.version !== null)
+      return why(
+        'failed',
+        `pinned version ${spec.version} is not among the complete versions (${versions.join(', ') || 'none'})`,
+      );
     if (versions.length > 0) return why('failed', 'every complete version failed to load');
-    return why('pending', listing.error ? `cannot list ${spec.uri}` : `no complete version under ${spec.uri} (expected <version>/model.onnx)`);
+    return why(
+      'pending',
+      listing.error
+        ? `cannot list ${spec.uri}`
+        : `no complete version under ${spec.uri} (expected <version>/model.onnx)`,
+    );
   }
   const newest = listing.versions.at(-1)!;
   const newestFailure = newest !== chosen ? failed[failKey(newest.version, newest.generation)] : undefined;
@@ -55,7 +77,11 @@ export function finishState(state: ModelState, spec: ModelSpec, p: ModelPlan): v
   if (state.state !== 'pending' || state.reason !== undefined) return;
   if (spec.replicas === 0) state.reason = '0 replicas requested';
   else if (p.reason) Object.assign(state, { state: 'unplaceable', reason: p.reason });
-  else if (p.oldServing > 0) Object.assign(state, { state: 'rolling_out', reason: `${p.ready}/${spec.replicas} replicas of version ${state.target_version} ready` });
+  else if (p.oldServing > 0)
+    Object.assign(state, {
+      state: 'rolling_out',
+      reason: `${p.ready}/${spec.replicas} replicas of version ${state.target_version} ready`,
+    });
   else if (p.ready >= spec.replicas) state.state = 'available';
   else Object.assign(state, { state: 'loading', reason: `${p.ready}/${spec.replicas} replicas ready` });
 }

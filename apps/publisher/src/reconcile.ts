@@ -1,8 +1,15 @@
 // One pass of the leader: read specs, worker reports and current assignments; decide the
 // target version of each model; plan; write only what changed (fenced on the lease).
 import {
-  Batch, plan, type AssignedModel, type ControlStore, type Assignment, type ModelSpec, type ModelState,
-  type PlanModel, type WorkerReport,
+  Batch,
+  plan,
+  type AssignedModel,
+  type ControlStore,
+  type Assignment,
+  type ModelSpec,
+  type ModelState,
+  type PlanModel,
+  type WorkerReport,
 } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import { CheckpointCache, compareVersions } from '@alto/repository';
@@ -30,13 +37,21 @@ export class Reconciler {
   async pass(leaderId: string, epoch: number, now = Date.now()): Promise<boolean> {
     const { store } = this.o;
     const [specs, reports, assignments, states, catalog, versionInfos, drained] = await Promise.all([
-      store.specs(), store.reports(), store.assignments(), store.states(), store.catalog(), store.versionInfos(), store.drained(),
+      store.specs(),
+      store.reports(),
+      store.assignments(),
+      store.states(),
+      store.catalog(),
+      store.versionInfos(),
+      store.drained(),
     ]);
     const alive = aliveWorkers(reports.values(), now, this.o.workerTimeoutMs);
     await this.noticeDeaths(reports, alive, now);
 
     // Listing base URIs runs in parallel: one slow store does not hold the others up.
-    const targets = await Promise.all([...specs.values()].map((spec) => this.target(spec, states.get(spec.name), alive, now)));
+    const targets = await Promise.all(
+      [...specs.values()].map((spec) => this.target(spec, states.get(spec.name), alive, now)),
+    );
     const models: PlanModel[] = targets.map((t) => t.model);
     const nextStates = new Map(targets.map((t) => [t.model.name, t.state]));
     const workers = planWorkers(alive, drained);
@@ -80,10 +95,18 @@ export class Reconciler {
     // Failures are forgotten when the spec changes (`alto update` retries a failed version).
     const failed = prior && prior.updated_at >= spec.updated_at ? { ...prior.failed } : {};
     const state: ModelState = {
-      state: 'pending', versions: listing.versions.map((v) => v.version), ready_replicas: 0, failed, updated_at: now,
+      state: 'pending',
+      versions: listing.versions.map((v) => v.version),
+      ready_replicas: 0,
+      failed,
+      updated_at: now,
     };
     const model: PlanModel = {
-      name: spec.name, replicas: spec.replicas, memory: 0, constraints: spec.constraints, target: undefined,
+      name: spec.name,
+      replicas: spec.replicas,
+      memory: 0,
+      constraints: spec.constraints,
+      target: undefined,
     };
     // Record load failures workers report for this model's versions.
     for (const r of alive) {
@@ -92,7 +115,10 @@ export class Reconciler {
         const v = listing.versions.find((x) => x.version === h.version && x.uri === h.uri);
         if (v && !failed[failKey(v.version, v.generation)]) {
           failed[failKey(v.version, v.generation)] = h.error ?? 'failed to load';
-          this.o.log.warn({ model: spec.name, version: v.version, worker: r.id, error: h.error }, 'version failed to load');
+          this.o.log.warn(
+            { model: spec.name, version: v.version, worker: r.id, error: h.error },
+            'version failed to load',
+          );
         }
       }
     }
@@ -114,7 +140,12 @@ export class Reconciler {
     }
     const memory = spec.memory_bytes ?? Math.max(2 * chosen.size, 1 << 20);
     const target: AssignedModel = {
-      name: spec.name, version: chosen.version, base_uri: spec.uri, checkpoint: chosen, config, memory_bytes: memory,
+      name: spec.name,
+      version: chosen.version,
+      base_uri: spec.uri,
+      checkpoint: chosen,
+      config,
+      memory_bytes: memory,
       ...(spec.execution_provider ? { execution_provider: spec.execution_provider } : {}),
     };
     state.target_version = chosen.version;
@@ -123,13 +154,18 @@ export class Reconciler {
 
   /** Catalog entries: for each model, the newest ready version takes unpinned requests. */
   private catalog(
-    batch: Batch, specs: Map<string, ModelSpec>, alive: WorkerReport[],
-    catalog: Map<string, ModelInfo>, versionInfos: Map<string, ModelInfo>, states: Map<string, ModelState>,
+    batch: Batch,
+    specs: Map<string, ModelSpec>,
+    alive: WorkerReport[],
+    catalog: Map<string, ModelInfo>,
+    versionInfos: Map<string, ModelInfo>,
+    states: Map<string, ModelState>,
   ): void {
     const k = this.o.store.keys;
     const ready = new Map<string, ModelInfo>();
     for (const r of alive) {
-      for (const h of r.models) if (h.state === 'ready' && h.info && specs.has(h.name)) ready.set(`${h.name}@${h.version}`, h.info);
+      for (const h of r.models)
+        if (h.state === 'ready' && h.info && specs.has(h.name)) ready.set(`${h.name}@${h.version}`, h.info);
     }
     let changed = false;
     for (const [key, info] of ready) {
@@ -142,7 +178,8 @@ export class Reconciler {
       if (mine.length === 0) continue; // Keep the last entry: requests queue while replicas come back.
       const versions = mine.map((i) => i.version).sort(compareVersions);
       const state = states.get(spec.name);
-      const serving = mine.find((i) => i.version === state?.target_version) ?? mine.find((i) => i.version === versions.at(-1))!;
+      const serving =
+        mine.find((i) => i.version === state?.target_version) ?? mine.find((i) => i.version === versions.at(-1))!;
       if (state) state.serving_version = serving.version;
       const entry: ModelInfo = { ...serving, versions };
       const before = catalog.get(spec.name);
@@ -180,7 +217,9 @@ export class Reconciler {
       this.dead.add(r.id);
       this.o.metrics?.deadWorkers.inc();
       this.o.log.warn({ worker: r.id, silent_ms: now - r.seen }, 'worker is dead; moving its models');
-      await this.o.onDead?.(r).catch((err: unknown) => this.o.log.warn({ err, worker: r.id }, 'releasing a dead worker\'s entries failed'));
+      await this.o
+        .onDead?.(r)
+        .catch((err: unknown) => this.o.log.warn({ err, worker: r.id }, "releasing a dead worker's entries failed"));
     }
   }
 }

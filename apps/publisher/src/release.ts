@@ -5,6 +5,9 @@ import { modelStreams, releasePending, type Keys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 
 export async function releaseEntries(redis: Redis, keys: Keys, dead: WorkerReport): Promise<number> {
-  const streams = dead.models.flatMap((m) => [...modelStreams(keys, m.name).all, ...modelStreams(keys, m.name, m.version).all]);
+  const streams = dead.models.flatMap((m) => [
+    ...modelStreams(keys, m.name).all,
+    ...modelStreams(keys, m.name, m.version).all,
+  ]);
   return releasePending(redis, streams, dead.id);
 }

@@ -5,7 +5,11 @@
 import type { AdminModel, AdminWorker, ModelSpec, ModelState, WorkerReport } from '@alto/control';
 
 export function modelView(
-  spec: ModelSpec, state: ModelState | undefined, reports: Iterable<WorkerReport>, now: number, timeoutMs: number,
+  spec: ModelSpec,
+  state: ModelState | undefined,
+  reports: Iterable<WorkerReport>,
+  now: number,
+  timeoutMs: number,
 ): AdminModel {
   const { created_at, updated_at, ...fields } = spec;
   const workers = [];
@@ -14,13 +18,25 @@ export function modelView(
     for (const h of r.models) {
       if (h.name !== spec.name) continue;
       workers.push({
-        id: r.id, version: h.version, state: h.state,
-        ...(h.progress ? { progress: h.progress } : {}), ...(h.error ? { error: h.error } : {}),
+        id: r.id,
+        version: h.version,
+        state: h.state,
+        ...(h.progress ? { progress: h.progress } : {}),
+        ...(h.error ? { error: h.error } : {}),
       });
     }
   }
-  const { failed: _failed, updated_at: _at, ...status } = state ?? {
-    state: 'pending' as const, reason: 'waiting for the leader publisher', versions: [], ready_replicas: 0, failed: {}, updated_at: 0,
+  const {
+    failed: _failed,
+    updated_at: _at,
+    ...status
+  } = state ?? {
+    state: 'pending' as const,
+    reason: 'waiting for the leader publisher',
+    versions: [],
+    ready_replicas: 0,
+    failed: {},
+    updated_at: 0,
   };
   return {
     ...fields,
@@ -34,9 +50,16 @@ export function modelView(
 export function workerView(r: WorkerReport, now: number, timeoutMs: number, drained: boolean): AdminWorker {
   const used = r.models.reduce((sum, m) => sum + (m.memory_bytes ?? 0), 0);
   return {
-    id: r.id, host: r.host, accelerator: r.accelerator, memory_bytes: r.memory_bytes, memory_used_bytes: used,
-    tags: r.tags, alive: now - r.seen <= timeoutMs, last_seen: new Date(r.seen).toISOString(),
-    state: r.state, inflight: r.inflight,
+    id: r.id,
+    host: r.host,
+    accelerator: r.accelerator,
+    memory_bytes: r.memory_bytes,
+    memory_used_bytes: used,
+    tags: r.tags,
+    alive: now - r.seen <= timeoutMs,
+    last_seen: new Date(r.seen).toISOString(),
+    state: r.state,
+    inflight: r.inflight,
     models: r.models.map(({ info: _info, memory_bytes: _m, ...m }) => m),
     drained,
   };

@@ -36,7 +36,12 @@ export class PublisherAssignments implements Assignments {
   private readonly control: ControlStore;
   private subscriber: Redis | undefined;
 
-  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly redisUrl: string, private readonly workerId: string) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly redisUrl: string,
+    private readonly workerId: string,
+  ) {
     this.control = new ControlStore(redis, keys);
   }
 

@@ -17,9 +17,16 @@ export const WorkerEnvSchema = z.object({
   /** Most bytes of checkpoints kept in the cache; the least recently used unassigned ones go. 0 = no limit. */
   ALTO_CACHE_MAX_BYTES: nonNegativeInt(0),
   /** What the worker runs on, matched against models' `accelerator` constraint. */
-  ALTO_ACCELERATOR: z.string().regex(/^[a-z0-9_-]+$/).default('cpu'),
+  ALTO_ACCELERATOR: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/)
+    .default('cpu'),
   /** Memory the publisher may fill with model replicas on this worker. @default 80% of RAM */
-  ALTO_WORKER_MEMORY_BYTES: z.coerce.number().int().positive().default(Math.floor(totalmem() * 0.8)),
+  ALTO_WORKER_MEMORY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(Math.floor(totalmem() * 0.8)),
   /** Labels matched against models' constraints: `zone=b,pool=batch`. */
   ALTO_WORKER_TAGS: z
     .string()
@@ -30,9 +37,17 @@ export const WorkerEnvSchema = z.object({
   ALTO_MODELS: z
     .string()
     .optional()
-    .transform((s) => s?.split(',').map((m) => m.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        ?.split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    ),
   /** Consumer name in each model's group; keep it stable across restarts of one worker. */
-  ALTO_WORKER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default(`${hostname()}-${process.pid}`),
+  ALTO_WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .default(`${hostname()}-${process.pid}`),
   ALTO_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu']).default('cpu'),
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   ALTO_INTRA_OP_THREADS: nonNegativeInt(0),

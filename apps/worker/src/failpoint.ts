@@ -37,7 +37,9 @@ export function crashOn(value: number | undefined): ((group: Entry[]) => Promise
       return first !== undefined && firstValue(first) === value;
     });
     if (hit) {
-      process.stderr.write(`failpoint: prediction ${hit.predictionId} kills this worker (ALTO_FAILPOINT_CRASH_ON=${value})\n`);
+      process.stderr.write(
+        `failpoint: prediction ${hit.predictionId} kills this worker (ALTO_FAILPOINT_CRASH_ON=${value})\n`,
+      );
       return new Promise(() => setTimeout(() => process.kill(process.pid, 'SIGKILL'), CRASH_AFTER_MS));
     }
     return undefined;

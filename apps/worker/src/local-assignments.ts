@@ -14,17 +14,28 @@ export class LocalAssignments implements Assignments {
   /** Catalog entries written, by `name@version`. */
   private readonly published = new Set<string>();
 
-  constructor(private readonly repository: string, private readonly only: readonly string[] | undefined, private readonly registry: RedisModelRegistry) {}
+  constructor(
+    private readonly repository: string,
+    private readonly only: readonly string[] | undefined,
+    private readonly registry: RedisModelRegistry,
+  ) {}
 
   async open(): Promise<void> {
-    const folders = this.only ? this.only.map((name) => modelFolder(this.repository, name)) : await listModelFolders(this.repository);
+    const folders = this.only
+      ? this.only.map((name) => modelFolder(this.repository, name))
+      : await listModelFolders(this.repository);
     if (folders.length === 0) throw new Error(`no models found in ${this.repository}`);
     this.models = [];
     for (const { name, uri } of folders) {
       const chosen = await chooseVersion(openSource(uri), name);
       this.models.push({
-        name, version: chosen.checkpoint.version, versions: chosen.versions, base_uri: uri, checkpoint: chosen.checkpoint,
-        config: chosen.config, memory_bytes: 2 * chosen.checkpoint.size,
+        name,
+        version: chosen.checkpoint.version,
+        versions: chosen.versions,
+        base_uri: uri,
+        checkpoint: chosen.checkpoint,
+        config: chosen.config,
+        memory_bytes: 2 * chosen.checkpoint.size,
       });
     }
   }

@@ -79,7 +79,10 @@ export class ManagedWorker implements WorkerProcess {
       const slots = [...this.slots.values()];
       await Promise.all(slots.map((s) => s.loading));
       const failed = slots.find((s) => s.state !== 'ready');
-      if (failed) throw new Error(`model '${failed.assigned.name}' version ${failed.assigned.version}: ${failed.error ?? failed.state}`);
+      if (failed)
+        throw new Error(
+          `model '${failed.assigned.name}' version ${failed.assigned.version}: ${failed.error ?? failed.state}`,
+        );
     }
     this.setState('running');
     await this.readCached();
@@ -87,7 +90,10 @@ export class ManagedWorker implements WorkerProcess {
     if (!assignments.waitForModels) this.sync();
     this.timer = setInterval(() => this.sync(), env.ALTO_HEARTBEAT_MS);
     if (!assignments.waitForModels) {
-      this.log.info({ memory_bytes: env.ALTO_WORKER_MEMORY_BYTES, accelerator: env.ALTO_ACCELERATOR, tags: env.ALTO_WORKER_TAGS }, 'registered; waiting for assignments');
+      this.log.info(
+        { memory_bytes: env.ALTO_WORKER_MEMORY_BYTES, accelerator: env.ALTO_ACCELERATOR, tags: env.ALTO_WORKER_TAGS },
+        'registered; waiting for assignments',
+      );
     }
   }
 
@@ -126,7 +132,8 @@ export class ManagedWorker implements WorkerProcess {
         if (slot.served) applyTunables(slot.served.info, m);
       }
     }
-    for (const [key, slot] of this.slots) if (!wanted.has(key) && slot.state !== 'unloading') void this.unload(key, slot);
+    for (const [key, slot] of this.slots)
+      if (!wanted.has(key) && slot.state !== 'unloading') void this.unload(key, slot);
   }
 
   private async load(slot: Slot): Promise<void> {
@@ -147,16 +154,27 @@ export class ManagedWorker implements WorkerProcess {
       await this.readCached();
       delete slot.progress;
       void this.report().catch(() => {});
-      const resolved = { name: m.name, version: m.version, versions: m.versions ?? [m.version], path, config: m.config };
+      const resolved = {
+        name: m.name,
+        version: m.version,
+        versions: m.versions ?? [m.version],
+        path,
+        config: m.config,
+      };
       const served = await ServedVersion.open(
-        { env: this.env, redis: this.redis!, keys: this.keys, log: this.log, metrics: this.metrics }, resolved, m.execution_provider,
+        { env: this.env, redis: this.redis!, keys: this.keys, log: this.log, metrics: this.metrics },
+        resolved,
+        m.execution_provider,
       );
       slot.served = served;
       await served.warmUp();
       if ((slot.state as HeldState) === 'unloading') return;
       await served.serve();
       slot.state = 'ready';
-      log.info({ load_ms: Math.round(performance.now() - started), path, batching: served.info.batching }, 'model ready');
+      log.info(
+        { load_ms: Math.round(performance.now() - started), path, batching: served.info.batching },
+        'model ready',
+      );
       await this.trimCache();
     } catch (err) {
       if ((slot.state as HeldState) === 'unloading') return;
@@ -168,7 +186,11 @@ export class ManagedWorker implements WorkerProcess {
   }
 
   /** Fetches through the cache, retrying errors that may pass (a broken transfer) twice. */
-  private async download(m: AssignedModel, log: Logger, onProgress: (done: number, total: number) => void): Promise<string> {
+  private async download(
+    m: AssignedModel,
+    log: Logger,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.cache.fetch(openSource(m.base_uri), m.checkpoint, onProgress);
@@ -201,7 +223,10 @@ export class ManagedWorker implements WorkerProcess {
 
   private async unload(key: string, slot: Slot): Promise<void> {
     slot.state = 'unloading';
-    this.log.info({ model: slot.assigned.name, version: slot.assigned.version }, 'unassigned: draining, then unloading');
+    this.log.info(
+      { model: slot.assigned.name, version: slot.assigned.version },
+      'unassigned: draining, then unloading',
+    );
     await slot.loading;
     if (slot.served) {
       await slot.served.drain();
@@ -213,9 +238,13 @@ export class ManagedWorker implements WorkerProcess {
 
   private held(): HeldModel[] {
     return [...this.slots.values()].map((s) => ({
-      name: s.assigned.name, version: s.assigned.version, uri: s.assigned.checkpoint.uri, state: s.state,
+      name: s.assigned.name,
+      version: s.assigned.version,
+      uri: s.assigned.checkpoint.uri,
+      state: s.state,
       memory_bytes: s.assigned.memory_bytes,
-      ...(s.progress ? { progress: s.progress } : {}), ...(s.error ? { error: s.error } : {}),
+      ...(s.progress ? { progress: s.progress } : {}),
+      ...(s.error ? { error: s.error } : {}),
       ...(s.state === 'ready' && s.served ? { info: s.served.info } : {}),
     }));
   }
@@ -223,8 +252,14 @@ export class ManagedWorker implements WorkerProcess {
   private async report(): Promise<void> {
     const env = this.env;
     const report: WorkerReport = {
-      id: env.ALTO_WORKER_ID, host: hostname(), accelerator: env.ALTO_ACCELERATOR, memory_bytes: env.ALTO_WORKER_MEMORY_BYTES,
-      tags: env.ALTO_WORKER_TAGS, state: this.state, started_at: this.startedAt, seen: Date.now(),
+      id: env.ALTO_WORKER_ID,
+      host: hostname(),
+      accelerator: env.ALTO_ACCELERATOR,
+      memory_bytes: env.ALTO_WORKER_MEMORY_BYTES,
+      tags: env.ALTO_WORKER_TAGS,
+      state: this.state,
+      started_at: this.startedAt,
+      seen: Date.now(),
       inflight: [...this.slots.values()].reduce((n, s) => n + (s.served?.inflight ?? 0), 0),
       cached: this.cached,
       models: this.held(),
@@ -232,7 +267,11 @@ export class ManagedWorker implements WorkerProcess {
     const ready = [...this.slots.values()].flatMap((s) => (s.state === 'ready' && s.served ? [s.served.info] : []));
     await this.assignments!.report(report, ready);
     const ttl = env.ALTO_HEARTBEAT_MS * 5;
-    await Promise.all([...new Set(ready.map((info) => info.name))].map((name) => this.registry!.heartbeat(name, env.ALTO_WORKER_ID, ttl)));
+    await Promise.all(
+      [...new Set(ready.map((info) => info.name))].map((name) =>
+        this.registry!.heartbeat(name, env.ALTO_WORKER_ID, ttl),
+      ),
+    );
   }
 
   async stop(graceMs: number): Promise<boolean> {
@@ -241,13 +280,19 @@ export class ManagedWorker implements WorkerProcess {
     clearInterval(this.timer);
     await this.assignments?.stopListening();
     await this.syncing;
-    const drained = Promise.all([...this.slots.values()].map(async (s) => {
-      await s.loading;
-      await s.served?.drain();
-    })).then(() => true);
+    const drained = Promise.all(
+      [...this.slots.values()].map(async (s) => {
+        await s.loading;
+        await s.served?.drain();
+      }),
+    ).then(() => true);
     const timer = new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref());
     const inTime = await Promise.race([drained, timer]);
-    if (!inTime) this.log.error({ grace_ms: graceMs }, 'drain did not finish in time; unfinished entries stay pending for redelivery');
+    if (!inTime)
+      this.log.error(
+        { grace_ms: graceMs },
+        'drain did not finish in time; unfinished entries stay pending for redelivery',
+      );
     // Leaving at once lets the publisher move the models now rather than after the timeout.
     const leave = Promise.all([
       this.assignments?.withdraw(),
@@ -264,7 +309,8 @@ export class ManagedWorker implements WorkerProcess {
 /** Batching and queue settings of an updated assignment take effect without a reload. */
 function applyTunables(info: ModelInfo, m: AssignedModel): void {
   const c = m.config;
-  if (c.max_batch_size !== undefined && (info.batching.max_batch_size > 0 || c.max_batch_size === 0)) info.batching.max_batch_size = c.max_batch_size;
+  if (c.max_batch_size !== undefined && (info.batching.max_batch_size > 0 || c.max_batch_size === 0))
+    info.batching.max_batch_size = c.max_batch_size;
   if (c.max_queue_delay_ms !== undefined) info.batching.max_queue_delay_ms = c.max_queue_delay_ms;
   if (c.max_queue_length !== undefined) info.max_queue_length = c.max_queue_length;
   if (c.timeout_ms !== undefined) info.timeout_ms = c.timeout_ms;

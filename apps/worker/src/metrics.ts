@@ -15,24 +15,37 @@ export function createWorkerMetrics(workerId: string): WorkerMetrics {
   return {
     registry,
     predictions: new Counter({
-      name: 'alto_worker_predictions_total', help: 'Predictions finished by this worker, by outcome.',
-      labelNames: ['model', 'status'], registers: [registry],
+      name: 'alto_worker_predictions_total',
+      help: 'Predictions finished by this worker, by outcome.',
+      labelNames: ['model', 'status'],
+      registers: [registry],
     }),
     queueWait: new Histogram({
-      name: 'alto_worker_queue_wait_ms', help: 'Time from submission to the start of inference.',
-      labelNames: ['model'], buckets: MS_BUCKETS, registers: [registry],
+      name: 'alto_worker_queue_wait_ms',
+      help: 'Time from submission to the start of inference.',
+      labelNames: ['model'],
+      buckets: MS_BUCKETS,
+      registers: [registry],
     }),
     inference: new Histogram({
-      name: 'alto_worker_inference_ms', help: 'Time inside session.run per batch.',
-      labelNames: ['model'], buckets: MS_BUCKETS, registers: [registry],
+      name: 'alto_worker_inference_ms',
+      help: 'Time inside session.run per batch.',
+      labelNames: ['model'],
+      buckets: MS_BUCKETS,
+      registers: [registry],
     }),
     batchSize: new Histogram({
-      name: 'alto_worker_batch_size', help: 'Rows per inference.',
-      labelNames: ['model'], buckets: BATCH_BUCKETS, registers: [registry],
+      name: 'alto_worker_batch_size',
+      help: 'Rows per inference.',
+      labelNames: ['model'],
+      buckets: BATCH_BUCKETS,
+      registers: [registry],
     }),
     busy: new Gauge({
-      name: 'alto_worker_busy_batches', help: 'Batches being computed now.',
-      labelNames: ['model'], registers: [registry],
+      name: 'alto_worker_busy_batches',
+      help: 'Batches being computed now.',
+      labelNames: ['model'],
+      registers: [registry],
     }),
   };
 }

@@ -6,7 +6,11 @@ import type { IoMeta } from '@alto/runtime';
 import { DEFAULT_MAX_BATCH_SIZE, buildModelInfo } from './model-info.ts';
 
 const resolved = (config: ResolvedModel['config'] = {}): ResolvedModel => ({
-  name: 'textdir', version: '2', versions: ['1', '2'], path: '/models/textdir/2/model.onnx', config,
+  name: 'textdir',
+  version: '2',
+  versions: ['1', '2'],
+  path: '/models/textdir/2/model.onnx',
+  config,
 });
 const x: IoMeta = { name: 'x', type: 'float32', shape: ['batch', 3, 48, -1] };
 const y: IoMeta = { name: 'y', type: 'float32', shape: ['batch', 2] };
@@ -26,7 +30,11 @@ describe('buildModelInfo', () => {
   });
 
   it('takes batching, queue length and timeout from config.json', () => {
-    const info = buildModelInfo(resolved({ max_batch_size: 8, max_queue_delay_ms: 5, max_queue_length: 3, timeout_ms: 900 }), [x], [y]);
+    const info = buildModelInfo(
+      resolved({ max_batch_size: 8, max_queue_delay_ms: 5, max_queue_length: 3, timeout_ms: 900 }),
+      [x],
+      [y],
+    );
     expect(info.batching).toEqual({ max_batch_size: 8, max_queue_delay_ms: 5 });
     expect(info.max_queue_length).toBe(3);
     expect(info.timeout_ms).toBe(900);

@@ -7,13 +7,13 @@ import { canBatch, toSpec, type IoMeta } from '@alto/runtime';
 /** Default max_batch_size for a model whose inputs all have a dynamic dim 0. */
 export const DEFAULT_MAX_BATCH_SIZE = 32;
 
-
 export function buildModelInfo(resolved: ResolvedModel, inputs: IoMeta[], outputs: IoMeta[]): ModelInfo {
   const { config, name } = resolved;
   const specs = inputs.map(toSpec);
   for (const narrowed of config.inputs ?? []) {
     const spec = specs.find((s) => s.name === narrowed.name);
-    if (!spec) throw new Error(`model '${name}': config.json names input '${narrowed.name}', which the model does not have`);
+    if (!spec)
+      throw new Error(`model '${name}': config.json names input '${narrowed.name}', which the model does not have`);
     narrow(name, spec, narrowed.shape);
   }
   const batchable = canBatch(specs);

@@ -5,7 +5,15 @@
 // thread reads and writes while the inference threads compute.
 import { AltoError, encodeTensors, type ModelInfo } from '@alto/protocol';
 import { isRedisUnavailable, type Entry, type Outcome, type StreamConsumer } from '@alto/queue';
-import { concatInputs, planBatches, rowsOf, runIsolating, splitOutputs, type Executor, type Settled } from '@alto/runtime';
+import {
+  concatInputs,
+  planBatches,
+  rowsOf,
+  runIsolating,
+  splitOutputs,
+  type Executor,
+  type Settled,
+} from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
 import type { WorkerMetrics } from './metrics.ts';
 import { Scheduler } from './scheduler.ts';
@@ -49,15 +57,24 @@ export class ModelLoop {
       compute: (batch, started, computed) => this.process(batch, started, computed),
       pool: o.slots,
       // Batching follows the served info, which an updated assignment may change.
-      batching: () => ({ maxBatchSize: o.info.batching.max_batch_size, maxQueueDelayMs: o.info.batching.max_queue_delay_ms }),
+      batching: () => ({
+        maxBatchSize: o.info.batching.max_batch_size,
+        maxQueueDelayMs: o.info.batching.max_queue_delay_ms,
+      }),
       visibilityMs: () => this.visibilityMs,
       ...(o.blockMs === undefined ? {} : { blockMs: o.blockMs }),
       onReadError: (err) => {
-        log[isRedisUnavailable(err) ? 'warn' : 'error']({ err, model: this.name }, 'reading the stream failed; retrying');
+        log[isRedisUnavailable(err) ? 'warn' : 'error'](
+          { err, model: this.name },
+          'reading the stream failed; retrying',
+        );
       },
       onBatchError: (err) => log.error({ err, model: this.name }, 'batch failed; left pending'),
       onReclaimed: (claimed) => {
-        log.warn({ model: this.name, prediction_ids: claimed.map((e) => e.predictionId) }, 'took over entries of a silent worker');
+        log.warn(
+          { model: this.name, prediction_ids: claimed.map((e) => e.predictionId) },
+          'took over entries of a silent worker',
+        );
       },
       // Left pending: taken over after the visibility timeout, as after a crash.
       onDrainError: (err) => log.warn({ err, model: this.name }, 'finishing read-ahead entries failed'),
@@ -89,10 +106,16 @@ export class ModelLoop {
     if (expired.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'expired' }, expired.length);
     if (poisoned.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'poison' }, poisoned.length);
     if (poisoned.length > 0) {
-      this.o.log.error({ model: this.name, prediction_ids: poisoned.map((e) => e.predictionId) }, 'poison: dead-lettered after too many deliveries');
+      this.o.log.error(
+        { model: this.name, prediction_ids: poisoned.map((e) => e.predictionId) },
+        'poison: dead-lettered after too many deliveries',
+      );
     }
     if (fenced.length > 0) {
-      this.o.log.warn({ model: this.name, prediction_ids: fenced.map((e) => e.predictionId) }, 'entries taken over by another worker; skipped');
+      this.o.log.warn(
+        { model: this.name, prediction_ids: fenced.map((e) => e.predictionId) },
+        'entries taken over by another worker; skipped',
+      );
     }
     return run;
   }
@@ -115,10 +138,15 @@ export class ModelLoop {
         // A failing batch is retried in halves: the culprit fails alone, the rest succeed.
         for (const settled of await runIsolating(group, (g) => this.infer(g))) {
           const outcomes = this.outcomes(settled, startedAt);
-          writes.push(running.then((run) => {
-            const keep = settled.items.flatMap((e, i) => (run.has(e) ? [{ e, o: outcomes[i]! }] : []));
-            return this.store(keep.map((k) => k.e), keep.map((k) => k.o));
-          }));
+          writes.push(
+            running.then((run) => {
+              const keep = settled.items.flatMap((e, i) => (run.has(e) ? [{ e, o: outcomes[i]! }] : []));
+              return this.store(
+                keep.map((k) => k.e),
+                keep.map((k) => k.o),
+              );
+            }),
+          );
         }
       }
     } finally {
@@ -147,36 +175,53 @@ export class ModelLoop {
     }
   }
 
-  private outcomes(settled: Settled<Entry, { outputs: Buffer[]; ms: number; rows: number }>, startedAt: number): Outcome[] {
+  private outcomes(
+    settled: Settled<Entry, { outputs: Buffer[]; ms: number; rows: number }>,
+    startedAt: number,
+  ): Outcome[] {
     const { info, log } = this.o;
     const group = settled.items;
     if (settled.result) {
       const { outputs, ms, rows } = settled.result;
       return group.map((e, i) => ({
-        kind: 'succeeded', outputs: outputs[i]!,
-        queueMs: startedAt - e.createdAt, predictMs: Math.round(ms * 1000) / 1000, batchSize: rows,
+        kind: 'succeeded',
+        outputs: outputs[i]!,
+        queueMs: startedAt - e.createdAt,
+        predictMs: Math.round(ms * 1000) / 1000,
+        batchSize: rows,
       }));
     }
     const err = settled.error;
     const message = err instanceof Error ? err.message : String(err);
     log.error({ err, model: info.name, prediction_ids: group.map((e) => e.predictionId) }, 'inference failed');
     return group.map((e) => ({
-      kind: 'failed', code: err instanceof AltoError ? err.code : 'inference_failed',
+      kind: 'failed',
+      code: err instanceof AltoError ? err.code : 'inference_failed',
       message: `model '${info.name}' failed on this request: ${message}`,
-      queueMs: startedAt - e.createdAt, predictMs: Date.now() - startedAt, batchSize: rowsOf(e),
+      queueMs: startedAt - e.createdAt,
+      predictMs: Date.now() - startedAt,
+      batchSize: rowsOf(e),
     }));
   }
 
   private async store(group: Entry[], outcomes: Outcome[]): Promise<void> {
     const { consumer, metrics, log, info } = this.o;
-    const fenced = await this.retry(() => consumer.complete(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))));
+    const fenced = await this.retry(() =>
+      consumer.complete(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))),
+    );
     if (fenced.length > 0) {
-      log.warn({ model: info.name, prediction_ids: fenced.map((e) => e.predictionId) }, 'results discarded: another worker took these entries over');
+      log.warn(
+        { model: info.name, prediction_ids: fenced.map((e) => e.predictionId) },
+        'results discarded: another worker took these entries over',
+      );
     }
     group.forEach((e, i) => {
       const o = outcomes[i]!;
       metrics.predictions.inc({ model: info.name, status: o.kind });
-      log.debug({ prediction_id: e.predictionId, model: info.name, status: o.kind, batch_size: o.batchSize }, 'prediction finished');
+      log.debug(
+        { prediction_id: e.predictionId, model: info.name, status: o.kind, batch_size: o.batchSize },
+        'prediction finished',
+      );
     });
   }
 

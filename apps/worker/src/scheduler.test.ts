@@ -4,8 +4,14 @@
 // end-to-end suites in test/ prove the same policy over the real consumer and executor.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  Scheduler, fillWaitMs, mustRunAlone, reclaimEveryMs, topUpCount,
-  type Batching, type Work, type WorkSource,
+  Scheduler,
+  fillWaitMs,
+  mustRunAlone,
+  reclaimEveryMs,
+  topUpCount,
+  type Batching,
+  type Work,
+  type WorkSource,
 } from './scheduler.ts';
 import { SlotPool } from './slot-pool.ts';
 
@@ -98,7 +104,11 @@ class FakeStream implements WorkSource<Job> {
     this.reads.push(call);
     // As one XREADGROUP over the priority streams: COUNT per stream, surplus kept as spare.
     const got = this.spare.splice(0);
-    this.take(PRIORITIES.filter((p) => !got.some((e) => e.priority === p)), count, got);
+    this.take(
+      PRIORITIES.filter((p) => !got.some((e) => e.priority === p)),
+      count,
+      got,
+    );
     if (got.length === 0 && blockMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, blockMs);
@@ -204,8 +214,14 @@ function serve(o: Setup = {}) {
   const batching: Batching = { maxBatchSize: o.maxBatchSize ?? 4, maxQueueDelayMs: o.maxQueueDelayMs ?? 0 };
   const errors = { read: [] as unknown[], batch: [] as unknown[], reclaimed: [] as string[] };
   const scheduler = new Scheduler<Job>({
-    source: stream, compute: exec.compute, pool, batching: () => batching,
-    visibilityMs: () => 30_000, blockMs: 20, now: () => clock.t, retryDelayMs: () => 1,
+    source: stream,
+    compute: exec.compute,
+    pool,
+    batching: () => batching,
+    visibilityMs: () => 30_000,
+    blockMs: 20,
+    now: () => clock.t,
+    retryDelayMs: () => 1,
     onReadError: (err) => errors.read.push(err),
     onBatchError: (err) => errors.batch.push(err),
     onReclaimed: (entries) => errors.reclaimed.push(...ids(entries)),
@@ -240,7 +256,12 @@ describe('batching decisions', () => {
   });
 
   it('an entry delivered before runs alone', () => {
-    expect(mustRunAlone([{ readAt: 0, deliveries: 1 }, { readAt: 0, deliveries: 2 }])).toBe(true);
+    expect(
+      mustRunAlone([
+        { readAt: 0, deliveries: 1 },
+        { readAt: 0, deliveries: 2 },
+      ]),
+    ).toBe(true);
     expect(mustRunAlone([{ readAt: 0, deliveries: 1 }])).toBe(false);
   });
 });
@@ -308,7 +329,10 @@ describe('Scheduler', () => {
     await until('l2, l3 wait for the slot', () => pool.waiters === 1);
     stream.push('high', 'h');
     exec.finish();
-    await until('the read-ahead batch computes and the next waits', () => exec.batches.length === 2 && pool.waiters === 1);
+    await until(
+      'the read-ahead batch computes and the next waits',
+      () => exec.batches.length === 2 && pool.waiters === 1,
+    );
     exec.finish();
     await until('a third batch computes', () => exec.batches.length === 3);
     expect(exec.batches).toEqual([['l1'], ['l2', 'l3'], ['h', 'l4']]);
@@ -340,13 +364,15 @@ describe('Scheduler', () => {
     const clock = { t: 1_000_000 };
     const { stream, exec } = serve({ maxBatchSize: 3, maxQueueDelayMs: 40, clock });
     stream.push('normal', 'a');
-    await until('the batch waits up to 40 ms for more', () => stream.reads.some((r) => r.count === 2 && r.blockMs === 40));
+    await until('the batch waits up to 40 ms for more', () =>
+      stream.reads.some((r) => r.count === 2 && r.blockMs === 40),
+    );
     clock.t += 40;
     await until('a computes alone', () => exec.batches.length === 1);
     expect(exec.batches).toEqual([['a']]);
   });
 
-  it('a redelivered entry runs alone: after this loop\'s batches, on every slot, before anything more is read', async () => {
+  it("a redelivered entry runs alone: after this loop's batches, on every slot, before anything more is read", async () => {
     const { stream, exec, pool } = serve({ slots: 2 });
     stream.push('normal', 'a');
     await until('a computes', () => exec.batches.length === 1);
@@ -368,7 +394,7 @@ describe('Scheduler', () => {
     expect(exec.batches[2]).toEqual(['b']);
   });
 
-  it('takes over a silent consumer\'s entries one at a time, each alone, then reads the stream', async () => {
+  it("takes over a silent consumer's entries one at a time, each alone, then reads the stream", async () => {
     const clock = { t: 1_000_000 };
     const { stream, exec, errors } = serve({ clock });
     exec.auto = true;
@@ -407,7 +433,7 @@ describe('Scheduler', () => {
     expect(exec.maxComputing).toBe(1);
   });
 
-  it('a redelivered entry waits for the other loop\'s batch and holds it off while it computes', async () => {
+  it("a redelivered entry waits for the other loop's batch and holds it off while it computes", async () => {
     const pool = new SlotPool(2);
     const exec = new FakeExecutor();
     const model = serve({ pool, exec });

@@ -86,14 +86,23 @@ export class ServedVersion {
       const blocking = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}:${this.name}` });
       this.connections.push(blocking);
       const consumer = new StreamConsumer(blocking, this.ctx.redis, keys, {
-        model: this.name, ...(version === undefined ? {} : { version }), consumer: env.ALTO_WORKER_ID,
-        retentionMs: env.ALTO_RETENTION_SECONDS * 1000, maxDeliveries: env.ALTO_MAX_DELIVERIES,
+        model: this.name,
+        ...(version === undefined ? {} : { version }),
+        consumer: env.ALTO_WORKER_ID,
+        retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
+        maxDeliveries: env.ALTO_MAX_DELIVERIES,
         lowFirstEvery: env.ALTO_PRIORITY_LOW_EVERY,
       });
       await consumer.ensureGroup();
       const loop = new ModelLoop({
-        info: this.info, executor: this.executor, slots: this.slots, consumer, workerId: env.ALTO_WORKER_ID,
-        visibilityMs: env.ALTO_VISIBILITY_TIMEOUT_MS, log: log.child({ model: this.name, version: this.version }), metrics,
+        info: this.info,
+        executor: this.executor,
+        slots: this.slots,
+        consumer,
+        workerId: env.ALTO_WORKER_ID,
+        visibilityMs: env.ALTO_VISIBILITY_TIMEOUT_MS,
+        log: log.child({ model: this.name, version: this.version }),
+        metrics,
         failpoint: crashOn(env.ALTO_FAILPOINT_CRASH_ON),
       });
       loop.start();

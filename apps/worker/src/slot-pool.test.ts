@@ -36,8 +36,14 @@ describe('SlotPool', () => {
     const pool = new SlotPool(1);
     const first = pool.tryTake()!;
     const order: string[] = [];
-    void pool.take().then((l) => { order.push('a'); l.release(); });
-    void pool.take().then((l) => { order.push('b'); l.release(); });
+    void pool.take().then((l) => {
+      order.push('a');
+      l.release();
+    });
+    void pool.take().then((l) => {
+      order.push('b');
+      l.release();
+    });
     first.release();
     expect(pool.tryTake()).toBeUndefined();
     await settle();

@@ -14,7 +14,8 @@ export class SlotPool {
 
   /** @param size the executor's `slots`: batches it computes at once */
   constructor(readonly size: number) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`slot pool size: expected an integer >= 1, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`slot pool size: expected an integer >= 1, got ${size}`);
   }
 
   /** Slots nobody holds. */

@@ -26,7 +26,13 @@ export const AdminModelSchema = PublishRequestSchema.extend({
     error: z.string().optional().describe('The last error, e.g. why the target version failed to load.'),
   }),
   workers: z.array(
-    z.object({ id: z.string(), version: z.string(), state: z.enum(HELD_STATES), progress: ProgressSchema.optional(), error: z.string().optional() }),
+    z.object({
+      id: z.string(),
+      version: z.string(),
+      state: z.enum(HELD_STATES),
+      progress: ProgressSchema.optional(),
+      error: z.string().optional(),
+    }),
   ),
 });
 export type AdminModel = z.infer<typeof AdminModelSchema>;
@@ -47,8 +53,12 @@ export const AdminWorkerSchema = z.object({
   inflight: z.number(),
   models: z.array(
     z.object({
-      name: z.string(), version: z.string(), uri: z.string(), state: z.enum(HELD_STATES),
-      progress: ProgressSchema.optional(), error: z.string().optional(),
+      name: z.string(),
+      version: z.string(),
+      uri: z.string(),
+      state: z.enum(HELD_STATES),
+      progress: ProgressSchema.optional(),
+      error: z.string().optional(),
     }),
   ),
   drained: z.boolean().describe('Whether it is drained: its models move elsewhere.'),
@@ -84,20 +94,40 @@ export const DeadLetterListSchema = z.object({
 export type DeadLetterList = z.infer<typeof DeadLetterListSchema>;
 
 export const ReplayRequestSchema = z
-  .object({ entries: z.array(z.string().regex(/^\d+-\d+$/, 'stream entry ids look like 1700000000000-0')).max(10_000).optional() })
+  .object({
+    entries: z
+      .array(z.string().regex(/^\d+-\d+$/, 'stream entry ids look like 1700000000000-0'))
+      .max(10_000)
+      .optional(),
+  })
   .strict();
 
-export const ReplayResultSchema = z.object({ model: z.string(), replayed: z.array(z.string()).describe('Ids of the predictions queued again.') });
+export const ReplayResultSchema = z.object({
+  model: z.string(),
+  replayed: z.array(z.string()).describe('Ids of the predictions queued again.'),
+});
 export type ReplayResult = z.infer<typeof ReplayResultSchema>;
 
 export const PublisherHealthSchema = z.object({ status: z.literal('ok'), leader: z.boolean() });
 
 /** The named schemas of the admin API: the components of its OpenAPI document. */
 export const ADMIN_SCHEMAS: SchemaSet = {
-  input: { PublishRequest: PublishRequestSchema, UpdateRequest: UpdateRequestSchema, ReplayRequest: ReplayRequestSchema },
+  input: {
+    PublishRequest: PublishRequestSchema,
+    UpdateRequest: UpdateRequestSchema,
+    ReplayRequest: ReplayRequestSchema,
+  },
   output: {
-    Model: AdminModelSchema, ModelList: AdminModelListSchema, Worker: AdminWorkerSchema, WorkerList: AdminWorkerListSchema,
-    UnpublishResult: UnpublishResultSchema, DrainResult: DrainResultSchema, DeadLetter: DeadLetterSchema, DeadLetterList: DeadLetterListSchema,
-    ReplayResult: ReplayResultSchema, Health: PublisherHealthSchema, Error: ErrorBodySchema,
+    Model: AdminModelSchema,
+    ModelList: AdminModelListSchema,
+    Worker: AdminWorkerSchema,
+    WorkerList: AdminWorkerListSchema,
+    UnpublishResult: UnpublishResultSchema,
+    DrainResult: DrainResultSchema,
+    DeadLetter: DeadLetterSchema,
+    DeadLetterList: DeadLetterListSchema,
+    ReplayResult: ReplayResultSchema,
+    Health: PublisherHealthSchema,
+    Error: ErrorBodySchema,
   },
 };

@@ -1,6 +1,22 @@
 export * from './admin-api.ts';
 export * from './schemas.ts';
-export { plan, matches, fmtBytes, type PlanInput, type PlanModel, type PlanWorker, type PlanOutput, type ModelPlan } from './plan.ts';
+export {
+  plan,
+  matches,
+  fmtBytes,
+  type PlanInput,
+  type PlanModel,
+  type PlanWorker,
+  type PlanOutput,
+  type ModelPlan,
+} from './plan.ts';
 export { ControlStore, Batch } from './store.ts';
 export { controlKeys, type ControlKeys } from './keys.ts';
-export { CONTROL_SCRIPTS, LEASE_CODES, FENCED_WRITE_CODES, RESIGN_CODES, type FencedWrite, type LeaseOutcome } from './lua.ts';
+export {
+  CONTROL_SCRIPTS,
+  LEASE_CODES,
+  FENCED_WRITE_CODES,
+  RESIGN_CODES,
+  type FencedWrite,
+  type LeaseOutcome,
+} from './lua.ts';

@@ -5,7 +5,10 @@
 // are repeated here so the control plane finds every key it touches in one place.
 import { keys as queueKeys, type Keys } from '@alto/queue';
 
-export interface ControlKeys extends Pick<Keys, 'prefix' | 'models' | 'modelVersions' | 'specs' | 'catalogChannel' | 'unpublished'> {
+export interface ControlKeys extends Pick<
+  Keys,
+  'prefix' | 'models' | 'modelVersions' | 'specs' | 'catalogChannel' | 'unpublished'
+> {
   /** What the publisher last observed per model: hash name → ModelState JSON. */
   states: string;
   /** Each worker's assignment: hash worker id → Assignment JSON. */

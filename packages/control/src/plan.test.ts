@@ -5,20 +5,45 @@ import type { AssignedModel, HeldState } from './schemas.ts';
 const MiB = 1024 * 1024;
 
 const entry = (name: string, version: string, memory = 100 * MiB): AssignedModel => ({
-  name, version, base_uri: `/repo/${name}`, memory_bytes: memory, config: {},
+  name,
+  version,
+  base_uri: `/repo/${name}`,
+  memory_bytes: memory,
+  config: {},
   checkpoint: { version, uri: `/repo/${name}/${version}/model.onnx`, size: memory / 2, generation: `g${version}` },
 });
 const model = (name: string, version: string, replicas = 1, extra: Partial<PlanModel> = {}): PlanModel => ({
-  name, replicas, memory: 100 * MiB, constraints: {}, target: entry(name, version), ...extra,
+  name,
+  replicas,
+  memory: 100 * MiB,
+  constraints: {},
+  target: entry(name, version),
+  ...extra,
 });
 const worker = (id: string, extra: Partial<PlanWorker> = {}): PlanWorker => ({
-  id, accelerator: 'cpu', tags: {}, memory: 1024 * MiB, cached: new Set(), held: new Map(), ...extra,
+  id,
+  accelerator: 'cpu',
+  tags: {},
+  memory: 1024 * MiB,
+  cached: new Set(),
+  held: new Map(),
+  ...extra,
 });
 const holding = (id: string, held: Record<string, HeldState>, extra: Partial<PlanWorker> = {}) =>
   worker(id, { held: new Map(Object.entries(held)), ...extra });
 const run = (input: Partial<PlanInput>) =>
-  plan({ models: [], workers: [], current: new Map(), cacheKey: (m) => `${m.checkpoint.uri}#${m.checkpoint.generation}`, ...input });
-const names = (out: ReturnType<typeof plan>, id: string) => out.assignments.get(id)!.map((e) => `${e.name}@${e.version}`).sort();
+  plan({
+    models: [],
+    workers: [],
+    current: new Map(),
+    cacheKey: (m) => `${m.checkpoint.uri}#${m.checkpoint.generation}`,
+    ...input,
+  });
+const names = (out: ReturnType<typeof plan>, id: string) =>
+  out.assignments
+    .get(id)!
+    .map((e) => `${e.name}@${e.version}`)
+    .sort();
 
 describe('plan', () => {
   it('places the requested replicas, never more, on distinct workers', () => {
@@ -44,7 +69,10 @@ describe('plan', () => {
 
   it('scales down by dropping loading replicas before ready ones', () => {
     const workers = [holding('w1', { 'a@1': 'loading' }), holding('w2', { 'a@1': 'ready' })];
-    const current = new Map([['w1', [entry('a', '1')]], ['w2', [entry('a', '1')]]]);
+    const current = new Map([
+      ['w1', [entry('a', '1')]],
+      ['w2', [entry('a', '1')]],
+    ]);
     const out = run({ models: [model('a', '1', 1)], workers, current });
     expect(names(out, 'w1')).toEqual([]);
     expect(names(out, 'w2')).toEqual(['a@1']);
@@ -54,7 +82,9 @@ describe('plan', () => {
     const cached = worker('w1', { cached: new Set(['/repo/a/1/model.onnx#g1']), memory: 512 * MiB });
     const roomy = worker('w2', { memory: 8192 * MiB });
     expect(names(run({ models: [model('a', '1')], workers: [cached, roomy] }), 'w1')).toEqual(['a@1']);
-    expect(names(run({ models: [model('a', '1')], workers: [worker('w1', { memory: 512 * MiB }), roomy] }), 'w2')).toEqual(['a@1']);
+    expect(
+      names(run({ models: [model('a', '1')], workers: [worker('w1', { memory: 512 * MiB }), roomy] }), 'w2'),
+    ).toEqual(['a@1']);
   });
 
   it('honours constraints and says why a replica cannot be placed', () => {
@@ -62,7 +92,10 @@ describe('plan', () => {
     const out = run({ models: [gpu], workers: [worker('w1')] });
     expect(names(out, 'w1')).toEqual([]);
     expect(out.models.get('a')!.reason).toBe('1 of 1 replicas not placed: no live worker matches accelerator=gpu');
-    const tagged = run({ models: [model('a', '1', 1, { constraints: { zone: 'b' } })], workers: [worker('w1', { tags: { zone: 'b' } })] });
+    const tagged = run({
+      models: [model('a', '1', 1, { constraints: { zone: 'b' } })],
+      workers: [worker('w1', { tags: { zone: 'b' } })],
+    });
     expect(names(tagged, 'w1')).toEqual(['a@1']);
   });
 
@@ -70,7 +103,9 @@ describe('plan', () => {
     const big = model('b', '1', 1, { memory: 950 * MiB, target: entry('b', '1', 950 * MiB) });
     const out = run({ models: [model('a', '1'), big], workers: [worker('w1')] });
     expect(names(out, 'w1')).toEqual(['a@1']);
-    expect(out.models.get('b')!.reason).toBe('1 of 1 replicas not placed: a replica needs 950.0 MiB; the most free memory on a matching worker is 924.0 MiB');
+    expect(out.models.get('b')!.reason).toBe(
+      '1 of 1 replicas not placed: a replica needs 950.0 MiB; the most free memory on a matching worker is 924.0 MiB',
+    );
     expect(out.models.get('b')!.placed).toBe(0);
   });
 
@@ -93,14 +128,22 @@ describe('plan', () => {
 
   it('drops assignments of unpublished models and keeps entries when there is nothing to serve', () => {
     const current = new Map([['w1', [entry('gone', '1'), entry('a', '1')]]]);
-    const out = run({ models: [model('a', '1', 1, { target: undefined })], workers: [holding('w1', { 'a@1': 'ready' })], current });
+    const out = run({
+      models: [model('a', '1', 1, { target: undefined })],
+      workers: [holding('w1', { 'a@1': 'ready' })],
+      current,
+    });
     expect(names(out, 'w1')).toEqual(['a@1']);
   });
 
   it('carries an updated config of the target to workers that hold it', () => {
     const current = new Map([['w1', [entry('a', '1')]]]);
     const target = { ...entry('a', '1'), config: { max_batch_size: 4 } };
-    const out = run({ models: [model('a', '1', 1, { target })], workers: [holding('w1', { 'a@1': 'ready' })], current });
+    const out = run({
+      models: [model('a', '1', 1, { target })],
+      workers: [holding('w1', { 'a@1': 'ready' })],
+      current,
+    });
     expect(out.assignments.get('w1')![0]!.config).toEqual({ max_batch_size: 4 });
   });
 
@@ -110,7 +153,11 @@ describe('plan', () => {
     const step1 = run({ models: [model('a', '1')], workers: [drained, worker('w2')], current });
     expect(names(step1, 'w1')).toEqual(['a@1']);
     expect(names(step1, 'w2')).toEqual(['a@1']);
-    const step2 = run({ models: [model('a', '1')], workers: [drained, holding('w2', { 'a@1': 'ready' })], current: step1.assignments });
+    const step2 = run({
+      models: [model('a', '1')],
+      workers: [drained, holding('w2', { 'a@1': 'ready' })],
+      current: step1.assignments,
+    });
     expect(names(step2, 'w1')).toEqual([]);
     expect(names(step2, 'w2')).toEqual(['a@1']);
   });

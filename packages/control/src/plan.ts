@@ -99,7 +99,8 @@ export function plan(input: PlanInput): PlanOutput {
       result.set(model.name, { placed: entries.length, ready, oldServing: ready });
       continue;
     }
-    const isTarget = (e: AssignedModel) => e.version === target.version && e.checkpoint.generation === target.checkpoint.generation;
+    const isTarget = (e: AssignedModel) =>
+      e.version === target.version && e.checkpoint.generation === target.checkpoint.generation;
     const targetEntries = entries
       .filter(({ worker, entry }) => isTarget(entry) && !worker.drained)
       // Keep ready ones over loading ones when trimming.
@@ -143,11 +144,17 @@ export function plan(input: PlanInput): PlanOutput {
 }
 
 function unplaceable(
-  model: PlanModel, workers: PlanWorker[], eligible: PlanWorker[], placed: number, free: (w: PlanWorker) => number,
+  model: PlanModel,
+  workers: PlanWorker[],
+  eligible: PlanWorker[],
+  placed: number,
+  free: (w: PlanWorker) => number,
 ): string {
   const missing = `${model.replicas - placed} of ${model.replicas} replicas not placed`;
   if (workers.length === 0) return `${missing}: no live workers`;
-  const wanted = Object.entries(model.constraints).map(([k, v]) => `${k}=${v}`).join(', ');
+  const wanted = Object.entries(model.constraints)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   if (!workers.some((w) => matches(w, model.constraints))) return `${missing}: no live worker matches ${wanted}`;
   if (eligible.length === 0) return `${missing}: every matching worker already holds a replica`;
   const most = Math.max(...eligible.map(free));

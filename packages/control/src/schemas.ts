@@ -6,7 +6,9 @@ import { z } from 'zod';
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
 
-const constraintKey = z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, 'constraint keys are lowercase words, e.g. accelerator');
+const constraintKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{0,62}$/, 'constraint keys are lowercase words, e.g. accelerator');
 
 /** A spec's own serving settings override its config.json's: the same fields, the same rules. */
 const tunables = {
@@ -41,7 +43,13 @@ export type PublishRequest = z.infer<typeof PublishRequestSchema>;
 
 /** Changes to a published model: only the fields given change; `"version": null` returns to the latest. */
 export const UpdateRequestSchema = z
-  .object({ uri: uri.optional(), replicas: replicas.optional(), version: version.optional(), ...tunables, constraints: tunables.constraints.optional() })
+  .object({
+    uri: uri.optional(),
+    replicas: replicas.optional(),
+    version: version.optional(),
+    ...tunables,
+    constraints: tunables.constraints.optional(),
+  })
   .strict();
 export type UpdateRequest = z.infer<typeof UpdateRequestSchema>;
 

@@ -7,8 +7,14 @@ import type { z } from 'zod';
 import { controlKeys, type ControlKeys } from './keys.ts';
 import { defineControlScripts, fencedWrite, lease, resign, type FencedWrite } from './lua.ts';
 import {
-  AssignmentSchema, ModelSpecSchema, ModelStateSchema, WorkerReportSchema,
-  type Assignment, type ModelSpec, type ModelState, type WorkerReport,
+  AssignmentSchema,
+  ModelSpecSchema,
+  ModelStateSchema,
+  WorkerReportSchema,
+  type Assignment,
+  type ModelSpec,
+  type ModelState,
+  type WorkerReport,
 } from './schemas.ts';
 
 function parseAll<T>(schema: z.ZodType<T>, hash: Record<string, string>): Map<string, T> {
@@ -124,7 +130,12 @@ export class ControlStore {
   /** Applies `batch` if `leaderId` still holds the lease; false when it does not. */
   async commit(leaderId: string, batch: Batch): Promise<boolean> {
     if (batch.empty) return true;
-    const r = await fencedWrite.run(this.redis, { keys: this.keys, writer: leaderId, writes: batch.writes, messages: batch.messages });
+    const r = await fencedWrite.run(this.redis, {
+      keys: this.keys,
+      writer: leaderId,
+      writes: batch.writes,
+      messages: batch.messages,
+    });
     return r === 'APPLIED';
   }
 

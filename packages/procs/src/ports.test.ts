@@ -33,7 +33,9 @@ describe('ports', () => {
     const port = await hold();
     const err = await assertPortFree(port, '127.0.0.1', 'ALTO_METRICS_PORT').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PortInUseError);
-    expect((err as PortInUseError).message).toBe(`port ${port} on 127.0.0.1 is in use (another Alto running?); set ALTO_METRICS_PORT to a free port`);
+    expect((err as PortInUseError).message).toBe(
+      `port ${port} on 127.0.0.1 is in use (another Alto running?); set ALTO_METRICS_PORT to a free port`,
+    );
     expect((err as PortInUseError).message).not.toContain('\n');
   });
 

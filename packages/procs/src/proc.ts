@@ -105,10 +105,14 @@ export async function waitReady(
     if (exited || proc.gone()) {
       // Settles at once; it also lets the reason a command could not start reach the output.
       await proc.exited;
-      throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it was ready:\n${proc.output().slice(-3000)}`);
+      throw new Error(
+        `${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it was ready:\n${proc.output().slice(-3000)}`,
+      );
     }
     if (Date.now() > deadline) {
-      throw new Error(`${proc.name} was not ready within ${timeoutMs} ms (waiting for ${what}):\n${proc.output().slice(-3000)}`);
+      throw new Error(
+        `${proc.name} was not ready within ${timeoutMs} ms (waiting for ${what}):\n${proc.output().slice(-3000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -21,11 +21,17 @@ export function ensureRedisServer(onInstall: (message: string) => void = () => {
   if (onPath('redis-server')) return;
   const root = process.getuid?.() === 0;
   if (!root || !onPath('apt-get')) {
-    throw new Error(`redis-server is not installed. Install it (e.g. \`sudo ${REDIS_INSTALL}\`)${orElse ? ` or ${orElse}` : ''}.`);
+    throw new Error(
+      `redis-server is not installed. Install it (e.g. \`sudo ${REDIS_INSTALL}\`)${orElse ? ` or ${orElse}` : ''}.`,
+    );
   }
   onInstall(`redis-server is missing; installing it: ${REDIS_INSTALL}`);
-  const r = spawnSync('sh', ['-c', REDIS_INSTALL], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (r.status !== 0 || !onPath('redis-server')) throw new Error(`installing redis-server failed; run \`${REDIS_INSTALL}\` by hand`);
+  const r = spawnSync('sh', ['-c', REDIS_INSTALL], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (r.status !== 0 || !onPath('redis-server'))
+    throw new Error(`installing redis-server failed; run \`${REDIS_INSTALL}\` by hand`);
 }
 
 export interface StartRedisOptions {

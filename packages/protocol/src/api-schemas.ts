@@ -62,7 +62,9 @@ export const OutputTensorSchema = z
       shape: responseShape,
       data: z
         .array(z.union([z.number(), z.boolean(), z.null()]))
-        .describe('Flat row-major values; null stands for NaN or ±Infinity, which JSON cannot express (ask for b64 to get them).'),
+        .describe(
+          'Flat row-major values; null stands for NaN or ±Infinity, which JSON cannot express (ask for b64 to get them).',
+        ),
     }),
     z.object({
       datatype: DatatypeSchema,
@@ -128,10 +130,24 @@ export type ModelDescription = z.infer<typeof ModelDescriptionSchema>;
 
 /** The named schemas of the gateway's API: the components of /openapi.json. */
 export const GATEWAY_SCHEMAS: SchemaSet = {
-  input: { PredictionRequest: PredictionRequestDocSchema, InputTensor: InputTensorSchema, TensorData: TensorDataSchema, Datatype: DatatypeSchema },
+  input: {
+    PredictionRequest: PredictionRequestDocSchema,
+    InputTensor: InputTensorSchema,
+    TensorData: TensorDataSchema,
+    Datatype: DatatypeSchema,
+  },
   output: {
-    Prediction: PredictionSchema, PredictionList: PredictionListSchema, OutputTensor: OutputTensorSchema, Error: ErrorBodySchema,
-    ModelDescription: ModelDescriptionSchema, ModelList: ModelListSchema, TensorSpec: TensorSpecSchema,
-    Batching: BatchingSchema, Health: HealthSchema, Ready: ReadySchema, Unready: UnreadySchema, Datatype: DatatypeSchema,
+    Prediction: PredictionSchema,
+    PredictionList: PredictionListSchema,
+    OutputTensor: OutputTensorSchema,
+    Error: ErrorBodySchema,
+    ModelDescription: ModelDescriptionSchema,
+    ModelList: ModelListSchema,
+    TensorSpec: TensorSpecSchema,
+    Batching: BatchingSchema,
+    Health: HealthSchema,
+    Ready: ReadySchema,
+    Unready: UnreadySchema,
+    Datatype: DatatypeSchema,
   },
 };

@@ -23,7 +23,10 @@ export function parseBinaryBody(body: Buffer, headerLength: string | undefined):
   try {
     json = JSON.parse(body.toString('utf8', 0, n));
   } catch (err) {
-    throw new AltoError('invalid_json', `the JSON header of the binary body is not valid JSON: ${(err as Error).message}`);
+    throw new AltoError(
+      'invalid_json',
+      `the JSON header of the binary body is not valid JSON: ${(err as Error).message}`,
+    );
   }
   let offset = n;
   const input = (json as { input?: unknown } | null)?.input;
@@ -33,10 +36,14 @@ export function parseBinaryBody(body: Buffer, headerLength: string | undefined):
       const t = tensor as Record<string | symbol, unknown>;
       const size = t.binary_data_size;
       if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-        throw invalidInput(`input '${name}': binary_data_size must be a non-negative integer, got ${JSON.stringify(size)}`);
+        throw invalidInput(
+          `input '${name}': binary_data_size must be a non-negative integer, got ${JSON.stringify(size)}`,
+        );
       }
       if (offset + size > body.length) {
-        throw invalidInput(`input '${name}': binary_data_size ${size} runs past the end of the body (${body.length - offset} bytes left)`);
+        throw invalidInput(
+          `input '${name}': binary_data_size ${size} runs past the end of the body (${body.length - offset} bytes left)`,
+        );
       }
       t[RAW] = body.subarray(offset, offset + size);
       delete t.binary_data_size;
@@ -44,7 +51,9 @@ export function parseBinaryBody(body: Buffer, headerLength: string | undefined):
     }
   }
   if (offset !== body.length) {
-    throw invalidInput(`request body: ${body.length - offset} bytes follow the header and binary tensors; binary_data_size sizes account for ${offset - n}`);
+    throw invalidInput(
+      `request body: ${body.length - offset} bytes follow the header and binary tensors; binary_data_size sizes account for ${offset - n}`,
+    );
   }
   return json;
 }

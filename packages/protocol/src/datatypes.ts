@@ -1,15 +1,36 @@
 // KServe v2 datatype names and how each maps onto ONNX Runtime tensor types and bytes.
 
 export const DATATYPES = [
-  'BOOL', 'UINT8', 'INT8', 'UINT16', 'INT16', 'UINT32', 'INT32', 'UINT64', 'INT64', 'FP16', 'FP32', 'FP64',
+  'BOOL',
+  'UINT8',
+  'INT8',
+  'UINT16',
+  'INT16',
+  'UINT32',
+  'INT32',
+  'UINT64',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
 ] as const;
 
 export type Datatype = (typeof DATATYPES)[number];
 
 /** onnxruntime-common's `Tensor.Type` names for the datatypes above. */
 export type OrtType =
-  | 'bool' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'uint64' | 'int64'
-  | 'float16' | 'float32' | 'float64';
+  | 'bool'
+  | 'uint8'
+  | 'int8'
+  | 'uint16'
+  | 'int16'
+  | 'uint32'
+  | 'int32'
+  | 'uint64'
+  | 'int64'
+  | 'float16'
+  | 'float32'
+  | 'float64';
 
 export interface DatatypeInfo {
   ort: OrtType;

@@ -15,7 +15,12 @@ function table(header: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
   }
   return rows;
 }
@@ -41,14 +46,15 @@ describe('error codes', () => {
     expect(OUTCOME_CODES.filter((c) => (ERROR_CODES as readonly string[]).includes(c))).toEqual(['model_unpublished']);
   });
 
-  it('the queue\'s Lua scripts write no prediction error code that OUTCOME_CODES lacks', () => {
+  it("the queue's Lua scripts write no prediction error code that OUTCOME_CODES lacks", () => {
     const dir = new URL('../../queue/src/lua/', import.meta.url);
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lua'));
     expect(files.length).toBeGreaterThan(0);
     const written = new Set<string>();
     for (const file of files) {
       const lua = readFileSync(new URL(file, dir), 'utf8');
-      for (const m of lua.matchAll(/HSET[^\n]*'err_code', '(\w+)'|settle\('\w+', '(\w+)'/g)) written.add((m[1] ?? m[2])!);
+      for (const m of lua.matchAll(/HSET[^\n]*'err_code', '(\w+)'|settle\('\w+', '(\w+)'/g))
+        written.add((m[1] ?? m[2])!);
     }
     for (const code of written) expect(OUTCOME_CODES, `a Lua script writes err_code '${code}'`).toContain(code);
   });

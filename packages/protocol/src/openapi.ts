@@ -30,9 +30,16 @@ function registry(entries: Record<string, z.ZodType>): Registry {
 
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of each schema, referring to each other through #/components/schemas. */
 function emit(entries: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, Json> {
-  const { schemas } = z.toJSONSchema(registry(entries), { target: 'draft-2020-12', io, uri: (id) => `${REF}${id}`, unrepresentable: 'throw' });
+  const { schemas } = z.toJSONSchema(registry(entries), {
+    target: 'draft-2020-12',
+    io,
+    uri: (id) => `${REF}${id}`,
+    unrepresentable: 'throw',
+  });
   if ('__shared' in schemas) {
-    throw new Error('a schema is shared without an id; name it in the API\'s SchemaSet so it gets a component of its own');
+    throw new Error(
+      "a schema is shared without an id; name it in the API's SchemaSet so it gets a component of its own",
+    );
   }
   const out: Record<string, Json> = {};
   for (const [id, s] of Object.entries(schemas)) {
@@ -58,11 +65,15 @@ export function schemaRef(set: SchemaSet, schema: z.ZodType): { $ref: string } {
   for (const entries of [set.input, set.output]) {
     for (const [id, s] of Object.entries(entries)) if (s === schema) return { $ref: `${REF}${id}` };
   }
-  throw new Error('the schema has no component in this API\'s SchemaSet');
+  throw new Error("the schema has no component in this API's SchemaSet");
 }
 
 export const RETRY_AFTER = {
-  'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'string' as const, pattern: '^[0-9]+$' } },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    required: true,
+    schema: { type: 'string' as const, pattern: '^[0-9]+$' },
+  },
 };
 
 /**
@@ -84,7 +95,10 @@ export function errorResponses(codes: Partial<Record<ErrorCode, string>>): Route
       content: {
         'application/json': {
           schema: {
-            allOf: [{ $ref: `${REF}Error` }, { type: 'object', properties: { error: { type: 'object', properties: { code: { enum: [...group] } } } } }],
+            allOf: [
+              { $ref: `${REF}Error` },
+              { type: 'object', properties: { error: { type: 'object', properties: { code: { enum: [...group] } } } } },
+            ],
           },
         },
       },
@@ -108,7 +122,10 @@ export function apiDocument(app: OpenAPIHono, config: DocumentConfig): Json {
     openapi,
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     ...rest,
-    components: { schemas: componentSchemas(config.schemas), ...(config.securitySchemes ? { securitySchemes: config.securitySchemes } : {}) },
+    components: {
+      schemas: componentSchemas(config.schemas),
+      ...(config.securitySchemes ? { securitySchemes: config.securitySchemes } : {}),
+    },
   };
 }
 
@@ -135,7 +152,9 @@ export function openApiApp(refusal: Refusal = defaultRefusal): OpenAPIHono {
  * by the route's request side only.
  */
 export function mount<R extends RouteConfig>(
-  app: OpenAPIHono, route: R, handler: (c: Parameters<RouteHandler<R>>[0]) => Response | Promise<Response>,
+  app: OpenAPIHono,
+  route: R,
+  handler: (c: Parameters<RouteHandler<R>>[0]) => Response | Promise<Response>,
 ): void {
   app.openapi(route, handler as unknown as RouteHandler<R>);
 }

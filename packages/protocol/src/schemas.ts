@@ -13,7 +13,12 @@ export const PredictionRequestSchema = z
      * Milliseconds from submission: not started by then, the prediction expires; still
      * running then, it fails with deadline_exceeded. @default the model's timeout_ms, if any
      */
-    timeout_ms: z.number().int().positive().max(7 * 24 * 3600 * 1000).optional(),
+    timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600 * 1000)
+      .optional(),
     /** Where to POST the prediction's events (see webhook.ts). */
     webhook: WebhookUrlSchema.optional(),
     /** Which events to POST there. @default ['completed'] */

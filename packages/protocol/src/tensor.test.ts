@@ -11,7 +11,14 @@ const decode = (value: Record<string, unknown>) => {
 describe('tensor decoding', () => {
   it('reads flat and nested data into the same row-major bytes', () => {
     const flat = decode({ datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] });
-    const nested = decode({ datatype: 'FP32', shape: [2, 3], data: [[1, 2, 3], [4, 5, 6]] });
+    const nested = decode({
+      datatype: 'FP32',
+      shape: [2, 3],
+      data: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    });
     expect(Buffer.from(nested.data)).toEqual(Buffer.from(flat.data));
     expect(Array.from(new Float32Array(flat.data.buffer))).toEqual([1, 2, 3, 4, 5, 6]);
   });
@@ -46,7 +53,9 @@ describe('tensor decoding', () => {
 
   it('rejects malformed base64: bad characters, missing padding, padding inside', () => {
     for (const b64 of ['A!EC', 'AAE', 'AA=A', 'AA E', '====']) {
-      expect(() => decode({ datatype: 'UINT8', shape: [2], b64 }), b64).toThrow("input 'x': b64 must be a base64 string");
+      expect(() => decode({ datatype: 'UINT8', shape: [2], b64 }), b64).toThrow(
+        "input 'x': b64 must be a base64 string",
+      );
     }
     expect(Array.from(decode({ datatype: 'UINT8', shape: [2], b64: 'AAE=' }).data)).toEqual([0, 1]);
   });

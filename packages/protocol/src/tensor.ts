@@ -1,7 +1,7 @@
 // Request and response tensors: KServe-v2-style JSON (`data`, flat or nested, row-major) or
 // base64 of little-endian row-major bytes (`b64`), decoded into raw bytes for the queue.
 // Every failure names the input and shows what was expected and what was given.
-import type { AltoError} from './errors.ts';
+import type { AltoError } from './errors.ts';
 import { invalidInput } from './errors.ts';
 import { DATATYPE_INFO, DATATYPES, isDatatype, type Datatype } from './datatypes.ts';
 import { fromHalf, toHalf } from './fp16.ts';
@@ -44,16 +44,21 @@ export function elementCount(name: string, shape: readonly number[]): number {
 /** Checks the tensor's envelope: an object with a known datatype and a concrete shape. */
 export function readEnvelope(name: string, value: unknown): { datatype: Datatype; shape: number[] } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidInput(`input '${name}': expected a tensor object {"datatype", "shape", "data" | "b64"}, got ${describe(value)}`);
+    throw invalidInput(
+      `input '${name}': expected a tensor object {"datatype", "shape", "data" | "b64"}, got ${describe(value)}`,
+    );
   }
   const { datatype, shape } = value as Record<string, unknown>;
   if (!isDatatype(datatype)) {
     throw invalidInput(`input '${name}': datatype must be one of ${DATATYPES.join(', ')}, got ${describe(datatype)}`);
   }
-  if (!Array.isArray(shape)) throw invalidInput(`input '${name}': shape must be an array of integers, got ${describe(shape)}`);
+  if (!Array.isArray(shape))
+    throw invalidInput(`input '${name}': shape must be an array of integers, got ${describe(shape)}`);
   shape.forEach((d: unknown, i) => {
     if (d === -1) {
-      throw invalidInput(`input '${name}': shape ${fmtShape(shape)} has -1 at dim ${i}; a request gives every dimension's actual size`);
+      throw invalidInput(
+        `input '${name}': shape ${fmtShape(shape)} has -1 at dim ${i}; a request gives every dimension's actual size`,
+      );
     }
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
       throw invalidInput(`input '${name}': shape dim ${i} must be a non-negative integer, got ${describe(d)}`);
@@ -66,7 +71,12 @@ export function readEnvelope(name: string, value: unknown): { datatype: Datatype
  * Decodes the payload (`data`, `b64`, or the bytes of a binary body) of a tensor whose
  * envelope passed readEnvelope.
  */
-export function decodeTensor(name: string, value: Record<string, unknown>, datatype: Datatype, shape: number[]): Tensor {
+export function decodeTensor(
+  name: string,
+  value: Record<string, unknown>,
+  datatype: Datatype,
+  shape: number[],
+): Tensor {
   const { data, b64 } = value;
   const raw = (value as { [RAW]?: Buffer })[RAW];
   const count = elementCount(name, shape);
@@ -76,13 +86,16 @@ export function decodeTensor(name: string, value: Record<string, unknown>, datat
   }
   if (raw !== undefined) {
     if (raw.length !== count * size) {
-      throw invalidInput(`input '${name}': binary_data_size is ${raw.length} bytes, shape ${fmtShape(shape)} of ${datatype} needs ${count * size}`);
+      throw invalidInput(
+        `input '${name}': binary_data_size is ${raw.length} bytes, shape ${fmtShape(shape)} of ${datatype} needs ${count * size}`,
+      );
     }
     return { datatype, shape, data: new Uint8Array(raw.buffer, raw.byteOffset, raw.length) };
   }
   if (b64 !== undefined) {
     const bytes = typeof b64 === 'string' ? strictBase64(b64) : undefined;
-    if (!bytes) throw invalidInput(`input '${name}': b64 must be a base64 string (standard or URL-safe alphabet, padded with =)`);
+    if (!bytes)
+      throw invalidInput(`input '${name}': b64 must be a base64 string (standard or URL-safe alphabet, padded with =)`);
     if (bytes.length !== count * size) {
       throw invalidInput(
         `input '${name}': b64 decodes to ${bytes.length} bytes, shape ${fmtShape(shape)} of ${datatype} needs ${count * size}`,
@@ -131,10 +144,14 @@ function flatten(name: string, data: unknown[], shape: number[], count: number):
       return;
     }
     if (!Array.isArray(node)) {
-      throw invalidInput(`input '${name}': ${where} should be an array of ${shape[depth]} for shape ${fmtShape(shape)}, got ${describe(node)}`);
+      throw invalidInput(
+        `input '${name}': ${where} should be an array of ${shape[depth]} for shape ${fmtShape(shape)}, got ${describe(node)}`,
+      );
     }
     if (node.length !== shape[depth]) {
-      throw invalidInput(`input '${name}': ${where} has ${node.length} elements, shape ${fmtShape(shape)} needs ${shape[depth]} there`);
+      throw invalidInput(
+        `input '${name}': ${where} has ${node.length} elements, shape ${fmtShape(shape)} needs ${shape[depth]} there`,
+      );
     }
     node.forEach((child, i) => walk(child, depth + 1, [...path, i]));
   };
@@ -225,7 +242,11 @@ export function tensorValues(t: Tensor): number[] | boolean[] {
 /** Renders a tensor for a response: flat row-major `data`, or `b64` when asked for. */
 export function tensorToJson(t: Tensor, format: ResponseFormat): TensorJson {
   if (format === 'b64') {
-    return { datatype: t.datatype, shape: t.shape, b64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') };
+    return {
+      datatype: t.datatype,
+      shape: t.shape,
+      b64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64'),
+    };
   }
   return { datatype: t.datatype, shape: t.shape, data: tensorValues(t) };
 }

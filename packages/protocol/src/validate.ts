@@ -14,7 +14,9 @@ export function validateInputs(model: ModelInfo, input: Record<string, unknown>)
   const expected = model.inputs.map((i) => i.name);
   for (const name of Object.keys(input)) {
     if (!expected.includes(name)) {
-      throw invalidInput(`input '${name}': model '${model.name}' has no such input; its inputs are ${expected.join(', ')}`);
+      throw invalidInput(
+        `input '${name}': model '${model.name}' has no such input; its inputs are ${expected.join(', ')}`,
+      );
     }
   }
   const batching = model.batching.max_batch_size > 0;
@@ -55,7 +57,10 @@ export function validateInputs(model: ModelInfo, input: Record<string, unknown>)
 
 /** Thrown by the queue when a model's outputs cannot be split back per request. */
 export function unsplittable(output: string, got: number, rows: number): PredictionFailure {
-  return new PredictionFailure('inference_failed', `output '${output}': dim 0 is ${got}, expected the batch's ${rows} rows`);
+  return new PredictionFailure(
+    'inference_failed',
+    `output '${output}': dim 0 is ${got}, expected the batch's ${rows} rows`,
+  );
 }
 
 export type { Tensor };

@@ -77,7 +77,8 @@ export const WebhookUrlSchema = z
   .url({
     protocol: /^https?$/,
     // Only the URL's own refusal; a non-string keeps zod's 'expected string' message.
-    error: (issue) => (issue.code === 'invalid_format' ? `expected an http:// or https:// URL, got ${shown(issue.input)}` : undefined),
+    error: (issue) =>
+      issue.code === 'invalid_format' ? `expected an http:// or https:// URL, got ${shown(issue.input)}` : undefined,
   })
   .max(2048, { error: (issue) => `expected at most 2048 characters, got ${String((issue.input as string).length)}` })
   .describe(
@@ -94,7 +95,7 @@ export const WebhookEventsFilterSchema = z
   )
   .min(1, { error: `expected at least one of ${WEBHOOK_EVENTS.join(', ')}` })
   .describe(
-    "Events to send: `start` (prediction.started, when a worker starts it) and `completed` (prediction.completed, " +
+    'Events to send: `start` (prediction.started, when a worker starts it) and `completed` (prediction.completed, ' +
       "when it is terminal: succeeded, failed, canceled or expired). Only with `webhook`. Default: ['completed'].",
   );
 
@@ -105,10 +106,12 @@ const timestamp = z.iso.datetime();
 export const WebhookDeliverySchema = z.object({
   event: z.enum([EVENT_TYPES.start, EVENT_TYPES.completed]),
   webhook_id: z.string().describe('The `webhook-id` header of every attempt to deliver this event.'),
-  state: z.enum(DELIVERY_STATES).describe(
-    '`pending` until an attempt finishes; `retrying` after a failed one; `delivered` on a 2xx; `gave_up` when no attempt ' +
-      'is left or the receiver answered 410.',
-  ),
+  state: z
+    .enum(DELIVERY_STATES)
+    .describe(
+      '`pending` until an attempt finishes; `retrying` after a failed one; `delivered` on a 2xx; `gave_up` when no attempt ' +
+        'is left or the receiver answered 410.',
+    ),
   attempts: z.number().int().min(0),
   last_status: z.number().int().nullable().describe('HTTP status of the last attempt; null when it got no response.'),
   last_error: z.string().nullable().describe('Why the last attempt failed, when it did.'),
@@ -134,16 +137,18 @@ export function renderWebhooks(predictionId: string, w: WebhookRecord | null | u
   const deliveries = WEBHOOK_EVENTS.flatMap((event) => {
     const d = w.deliveries[event];
     if (!d) return [];
-    return [{
-      event: EVENT_TYPES[event],
-      webhook_id: webhookId(predictionId, event),
-      state: d.state,
-      attempts: d.attempts,
-      last_status: d.last_status,
-      last_error: d.last_error,
-      last_attempt_at: iso(d.last_attempt_at),
-      next_attempt_at: iso(d.next_attempt_at),
-    }];
+    return [
+      {
+        event: EVENT_TYPES[event],
+        webhook_id: webhookId(predictionId, event),
+        state: d.state,
+        attempts: d.attempts,
+        last_status: d.last_status,
+        last_error: d.last_error,
+        last_attempt_at: iso(d.last_attempt_at),
+        next_attempt_at: iso(d.next_attempt_at),
+      },
+    ];
   });
   return { url: w.url, events_filter: [...w.events], deliveries };
 }

@@ -29,7 +29,10 @@ export class CompletionHub {
   private readonly watchers = new Map<string, Set<Watcher>>();
   private started = false;
 
-  constructor(private readonly subscriber: Redis, private readonly channel: string) {}
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly channel: string,
+  ) {}
 
   async start(): Promise<void> {
     this.subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
@@ -63,10 +66,13 @@ export class CompletionHub {
           return Promise.resolve(s);
         }
         return new Promise<Signal>((resolve) => {
-          const timer = setTimeout(() => {
-            w.wake = undefined;
-            resolve('timeout');
-          }, Math.max(0, timeoutMs));
+          const timer = setTimeout(
+            () => {
+              w.wake = undefined;
+              resolve('timeout');
+            },
+            Math.max(0, timeoutMs),
+          );
           w.wake = (s) => {
             clearTimeout(timer);
             w.wake = undefined;

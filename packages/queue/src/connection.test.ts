@@ -16,13 +16,17 @@ describe('isRedisUnavailable', () => {
   it('counts replies by which Redis cannot serve yet, and no other reply', () => {
     expect(isRedisUnavailable(new ReplyError('LOADING Redis is loading the dataset in memory'))).toBe(true);
     expect(isRedisUnavailable(new ReplyError('MASTERDOWN Link with MASTER is down'))).toBe(true);
-    expect(isRedisUnavailable(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
+    expect(
+      isRedisUnavailable(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value')),
+    ).toBe(false);
     expect(isRedisUnavailable(new ReplyError('ERR Error running script: LOADING in a message'))).toBe(false);
   });
 
   it('counts aborted commands and socket errors by type, not by their words', () => {
     expect(isRedisUnavailable(new AbortError('Command aborted due to connection close'))).toBe(true);
-    expect(isRedisUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(
+      isRedisUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+    ).toBe(true);
     expect(isRedisUnavailable(new Error('model m: ECONNREFUSED while loading'))).toBe(false);
   });
 

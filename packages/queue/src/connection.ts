@@ -33,7 +33,11 @@ export async function connect(url: string, options: ConnectOptions): Promise<Red
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new AltoError('redis_unavailable', `cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, true);
+    throw new AltoError(
+      'redis_unavailable',
+      `cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`,
+      true,
+    );
   }
   return redis;
 }
@@ -50,7 +54,15 @@ export function redactUrl(url: string): string {
 
 /** Node's socket errors (`err.code`): the network between this process and Redis. */
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
 ]);
 
 /** Error replies by which Redis says it cannot serve now: the first word of a ReplyError. */
@@ -94,7 +106,11 @@ export function isRedisUnavailable(err: unknown, connection?: Pick<Redis, 'statu
 /** Rewrites a connection failure as `redis_unavailable`; returns other errors unchanged. */
 export function asAltoError(err: unknown, connection?: Pick<Redis, 'status'>): unknown {
   if (!(err instanceof AltoError) && isRedisUnavailable(err, connection)) {
-    return new AltoError('redis_unavailable', `Redis is unavailable: ${err instanceof Error ? err.message : String(err)}`, true);
+    return new AltoError(
+      'redis_unavailable',
+      `Redis is unavailable: ${err instanceof Error ? err.message : String(err)}`,
+      true,
+    );
   }
   return err;
 }

@@ -153,7 +153,8 @@ export class StreamConsumer {
     // All empty: wait on every stream at once. What wakes it up runs as it is — a lone
     // request on an idle worker starts at once — rather than paying another round trip to
     // look for more.
-    if (got.length === 0 && blockMs > 0) got.push(...(await this.xread(this.blocking, order, count, blockMs, '>')).entries);
+    if (got.length === 0 && blockMs > 0)
+      got.push(...(await this.xread(this.blocking, order, count, blockMs, '>')).entries);
     // Stable: entries of one stream keep their order.
     got.sort((a, b) => order.indexOf(a.stream) - order.indexOf(b.stream));
     this.spare = got.splice(count);
@@ -161,7 +162,11 @@ export class StreamConsumer {
   }
 
   private async xread(
-    conn: Redis, streams: string[], count: number, blockMs: number | undefined, from: string,
+    conn: Redis,
+    streams: string[],
+    count: number,
+    blockMs: number | undefined,
+    from: string,
   ): Promise<{ entries: Entry[]; lastIds: Map<string, string> }> {
     const args: (string | number)[] = ['GROUP', GROUP, this.options.consumer, 'COUNT', count];
     if (blockMs !== undefined) args.push('BLOCK', blockMs);
@@ -211,7 +216,14 @@ export class StreamConsumer {
     for (const stream of this.streams) {
       if (out.length >= count) break;
       const reply = (await this.redis.callBuffer(
-        'XAUTOCLAIM', stream, GROUP, this.options.consumer, minIdleMs, '0-0', 'COUNT', count - out.length,
+        'XAUTOCLAIM',
+        stream,
+        GROUP,
+        this.options.consumer,
+        minIdleMs,
+        '0-0',
+        'COUNT',
+        count - out.length,
       )) as [Buffer, [Buffer, Buffer[] | null][], Buffer[]];
       out.push(...(await this.parse(stream, reply[1] ?? [], 2)));
     }
@@ -231,8 +243,15 @@ export class StreamConsumer {
     const pipe = this.redis.pipeline();
     for (const e of entries) {
       start.queue(pipe, {
-        keys: this.keys, model, stream: e.stream, entryId: e.entryId, predictionId: e.predictionId, consumer, now,
-        maxDeliveries: this.maxDeliveries, retentionMs: this.retentionMs,
+        keys: this.keys,
+        model,
+        stream: e.stream,
+        entryId: e.entryId,
+        predictionId: e.predictionId,
+        consumer,
+        now,
+        maxDeliveries: this.maxDeliveries,
+        retentionMs: this.retentionMs,
       });
     }
     const results = (await pipe.exec()) ?? [];
@@ -274,12 +293,22 @@ export class StreamConsumer {
     const pipe = this.redis.pipeline();
     for (const { entry, outcome } of done) {
       complete.queue(pipe, {
-        keys: this.keys, model, stream: entry.stream, entryId: entry.entryId, predictionId: entry.predictionId, consumer,
-        result: outcome.kind === 'succeeded'
-          ? { status: 'succeeded', outputs: outcome.outputs }
-          : { status: 'failed', code: outcome.code, message: outcome.message },
-        now, retentionMs: this.retentionMs, queueMs: outcome.queueMs, predictMs: outcome.predictMs,
-        batchSize: outcome.batchSize, noticeMaxBytes: NOTICE_MAX_BYTES,
+        keys: this.keys,
+        model,
+        stream: entry.stream,
+        entryId: entry.entryId,
+        predictionId: entry.predictionId,
+        consumer,
+        result:
+          outcome.kind === 'succeeded'
+            ? { status: 'succeeded', outputs: outcome.outputs }
+            : { status: 'failed', code: outcome.code, message: outcome.message },
+        now,
+        retentionMs: this.retentionMs,
+        queueMs: outcome.queueMs,
+        predictMs: outcome.predictMs,
+        batchSize: outcome.batchSize,
+        noticeMaxBytes: NOTICE_MAX_BYTES,
       });
     }
     const results = (await pipe.exec()) ?? [];

@@ -20,7 +20,10 @@ const iso = (ms: string | undefined) => new Date(Number(ms ?? 0)).toISOString();
 export class DeadLetters {
   private readonly redis: Redis;
 
-  constructor(redis: Redis, private readonly keys: Keys) {
+  constructor(
+    redis: Redis,
+    private readonly keys: Keys,
+  ) {
     this.redis = defineQueueScripts(redis);
   }
 
@@ -31,9 +34,12 @@ export class DeadLetters {
     return entries.map(([entry, fields]) => {
       const f = entryFields(fields)!;
       return {
-        entry, prediction_id: f.get(DEAD_LETTER.id) ?? '', version: f.get(DEAD_LETTER.version) ?? '',
+        entry,
+        prediction_id: f.get(DEAD_LETTER.id) ?? '',
+        version: f.get(DEAD_LETTER.version) ?? '',
         deliveries: Number(f.get(DEAD_LETTER.deliveries) ?? 0),
-        created_at: iso(f.get(DEAD_LETTER.createdAt)), dead_at: iso(f.get(DEAD_LETTER.deadAt)),
+        created_at: iso(f.get(DEAD_LETTER.createdAt)),
+        dead_at: iso(f.get(DEAD_LETTER.deadAt)),
       };
     });
   }
@@ -50,7 +56,13 @@ export class DeadLetters {
       const found = await this.redis.xrange(this.keys.dead(model), entry, entry);
       const id = entryFields(found[0]?.[1])?.get(DEAD_LETTER.id);
       if (id === undefined) continue;
-      const r = await replay.run(this.redis, { keys: this.keys, model, deadEntryId: entry, predictionId: id, now: Date.now() });
+      const r = await replay.run(this.redis, {
+        keys: this.keys,
+        model,
+        deadEntryId: entry,
+        predictionId: id,
+        now: Date.now(),
+      });
       if (r.code === 'REPLAYED') replayed.push(id);
     }
     return replayed;

@@ -100,14 +100,24 @@ describe('field table', () => {
   });
 
   it('finds fields in calls that span lines and nest calls', () => {
-    const calls = redisCalls(`redis.call('HSET', KEYS[1], 'a', tostring(x),\n  'b', ARGV[1])\nredis.call('XADD', k, '*', 'c', f['d'], unpack(t))`);
-    expect(calls).toEqual([["'HSET'", 'KEYS[1]', "'a'", 'tostring(x)', "'b'", 'ARGV[1]'], ["'XADD'", 'k', "'*'", "'c'", "f['d']", 'unpack(t)']]);
+    const calls = redisCalls(
+      `redis.call('HSET', KEYS[1], 'a', tostring(x),\n  'b', ARGV[1])\nredis.call('XADD', k, '*', 'c', f['d'], unpack(t))`,
+    );
+    expect(calls).toEqual([
+      ["'HSET'", 'KEYS[1]', "'a'", 'tostring(x)', "'b'", 'ARGV[1]'],
+      ["'XADD'", 'k', "'*'", "'c'", "f['d']", 'unpack(t)'],
+    ]);
   });
 });
 
 describe('entryFields', () => {
   it('maps a flat field list and gives undefined for a deleted entry', () => {
-    expect(entryFields(['id', 'a', 'v', '1'])).toEqual(new Map([['id', 'a'], ['v', '1']]));
+    expect(entryFields(['id', 'a', 'v', '1'])).toEqual(
+      new Map([
+        ['id', 'a'],
+        ['v', '1'],
+      ]),
+    );
     expect(entryFields(null)).toBeUndefined();
   });
 });

@@ -88,7 +88,9 @@ export const ALL_FIELDS: ReadonlySet<string> = new Set(
 );
 
 /** A stream entry's flat [field, value, ...] list as a map; nil fields (a deleted entry) give undefined. */
-export function entryFields<V extends string | Buffer>(flat: readonly V[] | null | undefined): Map<string, V> | undefined {
+export function entryFields<V extends string | Buffer>(
+  flat: readonly V[] | null | undefined,
+): Map<string, V> | undefined {
   if (!flat) return undefined;
   const out = new Map<string, V>();
   for (let i = 0; i + 1 < flat.length; i += 2) out.set(flat[i]!.toString(), flat[i + 1]!);

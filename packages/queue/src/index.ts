@@ -1,5 +1,12 @@
 export { keys, GROUP, modelStreams, versionStreamsPattern, type Keys, type ModelStreams } from './keys.ts';
-export { connect, assertNoEviction, isRedisUnavailable, asAltoError, redactUrl, type ConnectOptions } from './connection.ts';
+export {
+  connect,
+  assertNoEviction,
+  isRedisUnavailable,
+  asAltoError,
+  redactUrl,
+  type ConnectOptions,
+} from './connection.ts';
 export { PredictionStore, ANONYMOUS, type NewPrediction, type Idempotency } from './predictions.ts';
 export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type Started } from './consumer.ts';
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';
@@ -10,11 +17,30 @@ export { type NewWebhook } from './webhook-record.ts';
 export { OwnerIndex, type ListOptions, type Page } from './owner-index.ts';
 export { releasePending } from './release.ts';
 export {
-  PREDICTION, ENTRY, DEAD_LETTER, OUTBOX_EVENT, IDEMPOTENCY, ALL_FIELDS, WEBHOOK_STATE_PREFIX, webhookStateField, entryFields,
+  PREDICTION,
+  ENTRY,
+  DEAD_LETTER,
+  OUTBOX_EVENT,
+  IDEMPOTENCY,
+  ALL_FIELDS,
+  WEBHOOK_STATE_PREFIX,
+  webhookStateField,
+  entryFields,
 } from './fields.ts';
 export {
-  luaScript, defineLuaScripts, luaSource, luaIncludes, numberOfKeys, pipelineReply, codeOf, unexpected, exhaustive,
-  contractProblems, headerSlots,
-  type LuaScript, type ScriptSpec, type LuaArg,
+  luaScript,
+  defineLuaScripts,
+  luaSource,
+  luaIncludes,
+  numberOfKeys,
+  pipelineReply,
+  codeOf,
+  unexpected,
+  exhaustive,
+  contractProblems,
+  headerSlots,
+  type LuaScript,
+  type ScriptSpec,
+  type LuaArg,
 } from './lua-script.ts';
 export { QUEUE_SCRIPTS, defineQueueScripts } from './scripts/index.ts';

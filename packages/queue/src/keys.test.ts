@@ -8,9 +8,14 @@ const keys = makeKeys('alto');
 describe('keys', () => {
   it('keeps the key strings running installations hold', () => {
     expect(keys).toMatchObject({
-      prefix: 'alto', models: 'alto:{control}:models', modelVersions: 'alto:{control}:model-versions',
-      specs: 'alto:{control}:specs', catalogChannel: 'alto:catalog', completions: 'alto:completions',
-      webhookModels: 'alto:webhook-models', webhookQueuePrefix: 'alto:{bull}',
+      prefix: 'alto',
+      models: 'alto:{control}:models',
+      modelVersions: 'alto:{control}:model-versions',
+      specs: 'alto:{control}:specs',
+      catalogChannel: 'alto:catalog',
+      completions: 'alto:completions',
+      webhookModels: 'alto:webhook-models',
+      webhookQueuePrefix: 'alto:{bull}',
     });
     expect(keys.stream('m')).toBe('alto:{m}:stream');
     expect(keys.stream('m', 'high')).toBe('alto:{m}:stream:high');
@@ -22,8 +27,14 @@ describe('keys', () => {
 
   it('puts every key of one model under its hash tag', () => {
     const ofModel = [
-      keys.stream('m', 'low'), keys.versionStream('m', '1'), keys.unpublished('m'), keys.dead('m'),
-      keys.prediction('m', 'm.1'), keys.replicas('m'), keys.idempotency('m', 'o', 'h'), keys.outbox('m'),
+      keys.stream('m', 'low'),
+      keys.versionStream('m', '1'),
+      keys.unpublished('m'),
+      keys.dead('m'),
+      keys.prediction('m', 'm.1'),
+      keys.replicas('m'),
+      keys.idempotency('m', 'o', 'h'),
+      keys.outbox('m'),
     ];
     for (const k of ofModel) expect(k).toMatch(/^alto:\{m\}:/);
   });

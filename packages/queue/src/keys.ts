@@ -62,7 +62,8 @@ export interface Keys {
   webhookQueuePrefix: string;
 }
 
-const suffix = (priority: Priority | undefined) => (priority === undefined || priority === 'normal' ? '' : `:${priority}`);
+const suffix = (priority: Priority | undefined) =>
+  priority === undefined || priority === 'normal' ? '' : `:${priority}`;
 
 export function keys(prefix = 'alto'): Keys {
   const tag = (model: string) => `${prefix}:{${model}}`;

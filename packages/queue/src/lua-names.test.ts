@@ -19,13 +19,15 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const files = ['apps', 'packages', 'test', 'docs', 'bench', 'scripts'].flatMap((d) => {
-  try {
-    return walk(join(ROOT, d));
-  } catch {
-    return [];
-  }
-}).concat(join(ROOT, 'README.md'));
+const files = ['apps', 'packages', 'test', 'docs', 'bench', 'scripts']
+  .flatMap((d) => {
+    try {
+      return walk(join(ROOT, d));
+    } catch {
+      return [];
+    }
+  })
+  .concat(join(ROOT, 'README.md'));
 
 /** Every Lua file, as a path relative to its package's `lua/` folder: `start-4.lua`, `lib/webhook-event.lua`. */
 const scripts = files.filter((f) => f.endsWith('.lua')).map((f) => relative(ROOT, f).replace(/^.*\/lua\//, ''));
@@ -46,7 +48,9 @@ describe('Lua script names in comments and docs', () => {
       const at = relative(ROOT, f);
       return [
         ...[...text.matchAll(/[a-z0-9][a-z0-9/-]*\.lua\b/g)].map((m) => ({ at, name: m[0] })),
-        ...[...text.matchAll(/\b([a-z][a-z-]*)-(\d+)\b/g)].filter((m) => bases.has(m[1]!)).map((m) => ({ at, name: `${m[0]}.lua` })),
+        ...[...text.matchAll(/\b([a-z][a-z-]*)-(\d+)\b/g)]
+          .filter((m) => bases.has(m[1]!))
+          .map((m) => ({ at, name: `${m[0]}.lua` })),
       ];
     });
 
@@ -57,7 +61,9 @@ describe('Lua script names in comments and docs', () => {
   });
 
   it('mentions only scripts that exist, with the number of KEYS they take', () => {
-    const stale = mentions.filter(({ name }) => !scripts.some((s) => s === name || s.endsWith(`/${name}`) || name.endsWith(`/${s}`)));
+    const stale = mentions.filter(
+      ({ name }) => !scripts.some((s) => s === name || s.endsWith(`/${name}`) || name.endsWith(`/${s}`)),
+    );
     expect(stale.map(({ at, name }) => `${at}: ${name}`)).toEqual([]);
   });
 });

@@ -29,7 +29,9 @@ describe('luaSource', () => {
     write('lib/x.lua', '-- uses lib/y.lua\n');
     write('lib/y.lua', '-- uses lib/x.lua\n');
     write('loop-1.lua', '-- uses lib/x.lua\n');
-    expect(() => luaSource(dir, 'loop-1.lua')).toThrow('Lua include cycle: loop-1.lua -> lib/x.lua -> lib/y.lua -> lib/x.lua');
+    expect(() => luaSource(dir, 'loop-1.lua')).toThrow(
+      'Lua include cycle: loop-1.lua -> lib/x.lua -> lib/y.lua -> lib/x.lua',
+    );
   });
 
   it('fails on an include that does not exist', () => {
@@ -40,7 +42,10 @@ describe('luaSource', () => {
 
 describe('luaScript', () => {
   const script = luaScript<{ a: string; b: string; n: number }, 'ONE' | 'ZERO'>({
-    dir: new URL('./lua/', import.meta.url), file: 'pair-2.lua', command: 'test_pair_v1', outcomes: ['ONE', 'ZERO'],
+    dir: new URL('./lua/', import.meta.url),
+    file: 'pair-2.lua',
+    command: 'test_pair_v1',
+    outcomes: ['ONE', 'ZERO'],
     codes: { ONE: 1, ZERO: 0 },
     keys: (p) => [p.a, p.b],
     argv: (p) => [p.n],
@@ -54,8 +59,13 @@ describe('luaScript', () => {
 
   it('refuses KEYS of another count than its file name says', () => {
     const bad = luaScript<string[], unknown>({
-      dir: new URL('./lua/', import.meta.url), file: 'pair-2.lua', command: 'test_bad_v1', outcomes: [],
-      keys: (p) => p, argv: () => [], decode: (r) => r,
+      dir: new URL('./lua/', import.meta.url),
+      file: 'pair-2.lua',
+      command: 'test_bad_v1',
+      outcomes: [],
+      keys: (p) => p,
+      argv: () => [],
+      decode: (r) => r,
     });
     expect(() => bad.args(['only-one'])).toThrow('pair-2.lua takes 2 KEYS, given 1');
   });

@@ -25,7 +25,8 @@ export function luaSource(dir: URL, file: string): string {
     spliced.add(name);
     const text = readFileSync(new URL(name, dir), 'utf8');
     return text.replace(INCLUDE, (_, lib: string) => {
-      if (chain.includes(lib) || lib === name) throw new Error(`Lua include cycle: ${[...chain, name, lib].join(' -> ')}`);
+      if (chain.includes(lib) || lib === name)
+        throw new Error(`Lua include cycle: ${[...chain, name, lib].join(' -> ')}`);
       return spliced.has(lib) ? `-- (${lib} spliced above)` : splice(lib, [...chain, name]).trimEnd();
     });
   };
@@ -119,7 +120,9 @@ export function luaScript<P, R>(spec: ScriptSpec<P, R>): LuaScript<P, R> {
     queue(pipe, p) {
       const command = (pipe as unknown as Record<string, Command | undefined>)[spec.command];
       if (command === undefined) {
-        throw new Error(`${spec.command} is not defined on the connection this pipeline was made from; define it first`);
+        throw new Error(
+          `${spec.command} is not defined on the connection this pipeline was made from; define it first`,
+        );
       }
       void command.apply(pipe, args(p));
     },
@@ -182,11 +185,13 @@ export function contractProblems(script: LuaScript<never, unknown>, text: string
   if (returns === undefined) problems.push(`${at}: header has no Returns section`);
   const named = new Set([...(returns ?? '').matchAll(/^\s*([A-Z][A-Z_]+)\b/gm)].map((m) => m[1]!));
   for (const o of script.outcomes) if (!named.has(o)) problems.push(`${at}: Returns does not name outcome ${o}`);
-  for (const n of named) if (!script.outcomes.includes(n)) problems.push(`${at}: Returns names ${n}, which the wrapper does not`);
+  for (const n of named)
+    if (!script.outcomes.includes(n)) problems.push(`${at}: Returns names ${n}, which the wrapper does not`);
   const declared = Object.fromEntries(
     [...text.matchAll(/^local ([A-Z][A-Z_]+) = (-?\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
   );
-  const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = (o: Record<string, number>) =>
+    JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
   if (sorted(declared) !== sorted(script.codes)) {
     problems.push(`${at}: declares codes ${sorted(declared)}, the wrapper ${sorted(script.codes)}`);
   }

@@ -18,7 +18,7 @@ export function parseNotice(buf: Buffer): Notice {
   if (nl < 0) return { id: buf.toString() };
   const id = buf.toString('utf8', 0, nl);
   const parts: Buffer[] = [];
-  for (let o = nl + 1; o < buf.length; ) {
+  for (let o = nl + 1; o < buf.length;) {
     const colon = buf.indexOf(COLON, o);
     if (colon < 0) return { id };
     const length = Number(buf.toString('latin1', o, colon));

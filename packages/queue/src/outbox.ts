@@ -34,7 +34,12 @@ export class Outbox {
    * @param blocking connection for blocking reads; without one, reads do not block
    * @param consumer this dispatcher's name in the group
    */
-  constructor(redis: Redis, private readonly keys: Keys, private readonly consumer: string, private readonly blocking?: Redis) {
+  constructor(
+    redis: Redis,
+    private readonly keys: Keys,
+    private readonly consumer: string,
+    private readonly blocking?: Redis,
+  ) {
     this.redis = defineQueueScripts(redis);
   }
 
@@ -83,7 +88,14 @@ export class Outbox {
     const out: OutboxEvent[] = [];
     for (const model of models) {
       const reply = (await this.redis.callBuffer(
-        'XAUTOCLAIM', this.keys.outbox(model), OUTBOX_GROUP, this.consumer, minIdleMs, '0-0', 'COUNT', count,
+        'XAUTOCLAIM',
+        this.keys.outbox(model),
+        OUTBOX_GROUP,
+        this.consumer,
+        minIdleMs,
+        '0-0',
+        'COUNT',
+        count,
       )) as [Buffer, Rows, Buffer[]];
       out.push(...(await this.parse(model, reply[1] ?? [])));
     }
@@ -98,7 +110,11 @@ export class Outbox {
       const event = f?.get(OUTBOX_EVENT.event)?.toString() as WebhookEvent;
       // Deleted while pending (nil fields) or not an event: nothing to relay, only to acknowledge.
       if (!predictionId || !WEBHOOK_EVENTS.includes(event) || modelOfPrediction(predictionId) !== model) {
-        await this.redis.multi().xack(this.keys.outbox(model), OUTBOX_GROUP, id).xdel(this.keys.outbox(model), id).exec();
+        await this.redis
+          .multi()
+          .xack(this.keys.outbox(model), OUTBOX_GROUP, id)
+          .xdel(this.keys.outbox(model), id)
+          .exec();
         continue;
       }
       out.push({ model, entryId: id.toString(), predictionId, event, at: Number(f!.get(OUTBOX_EVENT.at)?.toString()) });
@@ -132,7 +148,12 @@ export class Outbox {
    * Records an event's delivery state in its prediction (shown by GET /v1/predictions/{id}).
    * Returns false when the prediction is gone (past retention): nothing is written then.
    */
-  async recordDelivery(model: string, predictionId: string, event: WebhookEvent, state: DeliveryState): Promise<boolean> {
+  async recordDelivery(
+    model: string,
+    predictionId: string,
+    event: WebhookEvent,
+    state: DeliveryState,
+  ): Promise<boolean> {
     return (await webhookDelivery.run(this.redis, { keys: this.keys, model, predictionId, event, state })) === 'STORED';
   }
 }

@@ -39,7 +39,12 @@ export class OwnerIndex {
   /** Records `id` as one of `owner`'s, dropping ids older than the retention window. */
   async add(owner: string, id: string, createdAt: number, retentionMs: number): Promise<void> {
     await ownerAdd.run(this.redis, {
-      keys: this.keys, owner, predictionId: id, createdAt, oldest: Date.now() - retentionMs, retentionMs,
+      keys: this.keys,
+      owner,
+      predictionId: id,
+      createdAt,
+      oldest: Date.now() - retentionMs,
+      retentionMs,
     });
   }
 

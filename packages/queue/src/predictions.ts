@@ -1,7 +1,15 @@
 // Creating and reading predictions: the gateway's side of the queue.
 import {
-  AltoError, PRIORITIES, decodeTensors, encodeTensors, modelOfPrediction, type Priority,
-  type PredictionRecord, type ResponseFormat, type Status, type TensorMap,
+  AltoError,
+  PRIORITIES,
+  decodeTensors,
+  encodeTensors,
+  modelOfPrediction,
+  type Priority,
+  type PredictionRecord,
+  type ResponseFormat,
+  type Status,
+  type TensorMap,
 } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import { ENTRY, PREDICTION, entryFields } from './fields.ts';
@@ -50,7 +58,10 @@ export const ANONYMOUS = 'anonymous';
 export class PredictionStore {
   private readonly redis: Redis;
 
-  constructor(redis: Redis, private readonly keys: Keys) {
+  constructor(
+    redis: Redis,
+    private readonly keys: Keys,
+  ) {
     this.redis = defineQueueScripts(redis);
   }
 
@@ -63,10 +74,21 @@ export class PredictionStore {
     const owner = p.owner ?? ANONYMOUS;
     const idem = p.idempotency;
     const result = await enqueue.run(this.redis, {
-      keys: this.keys, model: p.model, id: p.id, version: p.version, pinned: p.pinned === true,
-      priority: p.priority ?? 'normal', createdAt, format: p.format, inputs: encodeTensors(p.tensors),
-      maxQueueLength: p.maxQueueLength ?? 0, deadline: p.deadline ?? 0,
-      webhook: p.webhook ? encodeWebhook(p.webhook) : undefined, owner, idempotency: idem, waited: p.waited === true,
+      keys: this.keys,
+      model: p.model,
+      id: p.id,
+      version: p.version,
+      pinned: p.pinned === true,
+      priority: p.priority ?? 'normal',
+      createdAt,
+      format: p.format,
+      inputs: encodeTensors(p.tensors),
+      maxQueueLength: p.maxQueueLength ?? 0,
+      deadline: p.deadline ?? 0,
+      webhook: p.webhook ? encodeWebhook(p.webhook) : undefined,
+      owner,
+      idempotency: idem,
+      waited: p.waited === true,
     });
     switch (result.code) {
       case 'QUEUED':
@@ -74,14 +96,17 @@ export class PredictionStore {
       case 'REPEATED': {
         const record = await this.get(result.id);
         if (!record) {
-          throw new AltoError('prediction_not_found', `the prediction this Idempotency-Key created ('${result.id}') has expired`);
+          throw new AltoError(
+            'prediction_not_found',
+            `the prediction this Idempotency-Key created ('${result.id}') has expired`,
+          );
         }
         return { ...record, replayed: true };
       }
       case 'KEY_REUSED':
         throw new AltoError(
           'idempotency_key_reused',
-          'header \'Idempotency-Key\': this key was used for a different request (body or version) of this model in the last ' +
+          "header 'Idempotency-Key': this key was used for a different request (body or version) of this model in the last " +
             `${Math.round(idem!.ttlMs / 3_600_000)} h; send a new key for a new request`,
         );
       case 'EXISTS':
@@ -98,9 +123,20 @@ export class PredictionStore {
         exhaustive(result);
     }
     return {
-      id: p.id, model: p.model, version: p.version, status: 'queued', format: p.format,
-      output: null, error: null, createdAt, startedAt: null, completedAt: null,
-      queueMs: null, predictMs: null, batchSize: null, owner,
+      id: p.id,
+      model: p.model,
+      version: p.version,
+      status: 'queued',
+      format: p.format,
+      output: null,
+      error: null,
+      createdAt,
+      startedAt: null,
+      completedAt: null,
+      queueMs: null,
+      predictMs: null,
+      batchSize: null,
+      owner,
       ...(p.webhook ? { webhook: newWebhookRecord(p.webhook) } : {}),
     };
   }
@@ -113,11 +149,21 @@ export class PredictionStore {
     const model = modelOfPrediction(id);
     if (model === undefined) return undefined;
     const [pin, version, prio] = await this.redis.hmget(
-      this.keys.prediction(model, id), PREDICTION.pinned, PREDICTION.version, PREDICTION.priority,
+      this.keys.prediction(model, id),
+      PREDICTION.pinned,
+      PREDICTION.version,
+      PREDICTION.priority,
     );
     const priority = (PRIORITIES as readonly string[]).includes(prio ?? '') ? (prio as Priority) : 'normal';
     const stream = modelStreams(this.keys, model, pin === '1' && version ? version : undefined).of(priority);
-    const r = await cancel.run(this.redis, { keys: this.keys, model, stream, predictionId: id, now: Date.now(), retentionMs });
+    const r = await cancel.run(this.redis, {
+      keys: this.keys,
+      model,
+      stream,
+      predictionId: id,
+      now: Date.now(),
+      retentionMs,
+    });
     return r.code === 'GONE' ? undefined : this.get(id);
   }
 
@@ -130,7 +176,13 @@ export class PredictionStore {
     for (const q of PRIORITIES) {
       let cursor = '0';
       do {
-        const [next, found] = await this.redis.scan(cursor, 'MATCH', versionStreamsPattern(this.keys, model, q), 'COUNT', 500);
+        const [next, found] = await this.redis.scan(
+          cursor,
+          'MATCH',
+          versionStreamsPattern(this.keys, model, q),
+          'COUNT',
+          500,
+        );
         cursor = next;
         streams.push(...found);
       } while (cursor !== '0');
@@ -145,7 +197,14 @@ export class PredictionStore {
         for (const [entry, fields] of entries) {
           const id = entryFields(fields)!.get(ENTRY.id)!;
           failQueued.queue(pipe, {
-            keys: this.keys, model, stream, entryId: entry, predictionId: id, error: { code, message }, now: Date.now(), retentionMs,
+            keys: this.keys,
+            model,
+            stream,
+            entryId: entry,
+            predictionId: id,
+            error: { code, message },
+            now: Date.now(),
+            retentionMs,
           });
         }
         const replies = (await pipe.exec()) ?? [];

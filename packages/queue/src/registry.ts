@@ -22,7 +22,10 @@ export interface ModelStatus {
 }
 
 export class RedisModelRegistry implements ModelRegistry {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
 
   async list(): Promise<ModelInfo[]> {
     const all = await this.redis.hgetall(this.keys.models);
@@ -48,14 +51,22 @@ export class RedisModelRegistry implements ModelRegistry {
   /** Registers a served model and its version (a worker serving a fixed repository). */
   async put(info: ModelInfo): Promise<void> {
     const json = JSON.stringify(ModelInfoSchema.parse(info));
-    await this.redis.multi().hset(this.keys.models, info.name, json).hset(this.keys.modelVersions, `${info.name}@${info.version}`, json).exec();
+    await this.redis
+      .multi()
+      .hset(this.keys.models, info.name, json)
+      .hset(this.keys.modelVersions, `${info.name}@${info.version}`, json)
+      .exec();
   }
 
   /** Marks `workerId` as serving `model` until now + ttlMs; also drops expired replicas. */
   async heartbeat(model: string, workerId: string, ttlMs: number): Promise<void> {
     const now = Date.now();
     const key = this.keys.replicas(model);
-    await this.redis.pipeline().zadd(key, now + ttlMs, workerId).zremrangebyscore(key, '-inf', now).exec();
+    await this.redis
+      .pipeline()
+      .zadd(key, now + ttlMs, workerId)
+      .zremrangebyscore(key, '-inf', now)
+      .exec();
   }
 
   async leave(model: string, workerId: string): Promise<void> {
@@ -91,7 +102,10 @@ export class CachedRegistry implements ModelRegistry {
   private cache: { at: number; models: Map<string, ModelInfo> } | undefined;
   private loading: Promise<Map<string, ModelInfo>> | undefined;
 
-  constructor(private readonly inner: ModelRegistry, private readonly ttlMs = 1000) {}
+  constructor(
+    private readonly inner: ModelRegistry,
+    private readonly ttlMs = 1000,
+  ) {}
 
   private async snapshot(): Promise<Map<string, ModelInfo>> {
     if (this.cache && Date.now() - this.cache.at < this.ttlMs) return this.cache.models;

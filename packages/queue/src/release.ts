@@ -18,7 +18,12 @@ export async function releasePending(redis: Redis, streams: Iterable<string>, co
   for (const stream of new Set(streams)) {
     if ((await redis.exists(stream)) === 0) continue;
     for (;;) {
-      const pending = (await redis.xpending(stream, GROUP, '-', '+', PAGE, consumer).catch(() => [])) as [string, string, number, number][];
+      const pending = (await redis.xpending(stream, GROUP, '-', '+', PAGE, consumer).catch(() => [])) as [
+        string,
+        string,
+        number,
+        number,
+      ][];
       const ids = pending.map((p) => p[0]);
       if (ids.length === 0) break;
       await redis.xclaim(stream, GROUP, consumer, 0, ...ids, 'IDLE', LONG_IDLE_MS, 'JUSTID');

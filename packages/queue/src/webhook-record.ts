@@ -16,7 +16,10 @@ export const encodeWebhook = (w: NewWebhook): string =>
 
 /** The record of a webhook just stored: no event has happened yet. */
 export const newWebhookRecord = (w: NewWebhook): WebhookRecord => ({
-  url: w.url, events: [...new Set(w.events)], origin: w.origin, deliveries: {},
+  url: w.url,
+  events: [...new Set(w.events)],
+  origin: w.origin,
+  deliveries: {},
 });
 
 /** The webhook of a prediction hash, or undefined without one. */
@@ -32,7 +35,12 @@ export function parseWebhook(h: Record<string, Buffer>): WebhookRecord | undefin
       const state = h[webhookStateField(event)];
       if (state !== undefined) deliveries[event] = parseDeliveryState(state.toString());
     }
-    return { url: String(w.url), events: Array.isArray(w.events) ? w.events : [], origin: String(w.origin), deliveries };
+    return {
+      url: String(w.url),
+      events: Array.isArray(w.events) ? w.events : [],
+      origin: String(w.origin),
+      deliveries,
+    };
   } catch {
     return undefined;
   }

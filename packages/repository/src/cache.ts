@@ -106,7 +106,11 @@ export class CheckpointCache {
   /** Whether a complete copy is present (for a local version: whether its file is there, same size). */
   async has(v: CheckpointVersion): Promise<boolean> {
     const parsed = parseUri(v.uri);
-    if (parsed.kind === 'local') return checkDirect(parsed.path, v).then(() => true, () => false);
+    if (parsed.kind === 'local')
+      return checkDirect(parsed.path, v).then(
+        () => true,
+        () => false,
+      );
     return this.complete(CheckpointCache.key(v), v);
   }
 
@@ -133,7 +137,10 @@ export class CheckpointCache {
     for (const key of await this.list()) {
       const folder = join(this.dir, key);
       const [meta, st] = await Promise.all([
-        readFile(join(folder, META), 'utf8').then((t) => JSON.parse(t) as Meta, () => undefined),
+        readFile(join(folder, META), 'utf8').then(
+          (t) => JSON.parse(t) as Meta,
+          () => undefined,
+        ),
         stat(join(folder, META)).catch(() => undefined),
       ]);
       if (meta && st) entries.push({ key, size: meta.size, used: st.mtimeMs });
@@ -142,7 +149,14 @@ export class CheckpointCache {
     const removed: string[] = [];
     for (const e of entries.sort((a, b) => a.used - b.used)) {
       if (total <= maxBytes) break;
-      if (keep.has(e.key) || (await stat(join(this.dir, `${e.key}.lock`)).then(() => true, () => false))) continue;
+      if (
+        keep.has(e.key) ||
+        (await stat(join(this.dir, `${e.key}.lock`)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
       // meta.json first: from then on the copy no longer counts as complete.
       await unlink(join(this.dir, e.key, META)).catch(() => {});
       await rm(join(this.dir, e.key), { recursive: true, force: true });
@@ -152,7 +166,12 @@ export class CheckpointCache {
     return removed;
   }
 
-  private async fetchLocked(source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
+  private async fetchLocked(
+    source: CheckpointSource,
+    v: CheckpointVersion,
+    key: string,
+    progress: ProgressFn,
+  ): Promise<string> {
     const folder = join(this.dir, key);
     let waited = false;
     for (;;) {
@@ -172,7 +191,12 @@ export class CheckpointCache {
       }
       if (!waited) {
         waited = true;
-        this.onEvent({ type: 'lock_wait', key, uri: v.uri, detail: age === undefined ? 'released' : `refreshed ${Math.round(age)} ms ago` });
+        this.onEvent({
+          type: 'lock_wait',
+          key,
+          uri: v.uri,
+          detail: age === undefined ? 'released' : `refreshed ${Math.round(age)} ms ago`,
+        });
       }
       await sleep(this.pollMs);
     }
@@ -201,7 +225,13 @@ export class CheckpointCache {
     return st && Date.now() - st.mtimeMs;
   }
 
-  private async downloadHolding(release: () => Promise<void>, source: CheckpointSource, v: CheckpointVersion, key: string, progress: ProgressFn): Promise<string> {
+  private async downloadHolding(
+    release: () => Promise<void>,
+    source: CheckpointSource,
+    v: CheckpointVersion,
+    key: string,
+    progress: ProgressFn,
+  ): Promise<string> {
     const folder = join(this.dir, key);
     const file = modelFileOf(v.uri);
     const model = join(folder, file);
@@ -274,10 +304,15 @@ async function checkDirect(path: string, v: CheckpointVersion): Promise<string> 
   try {
     size = (await stat(path)).size;
   } catch (err) {
-    throw new CheckpointError('not_found', `${path} (version ${v.version}) does not exist: ${(err as Error).message}`, { cause: err });
+    throw new CheckpointError('not_found', `${path} (version ${v.version}) does not exist: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (size !== v.size) {
-    throw new CheckpointError('checksum_mismatch', `${path} (version ${v.version}) holds ${size} bytes, but ${v.size} were listed; list the versions again`);
+    throw new CheckpointError(
+      'checksum_mismatch',
+      `${path} (version ${v.version}) holds ${size} bytes, but ${v.size} were listed; list the versions again`,
+    );
   }
   return path;
 }

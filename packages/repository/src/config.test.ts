@@ -20,15 +20,25 @@ describe('parseModelConfig', () => {
   it('accepts every field, each optional', () => {
     expect(parseModelConfig('{}', 'x')).toEqual({});
     const full = {
-      description: 'd', max_batch_size: 8, max_queue_delay_ms: 5, max_queue_length: 100, timeout_ms: 2000, instances: 2,
-      inputs: [{ name: 'x', shape: [-1, 3] }], version: '3',
+      description: 'd',
+      max_batch_size: 8,
+      max_queue_delay_ms: 5,
+      max_queue_length: 100,
+      timeout_ms: 2000,
+      instances: 2,
+      inputs: [{ name: 'x', shape: [-1, 3] }],
+      version: '3',
     };
     expect(parseModelConfig(JSON.stringify(full), 'x')).toEqual(full);
   });
 
   it('refuses a misspelt field and bad values, naming the file and each problem', () => {
-    expect(() => parseModelConfig('{"max_batch":8}', '/m/config.json')).toThrow(/^\/m\/config\.json: \(root\): Unrecognized key: "max_batch"$/);
-    expect(() => parseModelConfig('{"max_batch_size":5000,"instances":0}', 'f')).toThrow(/max_batch_size: .*4096.*; instances: /);
+    expect(() => parseModelConfig('{"max_batch":8}', '/m/config.json')).toThrow(
+      /^\/m\/config\.json: \(root\): Unrecognized key: "max_batch"$/,
+    );
+    expect(() => parseModelConfig('{"max_batch_size":5000,"instances":0}', 'f')).toThrow(
+      /max_batch_size: .*4096.*; instances: /,
+    );
     expect(() => parseModelConfig('{"version":"../1"}', 'f')).toThrow(/version: version names are 1-64 of/);
     expect(() => parseModelConfig('{', 'f')).toThrow(/^f: not valid JSON/);
   });
@@ -44,12 +54,19 @@ describe('readModelConfig', () => {
       '': '{"max_batch_size": 8, "timeout_ms": 100, "version": "2", "description": "model"}',
       '2': '{"max_batch_size": 4, "instances": 2}',
     });
-    expect(await readModelConfig(source, '2')).toEqual({ max_batch_size: 4, timeout_ms: 100, description: 'model', instances: 2 });
+    expect(await readModelConfig(source, '2')).toEqual({
+      max_batch_size: 4,
+      timeout_ms: 100,
+      description: 'model',
+      instances: 2,
+    });
     expect(await readModelConfig(source, '1')).toEqual({ max_batch_size: 8, timeout_ms: 100, description: 'model' });
     expect(await readModelConfig(configs({}), '1')).toEqual({});
   });
 
   it('names the file that is wrong', async () => {
-    await expect(readModelConfig(configs({ '3': '{"bogus": 1}' }), '3')).rejects.toThrow(/^\/srv\/models\/m\/3\/config\.json: /);
+    await expect(readModelConfig(configs({ '3': '{"bogus": 1}' }), '3')).rejects.toThrow(
+      /^\/srv\/models\/m\/3\/config\.json: /,
+    );
   });
 });

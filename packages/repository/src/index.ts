@@ -1,4 +1,11 @@
-export { compareVersions, completeModelFile, MODEL_FILES, CONFIG_FILE, WRITING_MARKER, type ModelFile } from './layout.ts';
+export {
+  compareVersions,
+  completeModelFile,
+  MODEL_FILES,
+  CONFIG_FILE,
+  WRITING_MARKER,
+  type ModelFile,
+} from './layout.ts';
 export { parseModelConfig, readModelConfig } from './config.ts';
 export { chooseVersion, type ChosenVersion, type ResolvedModel } from './resolve.ts';
 export { listModelFolders, modelFolder, type ModelFolder } from './model-folders.ts';

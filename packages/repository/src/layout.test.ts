@@ -28,7 +28,9 @@ describe('modelFileOf', () => {
 
   it('refuses a uri that is not a checkpoint file, as invalid_uri', () => {
     expect(() => modelFileOf('/srv/models/m/3/config.json')).toThrow(CheckpointError);
-    expect(() => modelFileOf('/srv/models/m/3/config.json')).toThrow(/not a checkpoint file \(expected one of model\.onnx\)/);
+    expect(() => modelFileOf('/srv/models/m/3/config.json')).toThrow(
+      /not a checkpoint file \(expected one of model\.onnx\)/,
+    );
   });
 });
 
@@ -43,7 +45,9 @@ describe('version names', () => {
   it('refuses names that are hidden, temporary, too long or could leave the base', () => {
     for (const name of ['', '.', '..', '.git', '_tmp', '-1', '../x', 'a/b', 'a b', 'A'.repeat(65), 'é']) {
       expect(isVersionName(name), name).toBe(false);
-      expect(() => versionFolder('gs://b/m', name), name).toThrow(/is not a version name \(1-64 of A-Z a-z 0-9 \. _ -, starting with a letter or digit\)/);
+      expect(() => versionFolder('gs://b/m', name), name).toThrow(
+        /is not a version name \(1-64 of A-Z a-z 0-9 \. _ -, starting with a letter or digit\)/,
+      );
     }
     expect(versionFolder('gs://b/m', '7')).toBe('7');
   });
@@ -51,6 +55,13 @@ describe('version names', () => {
 
 describe('compareVersions', () => {
   it('orders numeric names by value before the others, which go by name', () => {
-    expect(['10', 'beta', '9', '100', 'alpha', '2'].sort(compareVersions)).toEqual(['2', '9', '10', '100', 'alpha', 'beta']);
+    expect(['10', 'beta', '9', '100', 'alpha', '2'].sort(compareVersions)).toEqual([
+      '2',
+      '9',
+      '10',
+      '100',
+      'alpha',
+      'beta',
+    ]);
   });
 });

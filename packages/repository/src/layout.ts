@@ -32,7 +32,11 @@ export function completeModelFile(names: Iterable<string>): ModelFile | undefine
 export function modelFileOf(uri: string): ModelFile {
   const name = uri.slice(uri.lastIndexOf('/') + 1);
   const file = MODEL_FILES.find((f) => f === name);
-  if (!file) throw new CheckpointError('invalid_uri', `${uri}: not a checkpoint file (expected one of ${MODEL_FILES.join(', ')})`);
+  if (!file)
+    throw new CheckpointError(
+      'invalid_uri',
+      `${uri}: not a checkpoint file (expected one of ${MODEL_FILES.join(', ')})`,
+    );
   return file;
 }
 
@@ -41,7 +45,11 @@ export const isVersionName = (name: string): boolean => VERSION_NAME.test(name);
 
 /** `version` when it is a version name; a name with '/' or '..' could leave the base. */
 export function versionFolder(base: string, version: string): string {
-  if (!isVersionName(version)) throw new CheckpointError('invalid_uri', `${base}: version '${version}' is not a version name (${VERSION_NAME_RULE})`);
+  if (!isVersionName(version))
+    throw new CheckpointError(
+      'invalid_uri',
+      `${base}: version '${version}' is not a version name (${VERSION_NAME_RULE})`,
+    );
   return version;
 }
 

@@ -17,13 +17,19 @@ describe('listModelFolders', () => {
   it('lists the folders named as models, by name, each with its absolute path as base uri', async () => {
     for (const d of ['tiny', 'textdir', 'Upper', '.cache', '_tmp']) await mkdir(join(root, d));
     await writeFile(join(root, 'notes.txt'), '');
-    const expected = [{ name: 'textdir', uri: join(root, 'textdir') }, { name: 'tiny', uri: join(root, 'tiny') }];
+    const expected = [
+      { name: 'textdir', uri: join(root, 'textdir') },
+      { name: 'tiny', uri: join(root, 'tiny') },
+    ];
     expect(await listModelFolders(root)).toEqual(expected);
     expect(await listModelFolders(pathToFileURL(root).href)).toEqual(expected);
   });
 
   it('a missing directory is not_found, naming it', async () => {
-    await expect(listModelFolders(join(root, 'none'))).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining(join(root, 'none')) });
+    await expect(listModelFolders(join(root, 'none'))).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining(join(root, 'none')),
+    });
   });
 
   it('a gs:// repository is refused: repositories are local', async () => {

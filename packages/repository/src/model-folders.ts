@@ -27,13 +27,18 @@ export async function listModelFolders(repository: string): Promise<ModelFolder[
 
 /** The folder of model `name` in a local repository, whether or not it exists. */
 export function modelFolder(repository: string, name: string): ModelFolder {
-  if (!MODEL_NAME.test(name)) throw new CheckpointError('invalid_uri', `model '${name}' in ${repository}: not a model name`);
+  if (!MODEL_NAME.test(name))
+    throw new CheckpointError('invalid_uri', `model '${name}' in ${repository}: not a model name`);
   return { name, uri: join(localRoot(repository), name) };
 }
 
 /** The absolute path of a local repository; a gs:// URI is refused (invalid_uri). */
 export function localRoot(repository: string): string {
   const parsed = parseUri(repository);
-  if (parsed.kind !== 'local') throw new CheckpointError('invalid_uri', `model repository '${repository}': expected a local directory or file:// URI`);
+  if (parsed.kind !== 'local')
+    throw new CheckpointError(
+      'invalid_uri',
+      `model repository '${repository}': expected a local directory or file:// URI`,
+    );
   return parsed.path;
 }

@@ -27,14 +27,18 @@ export interface ChosenVersion {
 export async function chooseVersion(source: CheckpointSource, name: string): Promise<ChosenVersion> {
   const listed = await source.versions();
   if (listed.length === 0) {
-    throw new Error(`model '${name}': no complete version under ${source.uri} (expected <version>/${MODEL_FILES.join(' or ')})`);
+    throw new Error(
+      `model '${name}': no complete version under ${source.uri} (expected <version>/${MODEL_FILES.join(' or ')})`,
+    );
   }
   const text = await source.config();
   const pinned = text === undefined ? undefined : parseModelConfig(text, `${source.uri}/${CONFIG_FILE}`).version;
   const versions = listed.map((v) => v.version);
   const checkpoint = pinned === undefined ? listed.at(-1)! : listed.find((v) => v.version === pinned);
   if (!checkpoint) {
-    throw new Error(`model '${name}': config.json pins version '${pinned}', but the complete versions are ${versions.join(', ')}`);
+    throw new Error(
+      `model '${name}': config.json pins version '${pinned}', but the complete versions are ${versions.join(', ')}`,
+    );
   }
   return { checkpoint, versions, config: await readModelConfig(source, checkpoint.version) };
 }

@@ -3,10 +3,20 @@ import type { Tensor } from '@alto/protocol';
 import { concatInputs, planBatches, splitOutputs } from './batch.ts';
 
 const f32 = (shape: number[], values: number[]): Tensor => ({
-  datatype: 'FP32', shape, data: new Uint8Array(new Float32Array(values).buffer),
+  datatype: 'FP32',
+  shape,
+  data: new Uint8Array(new Float32Array(values).buffer),
 });
 const item = (rows: number, width: number, start: number) => ({
-  inputs: new Map([['x', f32([rows, width], Array.from({ length: rows * width }, (_, i) => start + i))]]),
+  inputs: new Map([
+    [
+      'x',
+      f32(
+        [rows, width],
+        Array.from({ length: rows * width }, (_, i) => start + i),
+      ),
+    ],
+  ]),
 });
 
 describe('planBatches', () => {

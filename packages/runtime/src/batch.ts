@@ -1,8 +1,12 @@
 // Micro-batch assembly: requests whose non-batch dims agree are concatenated along dim 0
 // into one inference, and each output is split back by the rows each request brought.
 import {
-  DATATYPE_INFO, PredictionFailure, datatypeOfOrt, unsplittable,
-  type Tensor, type TensorMap,
+  DATATYPE_INFO,
+  PredictionFailure,
+  datatypeOfOrt,
+  unsplittable,
+  type Tensor,
+  type TensorMap,
 } from '@alto/protocol';
 import type { RawTensor } from './thread-protocol.ts';
 
@@ -77,7 +81,8 @@ export function splitOutputs(outputs: Record<string, RawTensor>, rows: readonly 
   const total = rows.reduce((a, b) => a + b, 0);
   for (const [name, raw] of Object.entries(outputs)) {
     const datatype = datatypeOfOrt(raw.type);
-    if (!datatype) throw new PredictionFailure('inference_failed', `output '${name}': type ${raw.type} cannot be returned`);
+    if (!datatype)
+      throw new PredictionFailure('inference_failed', `output '${name}': type ${raw.type} cannot be returned`);
     const bytes = new Uint8Array(raw.data);
     if (rows.length === 1) {
       maps[0]!.set(name, { datatype, shape: raw.dims, data: bytes });
@@ -87,7 +92,11 @@ export function splitOutputs(outputs: Record<string, RawTensor>, rows: readonly 
     const rowBytes = total === 0 ? 0 : bytes.byteLength / total;
     let offset = 0;
     rows.forEach((n, i) => {
-      const t: Tensor = { datatype, shape: [n, ...raw.dims.slice(1)], data: bytes.subarray(offset, offset + n * rowBytes) };
+      const t: Tensor = {
+        datatype,
+        shape: [n, ...raw.dims.slice(1)],
+        data: bytes.subarray(offset, offset + n * rowBytes),
+      };
       maps[i]!.set(name, t);
       offset += n * rowBytes;
     });

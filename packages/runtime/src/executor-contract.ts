@@ -17,7 +17,9 @@ export interface ExecutorFixture {
 }
 
 const f32 = (dims: number[], values: Float32Array): RawTensor => ({
-  type: 'float32', dims, data: values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength) as ArrayBuffer,
+  type: 'float32',
+  dims,
+  data: values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength) as ArrayBuffer,
 });
 
 export function describeExecutor(name: string, fx: ExecutorFixture): void {
@@ -43,7 +45,7 @@ export function describeExecutor(name: string, fx: ExecutorFixture): void {
       got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 4));
     };
 
-    it('declares the model\'s inputs and outputs, and as many slots as asked', async () => {
+    it("declares the model's inputs and outputs, and as many slots as asked", async () => {
       const e = await load(2);
       expect(e.inputs.map((i) => i.name)).toEqual([fx.input.name]);
       expect(e.outputs.map((o) => o.name)).toEqual([fx.output.name]);
@@ -62,7 +64,9 @@ export function describeExecutor(name: string, fx: ExecutorFixture): void {
     it('computes `slots` batches at once, each with its own result', async () => {
       const e = await load(2);
       const xs = [rowsOf(2, 10), rowsOf(5, 20)];
-      const results = await Promise.all(xs.map((x, i) => e.run({ [fx.input.name]: f32([i === 0 ? 2 : 5, fx.input.width], x) })));
+      const results = await Promise.all(
+        xs.map((x, i) => e.run({ [fx.input.name]: f32([i === 0 ? 2 : 5, fx.input.width], x) })),
+      );
       expectOutputs(results[0]!.outputs[fx.output.name], xs[0]!, 2);
       expectOutputs(results[1]!.outputs[fx.output.name], xs[1]!, 5);
       expect(e.busyCount).toBe(0);

@@ -6,9 +6,18 @@ import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 
 const ARRAYS = {
-  bool: Uint8Array, uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
-  uint32: Uint32Array, int32: Int32Array, uint64: BigUint64Array, int64: BigInt64Array,
-  float16: Uint16Array, float32: Float32Array, float64: Float64Array,
+  bool: Uint8Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  uint64: BigUint64Array,
+  int64: BigInt64Array,
+  float16: Uint16Array,
+  float32: Float32Array,
+  float64: Float64Array,
 };
 
 /** @type {import('onnxruntime-node').InferenceSession | undefined} */
@@ -46,7 +55,8 @@ parentPort.on('message', async (msg) => {
       for (const [name, tensor] of Object.entries(results)) {
         const view = tensor.data;
         // Hand over an ArrayBuffer that holds exactly this tensor, without copying when possible.
-        const data = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view.buffer : view.slice().buffer;
+        const data =
+          view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view.buffer : view.slice().buffer;
         outputs[name] = { type: tensor.type, dims: [...tensor.dims], data };
         transfer.push(data);
       }

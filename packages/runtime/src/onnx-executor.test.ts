@@ -26,7 +26,12 @@ function tiny(x: Float32Array, rows: number): Float32Array {
 }
 
 describeExecutor('onnx', {
-  open: (slots) => OnnxExecutor.create({ path: TINY, instances: slots, session: { executionProviders: ['cpu'], intraOpNumThreads: 1 } }),
+  open: (slots) =>
+    OnnxExecutor.create({
+      path: TINY,
+      instances: slots,
+      session: { executionProviders: ['cpu'], intraOpNumThreads: 1 },
+    }),
   input: { name: 'x', width: IN },
   output: { name: 'y', width: OUT },
   reference: tiny,

@@ -83,7 +83,10 @@ export class SessionThread {
     const id = this.nextId++;
     return new Promise<RunResult>((resolve, reject) => {
       this.inflight.set(id, { resolve, reject });
-      this.post({ type: 'run', id, feeds }, Object.values(feeds).map((f) => f.data));
+      this.post(
+        { type: 'run', id, feeds },
+        Object.values(feeds).map((f) => f.data),
+      );
     });
   }
 

@@ -71,20 +71,45 @@ describe('address policy', () => {
     expect(policy.refusal(address)).toMatch(reason);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1',
-    '100.63.255.255', '172.15.255.255', '192.169.0.1', '198.20.0.1', '223.255.255.255', '2001:4860:4860::8888', '::ffff:1.1.1.1'])(
-    'allows the public address %s',
-    (address) => {
-      expect(policy.refusal(address)).toBeUndefined();
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+    '100.63.255.255',
+    '172.15.255.255',
+    '192.169.0.1',
+    '198.20.0.1',
+    '223.255.255.255',
+    '2001:4860:4860::8888',
+    '::ffff:1.1.1.1',
+  ])('allows the public address %s', (address) => {
+    expect(policy.refusal(address)).toBeUndefined();
+  });
 
   it('refuses what is not an address at all', () => {
     expect(policy.refusal('localhost')).toMatch(/not an IP address/);
     expect(policy.refusal('127.1')).toMatch(/not an IP address/);
     expect(policy.refusal('')).toMatch(/not an IP address/);
     // Forms a lenient parser reads as 127.0.0.1 or ::1, and malformed ones.
-    for (const text of ['0x7f.0.0.1', '0177.0.0.1', '2130706433', '01.2.3.4', '1.2.3.4.5', '::ffff:1.2.3', '::ffff:01.2.3.4', '1::2::3', ':::1', '[::1', '127.0.0.1/32']) {
+    for (const text of [
+      '0x7f.0.0.1',
+      '0177.0.0.1',
+      '2130706433',
+      '01.2.3.4',
+      '1.2.3.4.5',
+      '::ffff:1.2.3',
+      '::ffff:01.2.3.4',
+      '1::2::3',
+      ':::1',
+      '[::1',
+      '127.0.0.1/32',
+    ]) {
       expect(policy.refusal(text), text).toMatch(/not an IP address/);
     }
   });
@@ -135,14 +160,22 @@ describe('address policy', () => {
     const seen = { in: 0, out: 0 };
     const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const v4 = () => `10.${rand(256)}.${rand(256)}.${rand(256)}`;
-    const v6 = () => `fd${rand(256).toString(16).padStart(2, '0')}:${Array.from({ length: 7 }, () => rand(0x10000).toString(16)).join(':')}`;
+    const v6 = () =>
+      `fd${rand(256).toString(16).padStart(2, '0')}:${Array.from({ length: 7 }, () => rand(0x10000).toString(16)).join(':')}`;
     for (let i = 0; i < 400; i++) {
       const [family, gen, max] = i % 2 === 0 ? (['ipv4', v4, 32] as const) : (['ipv6', v6, 128] as const);
       const net = gen();
       const prefix = 8 + rand(max - 7);
       // Half the probes share the network's leading bits, so both answers occur.
-      const probe = rand(2) === 0 ? gen() : net.slice(0, net.length - 1 - rand(3)) + (family === 'ipv4' ? String(rand(10)) : rand(16).toString(16));
-      const valid = family === 'ipv4' ? /^10(\.\d{1,3}){3}$/.test(probe) && probe.split('.').every((o) => Number(o) < 256 && String(Number(o)) === o) : probe.split(':').length === 8;
+      const probe =
+        rand(2) === 0
+          ? gen()
+          : net.slice(0, net.length - 1 - rand(3)) + (family === 'ipv4' ? String(rand(10)) : rand(16).toString(16));
+      const valid =
+        family === 'ipv4'
+          ? /^10(\.\d{1,3}){3}$/.test(probe) &&
+            probe.split('.').every((o) => Number(o) < 256 && String(Number(o)) === o)
+          : probe.split(':').length === 8;
       if (!valid) continue;
       const list = new BlockList();
       list.addSubnet(net, prefix, family);

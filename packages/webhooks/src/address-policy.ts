@@ -24,8 +24,11 @@ function parseAddress(text: string): Address | undefined {
   // ipaddr.js reads `::a.b.c.d` as the IPv4-mapped `::ffff:a.b.c.d`; RFC 4291 (and the
   // socket) make it the IPv4-compatible `::x:y`, another host. A trailing dotted quad
   // therefore becomes its two hex groups before ipaddr.js sees it.
-  const hex = s.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a: string, b: string, c: string, d: string) =>
-    `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`);
+  const hex = s.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_, a: string, b: string, c: string, d: string) =>
+      `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`,
+  );
   return ipaddr.IPv6.parse(hex);
 }
 
@@ -47,7 +50,8 @@ export interface Cidr {
 export function parseCidr(text: string): Cidr {
   const [addr = '', len, ...rest] = text.trim().split('/');
   const address = parseAddress(addr);
-  if (!address || rest.length > 0) throw new Error(`'${text}' is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)`);
+  if (!address || rest.length > 0)
+    throw new Error(`'${text}' is not an IP address or CIDR (e.g. 10.0.0.0/8, fd00::/8)`);
   const max = address.kind() === 'ipv4' ? 32 : 128;
   const prefix = len === undefined ? max : Number(len);
   if (!/^\d+$/.test(len ?? String(max)) || prefix > max) {
@@ -60,7 +64,12 @@ export function parseCidr(text: string): Cidr {
 const inCidr = (a: Address, c: Cidr): boolean => a.kind() === c.range[0].kind() && a.match(c.range);
 
 const v4At = (a: ipaddr.IPv6, from: number, flip = false): ipaddr.IPv4 =>
-  new ipaddr.IPv4(a.toByteArray().slice(from, from + 4).map((x) => (flip ? x ^ 0xff : x)));
+  new ipaddr.IPv4(
+    a
+      .toByteArray()
+      .slice(from, from + 4)
+      .map((x) => (flip ? x ^ 0xff : x)),
+  );
 
 const rules = (list: [string, string][]) => list.map(([cidr, reason]) => ({ cidr: parseCidr(cidr), reason }));
 

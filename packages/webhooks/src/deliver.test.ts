@@ -28,7 +28,11 @@ describe('delivering one attempt', () => {
     deliverers.push(d);
     return d;
   };
-  const body = JSON.stringify({ type: 'prediction.completed', timestamp: new Date().toISOString(), data: { id: 'tiny.a' } });
+  const body = JSON.stringify({
+    type: 'prediction.completed',
+    timestamp: new Date().toISOString(),
+    data: { id: 'tiny.a' },
+  });
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -54,7 +58,11 @@ describe('delivering one attempt', () => {
 
   it('POSTs the body signed the Standard Webhooks way, which the standardwebhooks package verifies', async () => {
     handler = (_req, res) => res.writeHead(204).end();
-    const r = await deliverer().deliver({ url: `http://127.0.0.1:${port}/hook?x=1`, webhookId: 'tiny.a.completed', body });
+    const r = await deliverer().deliver({
+      url: `http://127.0.0.1:${port}/hook?x=1`,
+      webhookId: 'tiny.a.completed',
+      body,
+    });
     expect(r).toEqual({ status: 204, error: null, retryAfterMs: null });
     expect(seen).toHaveLength(1);
     const [s] = seen;
@@ -81,7 +89,10 @@ describe('delivering one attempt', () => {
     expect(r.error).toMatch(/^HTTP 500: database is down x+…$/);
     expect(r.error!.length).toBeLessThan(250);
     handler = (_req, res) => res.writeHead(429, { 'retry-after': '7' }).end();
-    expect(await deliverer().deliver({ url: `http://127.0.0.1:${port}/`, webhookId: 'a', body })).toMatchObject({ status: 429, retryAfterMs: 7000 });
+    expect(await deliverer().deliver({ url: `http://127.0.0.1:${port}/`, webhookId: 'a', body })).toMatchObject({
+      status: 429,
+      retryAfterMs: 7000,
+    });
   });
 
   it('reads at most 4 KiB of an answer: an endless one does not hold the attempt', async () => {
@@ -90,7 +101,7 @@ describe('delivering one attempt', () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       const chunk = Buffer.alloc(16 * 1024, 0x61);
       const pump = () => {
-        for (let more = true; more && !res.destroyed; ) {
+        for (let more = true; more && !res.destroyed;) {
           more = res.write(chunk);
           written += chunk.length;
         }
@@ -99,7 +110,11 @@ describe('delivering one attempt', () => {
       pump();
     };
     const started = Date.now();
-    const r = await deliverer(loopback, { timeoutMs: 5000 }).deliver({ url: `http://127.0.0.1:${port}/`, webhookId: 'a', body });
+    const r = await deliverer(loopback, { timeoutMs: 5000 }).deliver({
+      url: `http://127.0.0.1:${port}/`,
+      webhookId: 'a',
+      body,
+    });
     expect(r).toEqual({ status: 200, error: null, retryAfterMs: null });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(written).toBeGreaterThan(0);
@@ -108,7 +123,11 @@ describe('delivering one attempt', () => {
   it('gives up on a receiver that does not answer within the timeout', async () => {
     handler = () => {}; // never answers
     const started = Date.now();
-    const r = await deliverer(loopback, { timeoutMs: 300 }).deliver({ url: `http://127.0.0.1:${port}/`, webhookId: 'a', body });
+    const r = await deliverer(loopback, { timeoutMs: 300 }).deliver({
+      url: `http://127.0.0.1:${port}/`,
+      webhookId: 'a',
+      body,
+    });
     expect(r).toEqual({ status: null, error: 'no answer within 300 ms', retryAfterMs: null });
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -141,7 +160,12 @@ describe('delivering one attempt', () => {
     expect(await checkWebhookHost(new URL(url), policy, { resolve: rebinding })).toBeUndefined();
     // Delivery: the same host now answers with loopback; the connection is refused.
     const r = await deliverer(policy, { resolve: rebinding }).deliver({ url, webhookId: 'a', body });
-    expect(r).toMatchObject({ status: null, error: expect.stringMatching(/^refused: host 'hooks\.rebind\.test' resolves only to refused addresses: 127\.0\.0\.1 is loopback/) });
+    expect(r).toMatchObject({
+      status: null,
+      error: expect.stringMatching(
+        /^refused: host 'hooks\.rebind\.test' resolves only to refused addresses: 127\.0\.0\.1 is loopback/,
+      ),
+    });
     expect(lookups).toEqual(['hooks.rebind.test', 'hooks.rebind.test']);
     expect(seen).toEqual([]);
   });
@@ -149,21 +173,34 @@ describe('delivering one attempt', () => {
   it('connects only to the allowed addresses of a host that has both kinds', async () => {
     handler = (_req, res) => res.writeHead(200).end();
     // 10.0.0.1 is refused; 127.0.0.1 is allowed by the list and is where the receiver is.
-    const mixed: Resolver = async () => [{ address: '10.0.0.1', family: 4 }, { address: '127.0.0.1', family: 4 }];
-    const r = await deliverer(loopback, { resolve: mixed }).deliver({ url: `http://hooks.mixed.test:${port}/`, webhookId: 'a', body });
+    const mixed: Resolver = async () => [
+      { address: '10.0.0.1', family: 4 },
+      { address: '127.0.0.1', family: 4 },
+    ];
+    const r = await deliverer(loopback, { resolve: mixed }).deliver({
+      url: `http://hooks.mixed.test:${port}/`,
+      webhookId: 'a',
+      body,
+    });
     expect(r.status).toBe(200);
     expect(seen).toHaveLength(1);
   });
 
   it('at submit time, names the refused address, or the failure to resolve', async () => {
     const policy = new AddressPolicy();
-    expect(await checkWebhookHost(new URL('http://169.254.169.254/latest'), policy)).toMatch(/^address 169\.254\.169\.254 is cloud metadata/);
+    expect(await checkWebhookHost(new URL('http://169.254.169.254/latest'), policy)).toMatch(
+      /^address 169\.254\.169\.254 is cloud metadata/,
+    );
     expect(await checkWebhookHost(new URL('http://[fd00:ec2::254]/'), policy)).toMatch(/cloud metadata/);
-    expect(await checkWebhookHost(new URL('http://localhost/'), policy)).toMatch(/host 'localhost' resolves only to refused addresses/);
+    expect(await checkWebhookHost(new URL('http://localhost/'), policy)).toMatch(
+      /host 'localhost' resolves only to refused addresses/,
+    );
     expect(await checkWebhookHost(new URL('http://nowhere.invalid/'), policy)).toMatch(
       /^host 'nowhere\.invalid' (does not resolve \(\w+\)|did not resolve within 3000 ms)$/,
     );
     const slow: Resolver = () => new Promise(() => {});
-    expect(await checkWebhookHost(new URL('http://slow.test/'), policy, { resolve: slow, timeoutMs: 50 })).toBe("host 'slow.test' did not resolve within 50 ms");
+    expect(await checkWebhookHost(new URL('http://slow.test/'), policy, { resolve: slow, timeoutMs: 50 })).toBe(
+      "host 'slow.test' did not resolve within 50 ms",
+    );
   });
 });

@@ -42,7 +42,10 @@ export class Deliverer {
   constructor(private readonly o: DelivererOptions) {
     const lookup = guardedLookup(o.policy, o.resolve ?? systemResolver);
     // No keep-alive: every attempt connects anew, so every connection goes through lookup.
-    this.agents = { http: new http.Agent({ lookup, keepAlive: false }), https: new https.Agent({ lookup, keepAlive: false }) };
+    this.agents = {
+      http: new http.Agent({ lookup, keepAlive: false }),
+      https: new https.Agent({ lookup, keepAlive: false }),
+    };
     this.timeoutMs = o.timeoutMs ?? 10_000;
     this.maxResponseBytes = o.maxResponseBytes ?? 4096;
   }
@@ -75,14 +78,21 @@ export class Deliverer {
         req.destroy();
         resolve(r);
       };
-      const req = (secure ? https : http).request(url, { method: 'POST', headers, agent: secure ? this.agents.https : this.agents.http });
-      let response: { status: number; retryAfterMs: number | null; location: string | undefined; body: Buffer[]; size: number } | undefined;
+      const req = (secure ? https : http).request(url, {
+        method: 'POST',
+        headers,
+        agent: secure ? this.agents.https : this.agents.http,
+      });
+      let response:
+        | { status: number; retryAfterMs: number | null; location: string | undefined; body: Buffer[]; size: number }
+        | undefined;
       const answered = () => {
         const r = response!;
         const status = r.status;
         const text = oneLine(Buffer.concat(r.body).toString('utf8'));
         let error: string | null = null;
-        if (status >= 300 && status < 400) error = `HTTP ${status}: redirect not followed${r.location ? ` (Location: ${oneLine(r.location)})` : ''}`;
+        if (status >= 300 && status < 400)
+          error = `HTTP ${status}: redirect not followed${r.location ? ` (Location: ${oneLine(r.location)})` : ''}`;
         else if (status < 200 || status >= 300) error = `HTTP ${status}${text ? `: ${text}` : ''}`;
         settle({ status, error, retryAfterMs: r.retryAfterMs });
       };
@@ -94,7 +104,8 @@ export class Deliverer {
       req.on('socket', (socket) => {
         // Belt and braces: whatever path led here, the address connected to must be allowed.
         socket.once('connect', () => {
-          const why = socket.remoteAddress === undefined ? 'no remote address' : this.o.policy.refusal(socket.remoteAddress);
+          const why =
+            socket.remoteAddress === undefined ? 'no remote address' : this.o.policy.refusal(socket.remoteAddress);
           if (why !== undefined) req.destroy(new AddressRefusedError(why));
         });
       });
@@ -114,7 +125,12 @@ export class Deliverer {
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (response) return answered();
-        const error = err instanceof AddressRefusedError ? `refused: ${err.message}` : err.code ? `${err.code}: ${err.message}` : err.message;
+        const error =
+          err instanceof AddressRefusedError
+            ? `refused: ${err.message}`
+            : err.code
+              ? `${err.code}: ${err.message}`
+              : err.message;
         settle({ status: null, error: oneLine(error, 300), retryAfterMs: null });
       });
       req.end(d.body);

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { parseAllowList } from './address-policy.ts';
 import { DEFAULT_RETRY_SCHEDULE, parseSchedule } from './schedule.ts';
 
-const parsed = <T>(parse: (s: string) => T) =>
+const parsed =
+  <T>(parse: (s: string) => T) =>
   (text: string, ctx: z.RefinementCtx): T => {
     try {
       return parse(text);

@@ -23,7 +23,11 @@ export class AddressRefusedError extends Error {
 const bare = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
 
 /** The addresses of `host` the policy allows; throws AddressRefusedError when there are none. */
-export async function allowedAddresses(host: string, policy: AddressPolicy, resolve: Resolver = systemResolver): Promise<LookupAddress[]> {
+export async function allowedAddresses(
+  host: string,
+  policy: AddressPolicy,
+  resolve: Resolver = systemResolver,
+): Promise<LookupAddress[]> {
   const h = bare(host);
   const family = isIP(h);
   const all = family !== 0 ? [{ address: h, family }] : await resolve(h);
@@ -46,7 +50,12 @@ export function guardedLookup(policy: AddressPolicy, resolve: Resolver = systemR
   return (hostname, options, callback) => {
     allowedAddresses(hostname, policy, resolve).then(
       (allowed) => {
-        const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
+        const family =
+          options.family === 4 || options.family === 'IPv4'
+            ? 4
+            : options.family === 6 || options.family === 'IPv6'
+              ? 6
+              : 0;
         const fit = family === 0 ? allowed : allowed.filter((a) => a.family === family);
         if (fit.length === 0) {
           callback(new AddressRefusedError(`host '${hostname}' has no allowed IPv${family} address`), '', 0);
@@ -68,11 +77,18 @@ export interface HostCheckOptions {
  * Why webhooks to `url` would be refused — its host does not resolve, or only to refused
  * addresses — or undefined when some address of it is allowed.
  */
-export async function checkWebhookHost(url: URL, policy: AddressPolicy, options: HostCheckOptions = {}): Promise<string | undefined> {
+export async function checkWebhookHost(
+  url: URL,
+  policy: AddressPolicy,
+  options: HostCheckOptions = {},
+): Promise<string | undefined> {
   const timeoutMs = options.timeoutMs ?? 3000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`host '${bare(url.hostname)}' did not resolve within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`host '${bare(url.hostname)}' did not resolve within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([allowedAddresses(url.hostname, policy, options.resolve), timeout]);

@@ -2,7 +2,13 @@
 // GET /v1/predictions/{id} renders it — at the event. A 'start' event is rendered as the
 // prediction stood when it started (it may have finished by the time the event is relayed);
 // a 'completed' event as it stands, since a terminal prediction no longer changes.
-import { EVENT_TYPES, renderPrediction, type Prediction, type PredictionRecord, type WebhookEvent } from '@alto/protocol';
+import {
+  EVENT_TYPES,
+  renderPrediction,
+  type Prediction,
+  type PredictionRecord,
+  type WebhookEvent,
+} from '@alto/protocol';
 
 export interface EventPayload {
   type: (typeof EVENT_TYPES)[WebhookEvent];
@@ -13,7 +19,15 @@ export interface EventPayload {
 
 /** The record as it was when it started at `at`: running, nothing of its outcome yet. */
 const asStarted = (r: PredictionRecord, at: number): PredictionRecord => ({
-  ...r, status: 'running', startedAt: at, output: null, error: null, completedAt: null, queueMs: null, predictMs: null, batchSize: null,
+  ...r,
+  status: 'running',
+  startedAt: at,
+  output: null,
+  error: null,
+  completedAt: null,
+  queueMs: null,
+  predictMs: null,
+  batchSize: null,
 });
 
 export function eventPayload(record: PredictionRecord, event: WebhookEvent, at: number, origin: string): EventPayload {

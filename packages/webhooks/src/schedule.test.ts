@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_SCHEDULE, MAX_RETRY_AFTER_MS, afterAttempt, jitter, parseRetryAfter, parseSchedule } from './schedule.ts';
+import {
+  DEFAULT_RETRY_SCHEDULE,
+  MAX_RETRY_AFTER_MS,
+  afterAttempt,
+  jitter,
+  parseRetryAfter,
+  parseSchedule,
+} from './schedule.ts';
 
-const fail = (status: number | null, retryAfterMs: number | null = null) => ({ status, error: status === null ? 'ECONNREFUSED' : `HTTP ${status}`, retryAfterMs });
+const fail = (status: number | null, retryAfterMs: number | null = null) => ({
+  status,
+  error: status === null ? 'ECONNREFUSED' : `HTTP ${status}`,
+  retryAfterMs,
+});
 const ok = { status: 204, error: null, retryAfterMs: null };
 const mid = () => 0.5; // no jitter
 
@@ -32,7 +43,14 @@ describe('retry schedule', () => {
   it('a 2xx delivers; anything else retries at the next delay until the schedule ends', () => {
     const schedule = [0, 1000, 5000];
     expect(afterAttempt(ok, 1, schedule, 0, mid)).toEqual({
-      state: { state: 'delivered', attempts: 1, last_status: 204, last_error: null, last_attempt_at: 0, next_attempt_at: null },
+      state: {
+        state: 'delivered',
+        attempts: 1,
+        last_status: 204,
+        last_error: null,
+        last_attempt_at: 0,
+        next_attempt_at: null,
+      },
       retryInMs: null,
     });
     for (const status of [500, 404, 302, 301, 100, null]) {
@@ -41,11 +59,17 @@ describe('retry schedule', () => {
       expect(r.state).toMatchObject({ state: 'retrying', attempts: 1, last_status: status, next_attempt_at: 1010 });
     }
     expect(afterAttempt(fail(500), 2, schedule, 0, mid).retryInMs).toBe(5000);
-    expect(afterAttempt(fail(500), 3, schedule, 0, mid)).toMatchObject({ state: { state: 'gave_up', attempts: 3 }, retryInMs: null });
+    expect(afterAttempt(fail(500), 3, schedule, 0, mid)).toMatchObject({
+      state: { state: 'gave_up', attempts: 3 },
+      retryInMs: null,
+    });
   });
 
   it('410 Gone stops at once', () => {
-    expect(afterAttempt(fail(410), 1, [0, 1000, 5000], 0, mid)).toMatchObject({ state: { state: 'gave_up', last_status: 410 }, retryInMs: null });
+    expect(afterAttempt(fail(410), 1, [0, 1000, 5000], 0, mid)).toMatchObject({
+      state: { state: 'gave_up', last_status: 410 },
+      retryInMs: null,
+    });
   });
 
   it('Retry-After on 429 / 503 is honoured when longer than the schedule', () => {

@@ -29,7 +29,8 @@ export function parseSchedule(text: string): number[] {
 }
 
 /** `ms` ±20%, uniformly. */
-export const jitter = (ms: number, random: () => number = Math.random): number => Math.round(ms * (0.8 + 0.4 * random()));
+export const jitter = (ms: number, random: () => number = Math.random): number =>
+  Math.round(ms * (0.8 + 0.4 * random()));
 
 /** Retry-After (seconds or an HTTP date) in ms from `now`, capped; null when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
@@ -58,7 +59,11 @@ export const succeeded = (r: AttemptResult): boolean => r.status !== null && r.s
  * Gone stops at once; 429 and 503 wait at least what Retry-After asks.
  */
 export function afterAttempt(
-  result: AttemptResult, attempt: number, schedule: readonly number[], now = Date.now(), random: () => number = Math.random,
+  result: AttemptResult,
+  attempt: number,
+  schedule: readonly number[],
+  now = Date.now(),
+  random: () => number = Math.random,
 ): { state: DeliveryState; retryInMs: number | null } {
   const base = { attempts: attempt, last_status: result.status, last_error: result.error, last_attempt_at: now };
   if (succeeded(result)) return { state: { ...base, state: 'delivered', next_attempt_at: null }, retryInMs: null };

@@ -2,19 +2,31 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { generateSecret, parseSecrets, sign } from './signature.ts';
 
-const headers = (id: string, ts: number, signature: string) => ({ 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signature });
+const headers = (id: string, ts: number, signature: string) => ({
+  'webhook-id': id,
+  'webhook-timestamp': String(ts),
+  'webhook-signature': signature,
+});
 
 describe('Standard Webhooks signatures', () => {
   const secret = generateSecret();
-  const body = JSON.stringify({ type: 'prediction.completed', timestamp: '2026-11-23T10:14:11.592Z', data: { id: 'tiny.x' } });
+  const body = JSON.stringify({
+    type: 'prediction.completed',
+    timestamp: '2026-11-23T10:14:11.592Z',
+    data: { id: 'tiny.x' },
+  });
   const now = Math.floor(Date.now() / 1000);
 
   it('verify with the standardwebhooks package', () => {
     const signature = sign(parseSecrets(secret), 'tiny.01m83yc7vx5b9f403wkqdbx6nv.completed', now, body);
     expect(signature).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
-    expect(new Webhook(secret).verify(body, headers('tiny.01m83yc7vx5b9f403wkqdbx6nv.completed', now, signature))).toEqual(JSON.parse(body));
+    expect(
+      new Webhook(secret).verify(body, headers('tiny.01m83yc7vx5b9f403wkqdbx6nv.completed', now, signature)),
+    ).toEqual(JSON.parse(body));
     // And equal what the package itself computes.
-    expect(signature).toBe(new Webhook(secret).sign('tiny.01m83yc7vx5b9f403wkqdbx6nv.completed', new Date(now * 1000), body));
+    expect(signature).toBe(
+      new Webhook(secret).sign('tiny.01m83yc7vx5b9f403wkqdbx6nv.completed', new Date(now * 1000), body),
+    );
   });
 
   it('do not verify for another body, id, timestamp or secret', () => {
@@ -24,7 +36,9 @@ describe('Standard Webhooks signatures', () => {
     expect(() => wh.verify(`${body} `, headers('a', now, signature))).toThrow(WebhookVerificationError);
     expect(() => wh.verify(body, headers('b', now, signature))).toThrow(WebhookVerificationError);
     expect(() => wh.verify(body, headers('a', now + 1, signature))).toThrow(WebhookVerificationError);
-    expect(() => new Webhook(generateSecret()).verify(body, headers('a', now, signature))).toThrow(WebhookVerificationError);
+    expect(() => new Webhook(generateSecret()).verify(body, headers('a', now, signature))).toThrow(
+      WebhookVerificationError,
+    );
   });
 
   it('sign with every secret while rotating, so receivers holding either one verify', () => {

@@ -20,13 +20,15 @@ export function parseSecrets(text: string): Buffer[] {
   if (parts.length === 0) throw new Error(`expected ${SECRET_FORMAT}, got nothing`);
   return parts.map((part, i) => {
     const which = parts.length > 1 ? `secret ${i + 1} of ${parts.length}` : 'the secret';
-    if (!part.startsWith(PREFIX)) throw new Error(`${which} does not start with '${PREFIX}'; expected ${SECRET_FORMAT}`);
+    if (!part.startsWith(PREFIX))
+      throw new Error(`${which} does not start with '${PREFIX}'; expected ${SECRET_FORMAT}`);
     const b64 = part.slice(PREFIX.length);
     const key = Buffer.from(b64, 'base64');
     if (!BASE64.test(b64) || b64.length % 4 !== 0 || key.toString('base64') !== b64) {
       throw new Error(`${which} is not valid base64 after '${PREFIX}'; expected ${SECRET_FORMAT}`);
     }
-    if (key.length < 24 || key.length > 64) throw new Error(`${which} is ${key.length} bytes; expected ${SECRET_FORMAT}`);
+    if (key.length < 24 || key.length > 64)
+      throw new Error(`${which} is ${key.length} bytes; expected ${SECRET_FORMAT}`);
     return key;
   });
 }

@@ -19,7 +19,13 @@ export const deadLetters: Command = {
     if (json) printJson(io, list);
     else if (list.count === 0) io.out(`no dead letters for ${model}\n`);
     else {
-      const rows = list.dead_letters.map((d) => [d.entry, d.prediction_id, d.version, String(d.deliveries), ago(d.dead_at)]);
+      const rows = list.dead_letters.map((d) => [
+        d.entry,
+        d.prediction_id,
+        d.version,
+        String(d.deliveries),
+        ago(d.dead_at),
+      ]);
       io.out(renderTable(['ENTRY', 'PREDICTION', 'VERSION', 'DELIVERIES', 'DEAD'], rows));
       if (list.count > rows.length) io.out(`(${list.count - rows.length} more)\n`);
     }
@@ -31,17 +37,29 @@ export const replay: Command = {
   name: 'replay',
   summary: 'queue dead-lettered requests again (all, or the entries given)',
   args: [{ name: 'model' }],
-  options: { entry: { kind: 'string', multiple: true, value: 'ID', help: 'replay only this entry (repeatable); see alto dead-letters' } },
+  options: {
+    entry: {
+      kind: 'string',
+      multiple: true,
+      value: 'ID',
+      help: 'replay only this entry (repeatable); see alto dead-letters',
+    },
+  },
   api: 'admin',
   async run({ args, flags, client, io, json }) {
     const [model] = args as [string];
     const entries = flags.list('entry');
     const body = entries.length > 0 ? { entries } : {};
     const result = await client.admin<ReplayResult>(
-      'POST', `/models/${encodeURIComponent(model)}/dead-letters/replay`, { body },
+      'POST',
+      `/models/${encodeURIComponent(model)}/dead-letters/replay`,
+      { body },
     );
     if (json) printJson(io, result);
-    else io.out(`replayed ${result.replayed.length} request${result.replayed.length === 1 ? '' : 's'}${result.replayed.length ? `: ${result.replayed.join(', ')}` : ''}\n`);
+    else
+      io.out(
+        `replayed ${result.replayed.length} request${result.replayed.length === 1 ? '' : 's'}${result.replayed.length ? `: ${result.replayed.join(', ')}` : ''}\n`,
+      );
     return 0;
   },
 };

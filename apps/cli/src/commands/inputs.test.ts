@@ -28,8 +28,12 @@ describe('predict request bodies', () => {
   });
 
   it('refuses an --input that is not NAME=@FILE', () => {
-    expect(() => bodyFromInputs(['x.json'], dir)).toThrow("--input: expected NAME=@FILE such as x=@x.json, got 'x.json'");
-    expect(() => bodyFromInputs(['x=x.json'], dir)).toThrow("--input: expected NAME=@FILE such as x=@x.json, got 'x=x.json'");
+    expect(() => bodyFromInputs(['x.json'], dir)).toThrow(
+      "--input: expected NAME=@FILE such as x=@x.json, got 'x.json'",
+    );
+    expect(() => bodyFromInputs(['x=x.json'], dir)).toThrow(
+      "--input: expected NAME=@FILE such as x=@x.json, got 'x=x.json'",
+    );
     expect(() => bodyFromInputs(['=@x.json'], dir)).toThrow(/^--input: expected NAME=@FILE/);
   });
 
@@ -38,19 +42,25 @@ describe('predict request bodies', () => {
   });
 
   it('names the flag and the file when it is missing, not JSON, or not a tensor object', () => {
-    expect(() => bodyFromInputs(['x=@nope.json'], dir)).toThrow("--input x=@nope.json: cannot read 'nope.json': no such file");
+    expect(() => bodyFromInputs(['x=@nope.json'], dir)).toThrow(
+      "--input x=@nope.json: cannot read 'nope.json': no such file",
+    );
     expect(() => bodyFromInputs(['x=@broken.json'], dir)).toThrow(/^--input x=@broken.json: not valid JSON \(/);
-    expect(() => bodyFromInputs(['x=@list.json'], dir))
-      .toThrow('--input x=@list.json: expected a tensor object {"datatype", "shape", "data"}, got an array');
-    expect(() => bodyFromInputs(['x=@noshape.json'], dir))
-      .toThrow('--input x=@noshape.json: expected a tensor object {"datatype", "shape", "data"}, got an object without "shape"');
+    expect(() => bodyFromInputs(['x=@list.json'], dir)).toThrow(
+      '--input x=@list.json: expected a tensor object {"datatype", "shape", "data"}, got an array',
+    );
+    expect(() => bodyFromInputs(['x=@noshape.json'], dir)).toThrow(
+      '--input x=@noshape.json: expected a tensor object {"datatype", "shape", "data"}, got an object without "shape"',
+    );
   });
 
   it('takes --json inline or from @FILE, and refuses what is not a JSON object', () => {
     expect(bodyFromJson('{"input": {}}', dir)).toEqual({ input: {} });
     expect(bodyFromJson('@body.json', dir)).toEqual({ input: { x }, timeout_ms: 5 });
     expect(() => bodyFromJson('{input}', dir)).toThrow(/^--json: not valid JSON \(/);
-    expect(() => bodyFromJson('3', dir)).toThrow('--json: expected a JSON object such as {"input": {...}}, got a number 3');
+    expect(() => bodyFromJson('3', dir)).toThrow(
+      '--json: expected a JSON object such as {"input": {...}}, got a number 3',
+    );
     expect(() => bodyFromJson('@missing.json', dir)).toThrow("--json: cannot read 'missing.json': no such file");
   });
 });

@@ -8,7 +8,10 @@ import { usageError } from '../exit.ts';
 export function bodyFromJson(raw: string, cwd: string): Record<string, unknown> {
   const [text, from] = raw.startsWith('@') ? [readText(raw.slice(1), cwd, '--json'), raw.slice(1)] : [raw, undefined];
   const value = parseJson(text, from ? `--json @${from}` : '--json');
-  if (!isObject(value)) throw usageError(`${from ? `--json @${from}` : '--json'}: expected a JSON object such as {"input": {...}}, got ${kindOf(value)}`);
+  if (!isObject(value))
+    throw usageError(
+      `${from ? `--json @${from}` : '--json'}: expected a JSON object such as {"input": {...}}, got ${kindOf(value)}`,
+    );
   return value;
 }
 
@@ -23,7 +26,9 @@ export function bodyFromInputs(specs: readonly string[], cwd: string): { input: 
     if (input.has(name)) throw usageError(`--input: input '${name}' given twice`);
     const tensor = parseJson(readText(file, cwd, what), what);
     if (!isObject(tensor) || !('datatype' in tensor) || !('shape' in tensor)) {
-      throw usageError(`${what}: expected a tensor object {"datatype", "shape", "data"}, got ${kindOf(tensor, ['datatype', 'shape'])}`);
+      throw usageError(
+        `${what}: expected a tensor object {"datatype", "shape", "data"}, got ${kindOf(tensor, ['datatype', 'shape'])}`,
+      );
     }
     input.set(name, tensor);
   }

@@ -64,7 +64,10 @@ export function modelDetails(m: ModelView): string {
     ['target', s.target_version ?? '-'],
     ['in store', s.versions.length ? s.versions.join(', ') : 'no complete version'],
     ['replicas', `${s.ready_replicas} ready / ${m.replicas} requested`],
-    ['batching', listed([field('max_batch_size', m.max_batch_size), field('max_queue_delay_ms', m.max_queue_delay_ms)])],
+    [
+      'batching',
+      listed([field('max_batch_size', m.max_batch_size), field('max_queue_delay_ms', m.max_queue_delay_ms)]),
+    ],
     ['queue', listed([field('max_queue_length', m.max_queue_length), field('timeout_ms', m.timeout_ms)])],
     ['memory', m.memory_bytes === undefined ? '-' : `${formatBytes(m.memory_bytes)} (${m.memory_bytes} bytes)`],
     ['constraints', constraints.length ? constraints.join(', ') : 'none'],

@@ -17,9 +17,18 @@ export const predict: Command = {
   args: [{ name: 'model' }],
   options: {
     json: { kind: 'string', value: "'BODY'", help: 'the whole request body as JSON, or @FILE to read it from a file' },
-    input: { kind: 'string', multiple: true, value: 'NAME=@FILE', help: 'input NAME from a JSON file holding {"datatype", "shape", "data"} (repeatable)' },
+    input: {
+      kind: 'string',
+      multiple: true,
+      value: 'NAME=@FILE',
+      help: 'input NAME from a JSON file holding {"datatype", "shape", "data"} (repeatable)',
+    },
     version: { kind: 'string', value: 'V', help: 'ask for this version of the model' },
-    wait: { kind: 'optional', value: 'SECONDS', help: "hold until the prediction is done: --wait for the server's longest hold, --wait=N for N seconds" },
+    wait: {
+      kind: 'optional',
+      value: 'SECONDS',
+      help: "hold until the prediction is done: --wait for the server's longest hold, --wait=N for N seconds",
+    },
   },
   api: 'gateway',
   notes:
@@ -31,15 +40,18 @@ export const predict: Command = {
     const waitFor = waitSeconds(ctx.flags.optional('wait'));
     const [model] = ctx.args as [string];
     const version = ctx.flags.string('version');
-    const path = version === undefined
-      ? `/v1/models/${encodeURIComponent(model)}/predictions`
-      : `/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/predictions`;
+    const path =
+      version === undefined
+        ? `/v1/models/${encodeURIComponent(model)}/predictions`
+        : `/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/predictions`;
     const headers: Record<string, string> = {};
     if (waitFor === 'server') headers.prefer = 'wait';
     else if (waitFor > 0) headers.prefer = `wait=${waitFor}`;
     const started = Date.now();
     let p = await ctx.client.gateway<Prediction>('POST', path, {
-      body, headers, timeoutMs: (waitFor === 'server' ? 600 : waitFor) * 1000 + 30_000,
+      body,
+      headers,
+      timeoutMs: (waitFor === 'server' ? 600 : waitFor) * 1000 + 30_000,
     });
     // The server caps its hold (60 s by default); a longer --wait=N goes on by polling.
     if (typeof waitFor === 'number' && waitFor > 0) p = await pollUntil(ctx.client, p, started + waitFor * 1000);

@@ -10,7 +10,8 @@ export const publish: Command = {
   args: [{ name: 'name' }, { name: 'uri' }],
   options: SETTING_OPTIONS,
   api: 'admin',
-  notes: 'The URI is a model directory holding version subdirectories, e.g. gs://bucket/models/tiny or file:///srv/models/tiny.',
+  notes:
+    'The URI is a model directory holding version subdirectories, e.g. gs://bucket/models/tiny or file:///srv/models/tiny.',
   async run({ args, flags, client, io, json }) {
     const [name, uri] = args as [string, string];
     const body: PublishRequest = { name, uri, ...settingsFromFlags(flags) };

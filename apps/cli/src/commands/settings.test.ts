@@ -8,13 +8,39 @@ const patch = (...argv: string[]) => updateRequest(parseArgs(argv, update.option
 
 describe('publish and update request bodies', () => {
   it('turns every flag into its request field', () => {
-    expect(settings(
-      '--replicas', '0', '--version', '3', '--max-batch-size', '8', '--max-queue-delay-ms', '0', '--max-queue-length', '100',
-      '--timeout-ms', '2500', '--memory', '1.5GiB', '--constraint', 'accelerator=gpu', '--constraint', 'zone=eu-1',
-      '--execution-provider', 'cuda',
-    )).toEqual({
-      replicas: 0, version: '3', max_batch_size: 8, max_queue_delay_ms: 0, max_queue_length: 100, timeout_ms: 2500,
-      memory_bytes: 1610612736, constraints: { accelerator: 'gpu', zone: 'eu-1' }, execution_provider: 'cuda',
+    expect(
+      settings(
+        '--replicas',
+        '0',
+        '--version',
+        '3',
+        '--max-batch-size',
+        '8',
+        '--max-queue-delay-ms',
+        '0',
+        '--max-queue-length',
+        '100',
+        '--timeout-ms',
+        '2500',
+        '--memory',
+        '1.5GiB',
+        '--constraint',
+        'accelerator=gpu',
+        '--constraint',
+        'zone=eu-1',
+        '--execution-provider',
+        'cuda',
+      ),
+    ).toEqual({
+      replicas: 0,
+      version: '3',
+      max_batch_size: 8,
+      max_queue_delay_ms: 0,
+      max_queue_length: 100,
+      timeout_ms: 2500,
+      memory_bytes: 1610612736,
+      constraints: { accelerator: 'gpu', zone: 'eu-1' },
+      execution_provider: 'cuda',
     });
   });
 
@@ -32,8 +58,12 @@ describe('publish and update request bodies', () => {
   it('reads constraints as KEY=VALUE, splitting at the first =', () => {
     expect(parseConstraints(['a=b=c'])).toEqual({ a: 'b=c' });
     expect(parseConstraints(['__proto__=x'])).toEqual(JSON.parse('{"__proto__": "x"}'));
-    expect(() => parseConstraints(['gpu'])).toThrow("--constraint: expected KEY=VALUE such as accelerator=gpu, got 'gpu'");
-    expect(() => parseConstraints(['a='])).toThrow("--constraint: expected KEY=VALUE such as accelerator=gpu, got 'a='");
+    expect(() => parseConstraints(['gpu'])).toThrow(
+      "--constraint: expected KEY=VALUE such as accelerator=gpu, got 'gpu'",
+    );
+    expect(() => parseConstraints(['a='])).toThrow(
+      "--constraint: expected KEY=VALUE such as accelerator=gpu, got 'a='",
+    );
     expect(() => parseConstraints(['a=1', 'a=2'])).toThrow("--constraint: key 'a' given twice ('1' and '2')");
   });
 

@@ -7,14 +7,27 @@ import { usageError } from '../exit.ts';
 import type { ModelSettings } from '../views.ts';
 
 export const SETTING_OPTIONS: OptionSpecs = {
-  replicas: { kind: 'string', value: 'N', help: 'workers that should serve the model (0 keeps it published but unloaded)' },
+  replicas: {
+    kind: 'string',
+    value: 'N',
+    help: 'workers that should serve the model (0 keeps it published but unloaded)',
+  },
   version: { kind: 'string', value: 'V', help: 'pin this version instead of following the newest complete one' },
   'max-batch-size': { kind: 'string', value: 'N', help: 'largest micro-batch a worker runs' },
   'max-queue-delay-ms': { kind: 'string', value: 'N', help: 'how long a worker waits to fill a batch' },
-  'max-queue-length': { kind: 'string', value: 'N', help: 'outstanding predictions before new ones get 429 queue_full' },
+  'max-queue-length': {
+    kind: 'string',
+    value: 'N',
+    help: 'outstanding predictions before new ones get 429 queue_full',
+  },
   'timeout-ms': { kind: 'string', value: 'N', help: 'default deadline of a prediction, from submission' },
   memory: { kind: 'string', value: 'BYTES', help: 'memory one replica needs, e.g. 1073741824, 512MiB, 1.5GiB' },
-  constraint: { kind: 'string', multiple: true, value: 'KEY=VALUE', help: 'place only on workers with this tag, e.g. accelerator=gpu (repeatable)' },
+  constraint: {
+    kind: 'string',
+    multiple: true,
+    value: 'KEY=VALUE',
+    help: 'place only on workers with this tag, e.g. accelerator=gpu (repeatable)',
+  },
   'execution-provider': { kind: 'string', value: 'NAME', help: 'onnxruntime execution provider: cpu, cuda, ...' },
 };
 

@@ -50,8 +50,20 @@ export const enqueue = queueScript<EnqueueParams, EnqueueOutcome>('enqueue', {
     return [streams.of(p.priority), hash, p.keys.unpublished(p.model), idem, ...streams.others(p.priority)];
   },
   argv: (p) => [
-    p.id, p.version, p.createdAt, p.format, p.inputs, p.maxQueueLength, p.deadline, p.pinned ? '1' : '0',
-    p.webhook ?? '', p.owner, p.idempotency?.requestHash ?? '', p.idempotency?.ttlMs ?? 0, p.priority, p.waited ? '1' : '0',
+    p.id,
+    p.version,
+    p.createdAt,
+    p.format,
+    p.inputs,
+    p.maxQueueLength,
+    p.deadline,
+    p.pinned ? '1' : '0',
+    p.webhook ?? '',
+    p.owner,
+    p.idempotency?.requestHash ?? '',
+    p.idempotency?.ttlMs ?? 0,
+    p.priority,
+    p.waited ? '1' : '0',
   ],
   decode: (reply) => {
     if (typeof reply === 'string') return { code: 'QUEUED', entryId: reply };

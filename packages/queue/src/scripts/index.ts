@@ -23,7 +23,14 @@ export { OWNER_ADD_CODES, type OwnerAddOutcome, type OwnerAddParams } from './ow
 
 /** Every queue script. */
 export const QUEUE_SCRIPTS: readonly LuaScript<never, unknown>[] = [
-  enqueue, start, complete, cancel, failQueued, replay, webhookDelivery, ownerAdd,
+  enqueue,
+  start,
+  complete,
+  cancel,
+  failQueued,
+  replay,
+  webhookDelivery,
+  ownerAdd,
 ];
 
 /** Registers every queue script on a connection; pipelines made from it afterwards have them too. */

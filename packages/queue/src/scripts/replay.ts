@@ -21,7 +21,11 @@ export type ReplayOutcome =
 export const replay = queueScript<ReplayParams, ReplayOutcome>('replay', {
   file: 'replay-3.lua',
   outcomes: ['REPLAYED', 'NOT_FOUND'],
-  keys: (p) => [p.keys.dead(p.model), modelStreams(p.keys, p.model).of('normal'), p.keys.prediction(p.model, p.predictionId)],
+  keys: (p) => [
+    p.keys.dead(p.model),
+    modelStreams(p.keys, p.model).of('normal'),
+    p.keys.prediction(p.model, p.predictionId),
+  ],
   argv: (p) => [p.deadEntryId, p.now],
   decode: (reply) => {
     if (reply === null) return { code: 'NOT_FOUND' };

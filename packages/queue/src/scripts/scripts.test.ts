@@ -6,7 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { keys as makeKeys } from '../keys.ts';
 import { contractProblems, headerSlots, type LuaScript } from '../lua-script.ts';
 import {
-  QUEUE_SCRIPTS, VERSION, cancel, complete, enqueue, failQueued, ownerAdd, replay, start, webhookDelivery,
+  QUEUE_SCRIPTS,
+  VERSION,
+  cancel,
+  complete,
+  enqueue,
+  failQueued,
+  ownerAdd,
+  replay,
+  start,
+  webhookDelivery,
   type EnqueueParams,
 } from './index.ts';
 
@@ -15,22 +24,77 @@ const text = (file: string) => readFileSync(new URL(`../lua/${file}`, import.met
 const tag = (key: string) => /\{[^}]*\}/.exec(key)?.[0];
 
 const base: EnqueueParams = {
-  keys, model: 'm', id: 'm.1', version: '3', pinned: false, priority: 'normal', createdAt: 5, format: 'json',
-  inputs: Buffer.from('in'), maxQueueLength: 0, deadline: 0, webhook: undefined, owner: 'o', idempotency: undefined, waited: false,
+  keys,
+  model: 'm',
+  id: 'm.1',
+  version: '3',
+  pinned: false,
+  priority: 'normal',
+  createdAt: 5,
+  format: 'json',
+  inputs: Buffer.from('in'),
+  maxQueueLength: 0,
+  deadline: 0,
+  webhook: undefined,
+  owner: 'o',
+  idempotency: undefined,
+  waited: false,
 };
 
 /** One sample call of every script. */
 const samples: [LuaScript<never, unknown>, unknown][] = [
   [enqueue, base],
-  [start, { keys, model: 'm', stream: keys.stream('m', 'high'), entryId: '1-0', predictionId: 'm.1', consumer: 'w', now: 1, maxDeliveries: 3, retentionMs: 9 }],
-  [complete, {
-    keys, model: 'm', stream: keys.stream('m'), entryId: '1-0', predictionId: 'm.1', consumer: 'w',
-    result: { status: 'succeeded', outputs: Buffer.from('o') }, now: 1, retentionMs: 9, queueMs: 1, predictMs: 2, batchSize: 3, noticeMaxBytes: 100,
-  }],
+  [
+    start,
+    {
+      keys,
+      model: 'm',
+      stream: keys.stream('m', 'high'),
+      entryId: '1-0',
+      predictionId: 'm.1',
+      consumer: 'w',
+      now: 1,
+      maxDeliveries: 3,
+      retentionMs: 9,
+    },
+  ],
+  [
+    complete,
+    {
+      keys,
+      model: 'm',
+      stream: keys.stream('m'),
+      entryId: '1-0',
+      predictionId: 'm.1',
+      consumer: 'w',
+      result: { status: 'succeeded', outputs: Buffer.from('o') },
+      now: 1,
+      retentionMs: 9,
+      queueMs: 1,
+      predictMs: 2,
+      batchSize: 3,
+      noticeMaxBytes: 100,
+    },
+  ],
   [cancel, { keys, model: 'm', stream: keys.stream('m'), predictionId: 'm.1', now: 1, retentionMs: 9 }],
-  [failQueued, { keys, model: 'm', stream: keys.stream('m'), entryId: '1-0', predictionId: 'm.1', error: { code: 'c', message: 'x' }, now: 1, retentionMs: 9 }],
+  [
+    failQueued,
+    {
+      keys,
+      model: 'm',
+      stream: keys.stream('m'),
+      entryId: '1-0',
+      predictionId: 'm.1',
+      error: { code: 'c', message: 'x' },
+      now: 1,
+      retentionMs: 9,
+    },
+  ],
   [replay, { keys, model: 'm', deadEntryId: '1-0', predictionId: 'm.1', now: 1 }],
-  [webhookDelivery, { keys, model: 'm', predictionId: 'm.1', event: 'completed', state: { state: 'pending', attempts: 0 } }],
+  [
+    webhookDelivery,
+    { keys, model: 'm', predictionId: 'm.1', event: 'completed', state: { state: 'pending', attempts: 0 } },
+  ],
   [ownerAdd, { keys, owner: 'o', predictionId: 'm.1', createdAt: 1, oldest: 0, retentionMs: 9 }],
 ];
 
@@ -39,20 +103,26 @@ describe('queue scripts', () => {
     expect(samples.map(([s]) => s.command).sort()).toEqual(QUEUE_SCRIPTS.map((s) => s.command).sort());
   });
 
-  it.each(samples.map(([s, p]) => [s.file, s, p] as const))('%s: the header agrees with the wrapper', (file, script, params) => {
-    const lua = text(file);
-    expect(contractProblems(script, lua)).toEqual([]);
-    const argv = headerSlots(lua, 'ARGV');
-    expect(argv).toEqual(Array.from({ length: argv.length }, (_, i) => i + 1));
-    expect(script.args(params as never)).toHaveLength(script.numberOfKeys + argv.length);
-  });
+  it.each(samples.map(([s, p]) => [s.file, s, p] as const))(
+    '%s: the header agrees with the wrapper',
+    (file, script, params) => {
+      const lua = text(file);
+      expect(contractProblems(script, lua)).toEqual([]);
+      const argv = headerSlots(lua, 'ARGV');
+      expect(argv).toEqual(Array.from({ length: argv.length }, (_, i) => i + 1));
+      expect(script.args(params as never)).toHaveLength(script.numberOfKeys + argv.length);
+    },
+  );
 
-  it.each(samples.map(([s, p]) => [s.file, s, p] as const))('%s: every key of a call shares one hash tag', (_file, script, params) => {
-    const sent = script.args(params as never).slice(0, script.numberOfKeys) as string[];
-    const tags = new Set(sent.map(tag));
-    expect(tags.size).toBe(1);
-    expect([...tags][0]).toMatch(/^\{.+\}$/);
-  });
+  it.each(samples.map(([s, p]) => [s.file, s, p] as const))(
+    '%s: every key of a call shares one hash tag',
+    (_file, script, params) => {
+      const sent = script.args(params as never).slice(0, script.numberOfKeys) as string[];
+      const tags = new Set(sent.map(tag));
+      expect(tags.size).toBe(1);
+      expect([...tags][0]).toMatch(/^\{.+\}$/);
+    },
+  );
 
   it('names commands after the script and the contract version', () => {
     expect(enqueue.command).toBe(`alto_enqueue_v${VERSION}`);
@@ -62,8 +132,12 @@ describe('queue scripts', () => {
   it('enqueue sends a pinned request to its version stream and counts the other priorities of the same target', () => {
     const sent = enqueue.args({ ...base, pinned: true, priority: 'low' });
     expect(sent.slice(0, 6)).toEqual([
-      keys.versionStream('m', '3', 'low'), keys.prediction('m', 'm.1'), keys.unpublished('m'), keys.prediction('m', 'm.1'),
-      keys.versionStream('m', '3', 'high'), keys.versionStream('m', '3', 'normal'),
+      keys.versionStream('m', '3', 'low'),
+      keys.prediction('m', 'm.1'),
+      keys.unpublished('m'),
+      keys.prediction('m', 'm.1'),
+      keys.versionStream('m', '3', 'high'),
+      keys.versionStream('m', '3', 'normal'),
     ]);
     expect(sent[6 + 7]).toBe('1');
   });

@@ -24,15 +24,23 @@ export const START_CODES = { TERMINAL: 0, GONE: -1, FENCED: -2, POISON: -3, EXPI
 
 export type StartOutcome =
   /** Running now, on its `deliveries`-th delivery: compute it. */
-  | { code: 'RUNNING'; deliveries: number }
-  | { code: keyof typeof START_CODES };
+  { code: 'RUNNING'; deliveries: number } | { code: keyof typeof START_CODES };
 
 export const start = queueScript<StartParams, StartOutcome>('start', {
   file: 'start-4.lua',
   outcomes: ['RUNNING', ...Object.keys(START_CODES)],
   codes: START_CODES,
   keys: (p) => [p.stream, p.keys.dead(p.model), p.keys.prediction(p.model, p.predictionId), p.keys.outbox(p.model)],
-  argv: (p) => [p.now, p.consumer, GROUP, p.entryId, p.maxDeliveries, p.retentionMs, p.keys.completions, p.predictionId],
+  argv: (p) => [
+    p.now,
+    p.consumer,
+    GROUP,
+    p.entryId,
+    p.maxDeliveries,
+    p.retentionMs,
+    p.keys.completions,
+    p.predictionId,
+  ],
   decode: (reply) => {
     if (typeof reply !== 'number') return unexpected('start-4.lua', reply);
     return reply >= 1 ? { code: 'RUNNING', deliveries: reply } : { code: codeOf('start-4.lua', START_CODES, reply) };

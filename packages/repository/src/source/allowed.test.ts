@@ -53,7 +53,14 @@ describe('assertAllowedRoot', () => {
   const roots = ['gs://ckpt/prod', '/srv/models'];
 
   it('allows a root itself and anything below it', () => {
-    for (const uri of ['gs://ckpt/prod', 'gs://ckpt/prod/', 'gs://ckpt/prod/m/1', '/srv/models', '/srv/models/m', 'file:///srv/models/m']) {
+    for (const uri of [
+      'gs://ckpt/prod',
+      'gs://ckpt/prod/',
+      'gs://ckpt/prod/m/1',
+      '/srv/models',
+      '/srv/models/m',
+      'file:///srv/models/m',
+    ]) {
       expect(() => assertAllowedRoot(uri, roots), uri).not.toThrow();
     }
   });
@@ -67,7 +74,9 @@ describe('assertAllowedRoot', () => {
   it('refuses `..` escapes, resolved before comparing', () => {
     expect(codeOf(() => assertAllowedRoot('gs://ckpt/prod/../staging/m', roots))).toBe('uri_not_allowed');
     expect(codeOf(() => assertAllowedRoot('/srv/models/../secrets', roots))).toBe('uri_not_allowed');
-    expect(codeOf(() => assertAllowedRoot(pathToFileURL('/srv/models').href + '/../etc', roots))).toBe('uri_not_allowed');
+    expect(codeOf(() => assertAllowedRoot(pathToFileURL('/srv/models').href + '/../etc', roots))).toBe(
+      'uri_not_allowed',
+    );
     // ...and allows a `..` that stays inside.
     expect(() => assertAllowedRoot('gs://ckpt/prod/a/../m', roots)).not.toThrow();
   });
@@ -95,6 +104,6 @@ describe('assertAllowedRoot', () => {
 
   it('an invalid uri or root is invalid_uri, not a refusal', () => {
     expect(codeOf(() => assertAllowedRoot('s3://ckpt/prod', roots))).toBe('invalid_uri');
-    expect(codeOf(() => assertAllowedRoot('gs://ckpt/prod/m', ['gs://'])) ).toBe('invalid_uri');
+    expect(codeOf(() => assertAllowedRoot('gs://ckpt/prod/m', ['gs://']))).toBe('invalid_uri');
   });
 });

@@ -15,5 +15,8 @@ export function assertAllowedRoot(uri: string, roots: readonly string[]): void {
   if (parsed.some((root) => isUnder(target, root))) return;
   const allowed = parsed.length === 0 ? 'none are configured' : parsed.map((r) => r.uri).join(', ');
   const shown = target.uri === uri ? `'${uri}'` : `'${uri}' (${target.uri})`;
-  throw new CheckpointError('uri_not_allowed', `checkpoint uri ${shown} is not under an allowed root; allowed roots: ${allowed}`);
+  throw new CheckpointError(
+    'uri_not_allowed',
+    `checkpoint uri ${shown} is not under an allowed root; allowed roots: ${allowed}`,
+  );
 }

@@ -1,7 +1,13 @@
 // The one error class of checkpoint sources and the cache. `code` is stable: callers branch
 // on it (a worker retries `storage_error`, reports `checksum_mismatch`, refuses the others).
 
-export const CHECKPOINT_ERROR_CODES = ['checksum_mismatch', 'uri_not_allowed', 'not_found', 'invalid_uri', 'storage_error'] as const;
+export const CHECKPOINT_ERROR_CODES = [
+  'checksum_mismatch',
+  'uri_not_allowed',
+  'not_found',
+  'invalid_uri',
+  'storage_error',
+] as const;
 export type CheckpointErrorCode = (typeof CHECKPOINT_ERROR_CODES)[number];
 
 export class CheckpointError extends Error {

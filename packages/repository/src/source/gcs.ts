@@ -2,7 +2,14 @@
 // client. Versions are the "folders" (prefixes) under the base; a download is pinned to the
 // generation that was listed, so a version rewritten meanwhile fails instead of mixing bytes.
 import { CRC32C, type Bucket, type File, type Storage } from '@google-cloud/storage';
-import { CONFIG_FILE, compareVersions, completeModelFile, isVersionName, modelFileOf, versionFolder } from '../layout.ts';
+import {
+  CONFIG_FILE,
+  compareVersions,
+  completeModelFile,
+  isVersionName,
+  modelFileOf,
+  versionFolder,
+} from '../layout.ts';
 import { CheckpointError } from './errors.ts';
 import type { CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
@@ -63,7 +70,12 @@ export class GcsSource implements CheckpointSource {
     let pageToken: string | undefined;
     do {
       try {
-        const [page, , raw] = await this.bucket.getFiles({ prefix, delimiter: '/', autoPaginate: false, ...(pageToken ? { pageToken } : {}) });
+        const [page, , raw] = await this.bucket.getFiles({
+          prefix,
+          delimiter: '/',
+          autoPaginate: false,
+          ...(pageToken ? { pageToken } : {}),
+        });
         files.push(...page);
         const response = raw as ListPage | undefined;
         prefixes.push(...(response?.prefixes ?? []));
@@ -76,7 +88,10 @@ export class GcsSource implements CheckpointSource {
   }
 
   async config(version?: string): Promise<string | undefined> {
-    const name = version === undefined ? `${this.base}${CONFIG_FILE}` : `${this.base}${versionFolder(this.uri, version)}/${CONFIG_FILE}`;
+    const name =
+      version === undefined
+        ? `${this.base}${CONFIG_FILE}`
+        : `${this.base}${versionFolder(this.uri, version)}/${CONFIG_FILE}`;
     try {
       const [bytes] = await this.bucket.file(name).download();
       return bytes.toString('utf8');
@@ -101,9 +116,14 @@ export class GcsSource implements CheckpointSource {
       v,
       onProgress,
       (err) => {
-        if ((err as { code?: unknown }).code !== 'CONTENT_DOWNLOAD_MISMATCH') return gcsError(where, err, 'not found (deleted or replaced since it was listed?)');
+        if ((err as { code?: unknown }).code !== 'CONTENT_DOWNLOAD_MISMATCH')
+          return gcsError(where, err, 'not found (deleted or replaced since it was listed?)');
         const problem = `crc32c: expected ${v.crc32c ?? 'the one GCS sent'}, got ${crc?.toString() ?? 'other bytes'}`;
-        return new CheckpointError('checksum_mismatch', `${v.uri} (generation ${v.generation}) downloaded corrupt: ${problem}`, { cause: err });
+        return new CheckpointError(
+          'checksum_mismatch',
+          `${v.uri} (generation ${v.generation}) downloaded corrupt: ${problem}`,
+          { cause: err },
+        );
       },
       { transportChecksCrc32c: true },
     );

@@ -22,7 +22,10 @@ function storageFor(opts: OpenSourceOptions): Storage {
     const saved = process.env.STORAGE_EMULATOR_HOST;
     delete process.env.STORAGE_EMULATOR_HOST;
     try {
-      s = new Storage({ ...(endpoint ? { apiEndpoint: endpoint } : {}), ...(opts.projectId ? { projectId: opts.projectId } : {}) });
+      s = new Storage({
+        ...(endpoint ? { apiEndpoint: endpoint } : {}),
+        ...(opts.projectId ? { projectId: opts.projectId } : {}),
+      });
     } finally {
       if (saved !== undefined) process.env.STORAGE_EMULATOR_HOST = saved;
     }
@@ -34,5 +37,7 @@ function storageFor(opts: OpenSourceOptions): Storage {
 /** The source at `uri` (gs://bucket/prefix, file:///path or a path). Throws CheckpointError 'invalid_uri'. */
 export function openSource(uri: string, opts: OpenSourceOptions = {}): CheckpointSource {
   const parsed = parseUri(uri);
-  return parsed.kind === 'gcs' ? new GcsSource(storageFor(opts), parsed.bucket, parsed.prefix) : new LocalSource(parsed.path);
+  return parsed.kind === 'gcs'
+    ? new GcsSource(storageFor(opts), parsed.bucket, parsed.prefix)
+    : new LocalSource(parsed.path);
 }

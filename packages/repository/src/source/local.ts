@@ -2,7 +2,14 @@
 // files in place (directPath); download copies, for callers that want their own copy.
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CONFIG_FILE, compareVersions, completeModelFile, isVersionName, modelFileOf, versionFolder } from '../layout.ts';
+import {
+  CONFIG_FILE,
+  compareVersions,
+  completeModelFile,
+  isVersionName,
+  modelFileOf,
+  versionFolder,
+} from '../layout.ts';
 import { CheckpointError } from './errors.ts';
 import type { CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
@@ -45,7 +52,10 @@ export class LocalSource implements CheckpointSource {
   }
 
   async config(version?: string): Promise<string | undefined> {
-    const path = version === undefined ? join(this.root, CONFIG_FILE) : join(this.root, versionFolder(this.uri, version), CONFIG_FILE);
+    const path =
+      version === undefined
+        ? join(this.root, CONFIG_FILE)
+        : join(this.root, versionFolder(this.uri, version), CONFIG_FILE);
     try {
       return await readFile(path, 'utf8');
     } catch (err) {

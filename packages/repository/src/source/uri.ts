@@ -40,7 +40,10 @@ export function parseUri(input: string): ParsedUri {
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   if (bucket === '') throw invalid(input, 'no bucket name after gs://');
   if (!BUCKET.test(bucket)) {
-    throw invalid(input, `bucket '${bucket}' is not a valid GCS bucket name (3-222 of a-z 0-9 . _ -, starting and ending with a letter or digit)`);
+    throw invalid(
+      input,
+      `bucket '${bucket}' is not a valid GCS bucket name (3-222 of a-z 0-9 . _ -, starting and ending with a letter or digit)`,
+    );
   }
   const raw = slash < 0 ? '' : rest.slice(slash + 1);
   let prefix = raw === '' ? '' : posix.normalize(raw).replace(/^\/+|\/+$/g, '');

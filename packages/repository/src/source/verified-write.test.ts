@@ -22,7 +22,11 @@ afterEach(async () => {
 });
 
 const version = (over: Partial<CheckpointVersion> = {}): CheckpointVersion => ({
-  version: '1', uri: 'gs://b/m/1/model.onnx', size: HELLO.length, generation: '7', ...over,
+  version: '1',
+  uri: 'gs://b/m/1/model.onnx',
+  size: HELLO.length,
+  generation: '7',
+  ...over,
 });
 const fail = (err: unknown) => new CheckpointError('storage_error', String(err));
 
@@ -30,11 +34,21 @@ let n = 0;
 async function write(v: CheckpointVersion, bytes: Buffer, opts?: VerifyOptions) {
   const dest = join(dir, `model-${++n}.onnx`);
   const seen: Array<[number, number]> = [];
-  const outcome = await writeVerified(Readable.from([bytes.subarray(0, 4), bytes.subarray(4)]), dest, v, (d, t) => seen.push([d, t]), fail, opts).then(
+  const outcome = await writeVerified(
+    Readable.from([bytes.subarray(0, 4), bytes.subarray(4)]),
+    dest,
+    v,
+    (d, t) => seen.push([d, t]),
+    fail,
+    opts,
+  ).then(
     () => undefined,
     (err: unknown) => err,
   );
-  const left = await stat(dest).then(() => true, () => false);
+  const left = await stat(dest).then(
+    () => true,
+    () => false,
+  );
   return { dest, seen, outcome, left };
 }
 
@@ -43,7 +57,10 @@ describe('writeVerified', () => {
     const r = await write(version({ crc32c: HELLO_CRC32C, md5: HELLO_MD5 }), HELLO);
     expect(r.outcome).toBeUndefined();
     expect(await readFile(r.dest)).toEqual(HELLO);
-    expect(r.seen).toEqual([[4, 11], [11, 11]]);
+    expect(r.seen).toEqual([
+      [4, 11],
+      [11, 11],
+    ]);
   });
 
   it('names every mismatch, both sides of each, and leaves no file', async () => {
@@ -66,15 +83,28 @@ describe('writeVerified', () => {
   });
 
   it('leaves the crc32c to a transport that checks it, still checking md5 and size', async () => {
-    expect((await write(version({ crc32c: 'AAAAAA==' }), HELLO, { transportChecksCrc32c: true })).outcome).toBeUndefined();
+    expect(
+      (await write(version({ crc32c: 'AAAAAA==' }), HELLO, { transportChecksCrc32c: true })).outcome,
+    ).toBeUndefined();
     const r = await write(version({ crc32c: 'AAAAAA==', md5: 'x' }), HELLO, { transportChecksCrc32c: true });
     expect((r.outcome as Error).message).toMatch(/downloaded corrupt: md5: expected x, got /);
   });
 
-  it('a stream error becomes the caller\'s error, leaving no file', async () => {
+  it("a stream error becomes the caller's error, leaving no file", async () => {
     const dest = join(dir, 'model.onnx');
-    const broken = new Readable({ read() { this.destroy(new Error('connection reset')); } });
-    await expect(writeVerified(broken, dest, version(), undefined, fail)).rejects.toThrow(/storage_error|connection reset/);
-    expect(await stat(dest).then(() => true, () => false)).toBe(false);
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('connection reset'));
+      },
+    });
+    await expect(writeVerified(broken, dest, version(), undefined, fail)).rejects.toThrow(
+      /storage_error|connection reset/,
+    );
+    expect(
+      await stat(dest).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
   });
 });

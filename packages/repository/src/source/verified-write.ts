@@ -30,7 +30,9 @@ export async function writeVerified(
     fh = await open(dest, 'wx');
   } catch (err) {
     input.destroy();
-    throw new CheckpointError('storage_error', `cannot create ${dest} for ${v.uri}: ${(err as Error).message}`, { cause: err });
+    throw new CheckpointError('storage_error', `cannot create ${dest} for ${v.uri}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const crc = v.crc32c === undefined || opts.transportChecksCrc32c ? undefined : new CRC32C();
   const md5 = v.md5 === undefined ? undefined : createHash('md5');
@@ -66,7 +68,10 @@ export async function writeVerified(
     const gotMd5 = md5?.digest('base64');
     if (gotMd5 !== undefined && gotMd5 !== v.md5) problems.push(`md5: expected ${v.md5}, got ${gotMd5}`);
     if (problems.length > 0) {
-      throw new CheckpointError('checksum_mismatch', `${v.uri} (generation ${v.generation}) downloaded corrupt: ${problems.join('; ')}`);
+      throw new CheckpointError(
+        'checksum_mismatch',
+        `${v.uri} (generation ${v.generation}) downloaded corrupt: ${problems.join('; ')}`,
+      );
     }
   } catch (err) {
     await unlink(dest).catch(() => {});
