@@ -6,29 +6,9 @@ import { ERROR_CODES, type ModelInfo } from '@alto/protocol';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from './support/fleet.ts';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
+import { pair, tiny } from './support/models.ts';
 import { rawPost, rawRequest, type RawReply } from './support/raw-http.ts';
 
-const tiny: ModelInfo = {
-  name: 'tiny',
-  version: '1',
-  versions: ['1'],
-  platform: 'onnx',
-  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }],
-  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 10] }],
-  batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
-};
-const pair: ModelInfo = {
-  name: 'pair',
-  version: '1',
-  versions: ['1'],
-  platform: 'onnx',
-  inputs: [
-    { name: 'a', datatype: 'INT8', shape: [-1, 2] },
-    { name: 'b', datatype: 'BOOL', shape: [-1, 2] },
-  ],
-  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
-  batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
-};
 /** Every dim dynamic, so that absurd shapes get past the model's own dims. */
 const dyn: ModelInfo = {
   name: 'dyn',

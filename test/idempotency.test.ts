@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { startTestGateway } from './support/gateway.ts';
 import { getJson, postJson } from './support/http.ts';
+import { tiny } from './support/models.ts';
 import { waitFor } from './support/wait.ts';
 
 const KEY_A = 'alto-test-key-aaaaaaaaaaaaaaaa';
@@ -176,15 +177,6 @@ describe('Idempotency-Key', () => {
 
   it('the same key on the versioned route is a different request (422); on another model a key of its own', async () => {
     const own = testPrefix('idemversions');
-    const tiny: ModelInfo = {
-      name: 'tiny',
-      version: '1',
-      versions: ['1'],
-      platform: 'onnx',
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }],
-      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 10] }],
-      batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
-    };
     const other: ModelInfo = { ...tiny, name: 'other' };
     const g = await startTestGateway(redisUrl, own, [tiny, other]);
     try {

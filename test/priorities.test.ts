@@ -2,13 +2,13 @@
 // (real redis-server), low entries still get through a constant flood of high ones, and
 // cancel, fail-queued, max_queue_length and queue depth see every priority. End to end, a
 // real gateway and worker accept and compute prioritized requests.
-import { encodeTensors, newPredictionId, type Priority } from '@alto/protocol';
-import { RedisModelRegistry, type Entry, type StreamConsumer } from '@alto/queue';
+import type { Priority } from '@alto/protocol';
+import { RedisModelRegistry } from '@alto/queue';
 import { describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
-import { tensor } from './support/queue-kit.ts';
+import { newPrediction, succeed } from './support/queue-kit.ts';
 import { queueRedis } from './support/redis-fixture.ts';
 
 describe('priorities in the queue', () => {
@@ -23,28 +23,11 @@ describe('priorities in the queue', () => {
   const enqueue = async (model: string, priority: Priority, extra: { maxQueueLength?: number } = {}) =>
     (
       await fx.store.enqueue({
-        id: newPredictionId(model),
-        model,
-        version: '1',
-        format: 'json',
-        tensors: new Map([['x', tensor(1)]]),
+        ...newPrediction(model),
         priority,
         ...extra,
       })
     ).id;
-  const finish = (c: StreamConsumer, entries: Entry[]) =>
-    c.complete(
-      entries.map((entry) => ({
-        entry,
-        outcome: {
-          kind: 'succeeded' as const,
-          outputs: encodeTensors(entry.inputs),
-          queueMs: 0,
-          predictMs: 0,
-          batchSize: entries.length,
-        },
-      })),
-    );
 
   it('fills a batch from high first, then normal, then low, each in arrival order', async () => {
     const c = await consumer('p1');
@@ -64,7 +47,7 @@ describe('priorities in the queue', () => {
     // start and complete act on the stream each entry came from.
     const { run } = await c.start([...first, ...second]);
     expect(run).toHaveLength(6);
-    expect(await finish(c, run)).toEqual([]);
+    expect(await succeed(c, run)).toEqual([]);
     for (const q of ['high', 'normal', 'low'] as const) expect(await fx.redis.xlen(keys.stream('p1', q))).toBe(0);
     expect(await c.pendingCount()).toBe(0);
     expect((await fx.store.get(low[1]!))!.status).toBe('succeeded');
@@ -76,7 +59,7 @@ describe('priorities in the queue', () => {
     const low = await enqueue('p2', 'low');
     const got = await waiting;
     expect(got.map((e) => e.predictionId)).toEqual([low]);
-    await finish(c, (await c.start(got)).run);
+    await succeed(c, (await c.start(got)).run);
   });
 
   it('a constant flood of high does not starve low: each low entry is read within lowFirstEvery reads', async () => {
@@ -90,7 +73,7 @@ describe('priorities in the queue', () => {
       const batch = await c.read(2, 1000);
       expect(batch).toHaveLength(2);
       for (const e of batch) if (lows.includes(e.predictionId)) readsUntil.set(e.predictionId, read);
-      await finish(c, (await c.start(batch)).run);
+      await succeed(c, (await c.start(batch)).run);
     }
     // Read 4 takes the two oldest low entries, read 8 the third.
     expect([...readsUntil.values()]).toEqual([every, every, 2 * every]);

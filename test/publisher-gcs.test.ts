@@ -4,17 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { adminRequest } from './support/admin.ts';
 import { createBucket, gcsFixture } from './support/checkpoint-fixtures.ts';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
-import {
-  ADMIN_TOKEN,
-  ROOT,
-  startGateway,
-  startManagedWorker,
-  startPublisher,
-  testPrefix,
-  type Proc,
-} from './support/fleet.ts';
+import { ROOT, startGateway, startManagedWorker, startPublisher, testPrefix, type Proc } from './support/fleet.ts';
 import { postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -28,14 +21,7 @@ describe('publishing from gs://', () => {
   let gateway: Proc & { url: string };
   let worker: Proc;
 
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${publisher.url}/v1/admin${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const admin = (method: string, path: string, body?: unknown) => adminRequest(publisher.url, method, path, body);
   const x = { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } };
 
   beforeAll(async () => {

@@ -4,15 +4,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  ADMIN_TOKEN,
-  ROOT,
-  startGateway,
-  startManagedWorker,
-  startPublisher,
-  testPrefix,
-  type Proc,
-} from './support/fleet.ts';
+import { adminRequest } from './support/admin.ts';
+import { ROOT, startGateway, startManagedWorker, startPublisher, testPrefix, type Proc } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -33,14 +26,8 @@ describe('publisher', () => {
     else cpSync(join(ROOT, 'models/tiny/1/model.onnx'), join(tinyBase, version, 'model.onnx'));
   };
 
-  const admin = async (method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) => {
-    const res = await fetch(`${gateway.url}/v1/admin${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const admin = (method: string, path: string, body?: unknown, token?: string | null) =>
+    adminRequest(gateway.url, method, path, body, token);
   const model = async (name: string) => (await admin('GET', `/models/${name}`)).body;
   const x = { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.25) } };
   const predict = (name: string, version?: string) =>
@@ -288,18 +275,10 @@ describe('publisher', () => {
       // Lease 2 s, renewal checks every lease/3: within the lease plus one check.
       expect(Date.now() - killedAt).toBeLessThan(2000 + 1000);
       // The new leader acts: a replica change is carried out.
-      const res = await fetch(`${standby.url}/v1/admin/models/tiny`, {
-        method: 'PATCH',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ replicas: 2 }),
-      });
-      expect(res.status).toBe(200);
+      expect((await adminRequest(standby.url, 'PATCH', '/models/tiny', { replicas: 2 })).status).toBe(200);
       await waitFor(
         async () => {
-          const r = await fetch(`${standby.url}/v1/admin/models/tiny`, {
-            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-          });
-          const m = (await r.json()) as any;
+          const m = (await adminRequest(standby.url, 'GET', '/models/tiny')).body;
           return m.status.ready_replicas === 2 ? m : undefined;
         },
         { what: '2 replicas under the new leader', timeoutMs: 30_000 },

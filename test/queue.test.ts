@@ -1,6 +1,6 @@
 // The Redis layer against a real redis-server: enqueue, batch reads through the consumer
 // group, outcomes, retention, completion notices and restart behaviour.
-import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
+import { newPredictionId, type Tensor } from '@alto/protocol';
 import {
   CompletionHub,
   DeadLetters,
@@ -10,11 +10,10 @@ import {
   isRedisUnavailable,
   modelStreams,
   releasePending,
-  type StreamConsumer,
 } from '@alto/queue';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from './support/wait.ts';
-import { tensor } from './support/queue-kit.ts';
+import { newPrediction, succeed, tensor } from './support/queue-kit.ts';
 import { queueRedis } from './support/redis-fixture.ts';
 import { startRedis } from './support/redis-server.ts';
 
@@ -24,27 +23,7 @@ describe('queue', () => {
 
   const consumer = (model: string, name = 'c1', retentionMs = 60_000, maxDeliveries = 3) =>
     fx.consumer(model, { consumer: name, retentionMs, maxDeliveries });
-  const enqueue = (model: string, v: number) =>
-    fx.store.enqueue({
-      id: newPredictionId(model),
-      model,
-      version: '1',
-      format: 'json',
-      tensors: new Map([['x', tensor(v)]]),
-    });
-  const succeed = (c: StreamConsumer, entries: Awaited<ReturnType<StreamConsumer['read']>>) =>
-    c.complete(
-      entries.map((entry) => ({
-        entry,
-        outcome: {
-          kind: 'succeeded' as const,
-          outputs: encodeTensors(entry.inputs),
-          queueMs: 1,
-          predictMs: 2,
-          batchSize: entries.length,
-        },
-      })),
-    );
+  const enqueue = (model: string, v: number) => fx.store.enqueue(newPrediction(model, v));
 
   it('delivers queued requests as one batch, stores outcomes and empties the stream', async () => {
     const c = consumer('m1');
@@ -56,7 +35,7 @@ describe('queue', () => {
     const running = (await c.start(batch)).run;
     expect(running).toHaveLength(5);
     expect((await fx.store.get(ids[0]!))!.status).toBe('running');
-    await succeed(c, running);
+    await succeed(c, running, { queueMs: 1, predictMs: 2 });
     const done = await fx.store.get(ids[3]!);
     expect(done).toMatchObject({ status: 'succeeded', batchSize: 5, queueMs: 1, predictMs: 2 });
     expect(new Float32Array(done!.output!.get('x')!.data.slice().buffer)[0]).toBe(3);
@@ -312,15 +291,7 @@ describe('queue', () => {
     expect(await fx.store.cancel('m12.01m83xqsfwmba2gkx4nf4d8kb9', 60_000)).toBeUndefined();
   });
 
-  const enqueueBy = (model: string, deadline: number) =>
-    fx.store.enqueue({
-      id: newPredictionId(model),
-      model,
-      version: '1',
-      format: 'json',
-      tensors: new Map([['x', tensor(1)]]),
-      deadline,
-    });
+  const enqueueBy = (model: string, deadline: number) => fx.store.enqueue({ ...newPrediction(model), deadline });
 
   it('expires a prediction not started by its deadline instead of computing it', async () => {
     const c = consumer('m13');

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from './support/fleet.ts';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { getJson, postJson } from './support/http.ts';
+import { pair } from './support/models.ts';
 import { waitFor } from './support/wait.ts';
 
 const textdir: ModelInfo = {
@@ -20,18 +21,6 @@ const textdir: ModelInfo = {
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3, 48, 192] }],
   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
   batching: { max_batch_size: 4, max_queue_delay_ms: 0 },
-};
-const pair: ModelInfo = {
-  name: 'pair',
-  version: '1',
-  versions: ['1'],
-  platform: 'onnx',
-  inputs: [
-    { name: 'a', datatype: 'INT8', shape: [-1, 2] },
-    { name: 'b', datatype: 'BOOL', shape: [-1, 2] },
-  ],
-  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
-  batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
 };
 
 const small: ModelInfo = {

@@ -2,14 +2,14 @@
 // which state changes append which events, and that relaying an event twice (a dispatcher
 // that crashed between adding the job and acknowledging, or one taken over from a dead
 // dispatcher) adds one delivery job, not two.
-import { encodeTensors, newPredictionId, type WebhookEvent } from '@alto/protocol';
+import type { WebhookEvent } from '@alto/protocol';
 import { OUTBOX_GROUP, Outbox, PredictionStore, StreamConsumer, keys as makeKeys } from '@alto/queue';
 import { createLogger } from '@alto/telemetry';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { Relay, WEBHOOK_QUEUE, type DeliveryJob } from '../apps/dispatcher/src/relay.ts';
 import { testPrefix } from './support/fleet.ts';
-import { tensor } from './support/queue-kit.ts';
+import { newPrediction, succeed } from './support/queue-kit.ts';
 import { queueRedis } from './support/redis-fixture.ts';
 
 describe('webhook outbox', () => {
@@ -23,27 +23,10 @@ describe('webhook outbox', () => {
   };
   const enqueue = (model: string, events?: WebhookEvent[], deadline?: number) =>
     fx.store.enqueue({
-      id: newPredictionId(model),
-      model,
-      version: '1',
-      format: 'json',
-      tensors: new Map([['x', tensor(1)]]),
+      ...newPrediction(model),
       ...(deadline ? { deadline } : {}),
       ...(events ? { webhook: { url: 'https://hooks.example.com/alto', events, origin: 'http://gw' } } : {}),
     });
-  const succeed = (c: StreamConsumer, entries: Awaited<ReturnType<StreamConsumer['read']>>) =>
-    c.complete(
-      entries.map((entry) => ({
-        entry,
-        outcome: {
-          kind: 'succeeded' as const,
-          outputs: encodeTensors(entry.inputs),
-          queueMs: 1,
-          predictMs: 1,
-          batchSize: 1,
-        },
-      })),
-    );
   /** The outbox as [prediction id, event] pairs. */
   const outboxOf = async (model: string) =>
     (await fx.redis.xrange(keys.outbox(model), '-', '+')).map(([, f]) => {
@@ -146,11 +129,7 @@ describe('webhook outbox', () => {
     };
     const enqueue = (model: string, events: WebhookEvent[]) =>
       store.enqueue({
-        id: newPredictionId(model),
-        model,
-        version: '1',
-        format: 'json',
-        tensors: new Map([['x', tensor(1)]]),
+        ...newPrediction(model),
         webhook: { url: 'https://hooks.example.com/alto', events, origin: 'http://gw' },
       });
     const log = createLogger({ name: 'test', level: 'silent' });

@@ -2,29 +2,15 @@
 // the field; one whose host resolves only to refused addresses is 400 webhook_refused with
 // the address and the reason; nothing is queued for either. Two in-process gateways over
 // real sockets and a real Redis: one with the default policy, one allowing 127.0.0.1.
-import {
-  GATEWAY_SCHEMAS,
-  componentSchemas,
-  renderPrediction,
-  type ModelInfo,
-  type PredictionRecord,
-} from '@alto/protocol';
+import { GATEWAY_SCHEMAS, componentSchemas, renderPrediction, type PredictionRecord } from '@alto/protocol';
 import { keys } from '@alto/queue';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testPrefix } from './support/fleet.ts';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { postJson } from './support/http.ts';
 import { validate, type Schema } from './support/json-schema.ts';
+import { tiny } from './support/models.ts';
 
-const tiny: ModelInfo = {
-  name: 'tiny',
-  version: '1',
-  versions: ['1'],
-  platform: 'onnx',
-  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }],
-  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 10] }],
-  batching: { max_batch_size: 8, max_queue_delay_ms: 0 },
-};
 const input = { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0) } };
 
 describe('submitting a webhook', () => {

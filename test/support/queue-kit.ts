@@ -1,6 +1,6 @@
-// Queue-level helpers for tests that play the worker's part by hand.
-import { encodeTensors, type Tensor } from '@alto/protocol';
-import type { Entry } from '@alto/queue';
+// Queue-level helpers for tests that play the gateway's and the worker's parts by hand.
+import { encodeTensors, newPredictionId, type Tensor } from '@alto/protocol';
+import type { Entry, NewPrediction, Outcome, StreamConsumer } from '@alto/queue';
 
 export { RedisModelRegistry, StreamConsumer, connect, keys } from '@alto/queue';
 
@@ -13,3 +13,34 @@ export const tensor = (v: number): Tensor => ({
   shape: [1, 1],
   data: new Uint8Array(new Float32Array([v]).buffer),
 });
+
+/** A new JSON prediction of `model` version 1, with a fresh id and input x = tensor(v). */
+export const newPrediction = (model: string, v = 1): NewPrediction => ({
+  id: newPredictionId(model),
+  model,
+  version: '1',
+  format: 'json',
+  tensors: new Map([['x', tensor(v)]]),
+});
+
+/** What a worker reports with an outcome besides the outcome itself. */
+export type OutcomeStats = Pick<Outcome, 'queueMs' | 'predictMs' | 'batchSize'>;
+
+/**
+ * Completes `entries` as succeeded, as a worker would, with their inputs for outputs; each
+ * reports 0 ms queued and computing and a batch of all `entries` unless `stats` say otherwise.
+ */
+export const succeed = (c: StreamConsumer, entries: Entry[], stats: Partial<OutcomeStats> = {}) =>
+  c.complete(
+    entries.map((entry) => ({
+      entry,
+      outcome: {
+        kind: 'succeeded' as const,
+        outputs: encodeOutputs(entry),
+        queueMs: 0,
+        predictMs: 0,
+        batchSize: entries.length,
+        ...stats,
+      },
+    })),
+  );

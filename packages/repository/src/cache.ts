@@ -58,6 +58,14 @@ interface Flight {
   listeners: Set<ProgressFn>;
 }
 
+/** What one flight fetches: version `v` from `source` into the copy `key`, reporting to `progress`. */
+interface Job {
+  source: CheckpointSource;
+  v: CheckpointVersion;
+  key: string;
+  progress: ProgressFn;
+}
+
 export class CheckpointCache {
   readonly dir: string;
   private readonly staleMs: number;
@@ -93,9 +101,10 @@ export class CheckpointCache {
     let flight = this.flights.get(key);
     if (!flight) {
       const listeners = new Set<ProgressFn>();
-      const promise = this.fetchLocked(source, v, key, (done, total) => {
+      const progress: ProgressFn = (done, total) => {
         for (const l of listeners) l(done, total);
-      }).finally(() => this.flights.delete(key));
+      };
+      const promise = this.fetchLocked({ source, v, key, progress }).finally(() => this.flights.delete(key));
       flight = { promise, listeners };
       this.flights.set(key, flight);
     }
@@ -166,12 +175,8 @@ export class CheckpointCache {
     return removed;
   }
 
-  private async fetchLocked(
-    source: CheckpointSource,
-    v: CheckpointVersion,
-    key: string,
-    progress: ProgressFn,
-  ): Promise<string> {
+  private async fetchLocked(job: Job): Promise<string> {
+    const { v, key } = job;
     const folder = join(this.dir, key);
     let waited = false;
     for (;;) {
@@ -187,7 +192,7 @@ export class CheckpointCache {
       const release = await this.tryLock(key, v);
       if (release) {
         if (age !== undefined && age > this.staleMs) this.onEvent({ type: 'lock_takeover', key, uri: v.uri });
-        return this.downloadHolding(release, source, v, key, progress);
+        return this.downloadHolding(release, job);
       }
       if (!waited) {
         waited = true;
@@ -225,13 +230,7 @@ export class CheckpointCache {
     return st && Date.now() - st.mtimeMs;
   }
 
-  private async downloadHolding(
-    release: () => Promise<void>,
-    source: CheckpointSource,
-    v: CheckpointVersion,
-    key: string,
-    progress: ProgressFn,
-  ): Promise<string> {
+  private async downloadHolding(release: () => Promise<void>, { source, v, key, progress }: Job): Promise<string> {
     const folder = join(this.dir, key);
     const file = modelFileOf(v.uri);
     const model = join(folder, file);

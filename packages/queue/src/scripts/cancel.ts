@@ -1,14 +1,11 @@
 // cancel-3.lua: cancels a queued or running prediction; leaves a terminal one as it is.
 import type { Status } from '@alto/protocol';
-import type { Keys } from '../keys.ts';
+import type { PredictionRef } from './prediction-ref.ts';
 import { queueScript, unexpected } from './queue-script.ts';
 
-export interface CancelParams {
-  keys: Keys;
-  model: string;
+export interface CancelParams extends PredictionRef {
   /** The stream holding its entry (its target's stream of its priority). */
   stream: string;
-  predictionId: string;
   /** completed_at, epoch ms. */
   now: number;
   retentionMs: number;

@@ -1,14 +1,9 @@
 // complete-3.lua: stores a prediction's outcome, acknowledges its entry, announces it.
-import { GROUP, type Keys } from '../keys.ts';
+import { GROUP } from '../keys.ts';
+import type { EntryRef } from './prediction-ref.ts';
 import { codeOf, queueScript } from './queue-script.ts';
 
-export interface CompleteParams {
-  keys: Keys;
-  model: string;
-  /** The stream the entry was read from. */
-  stream: string;
-  entryId: string;
-  predictionId: string;
+export interface CompleteParams extends EntryRef {
   /** This worker's consumer name: only the consumer holding the entry may settle it. */
   consumer: string;
   result: { status: 'succeeded'; outputs: Buffer } | { status: 'failed'; code: string; message: string };

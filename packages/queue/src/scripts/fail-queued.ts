@@ -1,14 +1,8 @@
 // fail-queued-3.lua: fails a prediction that has not started, deleting its entry.
-import type { Keys } from '../keys.ts';
+import type { EntryRef } from './prediction-ref.ts';
 import { codeOf, queueScript } from './queue-script.ts';
 
-export interface FailQueuedParams {
-  keys: Keys;
-  model: string;
-  /** The stream holding the entry. */
-  stream: string;
-  entryId: string;
-  predictionId: string;
+export interface FailQueuedParams extends EntryRef {
   /** The error the prediction fails with. */
   error: { code: string; message: string };
   /** completed_at, epoch ms. */

@@ -1,13 +1,11 @@
 // replay-3.lua: queues a dead-lettered request again, on the model's normal stream.
-import { modelStreams, type Keys } from '../keys.ts';
+import { modelStreams } from '../keys.ts';
+import type { PredictionRef } from './prediction-ref.ts';
 import { queueScript, unexpected } from './queue-script.ts';
 
-export interface ReplayParams {
-  keys: Keys;
-  model: string;
+export interface ReplayParams extends PredictionRef {
   /** The entry's id in the dead-letter stream. */
   deadEntryId: string;
-  predictionId: string;
   /** replayed_at, epoch ms. */
   now: number;
 }

@@ -1,14 +1,9 @@
 // start-4.lua: takes a delivered entry into a batch, or sorts it out (fenced, over, expired, poison).
-import { GROUP, type Keys } from '../keys.ts';
+import { GROUP } from '../keys.ts';
+import type { EntryRef } from './prediction-ref.ts';
 import { codeOf, queueScript, unexpected } from './queue-script.ts';
 
-export interface StartParams {
-  keys: Keys;
-  model: string;
-  /** The stream the entry was read from. */
-  stream: string;
-  entryId: string;
-  predictionId: string;
+export interface StartParams extends EntryRef {
   /** This worker's consumer name. */
   consumer: string;
   /** Epoch ms: started_at, and the clock deadlines are held against. */

@@ -1,12 +1,9 @@
 // webhook-delivery-1.lua: records one webhook event's delivery state in its prediction.
 import type { DeliveryState, WebhookEvent } from '@alto/protocol';
-import type { Keys } from '../keys.ts';
+import type { PredictionRef } from './prediction-ref.ts';
 import { codeOf, queueScript } from './queue-script.ts';
 
-export interface WebhookDeliveryParams {
-  keys: Keys;
-  model: string;
-  predictionId: string;
+export interface WebhookDeliveryParams extends PredictionRef {
   event: WebhookEvent;
   state: DeliveryState;
 }
