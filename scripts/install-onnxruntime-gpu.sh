@@ -65,14 +65,21 @@ mkdir -p "$(dirname "$dir")"
 work="$(mktemp -d "$(dirname "$dir")/.onnxruntime-gpu.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# Wheels for manylinux_2_28 x86_64 whatever the local Python is: the libraries do not depend on it.
+# Wheels for glibc 2.28 x86_64 whatever the local Python is: the libraries do not depend on it.
+# pip does not widen a given --platform to older manylinux tags, so name them all.
+platforms=()
+for p in manylinux_2_28 manylinux_2_27 manylinux_2_17 manylinux2014 manylinux_2_12 manylinux2010 manylinux_2_5 manylinux1; do
+  platforms+=(--platform "${p}_x86_64")
+done
 pip_download() {
+  local dest="$1"
+  shift
   "$python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
-    --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp --dest "$work/wheels" "$@"
+    "${platforms[@]}" --python-version 3.12 --implementation cp --dest "$dest" "$@"
 }
 
 say "downloading onnxruntime-gpu==$version from PyPI"
-pip_download --no-deps "onnxruntime-gpu==$version"
+pip_download "$work/wheels" --no-deps "onnxruntime-gpu==$version"
 wheel="$(ls "$work"/wheels/onnxruntime_gpu-"$version"-*.whl)"
 
 say "unpacking the core library and the execution providers into $dir/lib"
@@ -109,9 +116,7 @@ if [ "$cuda" = true ]; then
   fi
   say "downloading the CUDA runtime wheels it names: ${reqs[*]} (and their dependencies)"
   mkdir -p "$work/cuda-wheels"
-  "$python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
-    --platform manylinux_2_28_x86_64 --python-version 3.12 --implementation cp \
-    --dest "$work/cuda-wheels" "${reqs[@]}"
+  pip_download "$work/cuda-wheels" "${reqs[@]}"
   say "unpacking their libraries into $dir/cuda"
   mkdir -p "$work/out/cuda"
   cuda_json="$("$python" - "$work/out/cuda" "$work"/cuda-wheels/*.whl <<'PY'

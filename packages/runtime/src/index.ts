@@ -5,3 +5,11 @@ export { planBatches, concatInputs, splitOutputs, rowsOf, type BatchItem } from 
 export { toSpec, canBatch } from './metadata.ts';
 export type { RawTensor, SessionOptions, IoMeta } from './thread-protocol.ts';
 export { runIsolating, type Settled } from './isolate.ts';
+export {
+  prepareOnnxRuntime,
+  assertProviderReady,
+  ProviderUnavailableError,
+  DEFAULT_GPU_BUILD_DIR,
+  type OnnxRuntimeBuild,
+  type PrepareOnnxRuntimeOptions,
+} from './providers.ts';
