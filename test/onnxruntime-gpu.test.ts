@@ -1,4 +1,4 @@
-// Opt-in, not in CI: TEST_ONNXRUNTIME_GPU=1 npx vitest run test/onnxruntime-gpu.test.ts
+// The GPU build's tests are opt-in, not in CI: TEST_ONNXRUNTIME_GPU=1 npx vitest run test/onnxruntime-gpu.test.ts
 // (=cuda adds the CUDA runtime wheels). Installs ONNX Runtime's GPU build with
 // scripts/install-onnxruntime-gpu.sh (a ~250 MB download once, ~1.3 GB more with cuda) and
 // proves onnxruntime-node's binding runs on it: a worker on that build serves textdir on the CPU
@@ -6,7 +6,8 @@
 // ALTO_EXECUTION_PROVIDER=cuda stops the worker at start with one line, not a native crash.
 // The last run's result is in docs/accelerators.md ("ONNX Runtime on GPU").
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT, startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
@@ -37,6 +38,24 @@ const runWorker = (env: Record<string, string>) =>
     child.stderr.on('data', (b: Buffer) => (output += b.toString()));
     child.once('exit', (status, signal) => resolve({ status, signal, output }));
   });
+
+// Not opt-in: needs no download.
+describe('a GPU provider without the GPU build', () => {
+  it('stops the worker at start with one line naming the folder and the install script', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alto-no-ort-gpu-'));
+    const r = await runWorker({
+      REDIS_URL: inject('redisUrl'),
+      ALTO_EXECUTION_PROVIDER: 'cuda',
+      ALTO_ONNXRUNTIME_DIR: dir,
+      ALTO_METRICS_PORT: '0',
+    });
+    expect(r.signal, r.output).toBeNull();
+    expect(r.status, r.output).toBe(1);
+    expect(r.output).toBe(
+      `alto worker: ONNX Runtime's GPU build is not installed in ${dir} (no manifest.json): run scripts/install-onnxruntime-gpu.sh\n`,
+    );
+  });
+});
 
 describe.skipIf(!mode)('ONNX Runtime GPU build (opt-in: TEST_ONNXRUNTIME_GPU=1|cuda)', () => {
   const redisUrl = inject('redisUrl');
