@@ -50,6 +50,11 @@ if ! "$python" -m pip --version >/dev/null 2>&1; then
   exit 1
 fi
 
+mkdir -p "$(dirname "$dir")"
+# One install at a time into one folder (a test and an operator may start one together).
+exec 9>"$dir.lock"
+if command -v flock >/dev/null 2>&1; then flock 9; fi
+
 # Already there? The manifest is written last, so its presence means a complete install.
 manifest="$dir/manifest.json"
 if [ "$force" = false ] && [ -f "$manifest" ]; then
@@ -61,7 +66,6 @@ if [ "$force" = false ] && [ -f "$manifest" ]; then
   fi
 fi
 
-mkdir -p "$(dirname "$dir")"
 work="$(mktemp -d "$(dirname "$dir")/.onnxruntime-gpu.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -71,11 +75,12 @@ platforms=()
 for p in manylinux_2_28 manylinux_2_27 manylinux_2_17 manylinux2014 manylinux_2_12 manylinux2010 manylinux_2_5 manylinux1; do
   platforms+=(--platform "${p}_x86_64")
 done
+# pip's own progress goes to stderr: stdout carries only the folder, on the last line.
 pip_download() {
   local dest="$1"
   shift
-  "$python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
-    "${platforms[@]}" --python-version 3.12 --implementation cp --dest "$dest" "$@"
+  "$python" -m pip download --disable-pip-version-check --only-binary=:all: \
+    "${platforms[@]}" --python-version 3.12 --implementation cp --dest "$dest" "$@" >&2
 }
 
 say "downloading onnxruntime-gpu==$version from PyPI"

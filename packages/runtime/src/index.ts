@@ -7,9 +7,7 @@ export type { RawTensor, SessionOptions, IoMeta } from './thread-protocol.ts';
 export { runIsolating, type Settled } from './isolate.ts';
 export {
   prepareOnnxRuntime,
-  assertProviderReady,
   ProviderUnavailableError,
-  DEFAULT_GPU_BUILD_DIR,
   type OnnxRuntimeBuild,
   type PrepareOnnxRuntimeOptions,
 } from './providers.ts';
