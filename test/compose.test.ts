@@ -6,6 +6,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DispatcherEnvSchema } from '@alto/dispatcher/env';
+import { GatewayEnvSchema } from '@alto/gateway/env';
+import { PublisherEnvSchema } from '@alto/publisher/env';
+import { WorkerEnvSchema } from '@alto/worker/env';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -28,8 +32,39 @@ interface Compose {
   services?: Record<string, Service>;
 }
 
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as Compose;
+const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText) as Compose;
 const services: Record<string, Service> = compose.services ?? {};
+
+/**
+ * The file with the commented-out `gpu-worker` service uncommented: the block from `  # gpu-worker:`
+ * on, while its lines stay commented at a deeper indent.
+ */
+const uncommentGpuWorker = (text: string): string => {
+  const lines = text.split('\n');
+  const start = lines.indexOf('  # gpu-worker:');
+  if (start < 0) return text;
+  let end = start + 1;
+  while (end < lines.length && /^ {2}# {3}/.test(lines[end] ?? '')) end++;
+  const block = lines.slice(start, end).map((l) => `  ${l.slice('  # '.length)}`);
+  return [...lines.slice(0, start), ...block, ...lines.slice(end)].join('\n');
+};
+
+interface DeviceReservation {
+  driver?: string;
+  count?: number | 'all';
+  device_ids?: string[];
+  capabilities?: string[];
+}
+type GpuService = Service & { deploy?: { resources?: { reservations?: { devices?: DeviceReservation[] } } } };
+
+/** The variables each app reads, by the Dockerfile or compose service that runs it. */
+const APP_VARS: Record<string, string[]> = {
+  gateway: Object.keys(GatewayEnvSchema.shape),
+  worker: Object.keys(WorkerEnvSchema.shape),
+  publisher: Object.keys(PublisherEnvSchema.shape),
+  dispatcher: Object.keys(DispatcherEnvSchema.shape),
+};
 
 const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 const isFile = (p: string): boolean => existsSync(p) && statSync(p).isFile();
@@ -236,6 +271,50 @@ describe('docker-compose.yml', () => {
     expect(envOf(services.gateway ?? {}).ALTO_API_KEYS).toMatch(/^\$\{ALTO_API_KEYS:\?.+\}$/);
     expect(services.gateway?.ports ?? []).toContain('8080:8080');
   });
+
+  it('sets only ALTO_ variables that the app each service runs reads', () => {
+    const all = { ...services, ...((parse(uncommentGpuWorker(composeText)) as Compose).services ?? {}) };
+    for (const [name, svc] of Object.entries(all)) {
+      const app = Object.keys(APP_VARS).find((a) => name === a || name.endsWith(`-${a}`));
+      if (!app) continue;
+      for (const key of Object.keys(envOf(svc)).filter((k) => k.startsWith('ALTO_'))) {
+        expect(APP_VARS[app], `${name}: ${key}`).toContain(key);
+      }
+    }
+  });
+});
+
+describe('docker-compose.yml: the commented GPU worker service', () => {
+  const uncommented = uncommentGpuWorker(composeText);
+  const gpu = ((parse(uncommented) as Compose).services ?? {})['gpu-worker'] as GpuService | undefined;
+
+  it('is commented out, so `docker compose up` works on a host without a GPU', () => {
+    expect(services['gpu-worker']).toBeUndefined();
+    expect(uncommented).not.toBe(composeText);
+    expect(gpu, 'uncommenting the block yields a gpu-worker service').toBeDefined();
+  });
+
+  it('reserves an NVIDIA GPU with the compose device reservation syntax', () => {
+    const devices = gpu?.deploy?.resources?.reservations?.devices ?? [];
+    expect(devices).toHaveLength(1);
+    const [device] = devices;
+    expect(device?.driver).toBe('nvidia');
+    expect(device?.capabilities).toContain('gpu');
+    // Compose refuses count and device_ids together; one of them picks the GPUs.
+    expect((device?.count === undefined) !== (device?.device_ids === undefined), JSON.stringify(device)).toBe(true);
+  });
+
+  it('builds the GPU worker image, runs the cuda provider and joins the fleet like the CPU worker', () => {
+    const b = buildOf(gpu ?? {});
+    expect(b && normalise(b.dockerfile.slice(root.length))).toBe('infra/gpu-worker.Dockerfile');
+    expect(b && isFile(b.dockerfile)).toBe(true);
+    const env = envOf(gpu ?? {});
+    expect(env.ALTO_EXECUTION_PROVIDER).toBe('cuda');
+    expect(env.REDIS_URL).toBe(envOf(services.worker ?? {}).REDIS_URL);
+    expect(gpu?.volumes).toEqual(services.worker?.volumes);
+    expect(gpu?.depends_on).toEqual(services.worker?.depends_on);
+    expect(gpu?.container_name).toBeUndefined();
+  });
 });
 
 // ---- redis.conf ----------------------------------------------------------------------------------
@@ -275,10 +354,32 @@ describe.each([
   { file: 'infra/worker.Dockerfile', main: 'apps/worker/src/main.ts' },
   { file: 'infra/publisher.Dockerfile', main: 'apps/publisher/src/main.ts' },
   { file: 'infra/dispatcher.Dockerfile', main: 'apps/dispatcher/src/main.ts' },
+  { file: 'infra/gpu-worker.Dockerfile', main: 'apps/worker/src/main.ts' },
+  { file: 'infra/tpu-worker.Dockerfile', main: 'apps/worker/src/main.ts' },
 ])('$file', ({ file, main }) => {
   const instructions = parseDockerfile(readFileSync(join(root, file), 'utf8'));
   const copies = copiesOf(instructions);
   const fromContext = copies.filter((c) => c.from === undefined);
+
+  it('copies --from only stages defined earlier in the file', () => {
+    const stages: string[] = [];
+    for (const i of instructions) {
+      const stage = /\sAS\s+(\S+)$/i.exec(i.args)?.[1];
+      if (i.keyword === 'FROM' && stage) stages.push(stage);
+      if (i.keyword !== 'COPY') continue;
+      const from = /--from=(\S+)/.exec(i.args)?.[1];
+      if (from !== undefined) expect(stages, `${file}: COPY --from=${from}`).toContain(from);
+    }
+  });
+
+  it('sets only ALTO_ variables that its app reads', () => {
+    const app = main.split('/')[1] ?? '';
+    const names = instructions
+      .filter((i) => i.keyword === 'ENV')
+      .flatMap((i) => [...i.args.matchAll(/(?:^|\s)(ALTO_[A-Z0-9_]+)=/g)].map((m) => m[1] ?? ''));
+    expect(APP_VARS[app]).toBeDefined();
+    for (const name of names) expect(APP_VARS[app], `${file}: ENV ${name}`).toContain(name);
+  });
 
   it('copies only sources that exist in the build context', () => {
     expect(fromContext.length).toBeGreaterThan(0);
@@ -346,5 +447,80 @@ describe.each([
       }),
     );
     expect(covered, `${script} is copied into the image`).toBe(true);
+  });
+});
+
+// ---- accelerator worker images -------------------------------------------------------------------
+
+describe('infra/gpu-worker.Dockerfile', () => {
+  const instructions = parseDockerfile(readFileSync(join(root, 'infra/gpu-worker.Dockerfile'), 'utf8'));
+  const args = Object.fromEntries(
+    instructions.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=') as [string, string]),
+  );
+  const env = instructions
+    .filter((i) => i.keyword === 'ENV')
+    .map((i) => i.args)
+    .join(' ');
+  const envValue = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(env)?.[1];
+
+  it('runs on a CUDA 13 + cuDNN 9 runtime base, the CUDA onnxruntime-gpu 1.30 links against', () => {
+    const last = instructions.filter((i) => i.keyword === 'FROM').at(-1)?.args ?? '';
+    expect(last).toMatch(/^\$\{CUDA_IMAGE\}/);
+    expect(args.CUDA_IMAGE).toMatch(/^nvidia\/cuda:13\.\d+\.\d+-cudnn-runtime-ubuntu\d+\.\d+$/);
+  });
+
+  it('installs the GPU build with the install script and points the worker at it', () => {
+    const install = instructions.find(
+      (i) => i.keyword === 'RUN' && i.args.includes('scripts/install-onnxruntime-gpu.sh'),
+    );
+    const dir = /--dir\s+(\S+)/.exec(install?.args ?? '')?.[1];
+    expect(dir, 'install-onnxruntime-gpu.sh --dir').toBeDefined();
+    expect(isFile(join(root, 'scripts/install-onnxruntime-gpu.sh'))).toBe(true);
+    const copied = copiesOf(instructions).find((c) => c.sources.includes(dir ?? ''));
+    expect(copied?.from).toBeDefined();
+    expect(copied?.dest).toBe(dir);
+    expect(envValue('ALTO_ONNXRUNTIME_DIR')).toBe(dir);
+    expect(envValue('ALTO_EXECUTION_PROVIDER')).toBe('cuda');
+  });
+
+  it('brings Node from the Node image the other images use, whose binary is what CMD runs', () => {
+    expect(args.NODE_IMAGE).toBe('node:20-bookworm-slim');
+    expect(
+      instructions.some((i) => i.keyword === 'COPY' && /--from=node\s+\/usr\/local\/bin\/node\s/.test(i.args)),
+    ).toBe(true);
+  });
+});
+
+describe('infra/tpu-worker.Dockerfile', () => {
+  const instructions = parseDockerfile(readFileSync(join(root, 'infra/tpu-worker.Dockerfile'), 'utf8'));
+  const args = Object.fromEntries(
+    instructions.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=') as [string, string]),
+  );
+
+  it("installs the XLA runtime with its script, then jax[tpu] at the runtime's jax pin", () => {
+    const copyAt = instructions.findIndex((i) => i.keyword === 'COPY' && /^runtimes\/xla\/?\s/.test(i.args));
+    const runAt = instructions.findIndex(
+      (i) => i.keyword === 'RUN' && i.args.includes('scripts/install-xla-runtime.sh'),
+    );
+    expect(copyAt, 'COPY runtimes/xla/').toBeGreaterThanOrEqual(0);
+    expect(runAt, 'RUN scripts/install-xla-runtime.sh').toBeGreaterThan(copyAt);
+    const run = instructions[runAt]?.args ?? '';
+    expect(run).toContain('"jax[tpu]==${jax_pin}"');
+    expect(run).toContain('-c runtimes/xla/requirements.lock');
+    // The RUN reads the pin with this sed expression: it must find it in pyproject.toml.
+    expect(run).toContain(`sed -n 's/^ *"jax==\\([^"]*\\)".*/\\1/p' runtimes/xla/pyproject.toml`);
+    const pyproject = readFileSync(join(root, 'runtimes/xla/pyproject.toml'), 'utf8');
+    expect(/^ *"jax==([^"]*)"/m.exec(pyproject)?.[1]).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('runs on a Python the pinned jax publishes wheels for, with Node from the same Debian release', () => {
+    const supported = /supported="([^"]+)"/.exec(
+      readFileSync(join(root, 'scripts/install-xla-runtime.sh'), 'utf8'),
+    )?.[1];
+    const python = /^python:(\d+\.\d+)-slim-(\w+)$/.exec(args.PYTHON_IMAGE ?? '');
+    expect(python, `PYTHON_IMAGE ${args.PYTHON_IMAGE}`).not.toBeNull();
+    expect(supported?.split(' ')).toContain(python?.[1]);
+    expect(args.NODE_IMAGE).toBe(`node:20-${python?.[2]}-slim`);
+    expect(instructions.filter((i) => i.keyword === 'FROM').at(-1)?.args).toMatch(/^\$\{PYTHON_IMAGE\}/);
   });
 });

@@ -49,6 +49,11 @@ export const WorkerEnvSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]+$/)
     .default(`${hostname()}-${process.pid}`),
   ALTO_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu']).default('cpu'),
+  /**
+   * ONNX Runtime's GPU build (scripts/install-onnxruntime-gpu.sh), run instead of the CPU build
+   * bundled with onnxruntime-node. @default .alto/onnxruntime-gpu for cuda and tensorrt
+   */
+  ALTO_ONNXRUNTIME_DIR: z.string().min(1).optional(),
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   ALTO_INTRA_OP_THREADS: nonNegativeInt(0),
   ALTO_HOST: z.string().default('127.0.0.1'),

@@ -1,6 +1,7 @@
 // Worker entry point: `node --import tsx apps/worker/src/main.ts`.
 import { envOrExit } from '@alto/config';
 import type { AddressInfo } from 'node:net';
+import { prepareOnnxRuntime, ProviderUnavailableError, type OnnxRuntimeBuild } from '@alto/runtime';
 import { createLogger } from '@alto/telemetry';
 import { loadEnv } from './env.ts';
 import { startWorkerHttp } from './http.ts';
@@ -11,6 +12,15 @@ import { ManagedWorker } from './managed.ts';
 import type { WorkerProcess } from './worker.ts';
 
 const env = envOrExit('worker', () => loadEnv());
+// Before any inference thread loads onnxruntime-node: which build runs, and can the provider start here.
+let onnxruntime: OnnxRuntimeBuild;
+try {
+  onnxruntime = prepareOnnxRuntime({ provider: env.ALTO_EXECUTION_PROVIDER, dir: env.ALTO_ONNXRUNTIME_DIR });
+} catch (err) {
+  if (!(err instanceof ProviderUnavailableError)) throw err;
+  process.stderr.write(`alto worker: ${err.message}\n`);
+  process.exit(1);
+}
 const log = createLogger({ name: 'worker', level: env.ALTO_LOG_LEVEL }).child({ worker: env.ALTO_WORKER_ID });
 const metrics = createWorkerMetrics(env.ALTO_WORKER_ID);
 // With ALTO_MODEL_REPOSITORY the worker serves that directory on its own, without a publisher.
@@ -38,7 +48,8 @@ try {
   await worker.start();
   server = await startWorkerHttp(worker, metrics.registry, env.ALTO_HOST, env.ALTO_METRICS_PORT);
   const { port } = server.address() as AddressInfo;
-  log.info({ models: worker.models.map((m) => `${m.name}@${m.version}`), metrics_port: port }, 'worker ready');
+  const models = worker.models.map((m) => `${m.name}@${m.version}`);
+  log.info({ models, metrics_port: port, onnxruntime: onnxruntime.library ?? onnxruntime.kind }, 'worker ready');
 } catch (err) {
   log.fatal({ err }, 'worker failed to start');
   await worker.stop(1000).catch(() => {});

@@ -5,3 +5,9 @@ export { planBatches, concatInputs, splitOutputs, rowsOf, type BatchItem } from 
 export { toSpec, canBatch } from './metadata.ts';
 export type { RawTensor, SessionOptions, IoMeta } from './thread-protocol.ts';
 export { runIsolating, type Settled } from './isolate.ts';
+export {
+  prepareOnnxRuntime,
+  ProviderUnavailableError,
+  type OnnxRuntimeBuild,
+  type PrepareOnnxRuntimeOptions,
+} from './providers.ts';

@@ -2,6 +2,7 @@
 // count). Hands each batch to a free thread and replaces a thread that dies, so one crash
 // costs one batch. Which batch runs when is the worker's scheduler's business, not this.
 import type { Executor } from './executor.ts';
+import { assertProviderReady } from './providers.ts';
 import { SessionThread, type RunResult } from './session-thread.ts';
 import type { IoMeta, RawTensor, SessionOptions } from './thread-protocol.ts';
 
@@ -26,6 +27,7 @@ export class OnnxExecutor implements Executor {
 
   /** Loads the model on `instances` threads. */
   static async create(options: OnnxExecutorOptions): Promise<OnnxExecutor> {
+    assertProviderReady(options.session.executionProviders[0] ?? 'cpu');
     const e = new OnnxExecutor(options);
     for (let i = 0; i < e.slots; i++) e.adopt(await SessionThread.open(options.path, options.session));
     return e;
