@@ -55,6 +55,7 @@ export function workerView(r: WorkerReport, now: number, timeoutMs: number, drai
     accelerator: r.accelerator,
     memory_bytes: r.memory_bytes,
     memory_used_bytes: used,
+    devices: r.devices ?? [],
     tags: r.tags,
     alive: now - r.seen <= timeoutMs,
     last_seen: new Date(r.seen).toISOString(),

@@ -176,6 +176,8 @@ export const ModelStateSchema = z.object({
   reason: z.string().optional(),
   serving_version: z.string().optional(),
   target_version: z.string().optional(),
+  /** The executor the target version needs, from its model file (model.jax: xla). */
+  runtime: z.enum(RUNTIMES).optional(),
   /** Complete versions in the checkpoint store. */
   versions: z.array(z.string()),
   ready_replicas: z.number(),
