@@ -140,6 +140,12 @@ describe('discoverDevices', () => {
     const warnings: string[] = [];
     expect(await discoverDevices(undefined, { cpu, nvidiaSmi: broken, warn: (w) => warnings.push(w) })).toEqual([cpu]);
     expect(warnings).toEqual([expect.stringMatching(/^nvidia-smi failed: .*; reporting no GPU$/)]);
+    expect(
+      await discoverDevices(undefined, { cpu, nvidiaSmi: smi('garbage\n'), warn: (w) => warnings.push(w) }),
+    ).toEqual([cpu]);
+    expect(warnings[1]).toBe(
+      "nvidia-smi: expected 'index, name, memory.total, memory.used', got 'garbage'; reporting no GPU",
+    );
   });
 });
 

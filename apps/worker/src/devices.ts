@@ -139,20 +139,21 @@ export async function discoverDevices(pin: DevicePin | undefined, o: DiscoverOpt
   const cpu = o.cpu ?? cpuDevice();
   if (pin && pin.kind !== 'gpu') return [cpu];
   const asked = pin ? `ALTO_DEVICES=${formatPin(pin)}` : undefined;
-  let output: string | undefined;
+  let rows: GpuRow[] | undefined;
   try {
-    output = await (o.nvidiaSmi ?? runNvidiaSmi)();
+    const output = await (o.nvidiaSmi ?? runNvidiaSmi)();
+    rows = output === undefined ? undefined : parseNvidiaSmi(output);
   } catch (err) {
-    const why = `nvidia-smi failed: ${(err as Error).message.trim().split('\n')[0]}`;
-    if (asked) throw new DeviceError(`${asked}: ${why}`);
-    o.warn?.(`${why}; reporting no GPU`);
+    const why = (err as Error).message.trim().split('\n')[0]!;
+    const failed = why.startsWith('nvidia-smi') ? why : `nvidia-smi failed: ${why}`;
+    if (asked) throw new DeviceError(`${asked}: ${failed}`);
+    o.warn?.(`${failed}; reporting no GPU`);
     return [cpu];
   }
-  if (output === undefined) {
+  if (rows === undefined) {
     if (asked) throw new DeviceError(`${asked}: nvidia-smi is not installed (not on PATH), so no GPU can be found`);
     return [cpu];
   }
-  let rows = parseNvidiaSmi(output);
   if (pin?.kind === 'gpu') {
     const listed = rows.map((r) => r.index);
     if (pin.ids === 'all' && rows.length === 0) throw new DeviceError(`${asked}: nvidia-smi lists no GPU`);
