@@ -144,12 +144,14 @@ export function plan(input: PlanInput): PlanOutput {
     const key = input.cacheKey(target);
     const on = (w: PlanWorker) => deviceKind(model, w);
     const eligible = workers.filter((w) => !w.drained && matches(w, model.constraints) && !have.includes(w));
-    const fits = eligible.filter((w) => deviceBudget(w, on(w)) && free(w, on(w)) >= model.memory);
+    // Free memory on the device each eligible worker would run it on, read once before sorting.
+    const room = new Map(eligible.flatMap((w) => (deviceBudget(w, on(w)) ? [[w, free(w, on(w))] as const] : [])));
+    const fits = [...room.keys()].filter((w) => room.get(w)! >= model.memory);
     fits.sort(
       (a, b) =>
         Number(holdsModel(b)) - Number(holdsModel(a)) ||
         Number(b.cached.has(key)) - Number(a.cached.has(key)) ||
-        free(b, on(b)) - free(a, on(a)) ||
+        room.get(b)! - room.get(a)! ||
         a.id.localeCompare(b.id),
     );
     for (const w of fits.slice(0, model.replicas - plan.placed)) {
