@@ -1,9 +1,9 @@
 // Workers and their devices, end to end. A worker refuses at start, in one line naming
 // ALTO_DEVICES, devices it cannot have. A worker pinned to a GPU reports that GPU as nvidia-smi
-// lists it, and the publisher checks GPU models against the GPU's memory and CPU models against
+// lists it and hands the pin to the processes it starts (CUDA_VISIBLE_DEVICES), and the publisher checks GPU models against the GPU's memory and CPU models against
 // the host budget, saying which device is too small and by how much. No GPU exists here: the
 // nvidia-smi these workers find prints what one on a two-H200 machine prints for the query.
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnProc } from '@alto/procs';
@@ -71,7 +71,9 @@ describe('placement by devices', () => {
     mkdirSync(bin);
     writeFileSync(
       join(bin, 'nvidia-smi'),
-      `#!/bin/sh\nprintf '0, NVIDIA H200, ${H200_MIB}, 0\\n1, NVIDIA H200, ${H200_MIB}, 0\\n'\n`,
+      // It also records the CUDA variables it was started with: what every process the worker starts sees.
+      `#!/bin/sh\nenv | grep '^CUDA_' | sort > '${join(dir, 'child-env')}'\n` +
+        `printf '0, NVIDIA H200, ${H200_MIB}, 0\\n1, NVIDIA H200, ${H200_MIB}, 0\\n'\n`,
     );
     chmodSync(join(bin, 'nvidia-smi'), 0o755);
     publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: join(dir, 'repo') });
@@ -106,6 +108,10 @@ describe('placement by devices', () => {
         source: 'nvidia-smi',
       },
     ]);
+  });
+
+  it('exports the pinned GPU to the processes it starts as CUDA_VISIBLE_DEVICES, in nvidia-smi order', () => {
+    expect(readFileSync(join(dir, 'child-env'), 'utf8')).toBe('CUDA_DEVICE_ORDER=PCI_BUS_ID\nCUDA_VISIBLE_DEVICES=1\n');
   });
 
   it('places a GPU model by GPU memory, beyond the host budget', async () => {
