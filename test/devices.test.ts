@@ -1,8 +1,9 @@
 // Workers and their devices, end to end. A worker refuses at start, in one line naming
 // ALTO_DEVICES, devices it cannot have. A worker pinned to a GPU reports that GPU as nvidia-smi
-// lists it and hands the pin to the processes it starts (CUDA_VISIBLE_DEVICES), and the publisher checks GPU models against the GPU's memory and CPU models against
-// the host budget, saying which device is too small and by how much. No GPU exists here: the
-// nvidia-smi these workers find prints what one on a two-H200 machine prints for the query.
+// lists it and hands the pin to the processes it starts (CUDA_VISIBLE_DEVICES); the publisher
+// checks GPU models against the GPU's memory and CPU models against the host budget, saying
+// which device is too small and by how much. No GPU exists here: the nvidia-smi these workers
+// find prints what one on a two-H200 machine prints for the query.
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
