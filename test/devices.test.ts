@@ -107,6 +107,7 @@ describe('placement by devices', () => {
         memory_bytes_per_device: H200_MIB * MiB,
         ids: [1],
         source: 'nvidia-smi',
+        memory_used_bytes: 0,
       },
     ]);
   });
@@ -128,6 +129,10 @@ describe('placement by devices', () => {
       what: 'on-gpu available',
       timeoutMs: 30_000,
     });
+    // The worker's view counts it against the GPU, not the host budget.
+    const [w] = (await admin('GET', '/workers')).body.workers;
+    expect(w.memory_used_bytes).toBe(0);
+    expect(w.devices[1].memory_used_bytes).toBe(100 * GiB);
   });
 
   it('says which device is too small and by how much', async () => {

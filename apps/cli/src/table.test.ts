@@ -246,8 +246,14 @@ describe('workers', () => {
     expect(
       devicesCell([
         { kind: 'cpu', model: 'AMD EPYC 7B13 64-Core Processor', count: 1, memory_bytes_per_device: 62 * 2 ** 30 },
-        { kind: 'gpu', model: 'NVIDIA H200', count: 2, memory_bytes_per_device: 143771 * 2 ** 20 },
+        {
+          kind: 'gpu',
+          model: 'NVIDIA H200',
+          count: 2,
+          memory_bytes_per_device: 143771 * 2 ** 20,
+          memory_used_bytes: 100 * 2 ** 30,
+        },
       ]),
-    ).toBe('cpu AMD EPYC 7B13 64-Core Processor, 1 × 62 GiB; gpu NVIDIA H200, 2 × 140 GiB');
+    ).toBe('cpu AMD EPYC 7B13 64-Core Processor, 1 × 62 GiB; gpu NVIDIA H200, 2 × 140 GiB (100 GiB used)');
   });
 });

@@ -255,6 +255,7 @@ export class ManagedWorker implements WorkerProcess {
       uri: s.assigned.checkpoint.uri,
       state: s.state,
       memory_bytes: s.assigned.memory_bytes,
+      ...(s.assigned.device ? { device: s.assigned.device } : {}),
       ...(s.progress ? { progress: s.progress } : {}),
       ...(s.error ? { error: s.error } : {}),
       ...(s.state === 'ready' && s.served ? { info: s.served.info } : {}),

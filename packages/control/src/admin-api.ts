@@ -53,9 +53,18 @@ export const AdminWorkerSchema = z.object({
   host: z.string(),
   accelerator: z.string(),
   memory_bytes: z.number().describe('Budget for replicas run on the CPU (ALTO_WORKER_MEMORY_BYTES).'),
-  memory_used_bytes: z.number().describe('Memory budgeted for the versions it holds.'),
+  memory_used_bytes: z.number().describe('Memory budgeted for the versions it holds on the CPU.'),
   devices: z
-    .array(DeviceSchema)
+    .array(
+      DeviceSchema.extend({
+        memory_used_bytes: z
+          .number()
+          .optional()
+          .describe(
+            "On a GPU or TPU: memory budgeted for the versions it holds on the worker's first device of the kind.",
+          ),
+      }),
+    )
     .describe(
       'What it runs replicas on, by kind and model: count and memory per device. Empty for a worker that reports none.',
     ),

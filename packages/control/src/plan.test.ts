@@ -216,6 +216,8 @@ describe('plan by devices', () => {
     const workers = [host('w1', 10 * GiB, [cpu, h200])];
     const out = run({ models: [gpuModel('g', 130 * GiB), sized('c', 9 * GiB)], workers });
     expect(names(out, 'w1')).toEqual(['c@1', 'g@1']);
+    // Each assignment says which budget it was placed on, for the worker to report.
+    expect(out.assignments.get('w1')!.map((e) => `${e.name}:${e.device}`)).toEqual(['c:cpu', 'g:gpu']);
   });
 
   it('matches accelerator=gpu|tpu|cpu by the devices a worker reports, whatever its label', () => {

@@ -82,7 +82,7 @@ export function plan(input: PlanInput): PlanOutput {
   const used = new Map<string, number>();
   const budget = (w: PlanWorker, kind: DeviceKind) => deviceBudget(w, kind) ?? { key: kind, bytes: 0 };
   const place = (w: PlanWorker, m: AssignedModel, kind: DeviceKind) => {
-    out.get(w.id)!.push(m);
+    out.get(w.id)!.push({ ...m, device: kind });
     const key = `${w.id}/${budget(w, kind).key}`;
     used.set(key, (used.get(key) ?? 0) + m.memory_bytes);
   };

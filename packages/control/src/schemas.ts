@@ -102,6 +102,8 @@ export const AssignedModelSchema = z.object({
   config: ModelConfigSchema.strip(),
   execution_provider: z.enum(EXECUTION_PROVIDERS).optional(),
   memory_bytes: z.number(),
+  /** The kind of device the leader budgeted `memory_bytes` on, on this worker. */
+  device: z.enum(DEVICE_KINDS).optional(),
 });
 export type AssignedModel = z.infer<typeof AssignedModelSchema>;
 
@@ -125,6 +127,8 @@ export const HeldModelSchema = z.object({
   error: z.string().optional(),
   /** Memory the publisher budgeted for it. */
   memory_bytes: z.number().optional(),
+  /** The kind of device that memory was budgeted on. */
+  device: z.enum(DEVICE_KINDS).optional(),
   /** Metadata of a ready version. */
   info: ModelInfoSchema.optional(),
 });

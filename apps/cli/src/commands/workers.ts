@@ -30,10 +30,15 @@ export function modelsCell(models: WorkerView['models']): string {
     .join(', ');
 }
 
-/** `cpu AMD EPYC 7B13, 1 × 62 GiB; gpu NVIDIA H200, 2 × 140 GiB`. */
+/** `cpu AMD EPYC 7B13, 1 × 62 GiB; gpu NVIDIA H200, 2 × 140 GiB (100 GiB used)`. */
 export function devicesCell(devices: WorkerView['devices']): string {
   if (!devices.length) return '-';
-  return devices.map((d) => `${d.kind} ${d.model}, ${d.count} × ${formatBytes(d.memory_bytes_per_device)}`).join('; ');
+  return devices
+    .map((d) => {
+      const used = d.memory_used_bytes === undefined ? '' : ` (${formatBytes(d.memory_used_bytes)} used)`;
+      return `${d.kind} ${d.model}, ${d.count} × ${formatBytes(d.memory_bytes_per_device)}${used}`;
+    })
+    .join('; ');
 }
 
 export function workersTable(list: readonly WorkerView[], now = Date.now()): string {
