@@ -32,17 +32,23 @@ const tunables = {
    * What a replica needs of its worker, e.g. {"accelerator": "gpu"}: `accelerator` (cpu, gpu,
    * tpu) a device of that kind, `runtime` (onnx, xla) that executor, other keys the worker's tags.
    */
-  constraints: z.record(constraintKey, z.string().min(1).max(128)).superRefine((constraints, ctx) => {
-    for (const [key, allowed] of Object.entries(KNOWN_CONSTRAINTS)) {
-      const value = constraints[key];
-      if (value !== undefined && !allowed.includes(value))
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `expected one of ${allowed.join(', ')}, got '${value}'`,
-        });
-    }
-  }),
+  constraints: z
+    .record(constraintKey, z.string().min(1).max(128))
+    .superRefine((constraints, ctx) => {
+      for (const [key, allowed] of Object.entries(KNOWN_CONSTRAINTS)) {
+        const value = constraints[key];
+        if (value !== undefined && !allowed.includes(value))
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `expected one of ${allowed.join(', ')}, got '${value}'`,
+          });
+      }
+    })
+    .describe(
+      'What a replica needs of its worker: accelerator (cpu, gpu or tpu) a device of that kind, runtime (onnx or xla) ' +
+        "that executor, any other key the worker's tag of that name.",
+    ),
   execution_provider: z.enum(EXECUTION_PROVIDERS).optional(),
 };
 
