@@ -1,7 +1,7 @@
 // The `alto` admin commands end to end: a real publisher behind a gateway's /v1/admin, a
 // managed worker, models published from a local base URI.
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { alto } from './support/cli.ts';
@@ -108,5 +108,66 @@ describe('alto admin commands', () => {
       /^gpu-tiny\s+.*unplaceable\s+1 of 1 replicas not placed: no live worker matches accelerator=gpu/m,
     );
     expect((await alto(['unpublish', 'gpu-tiny'], { env })).code).toBe(0);
+  });
+
+  it("shows the worker's CPU device, and why a model larger than every device cannot be placed", async () => {
+    // What the worker should have found, read here from the same host.
+    const model = cpus()[0]!.model.trim().replace(/\s+/g, ' ');
+    const listed = JSON.parse((await alto(['workers', '--json'], { env })).stdout).workers;
+    expect(listed).toEqual([
+      expect.objectContaining({
+        id: 'cli-w1',
+        devices: [
+          expect.objectContaining({
+            kind: 'cpu',
+            model,
+            count: 1,
+            memory_bytes_per_device: totalmem(),
+            cores: cpus().length,
+          }),
+        ],
+      }),
+    ]);
+    const table = await alto(['workers'], { env });
+    expect(table.stdout).toMatch(/^ID\s+HOST\s+ACCEL\s+STATE\s+DEVICES\s+MEMORY/m);
+    expect(table.stdout).toContain(`cpu ${model}, 1 × `);
+
+    const huge = await alto(['publish', 'huge', base, '--memory', '1TiB'], { env });
+    expect(huge.code, huge.stderr).toBe(0);
+    const reason = await waitFor(
+      async () => {
+        const m = JSON.parse((await alto(['ls', 'huge', '--json'], { env })).stdout);
+        return m.status.state === 'unplaceable' ? (m.status.reason as string) : undefined;
+      },
+      { what: 'huge unplaceable', timeoutMs: 20_000 },
+    );
+    // The worker's CPU budget is its default, 80% of the host's memory.
+    const budget = Math.floor(totalmem() * 0.8);
+    const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+    expect(reason).toBe(
+      "1 of 1 replicas not placed: a replica needs 1.0 TiB; no matching worker's CPU memory budget is that large: " +
+        `the largest, on cli-w1, is ${gib(budget)} (${gib(2 ** 40 - budget)} short)`,
+    );
+    expect((await alto(['unpublish', 'huge'], { env })).code).toBe(0);
+  });
+
+  it('checks the accelerator and runtime constraints against the values there are and the checkpoint', async () => {
+    const bad = await alto(['publish', 'fpga', base, '--constraint', 'accelerator=fpga'], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /^alto: invalid_input: constraints\.accelerator: expected one of cpu, gpu, tpu, got 'fpga'/,
+    );
+    // The base URI holds model.onnx: an XLA runtime cannot serve it.
+    const xla = await alto(['publish', 'xla-tiny', base, '--runtime', 'xla'], { env });
+    expect(xla.code, xla.stderr).toBe(0);
+    const status = await waitFor(
+      async () => {
+        const m = JSON.parse((await alto(['ls', 'xla-tiny', '--json'], { env })).stdout);
+        return m.status.state === 'failed' ? m.status : undefined;
+      },
+      { what: 'xla-tiny failed', timeoutMs: 20_000 },
+    );
+    expect(status.reason).toBe('constraint runtime=xla, but version 1 is model.onnx, which runs on onnx');
+    expect((await alto(['unpublish', 'xla-tiny'], { env })).code).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { modelDetails, modelsTable, versionCell } from './commands/ls.ts';
 import { modelSummary } from './commands/publish.ts';
-import { modelsCell, workersTable } from './commands/workers.ts';
+import { devicesCell, modelsCell, workersTable } from './commands/workers.ts';
 import { ago, percent, renderFields, renderTable } from './table.ts';
 import type { ModelView, WorkerView } from './views.ts';
 
@@ -34,6 +34,7 @@ const worker = (over: Partial<WorkerView> = {}): WorkerView => ({
   accelerator: 'cpu',
   memory_bytes: 16 * 2 ** 30,
   memory_used_bytes: 1.5 * 2 ** 30,
+  devices: [],
   tags: {},
   alive: true,
   last_seen: '2026-11-23T10:09:57.000Z',
@@ -142,6 +143,7 @@ describe('models', () => {
           state: 'rolling_out',
           serving_version: '2',
           target_version: '3',
+          runtime: 'onnx',
           versions: ['1', '2', '3'],
           ready_replicas: 1,
         },
@@ -165,6 +167,7 @@ describe('models', () => {
         'queue:               timeout_ms 30000',
         'memory:              1.5 GiB (1610612736 bytes)',
         'constraints:         accelerator=gpu',
+        'runtime:             onnx',
         'execution provider:  cuda',
         'created:             2026-11-23T10:00:00.000Z',
         'updated:             2026-11-23T10:05:00.000Z',
@@ -225,14 +228,32 @@ describe('workers', () => {
           state: 'draining',
           last_seen: '2026-11-23T10:08:00.000Z',
         }),
-        worker({ models: [{ name: 'tiny', version: '2', uri: 'u', state: 'ready' }] }),
+        worker({
+          models: [{ name: 'tiny', version: '2', uri: 'u', state: 'ready' }],
+          devices: [{ kind: 'cpu', model: 'Xeon', count: 1, memory_bytes_per_device: 20 * 2 ** 30 }],
+        }),
       ],
       NOW,
     );
     expect(text).toBe(
-      'ID   HOST    ACCEL  STATE                MEMORY            LAST SEEN  MODELS\n' +
-        'w-1  node-a  cpu    running              1.5 GiB / 16 GiB  3s ago     tiny@2 ready\n' +
-        'w-2  node-b  gpu    draining, not alive  1.5 GiB / 16 GiB  2m ago     -\n',
+      'ID   HOST    ACCEL  STATE                DEVICES               MEMORY            LAST SEEN  MODELS\n' +
+        'w-1  node-a  cpu    running              cpu Xeon, 1 × 20 GiB  1.5 GiB / 16 GiB  3s ago     tiny@2 ready\n' +
+        'w-2  node-b  gpu    draining, not alive  -                     1.5 GiB / 16 GiB  2m ago     -\n',
     );
+  });
+
+  it('shows each kind of device with its model, count and memory per device', () => {
+    expect(
+      devicesCell([
+        { kind: 'cpu', model: 'AMD EPYC 7B13 64-Core Processor', count: 1, memory_bytes_per_device: 62 * 2 ** 30 },
+        {
+          kind: 'gpu',
+          model: 'NVIDIA H200',
+          count: 2,
+          memory_bytes_per_device: 143771 * 2 ** 20,
+          memory_used_bytes: 100 * 2 ** 30,
+        },
+      ]),
+    ).toBe('cpu AMD EPYC 7B13 64-Core Processor, 1 × 62 GiB; gpu NVIDIA H200, 2 × 140 GiB (100 GiB used)');
   });
 });

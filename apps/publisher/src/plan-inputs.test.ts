@@ -3,7 +3,15 @@
 import { ModelSpecSchema, type ModelPlan, type ModelState, type WorkerReport } from '@alto/control';
 import type { CheckpointVersion } from '@alto/repository';
 import { describe, expect, it } from 'vitest';
-import { aliveWorkers, chooseVersion, failKey, finishState, planWorkers } from './plan-inputs.ts';
+import {
+  aliveWorkers,
+  chooseVersion,
+  failKey,
+  finishState,
+  placementConstraints,
+  planWorkers,
+  runtimeOf,
+} from './plan-inputs.ts';
 import type { Listing } from './versions.ts';
 
 const spec = (over: Record<string, unknown> = {}) =>
@@ -68,6 +76,39 @@ describe('planner inputs', () => {
       ]),
     });
     expect(x!.drained).toBe(true);
+  });
+
+  it("gives the planner each worker's devices and default execution provider, when it reports them", () => {
+    const devices = [{ kind: 'gpu' as const, model: 'NVIDIA H200', count: 1, memory_bytes_per_device: 150e9 }];
+    const [w, old] = planWorkers(
+      [report('w', 0, { devices, execution_provider: 'cuda' }), report('old', 0)],
+      new Set(),
+    );
+    expect(w).toMatchObject({ devices, executionProvider: 'cuda' });
+    expect(old).not.toHaveProperty('devices');
+  });
+});
+
+describe('runtime of a version', () => {
+  const jax: CheckpointVersion = { ...v('2'), uri: 'gs://b/m/2/model.jax' };
+
+  it('is xla for a model.jax export and onnx for model.onnx, by the listed file name', () => {
+    expect(runtimeOf(jax)).toBe('xla');
+    expect(runtimeOf(v('1'))).toBe('onnx');
+  });
+
+  it('adds runtime=xla to the constraints of an XLA export, and nothing for ONNX', () => {
+    expect(placementConstraints(spec({ constraints: { zone: 'b' } }), jax)).toEqual({
+      constraints: { zone: 'b', runtime: 'xla' },
+      runtime: 'xla',
+    });
+    expect(placementConstraints(spec(), v('1'))).toEqual({ constraints: {}, runtime: 'onnx' });
+  });
+
+  it('refuses a runtime constraint that names the other executor', () => {
+    expect(placementConstraints(spec({ constraints: { runtime: 'onnx' } }), jax)).toEqual({
+      error: 'constraint runtime=onnx, but version 2 is model.jax, which runs on xla',
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 // The pure decisions of a reconcile pass, apart from Redis and listing: which workers the
 // planner sees, which version a model should serve, and what its state says once planned.
 // reconcile.ts reads the inputs and writes the outcome.
-import type { ModelPlan, ModelSpec, ModelState, PlanWorker, WorkerReport } from '@alto/control';
+import type { ModelPlan, ModelSpec, ModelState, PlanWorker, Runtime, WorkerReport } from '@alto/control';
 import type { CheckpointVersion } from '@alto/repository';
 import type { Listing } from './versions.ts';
 
@@ -19,7 +19,30 @@ export const planWorkers = (alive: readonly WorkerReport[], drained: ReadonlySet
     memory: r.memory_bytes,
     cached: new Set(r.cached),
     held: new Map(r.models.map((m) => [`${m.name}@${m.version}`, m.state])),
+    ...(r.devices ? { devices: r.devices } : {}),
+    ...(r.execution_provider ? { executionProvider: r.execution_provider } : {}),
   }));
+
+/** The executor a listed version needs, by its model file's name: model.jax is an XLA export. */
+export const runtimeOf = (v: CheckpointVersion): Runtime => (/(^|\/)model\.jax$/.test(v.uri) ? 'xla' : 'onnx');
+
+/**
+ * The constraints the planner places `spec` by once `chosen` is its target: the spec's own,
+ * with `runtime=xla` for an XLA export; or why none can hold, when the spec's `runtime`
+ * constraint names the other executor.
+ */
+export function placementConstraints(
+  spec: ModelSpec,
+  chosen: CheckpointVersion,
+): { constraints: Record<string, string>; runtime: Runtime } | { error: string } {
+  const runtime = runtimeOf(chosen);
+  const asked = spec.constraints.runtime;
+  if (asked !== undefined && asked !== runtime) {
+    const file = chosen.uri.slice(chosen.uri.lastIndexOf('/') + 1);
+    return { error: `constraint runtime=${asked}, but version ${chosen.version} is ${file}, which runs on ${runtime}` };
+  }
+  return { constraints: runtime === 'xla' ? { ...spec.constraints, runtime } : spec.constraints, runtime };
+}
 
 /** Key of a load failure: a version and the generation of its bytes (a rewrite is retried). */
 export const failKey = (version: string, generation: string) => `${version}:${generation}`;

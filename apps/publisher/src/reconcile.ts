@@ -15,7 +15,7 @@ import type { ModelInfo } from '@alto/protocol';
 import { CheckpointCache, compareVersions } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { PublisherMetrics } from './metrics.ts';
-import { aliveWorkers, chooseVersion, failKey, finishState, planWorkers } from './plan-inputs.ts';
+import { aliveWorkers, chooseVersion, failKey, finishState, placementConstraints, planWorkers } from './plan-inputs.ts';
 import type { VersionWatcher } from './versions.ts';
 
 export interface ReconcileOptions {
@@ -131,6 +131,12 @@ export class Reconciler {
     }
     if (choice.error) state.error = choice.error;
     const { chosen } = choice;
+    const placement = placementConstraints(spec, chosen);
+    if ('error' in placement) {
+      Object.assign(state, { state: 'failed', reason: placement.error });
+      return { model, state };
+    }
+    state.runtime = placement.runtime;
     let config;
     try {
       config = await this.o.watcher.config(spec, chosen);
@@ -149,7 +155,7 @@ export class Reconciler {
       ...(spec.execution_provider ? { execution_provider: spec.execution_provider } : {}),
     };
     state.target_version = chosen.version;
-    return { model: { ...model, memory, target }, state };
+    return { model: { ...model, memory, target, constraints: placement.constraints }, state };
   }
 
   /** Catalog entries: for each model, the newest ready version takes unpinned requests. */

@@ -48,19 +48,27 @@ export function modelView(
 }
 
 export function workerView(r: WorkerReport, now: number, timeoutMs: number, drained: boolean): AdminWorker {
-  const used = r.models.reduce((sum, m) => sum + (m.memory_bytes ?? 0), 0);
+  // Each replica's memory counts against the budget it was placed on: the CPU's (also for
+  // reports older than device discovery) or the first device of its kind (placement.ts).
+  const usedOn = (kind: string) =>
+    r.models.reduce((sum, m) => sum + ((m.device ?? 'cpu') === kind ? (m.memory_bytes ?? 0) : 0), 0);
+  const used = r.devices ? usedOn('cpu') : r.models.reduce((sum, m) => sum + (m.memory_bytes ?? 0), 0);
+  const devices = (r.devices ?? []).map((d, i, all) =>
+    d.kind !== 'cpu' && all.findIndex((x) => x.kind === d.kind) === i ? { ...d, memory_used_bytes: usedOn(d.kind) } : d,
+  );
   return {
     id: r.id,
     host: r.host,
     accelerator: r.accelerator,
     memory_bytes: r.memory_bytes,
     memory_used_bytes: used,
+    devices,
     tags: r.tags,
     alive: now - r.seen <= timeoutMs,
     last_seen: new Date(r.seen).toISOString(),
     state: r.state,
     inflight: r.inflight,
-    models: r.models.map(({ info: _info, memory_bytes: _m, ...m }) => m),
+    models: r.models.map(({ info: _info, memory_bytes: _m, device: _d, ...m }) => m),
     drained,
   };
 }

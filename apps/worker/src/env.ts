@@ -2,6 +2,7 @@
 import { hostname, totalmem } from 'node:os';
 import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
 import { z } from 'zod';
+import { parseDevicePin } from './devices.ts';
 
 export const WorkerEnvSchema = z.object({
   REDIS_URL: redisUrl,
@@ -21,7 +22,24 @@ export const WorkerEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9_-]+$/)
     .default('cpu'),
-  /** Memory the publisher may fill with model replicas on this worker. @default 80% of RAM */
+  /**
+   * Devices this worker uses: `gpu:0`, `gpu:0,1`, `gpu:all`, `tpu:all`, `tpu:0`, or `cpu` for
+   * none; exported to the runtimes it starts as CUDA_VISIBLE_DEVICES (TPU_VISIBLE_CHIPS).
+   * Unset: every device it finds.
+   */
+  ALTO_DEVICES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return undefined;
+      try {
+        return parseDevicePin(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Memory the publisher may fill with model replicas run on the CPU. @default 80% of RAM */
   ALTO_WORKER_MEMORY_BYTES: z.coerce
     .number()
     .int()

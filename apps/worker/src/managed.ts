@@ -3,13 +3,14 @@
 // cache), load, warm up, then read the model's streams; for a version no longer assigned,
 // stop reading, drain and unload. States: starting → running → draining → stopped.
 import { hostname } from 'node:os';
-import type { AssignedModel, HeldModel, HeldState, WorkerReport } from '@alto/control';
+import type { AssignedModel, Device, HeldModel, HeldState, WorkerReport } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import { RedisModelRegistry, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
 import { CheckpointCache, CheckpointError, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
 import type { Assignments, WorkerModel } from './assignments.ts';
+import { discoverDevices, mergeRuntimeDevices, runtimeEnv, type RuntimeDevices } from './devices.ts';
 import type { WorkerEnv } from './env.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { ServedVersion } from './served.ts';
@@ -46,6 +47,8 @@ export class ManagedWorker implements WorkerProcess {
   private readonly startedAt = Date.now();
   /** Cache keys on disk, as reported; read again only when a download or eviction changed them. */
   private cached: string[] = [];
+  /** What it runs replicas on, as reported: discovered at start, then merged with runtimes' own. */
+  private devices: Device[] = [];
 
   constructor(
     private readonly env: WorkerEnv,
@@ -68,6 +71,10 @@ export class ManagedWorker implements WorkerProcess {
 
   async start(): Promise<void> {
     const env = this.env;
+    // Before any runtime or CUDA context starts: they read these once.
+    Object.assign(process.env, runtimeEnv(env.ALTO_DEVICES));
+    this.devices = await discoverDevices(env.ALTO_DEVICES, { warn: (message) => this.log.warn(message) });
+    this.log.info({ devices: this.devices }, 'devices');
     this.redis = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}` });
     await assertNoEviction(this.redis);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
@@ -95,6 +102,11 @@ export class ManagedWorker implements WorkerProcess {
         'registered; waiting for assignments',
       );
     }
+  }
+
+  /** Devices an accelerator runtime found (the XLA runtime's `devices` reply) join the report. */
+  addRuntimeDevices(reply: RuntimeDevices): void {
+    this.devices = mergeRuntimeDevices(this.devices, reply);
   }
 
   /** Reconciles with the assignment and reports; runs one at a time, again if asked meanwhile. */
@@ -243,6 +255,7 @@ export class ManagedWorker implements WorkerProcess {
       uri: s.assigned.checkpoint.uri,
       state: s.state,
       memory_bytes: s.assigned.memory_bytes,
+      ...(s.assigned.device ? { device: s.assigned.device } : {}),
       ...(s.progress ? { progress: s.progress } : {}),
       ...(s.error ? { error: s.error } : {}),
       ...(s.state === 'ready' && s.served ? { info: s.served.info } : {}),
@@ -256,6 +269,8 @@ export class ManagedWorker implements WorkerProcess {
       host: hostname(),
       accelerator: env.ALTO_ACCELERATOR,
       memory_bytes: env.ALTO_WORKER_MEMORY_BYTES,
+      devices: this.devices,
+      execution_provider: env.ALTO_EXECUTION_PROVIDER,
       tags: env.ALTO_WORKER_TAGS,
       state: this.state,
       started_at: this.startedAt,

@@ -4,7 +4,14 @@
 // them, and the CLI reads its types from them.
 import { ErrorBodySchema, type SchemaSet } from '@alto/protocol';
 import { z } from 'zod';
-import { HELD_STATES, MODEL_STATES, PublishRequestSchema, UpdateRequestSchema } from './schemas.ts';
+import {
+  DeviceSchema,
+  HELD_STATES,
+  MODEL_STATES,
+  PublishRequestSchema,
+  RUNTIMES,
+  UpdateRequestSchema,
+} from './schemas.ts';
 
 /** The settings publish and update share, as a client sends them. */
 export type ModelSettings = z.input<typeof UpdateRequestSchema>;
@@ -21,6 +28,7 @@ export const AdminModelSchema = PublishRequestSchema.extend({
     reason: z.string().optional(),
     serving_version: z.string().optional(),
     target_version: z.string().optional(),
+    runtime: z.enum(RUNTIMES).optional().describe('The executor the target version needs: xla for a model.jax export.'),
     versions: z.array(z.string()).describe('Complete versions in the checkpoint store.'),
     ready_replicas: z.number(),
     error: z.string().optional().describe('The last error, e.g. why the target version failed to load.'),
@@ -44,8 +52,22 @@ export const AdminWorkerSchema = z.object({
   id: z.string(),
   host: z.string(),
   accelerator: z.string(),
-  memory_bytes: z.number(),
-  memory_used_bytes: z.number().describe('Memory budgeted for the versions it holds.'),
+  memory_bytes: z.number().describe('Budget for replicas run on the CPU (ALTO_WORKER_MEMORY_BYTES).'),
+  memory_used_bytes: z.number().describe('Memory budgeted for the versions it holds on the CPU.'),
+  devices: z
+    .array(
+      DeviceSchema.extend({
+        memory_used_bytes: z
+          .number()
+          .optional()
+          .describe(
+            "On a GPU or TPU: memory budgeted for the versions it holds on the worker's first device of the kind.",
+          ),
+      }),
+    )
+    .describe(
+      'What it runs replicas on, by kind and model: count and memory per device. Empty for a worker that reports none.',
+    ),
   tags: z.record(z.string(), z.string()),
   alive: z.boolean().describe('Whether its last report is within ALTO_WORKER_TIMEOUT_MS.'),
   last_seen: timestamp,

@@ -1,9 +1,10 @@
 export * from './admin-api.ts';
 export * from './schemas.ts';
+export { fmtBytes } from './bytes.ts';
+export { deviceKind, deviceBudget } from './placement.ts';
 export {
   plan,
   matches,
-  fmtBytes,
   type PlanInput,
   type PlanModel,
   type PlanWorker,

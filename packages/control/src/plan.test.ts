@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { plan, type PlanInput, type PlanModel, type PlanWorker } from './plan.ts';
-import type { AssignedModel, HeldState } from './schemas.ts';
+import type { AssignedModel, Device, HeldState } from './schemas.ts';
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 const entry = (name: string, version: string, memory = 100 * MiB): AssignedModel => ({
   name,
@@ -160,5 +161,115 @@ describe('plan', () => {
     });
     expect(names(step2, 'w1')).toEqual([]);
     expect(names(step2, 'w2')).toEqual(['a@1']);
+  });
+});
+
+describe('plan by devices', () => {
+  const cpu: Device = { kind: 'cpu', model: 'AMD EPYC 7B13', count: 1, memory_bytes_per_device: 64 * GiB, cores: 16 };
+  const h200: Device = { kind: 'gpu', model: 'NVIDIA H200', count: 1, memory_bytes_per_device: 140 * GiB, ids: [0] };
+  const l4: Device = { kind: 'gpu', model: 'NVIDIA L4', count: 2, memory_bytes_per_device: 22 * GiB, ids: [0, 1] };
+  const v5e: Device = { kind: 'tpu', model: 'TPU v5 lite', count: 4, memory_bytes_per_device: 16 * GiB };
+  const sized = (name: string, memory: number, extra: Partial<PlanModel> = {}) =>
+    model(name, '1', 1, { memory, target: entry(name, '1', memory), ...extra });
+  const gpuModel = (name: string, memory: number) => sized(name, memory, { constraints: { accelerator: 'gpu' } });
+  const host = (id: string, memory: number, devices: Device[], extra: Partial<PlanWorker> = {}) =>
+    worker(id, { memory, devices, ...extra });
+
+  it('checks a GPU model against GPU memory, not the host budget', () => {
+    // 30 GiB fits the H200 but not the 8 GiB host budget; the L4 worker has 48 GiB of host budget but 22 GiB GPUs.
+    const workers = [host('a-l4', 48 * GiB, [cpu, l4]), host('b-h200', 8 * GiB, [cpu, h200])];
+    const out = run({ models: [gpuModel('llm', 30 * GiB)], workers });
+    expect(names(out, 'b-h200')).toEqual(['llm@1']);
+    expect(names(out, 'a-l4')).toEqual([]);
+  });
+
+  it('checks a CPU model against the host budget, not GPU memory', () => {
+    const workers = [host('w1', 1 * GiB, [cpu, h200])];
+    const out = run({ models: [sized('big', 2 * GiB)], workers });
+    expect(names(out, 'w1')).toEqual([]);
+    expect(out.models.get('big')!.reason).toBe(
+      "1 of 1 replicas not placed: a replica needs 2.0 GiB; no matching worker's CPU memory budget is that large: " +
+        'the largest, on w1, is 1.0 GiB (1.0 GiB short)',
+    );
+  });
+
+  it('names the largest device and the shortfall when a model is too large for every device', () => {
+    const workers = [host('w1', 512 * GiB, [cpu, l4]), host('w2', 512 * GiB, [cpu, h200])];
+    const out = run({ models: [gpuModel('huge', 200 * GiB)], workers });
+    expect(out.models.get('huge')).toMatchObject({ placed: 0 });
+    expect(out.models.get('huge')!.reason).toBe(
+      "1 of 1 replicas not placed: a replica needs 200.0 GiB; no matching worker's GPU is that large: " +
+        'the largest, NVIDIA H200 on w2, has 140.0 GiB (60.0 GiB short)',
+    );
+  });
+
+  it('adds up replicas on one device and says how much GPU memory is free', () => {
+    const workers = [host('w1', 512 * GiB, [cpu, h200])];
+    const out = run({ models: [gpuModel('a', 100 * GiB), gpuModel('b', 50 * GiB)], workers });
+    expect(names(out, 'w1')).toEqual(['a@1']);
+    expect(out.models.get('b')!.reason).toBe(
+      '1 of 1 replicas not placed: a replica needs 50.0 GiB; the most free GPU memory on a matching worker is 40.0 GiB',
+    );
+  });
+
+  it('keeps the GPU and host budgets apart', () => {
+    const workers = [host('w1', 10 * GiB, [cpu, h200])];
+    const out = run({ models: [gpuModel('g', 130 * GiB), sized('c', 9 * GiB)], workers });
+    expect(names(out, 'w1')).toEqual(['c@1', 'g@1']);
+    // Each assignment says which budget it was placed on, for the worker to report.
+    expect(out.assignments.get('w1')!.map((e) => `${e.name}:${e.device}`)).toEqual(['c:cpu', 'g:gpu']);
+  });
+
+  it('matches accelerator=gpu|tpu|cpu by the devices a worker reports, whatever its label', () => {
+    const workers = [host('w-cpu', 8 * GiB, [cpu]), host('w-tpu', 8 * GiB, [cpu, v5e], { accelerator: 'cpu' })];
+    const out = run({ models: [sized('t', GiB, { constraints: { accelerator: 'tpu' } })], workers });
+    expect(names(out, 'w-tpu')).toEqual(['t@1']);
+    const none = run({ models: [gpuModel('g', GiB)], workers });
+    expect(none.models.get('g')!.reason).toBe('1 of 1 replicas not placed: no live worker matches accelerator=gpu');
+    // Every worker has a CPU.
+    const both = run({ models: [sized('c', GiB, { replicas: 2, constraints: { accelerator: 'cpu' } })], workers });
+    expect([...names(both, 'w-cpu'), ...names(both, 'w-tpu')]).toEqual(['c@1', 'c@1']);
+  });
+
+  it('runs an XLA model on the first accelerator JAX would take: TPU, then GPU, then CPU', () => {
+    // 10 GiB fits a v5e chip (16 GiB) and the H200, but not the 4 GiB host budget.
+    const xla = (name: string) => sized(name, 10 * GiB, { constraints: { runtime: 'xla' } });
+    const withXla = { runtimes: ['onnx', 'xla'] };
+    const tpu = run({ models: [xla('x')], workers: [host('w1', 4 * GiB, [cpu, v5e, h200], withXla)] });
+    expect(names(tpu, 'w1')).toEqual(['x@1']);
+    const onCpu = run({ models: [xla('x')], workers: [host('w1', 4 * GiB, [cpu], withXla)] });
+    expect(onCpu.models.get('x')!.reason).toMatch(/CPU memory budget is that large: the largest, on w1, is 4.0 GiB/);
+  });
+
+  it('places an XLA model only on a worker with the xla runtime, and says so', () => {
+    const xla = sized('x', GiB, { constraints: { runtime: 'xla' } });
+    const out = run({ models: [xla], workers: [host('w1', 8 * GiB, [cpu])] });
+    expect(out.models.get('x')!.reason).toBe('1 of 1 replicas not placed: no live worker has the xla runtime');
+    const onnx = run({
+      models: [sized('o', GiB, { constraints: { runtime: 'onnx' } })],
+      workers: [host('w1', 8 * GiB, [cpu])],
+    });
+    expect(names(onnx, 'w1')).toEqual(['o@1']);
+  });
+
+  it('runs a CUDA model on the GPU: not on a worker without one', () => {
+    const cuda = sized('c', GiB, { target: { ...entry('c', '1', GiB), execution_provider: 'cuda' } });
+    const out = run({ models: [cuda], workers: [host('w1', 8 * GiB, [cpu])] });
+    expect(out.models.get('c')!.reason).toBe(
+      '1 of 1 replicas not placed: no matching worker has a gpu for execution_provider cuda',
+    );
+    // The worker's own provider counts for a model that names none.
+    const big = sized('b', 100 * GiB);
+    const byWorker = run({ models: [big], workers: [host('w1', 8 * GiB, [cpu, h200], { executionProvider: 'cuda' })] });
+    expect(names(byWorker, 'w1')).toEqual(['b@1']);
+  });
+
+  it('gives a worker that reports no devices one budget for every kind, as before', () => {
+    const old = worker('old', { memory: 4 * GiB, accelerator: 'gpu' });
+    const out = run({ models: [gpuModel('a', 3 * GiB), sized('b', 2 * GiB)], workers: [old] });
+    expect(names(out, 'old')).toEqual(['a@1']);
+    expect(out.models.get('b')!.reason).toBe(
+      '1 of 1 replicas not placed: a replica needs 2.0 GiB; the most free memory on a matching worker is 1.0 GiB',
+    );
   });
 });

@@ -6,12 +6,14 @@
 // Rules, per model in name order:
 // - Entries of the target version stay where they are while their worker lives and matches
 //   the model's constraints; extras beyond `replicas` go (not-ready ones first).
-// - Missing replicas go to matching workers with the memory for them, preferring a worker
-//   that already holds the model (an in-place rollout), then one with the checkpoint in its
-//   cache, then the most free memory.
+// - Missing replicas go to matching workers with the memory for them on the device that will
+//   run them (placement.ts: a GPU's memory for a GPU model, the host budget for a CPU one),
+//   preferring a worker that already holds the model (an in-place rollout), then one with
+//   the checkpoint in its cache, then the most free memory.
 // - Entries of other versions, and entries on drained workers, are availability-first: a
 //   ready one stays until the target has `replicas` ready replicas elsewhere; the rest go.
-import type { AssignedModel, HeldState } from './schemas.ts';
+import { deviceBudget, deviceKind, hasRuntime, matchesAccelerator, noRoomReason } from './placement.ts';
+import type { AssignedModel, Device, DeviceKind, HeldState } from './schemas.ts';
 
 export interface PlanModel {
   name: string;
@@ -34,6 +36,12 @@ export interface PlanWorker {
   held: ReadonlyMap<string, HeldState>;
   /** Drained by an operator: gets nothing new; what it serves moves, availability-first. */
   drained?: boolean;
+  /** Its devices; undefined for a worker that reports none: `memory` is then its one budget. */
+  devices?: readonly Device[];
+  /** The onnxruntime execution provider of models that name none. */
+  executionProvider?: string;
+  /** Runtimes it runs models with; undefined: onnx only. */
+  runtimes?: readonly string[];
 }
 
 export interface PlanInput {
@@ -61,19 +69,27 @@ export interface PlanOutput {
 const held = (w: PlanWorker, m: AssignedModel) => w.held.get(`${m.name}@${m.version}`);
 
 export function matches(w: PlanWorker, constraints: Record<string, string>): boolean {
-  return Object.entries(constraints).every(([k, v]) => (k === 'accelerator' ? w.accelerator : w.tags[k]) === v);
+  return Object.entries(constraints).every(([k, v]) =>
+    k === 'accelerator' ? matchesAccelerator(w, v) : k === 'runtime' ? hasRuntime(w, v) : w.tags[k] === v,
+  );
 }
 
 export function plan(input: PlanInput): PlanOutput {
   const workers = [...input.workers].sort((a, b) => a.id.localeCompare(b.id));
   const byId = new Map(workers.map((w) => [w.id, w]));
   const out = new Map<string, AssignedModel[]>(workers.map((w) => [w.id, []]));
-  const used = new Map<string, number>(workers.map((w) => [w.id, 0]));
-  const place = (w: PlanWorker, m: AssignedModel) => {
-    out.get(w.id)!.push(m);
-    used.set(w.id, used.get(w.id)! + m.memory_bytes);
+  // Memory used per worker and device budget (placement.ts), e.g. `w1/gpu`.
+  const used = new Map<string, number>();
+  const budget = (w: PlanWorker, kind: DeviceKind) => deviceBudget(w, kind) ?? { key: kind, bytes: 0 };
+  const place = (w: PlanWorker, m: AssignedModel, kind: DeviceKind) => {
+    out.get(w.id)!.push({ ...m, device: kind });
+    const key = `${w.id}/${budget(w, kind).key}`;
+    used.set(key, (used.get(key) ?? 0) + m.memory_bytes);
   };
-  const free = (w: PlanWorker) => w.memory - used.get(w.id)!;
+  const free = (w: PlanWorker, kind: DeviceKind) => {
+    const b = budget(w, kind);
+    return b.bytes - (used.get(`${w.id}/${b.key}`) ?? 0);
+  };
 
   const current = new Map<string, { worker: PlanWorker; entry: AssignedModel }[]>();
   for (const [id, entries] of input.current) {
@@ -93,8 +109,9 @@ export function plan(input: PlanInput): PlanOutput {
   for (const model of models) {
     const entries = (current.get(model.name) ?? []).filter(({ worker }) => matches(worker, model.constraints));
     const target = model.target;
+    const on = (w: PlanWorker) => deviceKind(model, w);
     if (!target) {
-      for (const { worker, entry } of entries) place(worker, entry);
+      for (const { worker, entry } of entries) place(worker, entry, on(worker));
       const ready = entries.filter(({ worker, entry }) => held(worker, entry) === 'ready').length;
       result.set(model.name, { placed: entries.length, ready, oldServing: ready });
       continue;
@@ -106,13 +123,13 @@ export function plan(input: PlanInput): PlanOutput {
       // Keep ready ones over loading ones when trimming.
       .sort((a, b) => Number(held(b.worker, b.entry) === 'ready') - Number(held(a.worker, a.entry) === 'ready'));
     const kept = targetEntries.slice(0, model.replicas);
-    for (const { worker } of kept) place(worker, { ...target });
+    for (const { worker } of kept) place(worker, { ...target }, on(worker));
     const ready = kept.filter(({ worker, entry }) => held(worker, entry) === 'ready').length;
     let oldServing = 0;
     if (ready < model.replicas) {
       for (const { worker, entry } of entries) {
         if ((isTarget(entry) && !worker.drained) || held(worker, entry) !== 'ready') continue;
-        place(worker, entry);
+        place(worker, entry, on(worker));
         oldServing++;
       }
     }
@@ -125,17 +142,20 @@ export function plan(input: PlanInput): PlanOutput {
     const plan = result.get(model.name)!;
     const holdsModel = (w: PlanWorker) => out.get(w.id)!.some((e) => e.name === model.name);
     const key = input.cacheKey(target);
+    const on = (w: PlanWorker) => deviceKind(model, w);
     const eligible = workers.filter((w) => !w.drained && matches(w, model.constraints) && !have.includes(w));
-    const fits = eligible.filter((w) => free(w) >= model.memory);
+    // Free memory on the device each eligible worker would run it on, read once before sorting.
+    const room = new Map(eligible.flatMap((w) => (deviceBudget(w, on(w)) ? [[w, free(w, on(w))] as const] : [])));
+    const fits = [...room.keys()].filter((w) => room.get(w)! >= model.memory);
     fits.sort(
       (a, b) =>
         Number(holdsModel(b)) - Number(holdsModel(a)) ||
         Number(b.cached.has(key)) - Number(a.cached.has(key)) ||
-        free(b) - free(a) ||
+        room.get(b)! - room.get(a)! ||
         a.id.localeCompare(b.id),
     );
     for (const w of fits.slice(0, model.replicas - plan.placed)) {
-      place(w, { ...target });
+      place(w, { ...target }, on(w));
       plan.placed++;
     }
     if (plan.placed < model.replicas) plan.reason = unplaceable(model, workers, eligible, plan.placed, free);
@@ -148,25 +168,17 @@ function unplaceable(
   workers: PlanWorker[],
   eligible: PlanWorker[],
   placed: number,
-  free: (w: PlanWorker) => number,
+  free: (w: PlanWorker, kind: DeviceKind) => number,
 ): string {
   const missing = `${model.replicas - placed} of ${model.replicas} replicas not placed`;
   if (workers.length === 0) return `${missing}: no live workers`;
   const wanted = Object.entries(model.constraints)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
+  const runtime = model.constraints.runtime;
+  if (runtime && !workers.some((w) => hasRuntime(w, runtime)))
+    return `${missing}: no live worker has the ${runtime} runtime`;
   if (!workers.some((w) => matches(w, model.constraints))) return `${missing}: no live worker matches ${wanted}`;
   if (eligible.length === 0) return `${missing}: every matching worker already holds a replica`;
-  const most = Math.max(...eligible.map(free));
-  return `${missing}: a replica needs ${fmtBytes(model.memory)}; the most free memory on a matching worker is ${fmtBytes(Math.max(0, most))}`;
-}
-
-export function fmtBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+  return `${missing}: ${noRoomReason(model, eligible, free)}`;
 }

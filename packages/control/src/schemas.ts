@@ -6,6 +6,16 @@ import { z } from 'zod';
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
 
+/** Kinds of device a replica runs on; the values of the `accelerator` constraint. */
+export const DEVICE_KINDS = ['cpu', 'gpu', 'tpu'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+/** Executors, chosen by the checkpoint's format; the values of the `runtime` constraint. */
+export const RUNTIMES = ['onnx', 'xla'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Constraint keys whose values are a closed set, checked when a model is published or updated. */
+const KNOWN_CONSTRAINTS: Record<string, readonly string[]> = { accelerator: DEVICE_KINDS, runtime: RUNTIMES };
+
 const constraintKey = z
   .string()
   .regex(/^[a-z][a-z0-9_.-]{0,62}$/, 'constraint keys are lowercase words, e.g. accelerator');
@@ -18,8 +28,27 @@ const tunables = {
   timeout_ms: ModelConfigSchema.shape.timeout_ms,
   /** Memory one replica needs; default: twice the checkpoint's size. */
   memory_bytes: z.number().int().positive().optional(),
-  /** Worker labels a replica needs, e.g. {"accelerator": "gpu"}. */
-  constraints: z.record(constraintKey, z.string().min(1).max(128)),
+  /**
+   * What a replica needs of its worker, e.g. {"accelerator": "gpu"}: `accelerator` (cpu, gpu,
+   * tpu) a device of that kind, `runtime` (onnx, xla) that executor, other keys the worker's tags.
+   */
+  constraints: z
+    .record(constraintKey, z.string().min(1).max(128))
+    .superRefine((constraints, ctx) => {
+      for (const [key, allowed] of Object.entries(KNOWN_CONSTRAINTS)) {
+        const value = constraints[key];
+        if (value !== undefined && !allowed.includes(value))
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `expected one of ${allowed.join(', ')}, got '${value}'`,
+          });
+      }
+    })
+    .describe(
+      'What a replica needs of its worker: accelerator (cpu, gpu or tpu) a device of that kind, runtime (onnx or xla) ' +
+        "that executor, any other key the worker's tag of that name.",
+    ),
   execution_provider: z.enum(EXECUTION_PROVIDERS).optional(),
 };
 
@@ -54,6 +83,8 @@ export const UpdateRequestSchema = z
 export type UpdateRequest = z.infer<typeof UpdateRequestSchema>;
 
 export const ModelSpecSchema = PublishRequestSchema.extend({
+  // Read leniently: a spec stored before a constraint's values were a closed set stays listed.
+  constraints: z.record(z.string(), z.string()).default({}),
   created_at: z.number(),
   updated_at: z.number(),
 });
@@ -77,6 +108,8 @@ export const AssignedModelSchema = z.object({
   config: ModelConfigSchema.strip(),
   execution_provider: z.enum(EXECUTION_PROVIDERS).optional(),
   memory_bytes: z.number(),
+  /** The kind of device the leader budgeted `memory_bytes` on, on this worker. */
+  device: z.enum(DEVICE_KINDS).optional(),
 });
 export type AssignedModel = z.infer<typeof AssignedModelSchema>;
 
@@ -100,16 +133,40 @@ export const HeldModelSchema = z.object({
   error: z.string().optional(),
   /** Memory the publisher budgeted for it. */
   memory_bytes: z.number().optional(),
+  /** The kind of device that memory was budgeted on. */
+  device: z.enum(DEVICE_KINDS).optional(),
   /** Metadata of a ready version. */
   info: ModelInfoSchema.optional(),
 });
 export type HeldModel = z.infer<typeof HeldModelSchema>;
 
+/** Devices of one kind and model a worker runs replicas on, as the worker discovered them. */
+export const DeviceSchema = z.object({
+  kind: z.enum(DEVICE_KINDS),
+  /** e.g. "NVIDIA H200", "TPU v5 lite", the CPU's model name. */
+  model: z.string(),
+  count: z.number().int().positive(),
+  /** A GPU's or TPU chip's own memory; for the CPU, the host's physical memory. */
+  memory_bytes_per_device: z.number().nonnegative(),
+  /** Indices of the devices (nvidia-smi's or the runtime's), where they have any. */
+  ids: z.array(z.number().int().nonnegative()).optional(),
+  /** CPU cores, for the CPU. */
+  cores: z.number().int().positive().optional(),
+  /** Where the memory figure comes from: the host, nvidia-smi, or the accelerator runtime (PJRT). */
+  source: z.enum(['host', 'nvidia-smi', 'runtime']).optional(),
+});
+export type Device = z.infer<typeof DeviceSchema>;
+
 export const WorkerReportSchema = z.object({
   id: z.string(),
   host: z.string(),
   accelerator: z.string(),
+  /** The budget for replicas run on the CPU (ALTO_WORKER_MEMORY_BYTES). */
   memory_bytes: z.number(),
+  /** Its devices; absent in reports of workers older than device discovery. */
+  devices: z.array(DeviceSchema).optional(),
+  /** The onnxruntime execution provider of models that name none. */
+  execution_provider: z.string().optional(),
   tags: z.record(z.string(), z.string()),
   state: z.string(),
   inflight: z.number(),
@@ -129,6 +186,8 @@ export const ModelStateSchema = z.object({
   reason: z.string().optional(),
   serving_version: z.string().optional(),
   target_version: z.string().optional(),
+  /** The executor the target version needs, from its model file (model.jax: xla). */
+  runtime: z.enum(RUNTIMES).optional(),
   /** Complete versions in the checkpoint store. */
   versions: z.array(z.string()),
   ready_replicas: z.number(),

@@ -71,6 +71,7 @@ export function modelDetails(m: ModelView): string {
     ['queue', listed([field('max_queue_length', m.max_queue_length), field('timeout_ms', m.timeout_ms)])],
     ['memory', m.memory_bytes === undefined ? '-' : `${formatBytes(m.memory_bytes)} (${m.memory_bytes} bytes)`],
     ['constraints', constraints.length ? constraints.join(', ') : 'none'],
+    ['runtime', s.runtime ?? '-'],
     ['execution provider', m.execution_provider ?? '-'],
     ['created', m.created_at],
     ['updated', m.updated_at],

@@ -44,6 +44,20 @@ describe('publish and update request bodies', () => {
     });
   });
 
+  it('--accelerator and --runtime set their constraints, checked against the kinds and executors there are', () => {
+    expect(settings('--accelerator', 'tpu', '--runtime', 'xla', '--constraint', 'zone=b')).toEqual({
+      constraints: { zone: 'b', accelerator: 'tpu', runtime: 'xla' },
+    });
+    expect(settings('--accelerator', 'gpu', '--constraint', 'accelerator=gpu')).toEqual({
+      constraints: { accelerator: 'gpu' },
+    });
+    expect(() => settings('--accelerator', 'fpga')).toThrow("--accelerator: expected one of cpu, gpu, tpu, got 'fpga'");
+    expect(() => settings('--runtime', 'tf')).toThrow("--runtime: expected one of onnx, xla, got 'tf'");
+    expect(() => settings('--runtime', 'xla', '--constraint', 'runtime=onnx')).toThrow(
+      '--runtime xla contradicts --constraint runtime=onnx',
+    );
+  });
+
   it('sends nothing that was not given', () => {
     expect(settings()).toEqual({});
   });

@@ -26,10 +26,22 @@ export const SETTING_OPTIONS: OptionSpecs = {
     kind: 'string',
     multiple: true,
     value: 'KEY=VALUE',
-    help: 'place only on workers with this tag, e.g. accelerator=gpu (repeatable)',
+    help: 'place only on workers with this tag, e.g. zone=b (repeatable)',
   },
+  accelerator: {
+    kind: 'string',
+    value: 'KIND',
+    help: 'run on a device of this kind: cpu, gpu or tpu (the constraint accelerator=KIND)',
+  },
+  runtime: { kind: 'string', value: 'NAME', help: 'run with this executor: onnx or xla (the constraint runtime=NAME)' },
   'execution-provider': { kind: 'string', value: 'NAME', help: 'onnxruntime execution provider: cpu, cuda, ...' },
 };
+
+/** Flags that set a constraint with a closed set of values (the admin API checks the same sets). */
+const CONSTRAINT_FLAGS: [string, readonly string[]][] = [
+  ['accelerator', ['cpu', 'gpu', 'tpu']],
+  ['runtime', ['onnx', 'xla']],
+];
 
 export function settingsFromFlags(flags: Flags): ModelSettings {
   const s: ModelSettings = {};
@@ -45,6 +57,15 @@ export function settingsFromFlags(flags: Flags): ModelSettings {
   const memory = flags.string('memory');
   set('memory_bytes', memory === undefined ? undefined : parseBytes(memory, '--memory'));
   if (flags.has('constraint')) s.constraints = parseConstraints(flags.list('constraint'));
+  for (const [flag, allowed] of CONSTRAINT_FLAGS) {
+    const value = nonEmpty(flags, flag);
+    if (value === undefined) continue;
+    if (!allowed.includes(value)) throw usageError(`--${flag}: expected one of ${allowed.join(', ')}, got '${value}'`);
+    const given = s.constraints?.[flag];
+    if (given !== undefined && given !== value)
+      throw usageError(`--${flag} ${value} contradicts --constraint ${flag}=${given}`);
+    s.constraints = { ...s.constraints, [flag]: value };
+  }
   set('execution_provider', nonEmpty(flags, 'execution-provider'));
   return s;
 }

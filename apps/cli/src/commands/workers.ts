@@ -1,4 +1,4 @@
-// `alto workers`: every worker the fleet knows, its memory and the models it holds.
+// `alto workers`: every worker the fleet knows, its devices, its memory and the models it holds.
 import { formatBytes } from '../bytes.ts';
 import type { Command } from '../command.ts';
 import { printJson } from '../command.ts';
@@ -30,6 +30,17 @@ export function modelsCell(models: WorkerView['models']): string {
     .join(', ');
 }
 
+/** `cpu AMD EPYC 7B13, 1 × 62 GiB; gpu NVIDIA H200, 2 × 140 GiB (100 GiB used)`. */
+export function devicesCell(devices: WorkerView['devices']): string {
+  if (!devices.length) return '-';
+  return devices
+    .map((d) => {
+      const used = d.memory_used_bytes === undefined ? '' : ` (${formatBytes(d.memory_used_bytes)} used)`;
+      return `${d.kind} ${d.model}, ${d.count} × ${formatBytes(d.memory_bytes_per_device)}${used}`;
+    })
+    .join('; ');
+}
+
 export function workersTable(list: readonly WorkerView[], now = Date.now()): string {
   const rows = [...list]
     .sort((a, b) => a.id.localeCompare(b.id))
@@ -38,9 +49,10 @@ export function workersTable(list: readonly WorkerView[], now = Date.now()): str
       w.host,
       w.accelerator,
       w.alive ? w.state : `${w.state}, not alive`,
+      devicesCell(w.devices),
       `${formatBytes(w.memory_used_bytes)} / ${formatBytes(w.memory_bytes)}`,
       ago(w.last_seen, now),
       modelsCell(w.models),
     ]);
-  return renderTable(['ID', 'HOST', 'ACCEL', 'STATE', 'MEMORY', 'LAST SEEN', 'MODELS'], rows);
+  return renderTable(['ID', 'HOST', 'ACCEL', 'STATE', 'DEVICES', 'MEMORY', 'LAST SEEN', 'MODELS'], rows);
 }
