@@ -1,6 +1,9 @@
 export { keys, GROUP, modelStreams, versionStreamsPattern, type Keys, type ModelStreams } from './keys.ts';
 export {
   connect,
+  connectLike,
+  isCluster,
+  splitSeeds,
   assertNoEviction,
   isRedisUnavailable,
   asAltoError,
