@@ -1,5 +1,5 @@
 // The gateway's configuration, parsed once from the environment.
-import { ConfigError, keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { ConfigError, keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
 import { allowCidrsField } from '@alto/webhooks';
 import { z } from 'zod';
 
@@ -26,6 +26,8 @@ const apiKeys = z
 
 export const GatewayEnvSchema = z.object({
   REDIS_URL: redisUrl,
+  /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
+  ALTO_REDIS_CLUSTER: redisCluster,
   PORT: port(8080),
   ALTO_HOST: z.string().default('127.0.0.1'),
   /**

@@ -1,10 +1,12 @@
 // The worker's configuration, parsed once from the environment.
 import { hostname, totalmem } from 'node:os';
-import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
 import { z } from 'zod';
 
 export const WorkerEnvSchema = z.object({
   REDIS_URL: redisUrl,
+  /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
+  ALTO_REDIS_CLUSTER: redisCluster,
   ALTO_PREFIX: keyPrefix,
   /**
    * Serve every model of this repository (a directory or file:// URI holding

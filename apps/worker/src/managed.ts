@@ -68,7 +68,10 @@ export class ManagedWorker implements WorkerProcess {
 
   async start(): Promise<void> {
     const env = this.env;
-    this.redis = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}` });
+    this.redis = await connect(env.REDIS_URL, {
+      name: `alto-worker:${env.ALTO_WORKER_ID}`,
+      cluster: env.ALTO_REDIS_CLUSTER,
+    });
     await assertNoEviction(this.redis);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
     const assignments = this.makeAssignments({ redis: this.redis, keys: this.keys, registry: this.registry });

@@ -5,12 +5,10 @@ import { z } from 'zod';
  * Where Redis is: one `redis://` (or `rediss://`) URL, or for a Redis Cluster a comma-separated
  * list of seed nodes (full URLs, or host:port after the first URL).
  */
-export const redisUrl = z
-  .string()
-  .refine((s) => s.split(',').every((seed, i) => seedOk(seed.trim(), i)), {
-    message: 'expected redis://host:port, or for a cluster a comma-separated list of seeds (redis://a:7000,b:7001)',
-  })
-  .default('redis://127.0.0.1:6379');
+export const redisSeeds = z.string().refine((s) => s.split(',').every((seed, i) => seedOk(seed.trim(), i)), {
+  message: 'expected redis://host:port, or for a cluster a comma-separated list of seeds (redis://a:7000,b:7001)',
+});
+export const redisUrl = redisSeeds.default('redis://127.0.0.1:6379');
 const seedOk = (seed: string, i: number): boolean => {
   if (i > 0 && /^[A-Za-z0-9_.:[\]-]+:\d+$/.test(seed)) return true;
   try {

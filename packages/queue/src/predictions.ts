@@ -11,7 +11,8 @@ import {
   type Status,
   type TensorMap,
 } from '@alto/protocol';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { isCluster } from './connection.ts';
 import { ENTRY, PREDICTION, entryFields } from './fields.ts';
 import { modelStreams, versionStreamsPattern, type Keys } from './keys.ts';
 import { exhaustive } from './lua-script.ts';
@@ -173,10 +174,12 @@ export class PredictionStore {
    */
   async failQueued(model: string, code: string, message: string, retentionMs: number): Promise<number> {
     const streams = [...modelStreams(this.keys, model).all];
-    for (const q of PRIORITIES) {
+    // SCAN walks one node's keys: in a cluster, every master's (the model's slot is on one).
+    const nodes = isCluster(this.redis) ? (this.redis as unknown as Cluster).nodes('master') : [this.redis];
+    for (const [node, q] of nodes.flatMap((n) => PRIORITIES.map((p) => [n, p] as const))) {
       let cursor = '0';
       do {
-        const [next, found] = await this.redis.scan(
+        const [next, found] = await node.scan(
           cursor,
           'MATCH',
           versionStreamsPattern(this.keys, model, q),
