@@ -8,7 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnProc } from '@alto/procs';
-import { GROUP, connect, keys as makeKeys } from '@alto/queue';
+import { newPredictionId } from '@alto/protocol';
+import { GROUP, PredictionStore, connect, keys as makeKeys } from '@alto/queue';
 import { generateSecret } from '@alto/webhooks';
 import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
@@ -26,6 +27,7 @@ import {
 } from './support/fleet.ts';
 import { expectClose, getJson, postJson, randomFloats } from './support/http.ts';
 import { runDirect } from './support/ort.ts';
+import { tensor } from './support/queue-kit.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -80,6 +82,32 @@ describe('Redis Cluster', () => {
       const shards = (await redis.cluster('SHARDS')) as unknown[];
       expect(shards).toHaveLength(3);
       expect(await slot(k.stream('tiny'))).not.toBe(await slot(k.stream('textdir')));
+    });
+  });
+
+  describe('ALTO_REDIS_WAIT_REPLICAS', () => {
+    const k = makeKeys(testPrefix('clusterwait'));
+    const enqueue = (store: PredictionStore) =>
+      store.enqueue({
+        id: newPredictionId('tiny'),
+        model: 'tiny',
+        version: '1',
+        format: 'json',
+        tensors: new Map([['x', tensor(1)]]),
+      });
+
+    it("accepts an enqueue its master's replica confirmed", async () => {
+      const r = await enqueue(new PredictionStore(redis, k, { replicas: 1, timeoutMs: 2000 }));
+      expect(r.status).toBe('queued');
+    });
+
+    it('refuses, as retryable redis_unavailable, an enqueue fewer replicas confirmed than asked', async () => {
+      // Each master has one replica: two never confirm.
+      await expect(enqueue(new PredictionStore(redis, k, { replicas: 2, timeoutMs: 100 }))).rejects.toMatchObject({
+        code: 'redis_unavailable',
+        retryable: true,
+        message: expect.stringMatching(/not confirmed by 2 Redis replica\(s\) within 100 ms .*1 did/),
+      });
     });
   });
 

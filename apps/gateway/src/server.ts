@@ -45,7 +45,10 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   catalogEvents.on('message', () => models.invalidate());
   await catalogEvents.subscribe(keys.catalogChannel);
   const metrics = createGatewayMetrics(models, status);
-  const store = new PredictionStore(redis, keys);
+  const store = new PredictionStore(redis, keys, {
+    replicas: env.ALTO_REDIS_WAIT_REPLICAS,
+    timeoutMs: env.ALTO_REDIS_WAIT_TIMEOUT_MS,
+  });
   const app = createApp({
     redis,
     store,

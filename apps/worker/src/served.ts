@@ -92,6 +92,8 @@ export class ServedVersion {
         retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
         maxDeliveries: env.ALTO_MAX_DELIVERIES,
         lowFirstEvery: env.ALTO_PRIORITY_LOW_EVERY,
+        waitReplicas: env.ALTO_REDIS_WAIT_REPLICAS,
+        waitTimeoutMs: env.ALTO_REDIS_WAIT_TIMEOUT_MS,
       });
       await consumer.ensureGroup();
       const loop = new ModelLoop({

@@ -30,7 +30,10 @@ export interface StartRedisClusterOptions {
 
 export interface ClusterNodeProc {
   port: number;
+  /** The node's current process (replaced by restart). */
   proc: Proc;
+  /** Starts the node again after it died, with its cluster config: it rejoins (as a replica if it was failed over). */
+  restart(): Promise<void>;
 }
 
 export interface RedisCluster {
@@ -81,15 +84,27 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
           '',
           '--appendonly',
           'no',
+          // Replicas sync at once rather than after the default 5 s of waiting for more.
+          '--repl-diskless-sync-delay',
+          '0',
           ...(opts.args ?? []),
         ];
-        const proc = await startProc('redis-server', args, {
-          name: `redis-cluster:${port}`,
-          ready: /Ready to accept connections/i,
-          outputLimit: 64 * 1024,
-          timeoutMs: 30_000,
-        });
-        return { port, proc };
+        const start = () =>
+          startProc('redis-server', args, {
+            name: `redis-cluster:${port}`,
+            ready: /Ready to accept connections/i,
+            outputLimit: 64 * 1024,
+            timeoutMs: 30_000,
+          });
+        const node: ClusterNodeProc = {
+          port,
+          proc: await start(),
+          restart: async () => {
+            if (!node.proc.gone()) throw new Error(`redis-cluster:${port} is still running`);
+            node.proc = await start();
+          },
+        };
+        return node;
       }),
     );
     nodes.push(...started);
@@ -106,7 +121,7 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
       { encoding: 'utf8', timeout: 60_000 },
     );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-    await untilOk(nodes, opts.timeoutMs ?? 60_000);
+    await untilOk(nodes, opts.replicas ?? 1, opts.timeoutMs ?? 60_000);
   } catch (err) {
     await stop();
     throw err;
@@ -129,13 +144,22 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
   };
 }
 
-/** Waits until every node says cluster_state:ok and knows every node: the slots are served. */
-async function untilOk(nodes: ClusterNodeProc[], timeoutMs: number): Promise<void> {
+/**
+ * Waits until every node says cluster_state:ok and knows every node (the slots are served),
+ * and every master has its replicas online (a WAIT for them can succeed).
+ */
+async function untilOk(nodes: ClusterNodeProc[], replicas: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const states = nodes.map((n) => {
       const info = cli(n.port, 'cluster', 'info').stdout ?? '';
-      return /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${nodes.length}\\b`).test(info);
+      const replication = cli(n.port, 'info', 'replication').stdout ?? '';
+      const online = [...replication.matchAll(/^slave\d+:.*state=online/gm)].length;
+      return (
+        /cluster_state:ok/.test(info) &&
+        new RegExp(`cluster_known_nodes:${nodes.length}\\b`).test(info) &&
+        (!/role:master/.test(replication) || online >= replicas)
+      );
     });
     if (states.every(Boolean)) return;
     if (Date.now() > deadline) throw new Error(`the Redis Cluster did not reach cluster_state:ok in ${timeoutMs} ms`);

@@ -10,7 +10,7 @@ export {
   redactUrl,
   type ConnectOptions,
 } from './connection.ts';
-export { PredictionStore, ANONYMOUS, type NewPrediction, type Idempotency } from './predictions.ts';
+export { PredictionStore, ANONYMOUS, type NewPrediction, type Idempotency, type ReplicaWait } from './predictions.ts';
 export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type Started } from './consumer.ts';
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';
 export { CompletionHub, type Watch, type Signal } from './completions.ts';

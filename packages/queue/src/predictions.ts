@@ -15,7 +15,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { isCluster } from './connection.ts';
 import { ENTRY, PREDICTION, entryFields } from './fields.ts';
 import { modelStreams, versionStreamsPattern, type Keys } from './keys.ts';
-import { exhaustive } from './lua-script.ts';
+import { exhaustive, pipelineReply } from './lua-script.ts';
 import { cancel, defineQueueScripts, enqueue, failQueued } from './scripts/index.ts';
 import { encodeWebhook, newWebhookRecord, parseWebhook, type NewWebhook } from './webhook-record.ts';
 
@@ -56,12 +56,21 @@ export interface Idempotency {
 /** The owner of predictions submitted while the gateway has no API keys. */
 export const ANONYMOUS = 'anonymous';
 
+/** Durability of accepted requests across a Redis failover (see docs/reliability.md). */
+export interface ReplicaWait {
+  /** Replicas that must confirm an enqueue before it is reported accepted; 0 = no WAIT. @default 0 */
+  replicas: number;
+  /** How long WAIT waits for them. @default 500 */
+  timeoutMs?: number;
+}
+
 export class PredictionStore {
   private readonly redis: Redis;
 
   constructor(
     redis: Redis,
     private readonly keys: Keys,
+    private readonly replicaWait: ReplicaWait = { replicas: 0 },
   ) {
     this.redis = defineQueueScripts(redis);
   }
@@ -74,7 +83,7 @@ export class PredictionStore {
     if (p.webhook) await this.redis.sadd(this.keys.webhookModels, p.model);
     const owner = p.owner ?? ANONYMOUS;
     const idem = p.idempotency;
-    const result = await enqueue.run(this.redis, {
+    const params = {
       keys: this.keys,
       model: p.model,
       id: p.id,
@@ -90,7 +99,9 @@ export class PredictionStore {
       owner,
       idempotency: idem,
       waited: p.waited === true,
-    });
+    };
+    const result =
+      this.replicaWait.replicas > 0 ? await this.enqueueConfirmed(params) : await enqueue.run(this.redis, params);
     switch (result.code) {
       case 'QUEUED':
         break;
@@ -166,6 +177,32 @@ export class PredictionStore {
       retentionMs,
     });
     return r.code === 'GONE' ? undefined : this.get(id);
+  }
+
+  /**
+   * The enqueue, then WAIT in the same pipeline: one connection to the node holding the
+   * model's slot, so WAIT counts the replicas that have the enqueue. Short of the count, the
+   * request is refused (503, retryable) rather than reported accepted: a failover now could
+   * lose it. (It may still run: the master has it.)
+   */
+  private async enqueueConfirmed(params: Parameters<typeof enqueue.run>[1]) {
+    const { replicas, timeoutMs = 500 } = this.replicaWait;
+    const pipe = this.redis.pipeline();
+    enqueue.queue(pipe, params);
+    pipe.wait(replicas, timeoutMs);
+    const results = (await pipe.exec()) ?? [];
+    const result = pipelineReply(enqueue, results, 0);
+    const [err, confirmed] = results[1] ?? [new Error('WAIT: no reply'), 0];
+    if (err) throw err;
+    if (result.code === 'QUEUED' && Number(confirmed) < replicas) {
+      throw new AltoError(
+        'redis_unavailable',
+        `the request was not confirmed by ${replicas} Redis replica(s) within ${timeoutMs} ms ` +
+          `(ALTO_REDIS_WAIT_REPLICAS; ${Number(confirmed)} did), so it is not accepted; retry`,
+        true,
+      );
+    }
+    return result;
   }
 
   /**
