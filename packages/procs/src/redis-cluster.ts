@@ -42,6 +42,8 @@ export interface RedisCluster {
   nodes: ClusterNodeProc[];
   /** The node currently serving `slot` as master (asks the nodes: it changes at failover). */
   masterOf(slot: number): ClusterNodeProc;
+  /** The replicas of the master on `port`, as it reports them (INFO replication). */
+  replicasOf(port: number): ClusterNodeProc[];
   /** Stops every node (SIGTERM, SIGKILL past 10 s) and removes their files. */
   stop(): Promise<void>;
 }
@@ -139,6 +141,11 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
         if (node) return node;
       }
       throw new Error(`no live node says which master serves slot ${slot}`);
+    },
+    replicasOf(port) {
+      const info = cli(port, 'info', 'replication').stdout ?? '';
+      const ports = [...info.matchAll(/^slave\d+:.*port=(\d+)/gm)].map((m) => Number(m[1]));
+      return nodes.filter((n) => ports.includes(n.port));
     },
     stop,
   };
