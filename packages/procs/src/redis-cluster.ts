@@ -53,6 +53,9 @@ const cli = (port: number, ...args: string[]) =>
 
 export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Promise<RedisCluster> {
   if (opts.install ?? true) ensureRedisServer(opts.onInstall);
+  if (spawnSync('sh', ['-c', 'command -v redis-cli']).status !== 0) {
+    throw new Error('redis-cli is not installed; it joins the cluster (Debian: `apt-get install -y redis-tools`)');
+  }
   const masters = opts.masters ?? 3;
   const count = masters * (1 + (opts.replicas ?? 1));
   const dir = mkdtempSync(join(tmpdir(), 'alto-cluster-'));
