@@ -182,8 +182,25 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-/** Error replies by which Redis says it cannot serve now: the first word of a ReplyError. */
-const UNAVAILABLE_REPLIES = new Set(['LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN']);
+/**
+ * Error replies by which Redis says it cannot serve now: the first word of a ReplyError.
+ * MOVED and ASK reach Alto only from a pipeline the Cluster client did not redirect (one
+ * that mixes a script with WAIT): the slot moved, the command did not run, a retry can help.
+ */
+const UNAVAILABLE_REPLIES = new Set(['LOADING', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'MOVED', 'ASK']);
+
+/** A cluster node's answer that a key's slot is served elsewhere: the command did not run. */
+export const isRedirect = (err: unknown): boolean =>
+  err instanceof ReplyError && /^(MOVED|ASK) /.test((err as Error).message);
+
+/**
+ * Relearns which node serves which slot, at once (the Cluster client otherwise does every
+ * 5 s, or when a single command is redirected). Nothing to do for a single Redis.
+ */
+export function refreshSlots(redis: Redis): Promise<void> {
+  if (!isCluster(redis)) return Promise.resolve();
+  return new Promise((resolve) => (redis as unknown as Cluster).refreshSlotsCache(() => resolve()));
+}
 
 /**
  * redis-errors' classes for a command that never got its reply because the connection

@@ -3,6 +3,7 @@
 // one round trip for the whole batch.
 import { decodeTensors, type TensorMap } from '@alto/protocol';
 import type { Redis } from 'ioredis';
+import { isRedirect, refreshSlots } from './connection.ts';
 import { ENTRY, entryFields } from './fields.ts';
 import { GROUP, modelStreams, type Keys } from './keys.ts';
 import { exhaustive, pipelineReply } from './lua-script.ts';
@@ -326,6 +327,9 @@ export class StreamConsumer {
     const replicas = this.options.waitReplicas ?? 0;
     if (replicas > 0) pipe.wait(replicas, this.options.waitTimeoutMs ?? 500);
     const results = (await pipe.exec()) ?? [];
+    // With WAIT the Cluster client does not redirect the pipeline after a failover: nothing
+    // ran; relearn the slots, and the caller's retry (MOVED counts as unavailable) resends.
+    if (results.some(([err]) => isRedirect(err))) await refreshSlots(this.redis);
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
     if (replicas > 0 && Number(results[done.length]?.[1]) < replicas) this.unconfirmedCompletions++;

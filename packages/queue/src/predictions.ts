@@ -12,7 +12,7 @@ import {
   type TensorMap,
 } from '@alto/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import { isCluster } from './connection.ts';
+import { isCluster, isRedirect, refreshSlots } from './connection.ts';
 import { ENTRY, PREDICTION, entryFields } from './fields.ts';
 import { modelStreams, versionStreamsPattern, type Keys } from './keys.ts';
 import { exhaustive, pipelineReply } from './lua-script.ts';
@@ -187,10 +187,17 @@ export class PredictionStore {
    */
   private async enqueueConfirmed(params: Parameters<typeof enqueue.run>[1]) {
     const { replicas, timeoutMs = 500 } = this.replicaWait;
-    const pipe = this.redis.pipeline();
-    enqueue.queue(pipe, params);
-    pipe.wait(replicas, timeoutMs);
-    const results = (await pipe.exec()) ?? [];
+    let results: [Error | null, unknown][] = [];
+    // A pipeline that mixes a script with WAIT is not redirected by the Cluster client when
+    // the slot moved (after a failover): the script did not run, so learn the slots and resend.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pipe = this.redis.pipeline();
+      enqueue.queue(pipe, params);
+      pipe.wait(replicas, timeoutMs);
+      results = (await pipe.exec()) ?? [];
+      if (!isRedirect(results[0]?.[0])) break;
+      await refreshSlots(this.redis);
+    }
     const result = pipelineReply(enqueue, results, 0);
     const [err, confirmed] = results[1] ?? [new Error('WAIT: no reply'), 0];
     if (err) throw err;
