@@ -12,7 +12,7 @@ import {
   type TensorMap,
 } from '@alto/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import { isCluster, isRedirect, refreshSlots } from './connection.ts';
+import { isCluster, isRedirect, isRedisUnavailable, refreshSlots } from './connection.ts';
 import { ENTRY, PREDICTION, entryFields } from './fields.ts';
 import { modelStreams, versionStreamsPattern, type Keys } from './keys.ts';
 import { exhaustive, pipelineReply } from './lua-script.ts';
@@ -100,8 +100,14 @@ export class PredictionStore {
       idempotency: idem,
       waited: p.waited === true,
     };
-    const result =
-      this.replicaWait.replicas > 0 ? await this.enqueueConfirmed(params) : await enqueue.run(this.redis, params);
+    const result = await (
+      this.replicaWait.replicas > 0 ? this.enqueueConfirmed(params) : enqueue.run(this.redis, params)
+    ).catch((err: unknown) => {
+      // In a cluster an unreachable node may be a master that failed over: relearn the slots
+      // now rather than at the client's next periodic refresh, so the refusals end sooner.
+      if (isCluster(this.redis) && isRedisUnavailable(err, this.redis)) void refreshSlots(this.redis);
+      throw err;
+    });
     switch (result.code) {
       case 'QUEUED':
         break;
