@@ -17,7 +17,7 @@ export async function startDispatcher(env: DispatcherEnv, log: Logger): Promise<
   const keys = makeKeys(env.ALTO_PREFIX);
   const conns: Redis[] = [];
   const open = async (name: string) => {
-    const c = await connect(env.REDIS_URL, { name });
+    const c = await connect(env.REDIS_URL, { name, cluster: env.ALTO_REDIS_CLUSTER });
     conns.push(c);
     return c;
   };

@@ -1,11 +1,13 @@
 // The dispatcher's configuration, parsed once from the environment.
 import { hostname } from 'node:os';
-import { ConfigError, keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { ConfigError, keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
 import { SECRET_FORMAT, allowCidrsField, parseSecrets, retryScheduleField } from '@alto/webhooks';
 import { z } from 'zod';
 
 export const DispatcherEnvSchema = z.object({
   REDIS_URL: redisUrl,
+  /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
+  ALTO_REDIS_CLUSTER: redisCluster,
   ALTO_PREFIX: keyPrefix,
   /**
    * Signing secret(s): `whsec_` + base64 of 24 to 64 random bytes; several, space-separated,

@@ -1,6 +1,6 @@
 // The all-in-one launcher's configuration. It also accepts every gateway, publisher and
 // worker variable and hands each child only the ones that child knows.
-import { logLevel, parseEnv, positiveInt } from '@alto/config';
+import { ConfigError, logLevel, parseEnv, positiveInt, redisCluster, redisSeeds } from '@alto/config';
 import { DispatcherEnvSchema, webhookKeys } from '@alto/dispatcher/env';
 import { GatewayEnvSchema } from '@alto/gateway/env';
 import { PublisherEnvSchema } from '@alto/publisher/env';
@@ -8,8 +8,10 @@ import { WorkerEnvSchema } from '@alto/worker/env';
 import { z } from 'zod';
 
 export const FleetEnvSchema = z.object({
-  /** Use this Redis instead of starting one. */
-  REDIS_URL: z.string().url().optional(),
+  /** Use this Redis instead of starting one (for a Redis Cluster: its nodes, comma-separated). */
+  REDIS_URL: redisSeeds.optional(),
+  /** REDIS_URL is a Redis Cluster: every process uses the Cluster client. */
+  ALTO_REDIS_CLUSTER: redisCluster,
   /** Data directory of the Redis the launcher starts (AOF on). */
   ALTO_REDIS_DIR: z.string().default('.alto/redis'),
   /** Port of that Redis; a free one is chosen when 6379 is taken. */
@@ -37,6 +39,12 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): FleetEnv {
   });
   // A webhook secret given is checked here, so a bad one stops `npm start` before anything starts.
   if (env.ALTO_WEBHOOK_SECRET) webhookKeys(env.ALTO_WEBHOOK_SECRET);
+  // The launcher's own Redis is a single node: a cluster is always one the user runs.
+  if (parsed.ALTO_REDIS_CLUSTER && parsed.REDIS_URL === undefined) {
+    throw new ConfigError([
+      'ALTO_REDIS_CLUSTER: true needs REDIS_URL listing the Redis Cluster nodes (redis://a:7000,b:7001)',
+    ]);
+  }
   return parsed;
 }
 

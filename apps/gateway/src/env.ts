@@ -1,5 +1,15 @@
 // The gateway's configuration, parsed once from the environment.
-import { ConfigError, keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import {
+  ConfigError,
+  keyPrefix,
+  logLevel,
+  nonNegativeInt,
+  parseEnv,
+  port,
+  positiveInt,
+  redisCluster,
+  redisUrl,
+} from '@alto/config';
 import { allowCidrsField } from '@alto/webhooks';
 import { z } from 'zod';
 
@@ -26,6 +36,16 @@ const apiKeys = z
 
 export const GatewayEnvSchema = z.object({
   REDIS_URL: redisUrl,
+  /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
+  ALTO_REDIS_CLUSTER: redisCluster,
+  /**
+   * Replicas that must confirm each enqueue (Redis WAIT) before the request is reported
+   * accepted; unconfirmed, it is answered 503. 0 = no WAIT. With 1, no accepted request is
+   * lost when a master fails over (docs/reliability.md).
+   */
+  ALTO_REDIS_WAIT_REPLICAS: nonNegativeInt(0),
+  /** How long WAIT waits for those replicas. */
+  ALTO_REDIS_WAIT_TIMEOUT_MS: positiveInt(500),
   PORT: port(8080),
   ALTO_HOST: z.string().default('127.0.0.1'),
   /**

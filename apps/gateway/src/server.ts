@@ -9,6 +9,7 @@ import {
   RedisModelRegistry,
   assertNoEviction,
   connect,
+  connectLike,
   keys as makeKeys,
 } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
@@ -29,22 +30,25 @@ export interface Gateway {
 export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gateway> {
   const keys = makeKeys(env.ALTO_PREFIX);
   // Request-serving connection: fail fast while Redis is down (503 within a second).
-  const redis = await connect(env.REDIS_URL, { name: 'alto-gateway', failFast: true });
+  const redis = await connect(env.REDIS_URL, { name: 'alto-gateway', failFast: true, cluster: env.ALTO_REDIS_CLUSTER });
   await assertNoEviction(redis).catch((err: unknown) => {
     redis.disconnect();
     throw err;
   });
-  const subscriber = await connect(env.REDIS_URL, { name: 'alto-gateway:completions' });
+  const subscriber = await connectLike(redis, { name: 'alto-gateway:completions' });
   const hub = new CompletionHub(subscriber, keys.completions);
   await hub.start();
   const status = new RedisModelRegistry(redis, keys);
   const models = new CachedRegistry(status, 1000);
   // The publisher announces catalog changes (e.g. an unpublish): drop the cache at once.
-  const catalogEvents = await connect(env.REDIS_URL, { name: 'alto-gateway:catalog' });
+  const catalogEvents = await connectLike(redis, { name: 'alto-gateway:catalog' });
   catalogEvents.on('message', () => models.invalidate());
   await catalogEvents.subscribe(keys.catalogChannel);
   const metrics = createGatewayMetrics(models, status);
-  const store = new PredictionStore(redis, keys);
+  const store = new PredictionStore(redis, keys, {
+    replicas: env.ALTO_REDIS_WAIT_REPLICAS,
+    timeoutMs: env.ALTO_REDIS_WAIT_TIMEOUT_MS,
+  });
   const app = createApp({
     redis,
     store,

@@ -1,6 +1,6 @@
 // The publisher's configuration, parsed once from the environment.
 import { hostname } from 'node:os';
-import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
 import { z } from 'zod';
 
 const list = z
@@ -15,6 +15,8 @@ const list = z
 
 export const PublisherEnvSchema = z.object({
   REDIS_URL: redisUrl,
+  /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
+  ALTO_REDIS_CLUSTER: redisCluster,
   ALTO_PREFIX: keyPrefix,
   /** Identity in the leader election; unique per publisher process. */
   ALTO_PUBLISHER_ID: z

@@ -20,7 +20,10 @@ const log = createLogger({ name: 'publisher', level: env.ALTO_LOG_LEVEL });
 
 try {
   const keys = makeKeys(env.ALTO_PREFIX);
-  const redis = await connect(env.REDIS_URL, { name: `alto-publisher:${env.ALTO_PUBLISHER_ID}` });
+  const redis = await connect(env.REDIS_URL, {
+    name: `alto-publisher:${env.ALTO_PUBLISHER_ID}`,
+    cluster: env.ALTO_REDIS_CLUSTER,
+  });
   await assertNoEviction(redis);
   const store = new ControlStore(redis, keys);
   const metrics = createPublisherMetrics(env.ALTO_PUBLISHER_ID);

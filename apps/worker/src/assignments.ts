@@ -3,7 +3,7 @@
 // (ALTO_MODEL_REPOSITORY) follows a fixed one made from that directory (local-assignments.ts).
 import { ControlStore, type AssignedModel, type WorkerReport } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
-import { connect, type Keys } from '@alto/queue';
+import { connectLike, type Keys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 
 /** One model version to hold. */
@@ -39,14 +39,13 @@ export class PublisherAssignments implements Assignments {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly redisUrl: string,
     private readonly workerId: string,
   ) {
     this.control = new ControlStore(redis, keys);
   }
 
   async open(changed: () => void): Promise<void> {
-    this.subscriber = await connect(this.redisUrl, { name: `alto-worker:${this.workerId}:assign` });
+    this.subscriber = await connectLike(this.redis, { name: `alto-worker:${this.workerId}:assign` });
     this.subscriber.on('message', (_channel: string, id: string) => {
       if (id === this.workerId || id === '*') changed();
     });

@@ -1,11 +1,20 @@
 // The worker's configuration, parsed once from the environment.
 import { hostname, totalmem } from 'node:os';
-import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisUrl } from '@alto/config';
+import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
 import { z } from 'zod';
 import { parseDevicePin } from './devices.ts';
 
 export const WorkerEnvSchema = z.object({
   REDIS_URL: redisUrl,
+  /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
+  ALTO_REDIS_CLUSTER: redisCluster,
+  /**
+   * Replicas each batch of completions waits for (Redis WAIT) before the next batch; 0 = no
+   * WAIT. Keeps completions at the pace of replication (docs/reliability.md).
+   */
+  ALTO_REDIS_WAIT_REPLICAS: nonNegativeInt(0),
+  /** How long WAIT waits for those replicas. */
+  ALTO_REDIS_WAIT_TIMEOUT_MS: positiveInt(500),
   ALTO_PREFIX: keyPrefix,
   /**
    * Serve every model of this repository (a directory or file:// URI holding

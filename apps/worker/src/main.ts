@@ -28,7 +28,7 @@ const repository = env.ALTO_MODEL_REPOSITORY;
 const worker: WorkerProcess = new ManagedWorker(env, log, metrics, ({ redis, keys, registry }) =>
   repository
     ? new LocalAssignments(repository, env.ALTO_MODELS, registry)
-    : new PublisherAssignments(redis, keys, env.REDIS_URL, env.ALTO_WORKER_ID),
+    : new PublisherAssignments(redis, keys, env.ALTO_WORKER_ID),
 );
 
 let stopping = false;

@@ -75,7 +75,10 @@ export class ManagedWorker implements WorkerProcess {
     Object.assign(process.env, runtimeEnv(env.ALTO_DEVICES));
     this.devices = await discoverDevices(env.ALTO_DEVICES, { warn: (message) => this.log.warn(message) });
     this.log.info({ devices: this.devices }, 'devices');
-    this.redis = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}` });
+    this.redis = await connect(env.REDIS_URL, {
+      name: `alto-worker:${env.ALTO_WORKER_ID}`,
+      cluster: env.ALTO_REDIS_CLUSTER,
+    });
     await assertNoEviction(this.redis);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
     const assignments = this.makeAssignments({ redis: this.redis, keys: this.keys, registry: this.registry });

@@ -2,7 +2,7 @@
 // stream (unpinned requests) and the version's own (requests that pin it). Both loops share
 // one slot pool, so the executor's threads are counted once.
 import { DATATYPE_INFO, type ModelInfo } from '@alto/protocol';
-import { StreamConsumer, connect, type Keys } from '@alto/queue';
+import { StreamConsumer, connectLike, type Keys } from '@alto/queue';
 import type { ResolvedModel } from '@alto/repository';
 import { OnnxExecutor, type Executor, type RawTensor } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
@@ -83,7 +83,7 @@ export class ServedVersion {
   async serve(): Promise<void> {
     const { env, keys, log, metrics } = this.ctx;
     for (const version of [undefined, this.version]) {
-      const blocking = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}:${this.name}` });
+      const blocking = await connectLike(this.ctx.redis, { name: `alto-worker:${env.ALTO_WORKER_ID}:${this.name}` });
       this.connections.push(blocking);
       const consumer = new StreamConsumer(blocking, this.ctx.redis, keys, {
         model: this.name,
@@ -92,6 +92,8 @@ export class ServedVersion {
         retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
         maxDeliveries: env.ALTO_MAX_DELIVERIES,
         lowFirstEvery: env.ALTO_PRIORITY_LOW_EVERY,
+        waitReplicas: env.ALTO_REDIS_WAIT_REPLICAS,
+        waitTimeoutMs: env.ALTO_REDIS_WAIT_TIMEOUT_MS,
       });
       await consumer.ensureGroup();
       const loop = new ModelLoop({

@@ -1,7 +1,27 @@
 // Shared zod fields for the apps' env schemas, so each variable means the same everywhere.
 import { z } from 'zod';
 
-export const redisUrl = z.string().url().default('redis://127.0.0.1:6379');
+/**
+ * Where Redis is: one `redis://` (or `rediss://`) URL, or for a Redis Cluster a comma-separated
+ * list of seed nodes (full URLs, or host:port after the first URL).
+ */
+export const redisSeeds = z.string().refine((s) => s.split(',').every((seed, i) => seedOk(seed.trim(), i)), {
+  message: 'expected redis://host:port, or for a cluster a comma-separated list of seeds (redis://a:7000,b:7001)',
+});
+export const redisUrl = redisSeeds.default('redis://127.0.0.1:6379');
+const seedOk = (seed: string, i: number): boolean => {
+  if (i > 0 && /^[A-Za-z0-9_.:[\]-]+:\d+$/.test(seed)) return true;
+  try {
+    return /^rediss?:$/.test(new URL(seed).protocol);
+  } catch {
+    return false;
+  }
+};
+/** `ALTO_REDIS_CLUSTER`: true selects the Redis Cluster client (REDIS_URL then lists seed nodes). */
+export const redisCluster = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);

@@ -1,3 +1,12 @@
 export { parseEnv, envOrExit, ConfigError, type ParseEnvOptions } from './parse-env.ts';
 export { closest } from './closest.ts';
-export { redisUrl, logLevel, port, positiveInt, nonNegativeInt, keyPrefix } from './fields.ts';
+export {
+  redisUrl,
+  redisSeeds,
+  redisCluster,
+  logLevel,
+  port,
+  positiveInt,
+  nonNegativeInt,
+  keyPrefix,
+} from './fields.ts';

@@ -76,17 +76,20 @@ export class ControlStore {
     await this.redis.hset(this.keys.specs, spec.name, JSON.stringify(spec));
   }
   /**
-   * Unpublishes: the spec goes, enqueueing is refused from now on, and the model leaves the
-   * catalog at once (the leader would also drop it on its next pass).
+   * Unpublishes: enqueueing is refused from now on, then the spec goes and the model leaves
+   * the catalog at once (the leader would also drop it on its next pass). Two steps, because
+   * the marker is under the model's hash tag and the rest under `{control}`: one MULTI across
+   * them would cross Redis Cluster slots. The marker goes first, so a crash between the two
+   * leaves a model that refuses work while still listed (unpublish again), never the reverse.
    */
   async deleteSpec(name: string): Promise<boolean> {
+    await this.redis.set(this.keys.unpublished(name), String(Date.now()));
     const versions = (await this.redis.hkeys(this.keys.modelVersions)).filter((f) => f.startsWith(`${name}@`));
-    const pipe = this.redis.multi().set(this.keys.unpublished(name), String(Date.now())).hdel(this.keys.specs, name);
-    pipe.hdel(this.keys.models, name).hdel(this.keys.states, name);
-    if (versions.length) pipe.hdel(this.keys.modelVersions, ...versions);
-    pipe.publish(this.keys.catalogChannel, name);
-    const replies = (await pipe.exec()) ?? [];
-    return Number(replies[1]?.[1]) === 1;
+    const tx = this.redis.multi().hdel(this.keys.specs, name).hdel(this.keys.models, name).hdel(this.keys.states, name);
+    if (versions.length) tx.hdel(this.keys.modelVersions, ...versions);
+    tx.publish(this.keys.catalogChannel, name);
+    const replies = (await tx.exec()) ?? [];
+    return Number(replies[0]?.[1]) === 1;
   }
 
   // --- workers ---

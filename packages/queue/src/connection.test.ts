@@ -4,7 +4,7 @@
 import { AltoError } from '@alto/protocol';
 import { ReplyError } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { asAltoError, isRedisUnavailable } from './connection.ts';
+import { asAltoError, isRedirect, isRedisUnavailable, redactUrl, splitSeeds } from './connection.ts';
 
 class AbortError extends Error {
   override get name() {
@@ -41,5 +41,29 @@ describe('isRedisUnavailable', () => {
     expect(asAltoError(new Error('Command timed out'))).toMatchObject({ code: 'redis_unavailable' });
     const bug = new Error('prediction m.1 already exists');
     expect(asAltoError(bug)).toBe(bug);
+  });
+});
+
+describe('Redis Cluster', () => {
+  it('counts a redirect of a moved slot as unavailable (the command did not run), and knows it as a redirect', () => {
+    const moved = new ReplyError('MOVED 2789 127.0.0.1:46689');
+    expect(isRedisUnavailable(moved)).toBe(true);
+    expect(isRedirect(moved)).toBe(true);
+    expect(isRedirect(new ReplyError('ASK 2789 127.0.0.1:46689'))).toBe(true);
+    expect(isRedirect(new ReplyError('ERR MOVED is a word here'))).toBe(false);
+    expect(isRedirect(new Error('MOVED 1 a:1'))).toBe(false);
+  });
+
+  it("splits REDIS_URL into seeds; host:port seeds take the first URL's scheme and credentials", () => {
+    expect(splitSeeds('redis://127.0.0.1:6379')).toEqual(['redis://127.0.0.1:6379']);
+    expect(splitSeeds('rediss://u:p@a:7000, b:7001,redis://c:7002')).toEqual([
+      'rediss://u:p@a:7000',
+      'rediss://u:p@b:7001',
+      'redis://c:7002',
+    ]);
+  });
+
+  it('redacts the password of every seed', () => {
+    expect(redactUrl('redis://u:secret@a:7000,b:7001')).toBe('redis://u:***@a:7000,redis://u:***@b:7001');
   });
 });

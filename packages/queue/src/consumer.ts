@@ -3,6 +3,7 @@
 // one round trip for the whole batch.
 import { decodeTensors, type TensorMap } from '@alto/protocol';
 import type { Redis } from 'ioredis';
+import { isRedirect, refreshSlots } from './connection.ts';
 import { ENTRY, entryFields } from './fields.ts';
 import { GROUP, modelStreams, type Keys } from './keys.ts';
 import { exhaustive, pipelineReply } from './lua-script.ts';
@@ -49,6 +50,15 @@ export interface ConsumerOptions {
    * many reads once it is at the head of its stream. @default 8
    */
   lowFirstEvery?: number;
+  /**
+   * After storing outcomes, WAIT for this many replicas (in the same pipeline, so on the node
+   * holding the model's slot), up to waitTimeoutMs: completions keep pace with replication.
+   * A completion a failover loses is safe: its entry is still pending on the promoted replica
+   * and is delivered again. @default 0 (no WAIT)
+   */
+  waitReplicas?: number;
+  /** @default 500 */
+  waitTimeoutMs?: number;
 }
 
 /** What start() made of a batch. */
@@ -96,6 +106,9 @@ export class StreamConsumer {
     this.lowFirstEvery = options.lowFirstEvery ?? 8;
     this.maxDeliveries = options.maxDeliveries ?? 3;
   }
+
+  /** Batches of outcomes fewer replicas confirmed than waitReplicas asked (see ConsumerOptions). */
+  unconfirmedCompletions = 0;
 
   private readonly maxDeliveries: number;
 
@@ -311,9 +324,15 @@ export class StreamConsumer {
         noticeMaxBytes: NOTICE_MAX_BYTES,
       });
     }
+    const replicas = this.options.waitReplicas ?? 0;
+    if (replicas > 0) pipe.wait(replicas, this.options.waitTimeoutMs ?? 500);
     const results = (await pipe.exec()) ?? [];
+    // With WAIT the Cluster client does not redirect the pipeline after a failover: nothing
+    // ran; relearn the slots, and the caller's retry (MOVED counts as unavailable) resends.
+    if (results.some(([err]) => isRedirect(err))) await refreshSlots(this.redis);
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
+    if (replicas > 0 && Number(results[done.length]?.[1]) < replicas) this.unconfirmedCompletions++;
     return done.filter((_, i) => pipelineReply(complete, results, i) === 'FENCED').map((d) => d.entry);
   }
 

@@ -1,13 +1,16 @@
 export { keys, GROUP, modelStreams, versionStreamsPattern, type Keys, type ModelStreams } from './keys.ts';
 export {
   connect,
+  connectLike,
+  isCluster,
+  splitSeeds,
   assertNoEviction,
   isRedisUnavailable,
   asAltoError,
   redactUrl,
   type ConnectOptions,
 } from './connection.ts';
-export { PredictionStore, ANONYMOUS, type NewPrediction, type Idempotency } from './predictions.ts';
+export { PredictionStore, ANONYMOUS, type NewPrediction, type Idempotency, type ReplicaWait } from './predictions.ts';
 export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type Started } from './consumer.ts';
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';
 export { CompletionHub, type Watch, type Signal } from './completions.ts';

@@ -6,6 +6,7 @@
 // pending and is read again after a crash (the job id makes that second read harmless).
 import { modelOfPrediction, WEBHOOK_EVENTS, type DeliveryState, type WebhookEvent } from '@alto/protocol';
 import type { Redis } from 'ioredis';
+import { isCluster } from './connection.ts';
 import { OUTBOX_EVENT, entryFields } from './fields.ts';
 import type { Keys } from './keys.ts';
 import { defineQueueScripts, webhookDelivery } from './scripts/index.ts';
@@ -66,6 +67,27 @@ export class Outbox {
    */
   async read(models: readonly string[], from: '0' | '>', count: number, blockMs = 0): Promise<OutboxEvent[]> {
     if (models.length === 0) return [];
+    if (models.length === 1 || !isCluster(this.redis)) return this.readStreams(models, from, count, blockMs);
+    // In a Redis Cluster the streams of one XREADGROUP must share a slot, and each model's
+    // outbox has its own: one read per model, then (nothing found) a blocking read on each in
+    // turn, blockMs shared out among them. An event then waits at most about blockMs.
+    const out: OutboxEvent[] = [];
+    for (const m of models) out.push(...(await this.readStreams([m], from, count, 0)));
+    if (out.length > 0 || from !== '>' || blockMs <= 0) return out;
+    const slice = Math.max(10, Math.floor(blockMs / models.length));
+    for (const m of models) {
+      const got = await this.readStreams([m], from, count, slice);
+      if (got.length > 0) return got;
+    }
+    return out;
+  }
+
+  private async readStreams(
+    models: readonly string[],
+    from: '0' | '>',
+    count: number,
+    blockMs: number,
+  ): Promise<OutboxEvent[]> {
     const block = from === '>' && blockMs > 0 && this.blocking !== undefined;
     const args: (string | number)[] = ['GROUP', OUTBOX_GROUP, this.consumer, 'COUNT', count];
     if (block) args.push('BLOCK', blockMs);
@@ -125,12 +147,18 @@ export class Outbox {
   /** Acknowledges and deletes relayed events: an outbox holds only events not yet relayed. */
   async ack(events: readonly OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const tx = this.redis.multi();
-    for (const e of events) {
-      tx.xack(this.keys.outbox(e.model), OUTBOX_GROUP, e.entryId).xdel(this.keys.outbox(e.model), e.entryId);
-    }
-    const results = (await tx.exec()) ?? [];
-    const failed = results.find(([err]) => err);
+    // One MULTI per model: a model's outbox is in its own Redis Cluster slot.
+    const byModel = new Map<string, OutboxEvent[]>();
+    for (const e of events) byModel.set(e.model, [...(byModel.get(e.model) ?? []), e]);
+    const replies = await Promise.all(
+      [...byModel].map(([model, mine]) => {
+        const tx = this.redis.multi();
+        for (const e of mine)
+          tx.xack(this.keys.outbox(model), OUTBOX_GROUP, e.entryId).xdel(this.keys.outbox(model), e.entryId);
+        return tx.exec();
+      }),
+    );
+    const failed = replies.flatMap((r) => r ?? []).find(([err]) => err);
     if (failed) throw failed[0];
   }
 

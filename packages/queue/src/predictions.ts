@@ -11,10 +11,11 @@ import {
   type Status,
   type TensorMap,
 } from '@alto/protocol';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { isCluster, isRedirect, isRedisUnavailable, refreshSlots } from './connection.ts';
 import { ENTRY, PREDICTION, entryFields } from './fields.ts';
 import { modelStreams, versionStreamsPattern, type Keys } from './keys.ts';
-import { exhaustive } from './lua-script.ts';
+import { exhaustive, pipelineReply } from './lua-script.ts';
 import { cancel, defineQueueScripts, enqueue, failQueued } from './scripts/index.ts';
 import { encodeWebhook, newWebhookRecord, parseWebhook, type NewWebhook } from './webhook-record.ts';
 
@@ -55,12 +56,21 @@ export interface Idempotency {
 /** The owner of predictions submitted while the gateway has no API keys. */
 export const ANONYMOUS = 'anonymous';
 
+/** Durability of accepted requests across a Redis failover (see docs/reliability.md). */
+export interface ReplicaWait {
+  /** Replicas that must confirm an enqueue before it is reported accepted; 0 = no WAIT. @default 0 */
+  replicas: number;
+  /** How long WAIT waits for them. @default 500 */
+  timeoutMs?: number;
+}
+
 export class PredictionStore {
   private readonly redis: Redis;
 
   constructor(
     redis: Redis,
     private readonly keys: Keys,
+    private readonly replicaWait: ReplicaWait = { replicas: 0 },
   ) {
     this.redis = defineQueueScripts(redis);
   }
@@ -73,7 +83,7 @@ export class PredictionStore {
     if (p.webhook) await this.redis.sadd(this.keys.webhookModels, p.model);
     const owner = p.owner ?? ANONYMOUS;
     const idem = p.idempotency;
-    const result = await enqueue.run(this.redis, {
+    const params = {
       keys: this.keys,
       model: p.model,
       id: p.id,
@@ -89,6 +99,14 @@ export class PredictionStore {
       owner,
       idempotency: idem,
       waited: p.waited === true,
+    };
+    const result = await (
+      this.replicaWait.replicas > 0 ? this.enqueueConfirmed(params) : enqueue.run(this.redis, params)
+    ).catch((err: unknown) => {
+      // In a cluster an unreachable node may be a master that failed over: relearn the slots
+      // now rather than at the client's next periodic refresh, so the refusals end sooner.
+      if (isCluster(this.redis) && isRedisUnavailable(err, this.redis)) void refreshSlots(this.redis);
+      throw err;
     });
     switch (result.code) {
       case 'QUEUED':
@@ -168,15 +186,50 @@ export class PredictionStore {
   }
 
   /**
+   * The enqueue, then WAIT in the same pipeline: one connection to the node holding the
+   * model's slot, so WAIT counts the replicas that have the enqueue. Short of the count, the
+   * request is refused (503, retryable) rather than reported accepted: a failover now could
+   * lose it. (It may still run: the master has it.)
+   */
+  private async enqueueConfirmed(params: Parameters<typeof enqueue.run>[1]) {
+    const { replicas, timeoutMs = 500 } = this.replicaWait;
+    let results: [Error | null, unknown][] = [];
+    // A pipeline that mixes a script with WAIT is not redirected by the Cluster client when
+    // the slot moved (after a failover): the script did not run, so learn the slots and resend.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pipe = this.redis.pipeline();
+      enqueue.queue(pipe, params);
+      pipe.wait(replicas, timeoutMs);
+      results = (await pipe.exec()) ?? [];
+      if (!isRedirect(results[0]?.[0])) break;
+      await refreshSlots(this.redis);
+    }
+    const result = pipelineReply(enqueue, results, 0);
+    const [err, confirmed] = results[1] ?? [new Error('WAIT: no reply'), 0];
+    if (err) throw err;
+    if (result.code === 'QUEUED' && Number(confirmed) < replicas) {
+      throw new AltoError(
+        'redis_unavailable',
+        `the request was not confirmed by ${replicas} Redis replica(s) within ${timeoutMs} ms ` +
+          `(ALTO_REDIS_WAIT_REPLICAS; ${Number(confirmed)} did), so it is not accepted; retry`,
+        true,
+      );
+    }
+    return result;
+  }
+
+  /**
    * Fails every prediction of `model` that has not started, in its streams and in its
    * versions' streams, of every priority (see fail-queued-3.lua). Returns how many were failed.
    */
   async failQueued(model: string, code: string, message: string, retentionMs: number): Promise<number> {
     const streams = [...modelStreams(this.keys, model).all];
-    for (const q of PRIORITIES) {
+    // SCAN walks one node's keys: in a cluster, every master's (the model's slot is on one).
+    const nodes = isCluster(this.redis) ? (this.redis as unknown as Cluster).nodes('master') : [this.redis];
+    for (const [node, q] of nodes.flatMap((n) => PRIORITIES.map((p) => [n, p] as const))) {
       let cursor = '0';
       do {
-        const [next, found] = await this.redis.scan(
+        const [next, found] = await node.scan(
           cursor,
           'MATCH',
           versionStreamsPattern(this.keys, model, q),

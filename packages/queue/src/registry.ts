@@ -1,7 +1,7 @@
 // The model catalog as gateways see it. The leader publisher writes it from what workers
 // report (metadata from the ONNX session); a worker serving a fixed repository without a
 // publisher writes its own entries. Workers heartbeat per model.
-import { ModelInfoSchema, PRIORITIES, type ModelInfo } from '@alto/protocol';
+import { ModelInfoSchema, type ModelInfo } from '@alto/protocol';
 import type { Redis } from 'ioredis';
 import { modelStreams, type Keys } from './keys.ts';
 
@@ -75,16 +75,18 @@ export class RedisModelRegistry implements ModelRegistry {
 
   async status(models: readonly string[]): Promise<Map<string, ModelStatus>> {
     const now = Date.now();
-    const pipe = this.redis.pipeline();
-    for (const m of models) {
-      pipe.zcount(this.keys.replicas(m), now, '+inf');
-      for (const stream of modelStreams(this.keys, m).all) pipe.xlen(stream);
-    }
-    const replies = (await pipe.exec()) ?? [];
-    const per = 1 + PRIORITIES.length;
+    // One pipeline per model: a model's keys share its hash tag, while a pipeline over several
+    // models would span Redis Cluster nodes (which ioredis's Cluster client refuses).
+    const replies = await Promise.all(
+      models.map(async (m) => {
+        const pipe = this.redis.pipeline().zcount(this.keys.replicas(m), now, '+inf');
+        for (const stream of modelStreams(this.keys, m).all) pipe.xlen(stream);
+        return (await pipe.exec()) ?? [];
+      }),
+    );
     const out = new Map<string, ModelStatus>();
     models.forEach((m, i) => {
-      const mine = replies.slice(per * i, per * (i + 1));
+      const mine = replies[i]!;
       const failed = mine.find(([err]) => err);
       if (failed) throw failed[0];
       const [replicas, ...depths] = mine.map(([, v]) => Number(v));
