@@ -5,3 +5,6 @@ export { planBatches, concatInputs, splitOutputs, rowsOf, type BatchItem } from 
 export { toSpec, canBatch } from './metadata.ts';
 export type { RawTensor, SessionOptions, IoMeta } from './thread-protocol.ts';
 export { runIsolating, type Settled } from './isolate.ts';
+export { XlaExecutor, type XlaExecutorOptions } from './xla-executor.ts';
+export { XlaRuntime, type XlaRuntimeOptions, type XlaRuntimeEvent, type XlaModelMeta } from './xla/runtime.ts';
+export { XlaRuntimeError, RuntimeGoneError } from './xla/connection.ts';
