@@ -19,6 +19,7 @@ export const planWorkers = (alive: readonly WorkerReport[], drained: ReadonlySet
     memory: r.memory_bytes,
     cached: new Set(r.cached),
     held: new Map(r.models.map((m) => [`${m.name}@${m.version}`, m.state])),
+    ...(r.runtimes ? { runtimes: r.runtimes } : {}),
   }));
 
 /** Key of a load failure: a version and the generation of its bytes (a rewrite is retried). */

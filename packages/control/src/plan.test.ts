@@ -46,6 +46,29 @@ const names = (out: ReturnType<typeof plan>, id: string) =>
     .sort();
 
 describe('plan', () => {
+  it('places an XLA export (model.jax) only on a worker with the xla runtime', () => {
+    const jax = entry('x', '1');
+    jax.checkpoint.uri = '/repo/x/1/model.jax';
+    const workers = [worker('w1'), worker('w2', { runtimes: ['onnx', 'xla'] }), worker('w3', { runtimes: ['onnx'] })];
+    const out = run({ models: [model('x', '1', 1, { target: jax })], workers });
+    expect(names(out, 'w2')).toEqual(['x@1']);
+    expect([...names(out, 'w1'), ...names(out, 'w3')]).toEqual([]);
+  });
+
+  it('says no worker has the xla runtime when none has, and still places ONNX models on them', () => {
+    const jax = entry('x', '1');
+    jax.checkpoint.uri = '/repo/x/1/model.jax';
+    const out = run({
+      models: [model('a', '1'), model('x', '1', 1, { target: jax })],
+      workers: [worker('w1'), worker('w2', { runtimes: ['onnx'] })],
+    });
+    expect(out.models.get('x')).toMatchObject({
+      placed: 0,
+      reason: '1 of 1 replicas not placed: no worker has the xla runtime',
+    });
+    expect(out.models.get('a')).toMatchObject({ placed: 1 });
+  });
+
   it('places the requested replicas, never more, on distinct workers', () => {
     const out = run({ models: [model('a', '1', 2)], workers: [worker('w1'), worker('w2'), worker('w3')] });
     const placed = ['w1', 'w2', 'w3'].flatMap((id) => names(out, id));

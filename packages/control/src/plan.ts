@@ -34,6 +34,8 @@ export interface PlanWorker {
   held: ReadonlyMap<string, HeldState>;
   /** Drained by an operator: gets nothing new; what it serves moves, availability-first. */
   drained?: boolean;
+  /** Executors it runs (`onnx`, `xla`). @default ['onnx'] */
+  runtimes?: readonly string[];
 }
 
 export interface PlanInput {
@@ -63,6 +65,10 @@ const held = (w: PlanWorker, m: AssignedModel) => w.held.get(`${m.name}@${m.vers
 export function matches(w: PlanWorker, constraints: Record<string, string>): boolean {
   return Object.entries(constraints).every(([k, v]) => (k === 'accelerator' ? w.accelerator : w.tags[k]) === v);
 }
+
+/** The executor a version needs, by its model file: an XLA export (model.jax) runs only on the xla runtime. */
+export const runtimeOf = (m: AssignedModel): string => (m.checkpoint.uri.endsWith('model.jax') ? 'xla' : 'onnx');
+const hasRuntime = (w: PlanWorker, runtime: string) => (w.runtimes ?? ['onnx']).includes(runtime);
 
 export function plan(input: PlanInput): PlanOutput {
   const workers = [...input.workers].sort((a, b) => a.id.localeCompare(b.id));
@@ -125,7 +131,10 @@ export function plan(input: PlanInput): PlanOutput {
     const plan = result.get(model.name)!;
     const holdsModel = (w: PlanWorker) => out.get(w.id)!.some((e) => e.name === model.name);
     const key = input.cacheKey(target);
-    const eligible = workers.filter((w) => !w.drained && matches(w, model.constraints) && !have.includes(w));
+    const runtime = runtimeOf(target);
+    const eligible = workers.filter(
+      (w) => !w.drained && matches(w, model.constraints) && hasRuntime(w, runtime) && !have.includes(w),
+    );
     const fits = eligible.filter((w) => free(w) >= model.memory);
     fits.sort(
       (a, b) =>
@@ -138,7 +147,7 @@ export function plan(input: PlanInput): PlanOutput {
       place(w, { ...target });
       plan.placed++;
     }
-    if (plan.placed < model.replicas) plan.reason = unplaceable(model, workers, eligible, plan.placed, free);
+    if (plan.placed < model.replicas) plan.reason = unplaceable(model, workers, eligible, plan.placed, free, runtime);
   }
   return { assignments: out, models: result };
 }
@@ -149,6 +158,7 @@ function unplaceable(
   eligible: PlanWorker[],
   placed: number,
   free: (w: PlanWorker) => number,
+  runtime: string,
 ): string {
   const missing = `${model.replicas - placed} of ${model.replicas} replicas not placed`;
   if (workers.length === 0) return `${missing}: no live workers`;
@@ -156,6 +166,8 @@ function unplaceable(
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   if (!workers.some((w) => matches(w, model.constraints))) return `${missing}: no live worker matches ${wanted}`;
+  if (!workers.some((w) => matches(w, model.constraints) && hasRuntime(w, runtime)))
+    return `${missing}: no worker has the ${runtime} runtime`;
   if (eligible.length === 0) return `${missing}: every matching worker already holds a replica`;
   const most = Math.max(...eligible.map(free));
   return `${missing}: a replica needs ${fmtBytes(model.memory)}; the most free memory on a matching worker is ${fmtBytes(Math.max(0, most))}`;

@@ -102,6 +102,8 @@ export const HeldModelSchema = z.object({
   memory_bytes: z.number().optional(),
   /** Metadata of a ready version. */
   info: ModelInfoSchema.optional(),
+  /** XLA models: compile time of each batch bucket at load, in ms, by bucket size. */
+  compile_ms: z.record(z.string(), z.number()).optional(),
 });
 export type HeldModel = z.infer<typeof HeldModelSchema>;
 
@@ -119,6 +121,8 @@ export const WorkerReportSchema = z.object({
   /** Cache keys of the checkpoints on the worker's disk. */
   cached: z.array(z.string()),
   models: z.array(HeldModelSchema),
+  /** Executors it can run (`onnx`, `xla`); absent in older reports, which mean onnx only. */
+  runtimes: z.array(z.string()).optional(),
 });
 export type WorkerReport = z.infer<typeof WorkerReportSchema>;
 
