@@ -14,9 +14,15 @@ import type { WorkerEnv } from './env.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { ServedVersion } from './served.ts';
 import type { WorkerProcess, WorkerState } from './worker.ts';
+import { WorkerRuntimes } from './xla.ts';
 
 /** Makes the worker's assignment source once Redis is connected. */
-export type AssignmentsFactory = (deps: { redis: Redis; keys: Keys; registry: RedisModelRegistry }) => Assignments;
+export type AssignmentsFactory = (deps: {
+  redis: Redis;
+  keys: Keys;
+  registry: RedisModelRegistry;
+  runtimes: WorkerRuntimes;
+}) => Assignments;
 
 interface Slot {
   assigned: WorkerModel;
@@ -46,6 +52,8 @@ export class ManagedWorker implements WorkerProcess {
   private readonly startedAt = Date.now();
   /** Cache keys on disk, as reported; read again only when a download or eviction changed them. */
   private cached: string[] = [];
+  /** The executors it has; an XLA model's runtime process is supervised here. */
+  private readonly runtimes: WorkerRuntimes;
 
   constructor(
     private readonly env: WorkerEnv,
@@ -55,6 +63,7 @@ export class ManagedWorker implements WorkerProcess {
   ) {
     this.keys = makeKeys(env.ALTO_PREFIX);
     this.cache = new CheckpointCache(env.ALTO_CACHE_DIR);
+    this.runtimes = new WorkerRuntimes(env, log);
   }
 
   private setState(next: WorkerState): void {
@@ -71,7 +80,12 @@ export class ManagedWorker implements WorkerProcess {
     this.redis = await connect(env.REDIS_URL, { name: `alto-worker:${env.ALTO_WORKER_ID}` });
     await assertNoEviction(this.redis);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
-    const assignments = this.makeAssignments({ redis: this.redis, keys: this.keys, registry: this.registry });
+    const assignments = this.makeAssignments({
+      redis: this.redis,
+      keys: this.keys,
+      registry: this.registry,
+      runtimes: this.runtimes,
+    });
     this.assignments = assignments;
     await assignments.open(() => this.sync());
     if (assignments.waitForModels) {
@@ -162,7 +176,14 @@ export class ManagedWorker implements WorkerProcess {
         config: m.config,
       };
       const served = await ServedVersion.open(
-        { env: this.env, redis: this.redis!, keys: this.keys, log: this.log, metrics: this.metrics },
+        {
+          env: this.env,
+          redis: this.redis!,
+          keys: this.keys,
+          log: this.log,
+          metrics: this.metrics,
+          runtimes: this.runtimes,
+        },
         resolved,
         m.execution_provider,
       );
@@ -246,6 +267,7 @@ export class ManagedWorker implements WorkerProcess {
       ...(s.progress ? { progress: s.progress } : {}),
       ...(s.error ? { error: s.error } : {}),
       ...(s.state === 'ready' && s.served ? { info: s.served.info } : {}),
+      ...(s.served?.compileMs ? { compile_ms: s.served.compileMs } : {}),
     }));
   }
 
@@ -263,6 +285,7 @@ export class ManagedWorker implements WorkerProcess {
       inflight: [...this.slots.values()].reduce((n, s) => n + (s.served?.inflight ?? 0), 0),
       cached: this.cached,
       models: this.held(),
+      runtimes: this.runtimes.available(),
     };
     const ready = [...this.slots.values()].flatMap((s) => (s.state === 'ready' && s.served ? [s.served.info] : []));
     await this.assignments!.report(report, ready);
@@ -300,6 +323,7 @@ export class ManagedWorker implements WorkerProcess {
     ]).catch(() => {});
     await Promise.race([leave, new Promise((r) => setTimeout(r, 1000).unref())]);
     await Promise.all([...this.slots.values()].map((s) => s.served?.close()));
+    await this.runtimes.close();
     this.redis?.disconnect();
     this.setState('stopped');
     return inTime;
