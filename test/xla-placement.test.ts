@@ -76,6 +76,16 @@ describe('placing XLA models by runtime', () => {
       },
       { what: 'tiny-xla available', timeoutMs: 60_000 },
     );
+    const reports = JSON.parse((await alto(['workers', '--json'], { env })).stdout).workers as {
+      id: string;
+      runtimes?: string[];
+      models: { name: string; compile_ms?: Record<string, number> }[];
+    }[];
+    const withXla = reports.find((w) => w.id === 'with-xla')!;
+    expect(withXla.runtimes).toEqual(['onnx', 'xla']);
+    expect(reports.find((w) => w.id === 'onnx-only')!.runtimes).toEqual(['onnx']);
+    const held = withXla.models.find((m) => m.name === 'tiny-xla')!;
+    expect(Object.keys(held.compile_ms ?? {}).map(Number)).toEqual([1, 2, 4, 8, 16, 32, 64]);
     const workers = await alto(['workers'], { env });
     expect(workers.stdout).toMatch(/with-xla.*tiny-xla@1 ready/);
     expect(workers.stdout).not.toMatch(/onnx-only.*tiny-xla/);

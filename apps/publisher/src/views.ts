@@ -62,5 +62,6 @@ export function workerView(r: WorkerReport, now: number, timeoutMs: number, drai
     inflight: r.inflight,
     models: r.models.map(({ info: _info, memory_bytes: _m, ...m }) => m),
     drained,
+    ...(r.runtimes ? { runtimes: r.runtimes } : {}),
   };
 }
