@@ -14,6 +14,16 @@ import { waitFor } from './support/wait.ts';
 import { XLA_INSTALL_TIMEOUT_MS, xlaModelDir, xlaPython } from './support/xla.ts';
 
 const CONV_DIMS = [3, 48, 192];
+
+/** Whether a process exists (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const CONV_N = 3 * 48 * 192;
 
 /** The conv export run by the runtime's model code in a Python process of its own (no server, no worker). */
@@ -187,4 +197,14 @@ describe('XLA models end to end', () => {
     }
     expect(worker.output()).toContain('XLA runtime exited; restarting it');
   }, 240_000);
+
+  it('the runtime exits when its worker is SIGKILLed, leaving no orphan behind', async () => {
+    const pids = [...worker.output().matchAll(/"runtime_pid":(\d+)[^\n]*"XLA runtime ready"/g)]
+      .map((m) => Number(m[1]))
+      .filter(Boolean);
+    const runtime = pids[pids.length - 1]!;
+    expect(alive(runtime)).toBe(true);
+    await worker.kill('SIGKILL');
+    await waitFor(() => !alive(runtime), { timeoutMs: 10_000, what: `runtime ${runtime} to exit` });
+  });
 });

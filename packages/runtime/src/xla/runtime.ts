@@ -195,7 +195,8 @@ export class XlaRuntime {
 
   private async spawnOnce(): Promise<void> {
     const started = performance.now();
-    const args = ['-m', 'alto_xla.server', '--socket', this.socket];
+    // --parent-pid: the runtime exits with this process, even one killed by SIGKILL.
+    const args = ['-m', 'alto_xla.server', '--socket', this.socket, '--parent-pid', String(process.pid)];
     if (this.options.compileCacheDir) args.push('--compile-cache', this.options.compileCacheDir);
     const proc = await startProc(this.options.python, args, {
       name: 'xla-runtime',
