@@ -34,7 +34,8 @@ class Registry:
         self._lock = threading.Lock()
         self._loading: dict[tuple[str, str], threading.Lock] = {}
 
-    def load(self, name: str, version: str, directory: Path, buckets: list[int] | None) -> tuple[LoadedModel, bool]:
+    def load(self, name: str, version: str, directory: Path, buckets: list[int] | None,
+             config: dict | None = None) -> tuple[LoadedModel, bool]:
         key = (name, version)
         with self._lock:
             key_lock = self._loading.setdefault(key, threading.Lock())
@@ -42,7 +43,7 @@ class Registry:
             with self._lock:
                 if key in self._models:
                     return self._models[key], False
-            model = LoadedModel(name, version, directory, buckets)
+            model = LoadedModel(name, version, directory, buckets, config)
             with self._lock:
                 self._models[key] = model
             return model, True
@@ -81,7 +82,8 @@ def dispatch(registry: Registry, header: dict, tensors: dict) -> tuple[dict, dic
         name, version = _field(header, "model", str), _field(header, "version", str)
         directory = Path(_field(header, "dir", str))
         buckets = _field(header, "buckets", list, required=False)
-        model, fresh = registry.load(name, version, directory, buckets)
+        config = _field(header, "config", dict, required=False)
+        model, fresh = registry.load(name, version, directory, buckets, config)
         log("loaded" if fresh else "already_loaded", model=name, version=version, compile_ms=model.compile_ms)
         return {**model.metadata(), "already_loaded": not fresh}, {}
     if op == "run":

@@ -32,7 +32,22 @@ export interface XlaLoadSpec {
   /** The version directory (absolute), holding model.jax. */
   dir: string;
   buckets?: number[];
+  /**
+   * The model's config (`inputs`, `outputs`) instead of the config.json above `dir`: a
+   * version downloaded into the checkpoint cache has none there.
+   */
+  config?: Record<string, unknown>;
 }
+
+/** The load request's fields for a spec. */
+const loadRequest = (spec: XlaLoadSpec) => ({
+  op: 'load',
+  model: spec.model,
+  version: spec.version,
+  dir: spec.dir,
+  ...(spec.buckets ? { buckets: spec.buckets } : {}),
+  ...(spec.config ? { config: spec.config } : {}),
+});
 
 /** What the runtime reports about itself. */
 export type XlaRuntimeEvent =
@@ -137,13 +152,7 @@ export class XlaRuntime {
   private async send(spec: XlaLoadSpec): Promise<XlaModelMeta> {
     const conn = await this.connect();
     try {
-      const reply = await conn.request({
-        op: 'load',
-        model: spec.model,
-        version: spec.version,
-        dir: spec.dir,
-        ...(spec.buckets ? { buckets: spec.buckets } : {}),
-      });
+      const reply = await conn.request(loadRequest(spec));
       return reply.header as unknown as XlaModelMeta;
     } finally {
       conn.close();
@@ -173,15 +182,7 @@ export class XlaRuntime {
     try {
       for (const spec of this.models.values()) {
         try {
-          const meta = (
-            await conn.request({
-              op: 'load',
-              model: spec.model,
-              version: spec.version,
-              dir: spec.dir,
-              ...(spec.buckets ? { buckets: spec.buckets } : {}),
-            })
-          ).header as unknown as XlaModelMeta;
+          const meta = (await conn.request(loadRequest(spec))).header as unknown as XlaModelMeta;
           this.onEvent({ type: 'reloaded', model: spec.model, version: spec.version, compile_ms: meta.compile_ms });
         } catch (err) {
           this.onEvent({ type: 'reload_failed', model: spec.model, version: spec.version, error: err as Error });
