@@ -65,6 +65,11 @@ export class ServedVersion {
       version: resolved.version,
       dir: dirname(resolved.path),
       ...(resolved.config.buckets ? { buckets: resolved.config.buckets } : {}),
+      // The merged config, since a downloaded copy has no config.json beside its folder.
+      config: {
+        ...(resolved.config.inputs ? { inputs: resolved.config.inputs } : {}),
+        ...(resolved.config.outputs ? { outputs: resolved.config.outputs } : {}),
+      },
       slots: resolved.config.instances ?? 1,
       onRuntimeDeath: (err) =>
         log.error({ err, model: resolved.name }, 'XLA runtime died under a batch; running it again once restarted'),

@@ -59,13 +59,18 @@ export const ModelSpecSchema = PublishRequestSchema.extend({
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
-export const CheckpointSchema = z.object({
-  version: z.string(),
+const CheckpointFileSchema = z.object({
   uri: z.string(),
   size: z.number(),
   generation: z.string(),
   md5: z.string().optional(),
   crc32c: z.string().optional(),
+});
+
+export const CheckpointSchema = CheckpointFileSchema.extend({
+  version: z.string(),
+  /** model.jax: its params file, downloaded with it. */
+  params: CheckpointFileSchema.optional(),
 });
 
 export const AssignedModelSchema = z.object({

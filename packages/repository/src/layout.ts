@@ -28,6 +28,16 @@ export const COMPANION_FILES: Record<ModelFile, readonly string[]> = {
   'model.jax': ['params.safetensors', 'params.npz'],
 };
 
+/**
+ * The file a uri names within a version folder: a model file or a companion of one. Sources
+ * download only these.
+ */
+export function checkpointFileOf(uri: string): string {
+  const name = uri.slice(uri.lastIndexOf('/') + 1);
+  if (Object.values(COMPANION_FILES).some((names) => names.includes(name))) return name;
+  return modelFileOf(uri);
+}
+
 /** The format of a checkpoint, from its model file's uri or path. */
 export const formatOf = (uri: string): ModelFormat => FORMAT_OF[modelFileOf(uri)];
 
