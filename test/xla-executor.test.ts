@@ -55,6 +55,11 @@ describe('XlaExecutor', () => {
     }
   });
 
+  it("reports its devices as JAX sees them (here JAX_PLATFORMS=cpu: one CPU device with the host's memory)", async () => {
+    const d = await runtime.queryDevices();
+    expect(d).toMatchObject({ ok: true, kind: 'cpu', count: 1 });
+  });
+
   it('reports the metadata and the compile time of every bucket from the load reply', async () => {
     const e = await XlaExecutor.create({
       runtime,

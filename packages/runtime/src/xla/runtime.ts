@@ -131,6 +131,16 @@ export class XlaRuntime {
     await this.whenReady();
   }
 
+  /** The runtime's `devices` reply: PJRT platform, device model, count and memory per device. */
+  async queryDevices(): Promise<Record<string, unknown>> {
+    const conn = await this.connect();
+    try {
+      return (await conn.request({ op: 'devices' })).header;
+    } finally {
+      conn.close();
+    }
+  }
+
   /** Loads a model (compiling every bucket) and keeps it loaded across restarts. */
   async load(spec: XlaLoadSpec): Promise<XlaModelMeta> {
     const meta = await this.send(spec);
