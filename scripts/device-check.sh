@@ -24,4 +24,4 @@ out_args=()
 if [ -n "${OUT:-}" ]; then out_args=(--out "$OUT/device-check.json"); fi
 cd "$root/runtimes/xla"
 PYTHONPATH="$root/runtimes/xla${PYTHONPATH:+:$PYTHONPATH}" exec "$python" -m alto_xla.device_check \
-  --models "$root/runtimes/xla/models" --seconds "${DEVICE_CHECK_SECONDS:-2}" "${out_args[@]}"
+  --models "$root/models" --seconds "${DEVICE_CHECK_SECONDS:-2}" "${out_args[@]}"

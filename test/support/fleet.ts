@@ -44,6 +44,8 @@ export const spawnWorker = (redisUrl: string, prefix: string, extra: Record<stri
     ALTO_METRICS_PORT: '0',
     ALTO_INTRA_OP_THREADS: '1',
     ALTO_LOG_LEVEL: 'info',
+    // The XLA demos in models/ only where a test asks for them (test/xla-*.test.ts).
+    ALTO_XLA_RUNTIME: 'off',
     ...extra,
   });
 

@@ -1,18 +1,21 @@
 // `npm start`: the whole fleet on one machine — Redis (unless REDIS_URL is set), the
 // publisher, the gateway (which also serves the admin API under /v1/admin), workers and the
 // webhook dispatcher — publishes the demo repository's models through the admin API, and
-// prints one ready line. Ctrl-C stops everything: workers drain first, then the gateway,
-// publisher and dispatcher, then Redis.
+// prints one ready line once the ONNX models are served. XLA models (model.jax) follow once
+// the XLA runtime is installed, which happens on first use in the background (xla-install.ts).
+// Ctrl-C stops everything: workers drain first, then the gateway, publisher and dispatcher,
+// then Redis.
 import { envOrExit } from '@alto/config';
 import { fileURLToPath } from 'node:url';
 import { PortInUseError, spawnProc, type Proc, type RedisServer } from '@alto/procs';
 import { createLogger } from '@alto/telemetry';
 import { generateSecret } from '@alto/webhooks';
-import { listModelFolders } from '@alto/repository';
+import { chooseVersion, formatOf, listModelFolders, openSource, type ModelFormat } from '@alto/repository';
 import { adminToken, waitLeader } from './admin.ts';
 import { DISPATCHER_VARS, GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
 import { fleetPorts } from './ports.ts';
 import { RedisDirInUseError, claimRedisDir, startLocalRedis } from './redis.ts';
+import { installXlaRuntime, type XlaInstall } from './xla-install.ts';
 
 const env = envOrExit('fleet', () => loadEnv());
 const log = createLogger({ name: 'fleet', level: env.ALTO_LOG_LEVEL });
@@ -22,6 +25,7 @@ const entry = (app: string) => fileURLToPath(new URL(`../../${app}/src/main.ts`,
 let redis: RedisServer | undefined;
 const children: Proc[] = [];
 let stopping = false;
+let xlaInstall: XlaInstall | undefined;
 
 function start(name: string, app: string, vars: readonly string[], extra: Record<string, string>): Proc {
   const proc = spawnProc(process.execPath, ['--import', 'tsx', entry(app)], {
@@ -46,6 +50,7 @@ function start(name: string, app: string, vars: readonly string[], extra: Record
 async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
+  xlaInstall?.stop();
   log.info('stopping: workers drain, then the gateway, publisher and dispatcher, then Redis');
   const workers = children.filter((c) => c.name.startsWith('worker'));
   await Promise.all(workers.map((w) => w.kill('SIGTERM')));
@@ -58,12 +63,38 @@ async function stop(code: number): Promise<never> {
 
 // If the launcher itself dies, take the children with it.
 process.on('exit', () => {
+  xlaInstall?.stop();
   for (const c of children) c.child.kill('SIGKILL');
   redis?.child.kill('SIGKILL');
   releaseRedisDir?.();
 });
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+
+/** Each model folder's format (onnx when it has no complete version yet: it counts as before). */
+async function formatsOf(repository: string): Promise<Map<string, ModelFormat>> {
+  const out = new Map<string, ModelFormat>();
+  for (const { name, uri } of await listModelFolders(repository)) {
+    const chosen = await chooseVersion(openSource(uri), name).catch(() => undefined);
+    out.set(name, chosen ? formatOf(chosen.checkpoint.uri) : 'onnx');
+  }
+  return out;
+}
+
+/** Logs once when the XLA models are served too (they follow the runtime's install and compile). */
+async function announceXla(url: string, names: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!stopping && Date.now() < deadline) {
+    const res = await fetch(`${url}/v1/models`).catch(() => undefined);
+    const body = res?.ok ? ((await res.json()) as { models: { name: string; ready_replicas: number }[] }) : undefined;
+    const ready = new Set(body?.models.filter((m) => m.ready_replicas > 0).map((m) => m.name));
+    if (names.every((n) => ready.has(n))) {
+      log.info({ models: names }, 'XLA models ready');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
 
 async function waitReady(url: string, models: number, timeoutMs: number): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
@@ -152,7 +183,23 @@ try {
     : `ALTO_WEBHOOK_SECRET=${secret} (made up for this run; set it to keep one)`;
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await waitLeader(publisherUrl, 60_000);
-  const models = await waitReady(base, (await listModelFolders(repository)).length, 120_000);
+  const formats = await formatsOf(repository);
+  const xlaModels = [...formats].filter(([, f]) => f === 'xla').map(([name]) => name);
+  // The ONNX models are what the ready line waits for; XLA models need the runtime first.
+  const models = await waitReady(base, formats.size - xlaModels.length, 120_000);
+  const xlaOff = process.env.ALTO_XLA_RUNTIME === 'off';
+  // A venv of one's own (ALTO_XLA_VENV) is the operator's to install.
+  if (xlaModels.length > 0 && !xlaOff && !process.env.ALTO_XLA_VENV) {
+    xlaInstall = installXlaRuntime(root, log);
+    void xlaInstall.done.then((ok) => (ok ? announceXla(base, xlaModels, 300_000) : undefined));
+  }
+  const pending = xlaModels.filter((m) => !models.includes(m));
+  const xlaNote =
+    pending.length === 0
+      ? ''
+      : xlaOff
+        ? `XLA models (${pending.join(', ')}) are not served: ALTO_XLA_RUNTIME=off.\n`
+        : `XLA models (${pending.join(', ')}) follow once the XLA runtime is installed and compiled (docs/accelerators.md).\n`;
   const tiny = JSON.stringify({
     input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } },
   });
@@ -163,6 +210,7 @@ try {
       `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
       `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${token.generated ? `admin token generated into .alto/admin-token` : 'admin token from ALTO_ADMIN_TOKEN'}).\n` +
       `Webhooks (docs/webhooks.md) are signed with ${secretNote}.\n` +
+      xlaNote +
       `Ctrl-C stops everything.\n`,
   );
 } catch (err) {

@@ -21,6 +21,7 @@ export const planWorkers = (alive: readonly WorkerReport[], drained: ReadonlySet
     held: new Map(r.models.map((m) => [`${m.name}@${m.version}`, m.state])),
     ...(r.devices ? { devices: r.devices } : {}),
     ...(r.execution_provider ? { executionProvider: r.execution_provider } : {}),
+    ...(r.runtimes ? { runtimes: r.runtimes } : {}),
   }));
 
 /** The executor a listed version needs, by its model file's name: model.jax is an XLA export. */

@@ -70,5 +70,6 @@ export function workerView(r: WorkerReport, now: number, timeoutMs: number, drai
     inflight: r.inflight,
     models: r.models.map(({ info: _info, memory_bytes: _m, device: _d, ...m }) => m),
     drained,
+    ...(r.runtimes ? { runtimes: r.runtimes } : {}),
   };
 }

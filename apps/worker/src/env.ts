@@ -1,5 +1,6 @@
 // The worker's configuration, parsed once from the environment.
 import { hostname, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
 import { z } from 'zod';
 import { parseDevicePin } from './devices.ts';
@@ -81,6 +82,19 @@ export const WorkerEnvSchema = z.object({
    * bundled with onnxruntime-node. @default .alto/onnxruntime-gpu for cuda and tensorrt
    */
   ALTO_ONNXRUNTIME_DIR: z.string().min(1).optional(),
+  /**
+   * XLA models (model.jax): `auto` runs them when the XLA runtime is installed in
+   * ALTO_XLA_VENV (checked every heartbeat, so an install finishing later is picked up);
+   * `off` never, and the worker reports only the onnx runtime.
+   */
+  ALTO_XLA_RUNTIME: z.enum(['auto', 'off']).default('auto'),
+  /** The XLA runtime's virtual environment, as scripts/install-xla-runtime.sh makes it. */
+  ALTO_XLA_VENV: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL('../../../.alto/xla-venv', import.meta.url))),
+  /** How long the XLA runtime process may take to start (JAX and its PJRT plugin). */
+  ALTO_XLA_READY_TIMEOUT_MS: positiveInt(120_000),
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   ALTO_INTRA_OP_THREADS: nonNegativeInt(0),
   ALTO_HOST: z.string().default('127.0.0.1'),

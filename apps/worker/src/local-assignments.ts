@@ -1,12 +1,15 @@
 // The fixed assignment of a worker serving a local repository on its own (ALTO_MODEL_REPOSITORY,
 // no publisher): every model folder there (or those in ALTO_MODELS), each at its highest
 // complete version or the one its config.json pins. Made once at start; the worker publishes
-// its own catalog entries, since no publisher does.
+// its own catalog entries, since no publisher does. A model whose executor this worker lacks
+// (an XLA export without the XLA runtime) is left out with a warning, unless ALTO_MODELS names it.
 import type { WorkerReport } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import type { RedisModelRegistry } from '@alto/queue';
-import { chooseVersion, listModelFolders, modelFolder, openSource } from '@alto/repository';
+import { chooseVersion, formatOf, listModelFolders, modelFolder, openSource } from '@alto/repository';
+import type { Logger } from '@alto/telemetry';
 import type { Assignments, WorkerModel } from './assignments.ts';
+import type { WorkerRuntimes } from './xla.ts';
 
 export class LocalAssignments implements Assignments {
   readonly waitForModels = true;
@@ -18,6 +21,8 @@ export class LocalAssignments implements Assignments {
     private readonly repository: string,
     private readonly only: readonly string[] | undefined,
     private readonly registry: RedisModelRegistry,
+    private readonly runtimes: WorkerRuntimes,
+    private readonly log: Logger,
   ) {}
 
   async open(): Promise<void> {
@@ -28,6 +33,14 @@ export class LocalAssignments implements Assignments {
     this.models = [];
     for (const { name, uri } of folders) {
       const chosen = await chooseVersion(openSource(uri), name);
+      const format = formatOf(chosen.checkpoint.uri);
+      if (!this.only && !this.runtimes.has(format)) {
+        this.log.warn(
+          { model: name, format },
+          `model '${name}' needs the ${format} runtime, which this worker does not have; not serving it`,
+        );
+        continue;
+      }
       this.models.push({
         name,
         version: chosen.checkpoint.version,

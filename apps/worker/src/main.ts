@@ -25,9 +25,9 @@ const log = createLogger({ name: 'worker', level: env.ALTO_LOG_LEVEL }).child({ 
 const metrics = createWorkerMetrics(env.ALTO_WORKER_ID);
 // With ALTO_MODEL_REPOSITORY the worker serves that directory on its own, without a publisher.
 const repository = env.ALTO_MODEL_REPOSITORY;
-const worker: WorkerProcess = new ManagedWorker(env, log, metrics, ({ redis, keys, registry }) =>
+const worker: WorkerProcess = new ManagedWorker(env, log, metrics, ({ redis, keys, registry, runtimes }) =>
   repository
-    ? new LocalAssignments(repository, env.ALTO_MODELS, registry)
+    ? new LocalAssignments(repository, env.ALTO_MODELS, registry, runtimes, log)
     : new PublisherAssignments(redis, keys, env.ALTO_WORKER_ID),
 );
 

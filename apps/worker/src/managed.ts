@@ -15,9 +15,15 @@ import type { WorkerEnv } from './env.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { ServedVersion } from './served.ts';
 import type { WorkerProcess, WorkerState } from './worker.ts';
+import { WorkerRuntimes } from './xla.ts';
 
 /** Makes the worker's assignment source once Redis is connected. */
-export type AssignmentsFactory = (deps: { redis: Redis; keys: Keys; registry: RedisModelRegistry }) => Assignments;
+export type AssignmentsFactory = (deps: {
+  redis: Redis;
+  keys: Keys;
+  registry: RedisModelRegistry;
+  runtimes: WorkerRuntimes;
+}) => Assignments;
 
 interface Slot {
   assigned: WorkerModel;
@@ -49,6 +55,8 @@ export class ManagedWorker implements WorkerProcess {
   private cached: string[] = [];
   /** What it runs replicas on, as reported: discovered at start, then merged with runtimes' own. */
   private devices: Device[] = [];
+  /** The executors it has; an XLA model's runtime process is supervised here. */
+  private readonly runtimes: WorkerRuntimes;
 
   constructor(
     private readonly env: WorkerEnv,
@@ -58,6 +66,7 @@ export class ManagedWorker implements WorkerProcess {
   ) {
     this.keys = makeKeys(env.ALTO_PREFIX);
     this.cache = new CheckpointCache(env.ALTO_CACHE_DIR);
+    this.runtimes = new WorkerRuntimes(env, log, (reply) => this.addRuntimeDevices(reply));
   }
 
   private setState(next: WorkerState): void {
@@ -81,7 +90,12 @@ export class ManagedWorker implements WorkerProcess {
     });
     await assertNoEviction(this.redis);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
-    const assignments = this.makeAssignments({ redis: this.redis, keys: this.keys, registry: this.registry });
+    const assignments = this.makeAssignments({
+      redis: this.redis,
+      keys: this.keys,
+      registry: this.registry,
+      runtimes: this.runtimes,
+    });
     this.assignments = assignments;
     await assignments.open(() => this.sync());
     if (assignments.waitForModels) {
@@ -177,7 +191,14 @@ export class ManagedWorker implements WorkerProcess {
         config: m.config,
       };
       const served = await ServedVersion.open(
-        { env: this.env, redis: this.redis!, keys: this.keys, log: this.log, metrics: this.metrics },
+        {
+          env: this.env,
+          redis: this.redis!,
+          keys: this.keys,
+          log: this.log,
+          metrics: this.metrics,
+          runtimes: this.runtimes,
+        },
         resolved,
         m.execution_provider,
       );
@@ -262,6 +283,7 @@ export class ManagedWorker implements WorkerProcess {
       ...(s.progress ? { progress: s.progress } : {}),
       ...(s.error ? { error: s.error } : {}),
       ...(s.state === 'ready' && s.served ? { info: s.served.info } : {}),
+      ...(s.served?.compileMs ? { compile_ms: s.served.compileMs } : {}),
     }));
   }
 
@@ -281,6 +303,7 @@ export class ManagedWorker implements WorkerProcess {
       inflight: [...this.slots.values()].reduce((n, s) => n + (s.served?.inflight ?? 0), 0),
       cached: this.cached,
       models: this.held(),
+      runtimes: this.runtimes.available(),
     };
     const ready = [...this.slots.values()].flatMap((s) => (s.state === 'ready' && s.served ? [s.served.info] : []));
     await this.assignments!.report(report, ready);
@@ -318,6 +341,7 @@ export class ManagedWorker implements WorkerProcess {
     ]).catch(() => {});
     await Promise.race([leave, new Promise((r) => setTimeout(r, 1000).unref())]);
     await Promise.all([...this.slots.values()].map((s) => s.served?.close()));
+    await this.runtimes.close();
     this.redis?.disconnect();
     this.setState('stopped');
     return inTime;

@@ -7,7 +7,12 @@ import { canBatch, toSpec, type IoMeta } from '@alto/runtime';
 /** Default max_batch_size for a model whose inputs all have a dynamic dim 0. */
 export const DEFAULT_MAX_BATCH_SIZE = 32;
 
-export function buildModelInfo(resolved: ResolvedModel, inputs: IoMeta[], outputs: IoMeta[]): ModelInfo {
+export function buildModelInfo(
+  resolved: ResolvedModel,
+  inputs: IoMeta[],
+  outputs: IoMeta[],
+  platform: ModelInfo['platform'] = 'onnx',
+): ModelInfo {
   const { config, name } = resolved;
   const specs = inputs.map(toSpec);
   for (const narrowed of config.inputs ?? []) {
@@ -29,7 +34,7 @@ export function buildModelInfo(resolved: ResolvedModel, inputs: IoMeta[], output
     version: resolved.version,
     versions: resolved.versions,
     ...(config.description ? { description: config.description } : {}),
-    platform: 'onnx',
+    platform,
     inputs: specs,
     outputs: outputs.map(toSpec),
     batching: { max_batch_size: maxBatch, max_queue_delay_ms: config.max_queue_delay_ms ?? 0 },

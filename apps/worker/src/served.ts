@@ -3,8 +3,9 @@
 // one slot pool, so the executor's threads are counted once.
 import { DATATYPE_INFO, type ModelInfo } from '@alto/protocol';
 import { StreamConsumer, connectLike, type Keys } from '@alto/queue';
-import type { ResolvedModel } from '@alto/repository';
-import { OnnxExecutor, type Executor, type RawTensor } from '@alto/runtime';
+import { dirname } from 'node:path';
+import { formatOf, type ResolvedModel } from '@alto/repository';
+import { OnnxExecutor, XlaExecutor, type Executor, type RawTensor } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.ts';
@@ -13,6 +14,7 @@ import { buildModelInfo } from './model-info.ts';
 import { crashOn } from './failpoint.ts';
 import { ModelLoop } from './model-loop.ts';
 import { SlotPool } from './slot-pool.ts';
+import type { WorkerRuntimes } from './xla.ts';
 
 export interface ServeContext {
   env: WorkerEnv;
@@ -20,6 +22,7 @@ export interface ServeContext {
   keys: Keys;
   log: Logger;
   metrics: WorkerMetrics;
+  runtimes: WorkerRuntimes;
 }
 
 export class ServedVersion {
@@ -31,12 +34,65 @@ export class ServedVersion {
     readonly info: ModelInfo,
     private readonly executor: Executor,
     private readonly ctx: ServeContext,
+    /** XLA models: compile time of each batch bucket at load, in ms. */
+    readonly compileMs?: Record<string, number>,
   ) {
     this.slots = new SlotPool(executor.slots);
   }
 
-  /** Opens the sessions and builds the metadata; nothing is read from Redis yet. */
+  /**
+   * Opens the executor the checkpoint's format names (model.onnx: onnxruntime threads;
+   * model.jax: the worker's XLA runtime, every bucket compiled) and builds the metadata;
+   * nothing is read from Redis yet.
+   */
   static async open(ctx: ServeContext, resolved: ResolvedModel, executionProvider?: string): Promise<ServedVersion> {
+    const format = formatOf(resolved.path);
+    const declared = resolved.config.format;
+    if (declared && declared !== format)
+      throw new Error(
+        `model '${resolved.name}': config.json says format '${declared}', but the checkpoint is ${resolved.path} (${format})`,
+      );
+    return format === 'xla'
+      ? ServedVersion.openXla(ctx, resolved)
+      : ServedVersion.openOnnx(ctx, resolved, executionProvider);
+  }
+
+  private static async openXla(ctx: ServeContext, resolved: ResolvedModel): Promise<ServedVersion> {
+    const { log } = ctx;
+    const executor = await XlaExecutor.create({
+      runtime: ctx.runtimes.xla(),
+      model: resolved.name,
+      version: resolved.version,
+      dir: dirname(resolved.path),
+      ...(resolved.config.buckets ? { buckets: resolved.config.buckets } : {}),
+      // The merged config, since a downloaded copy has no config.json beside its folder.
+      config: {
+        ...(resolved.config.inputs ? { inputs: resolved.config.inputs } : {}),
+        ...(resolved.config.outputs ? { outputs: resolved.config.outputs } : {}),
+      },
+      slots: resolved.config.instances ?? 1,
+      onRuntimeDeath: (err) =>
+        log.error({ err, model: resolved.name }, 'XLA runtime died under a batch; running it again once restarted'),
+    });
+    const { buckets, compile_ms, weights, memory_bytes } = executor.meta;
+    log.info(
+      { model: resolved.name, version: resolved.version, buckets, compile_ms, weights, memory_bytes },
+      'XLA model compiled',
+    );
+    try {
+      const info = buildModelInfo(resolved, executor.inputs, executor.outputs, 'xla');
+      return new ServedVersion(info, executor, ctx, compile_ms);
+    } catch (err) {
+      await executor.close();
+      throw err;
+    }
+  }
+
+  private static async openOnnx(
+    ctx: ServeContext,
+    resolved: ResolvedModel,
+    executionProvider?: string,
+  ): Promise<ServedVersion> {
     const { env, log } = ctx;
     const instances = resolved.config.instances ?? 1;
     const executor = await OnnxExecutor.create({
@@ -68,8 +124,12 @@ export class ServedVersion {
     return this.executor.busyCount;
   }
 
-  /** One inference on zeros (dynamic dims as 1), so the first request does not pay for it. */
+  /**
+   * One inference on zeros (dynamic dims as 1), so the first request does not pay for it.
+   * (An XLA model's load already ran every bucket once.)
+   */
   async warmUp(): Promise<void> {
+    if (this.info.platform === 'xla') return;
     const feeds: Record<string, RawTensor> = {};
     for (const spec of this.info.inputs) {
       const dims = spec.shape.map((d) => (d === -1 ? 1 : d));

@@ -81,9 +81,17 @@ export const AdminWorkerSchema = z.object({
       state: z.enum(HELD_STATES),
       progress: ProgressSchema.optional(),
       error: z.string().optional(),
+      compile_ms: z
+        .record(z.string(), z.number())
+        .optional()
+        .describe('XLA models: compile time of each batch bucket at load, in ms, by bucket size.'),
     }),
   ),
   drained: z.boolean().describe('Whether it is drained: its models move elsewhere.'),
+  runtimes: z
+    .array(z.string())
+    .optional()
+    .describe('Executors it runs: onnx, and xla when the XLA runtime is installed.'),
 });
 export type AdminWorker = z.infer<typeof AdminWorkerSchema>;
 

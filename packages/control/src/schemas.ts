@@ -90,13 +90,18 @@ export const ModelSpecSchema = PublishRequestSchema.extend({
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
-export const CheckpointSchema = z.object({
-  version: z.string(),
+const CheckpointFileSchema = z.object({
   uri: z.string(),
   size: z.number(),
   generation: z.string(),
   md5: z.string().optional(),
   crc32c: z.string().optional(),
+});
+
+export const CheckpointSchema = CheckpointFileSchema.extend({
+  version: z.string(),
+  /** model.jax: its params file, downloaded with it. */
+  params: CheckpointFileSchema.optional(),
 });
 
 export const AssignedModelSchema = z.object({
@@ -137,6 +142,8 @@ export const HeldModelSchema = z.object({
   device: z.enum(DEVICE_KINDS).optional(),
   /** Metadata of a ready version. */
   info: ModelInfoSchema.optional(),
+  /** XLA models: compile time of each batch bucket at load, in ms, by bucket size. */
+  compile_ms: z.record(z.string(), z.number()).optional(),
 });
 export type HeldModel = z.infer<typeof HeldModelSchema>;
 
@@ -176,6 +183,8 @@ export const WorkerReportSchema = z.object({
   /** Cache keys of the checkpoints on the worker's disk. */
   cached: z.array(z.string()),
   models: z.array(HeldModelSchema),
+  /** Executors it can run (`onnx`, `xla`); absent in older reports, which mean onnx only. */
+  runtimes: z.array(z.string()).optional(),
 });
 export type WorkerReport = z.infer<typeof WorkerReportSchema>;
 

@@ -2,7 +2,13 @@
 // @alto/repository), the serving settings a published spec overrides, and the config a
 // publisher assigns a worker. Every field is optional; defaults apply where a model is served.
 import { z } from 'zod';
+import { DATATYPES } from './datatypes.ts';
 import { VERSION_NAME, VERSION_NAME_RULE } from './model.ts';
+
+/** An input or output as config.json names it; an XLA export's config lists every one with its datatype. */
+const TensorConfigSchema = z
+  .object({ name: z.string(), datatype: z.enum(DATATYPES).optional(), shape: z.array(z.number().int().min(-1)) })
+  .strict();
 
 /**
  * A model's config. Strict, because config.json is written by people and a misspelt field
@@ -26,7 +32,19 @@ export const ModelConfigSchema = z
      * Narrow input shapes the model file leaves dynamic, e.g. textdir's [-1,3,48,192];
      * each given dim must agree with the model's own.
      */
-    inputs: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(-1)) }).strict()).optional(),
+    inputs: z.array(TensorConfigSchema).optional(),
+    /** The model's outputs (an XLA export's config.json lists them); informational for ONNX models. */
+    outputs: z.array(TensorConfigSchema).optional(),
+    /**
+     * The checkpoint's format: `xla` for a `jax.export` export (model.jax), `onnx` for model.onnx.
+     * The model file decides which executor runs it; a format that contradicts it is an error.
+     */
+    format: z.enum(['onnx', 'xla']).optional(),
+    /**
+     * XLA only: the batch sizes compiled at load (one executable each); a batch is padded to
+     * the smallest that holds it. @default [1, 2, 4, 8, 16, 32]
+     */
+    buckets: z.array(z.number().int().positive().max(4096)).min(1).max(32).optional(),
     /**
      * Model-level config.json only: serve this version instead of the highest, on a worker
      * serving a repository on its own. A publisher pins through its spec instead.

@@ -26,7 +26,8 @@ export const ModelInfoSchema = z.object({
   /** Every complete version present in the repository, ascending. */
   versions: z.array(z.string()),
   description: z.string().optional(),
-  platform: z.literal('onnx'),
+  /** The executor that runs it: onnxruntime, or the XLA runtime (a `jax.export` export). */
+  platform: z.enum(['onnx', 'xla']),
   inputs: z.array(TensorSpecSchema),
   outputs: z.array(TensorSpecSchema),
   batching: BatchingSchema,

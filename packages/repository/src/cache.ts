@@ -3,6 +3,7 @@
 //
 // Layout under `dir`:
 //   <key>/model.onnx                 verified bytes (named as in the store: a MODEL_FILES name)
+//   <key>/params.npz                 model.jax only: its weights file, when the version has one
 //   <key>/meta.json                  written last: its presence marks the copy complete
 //   <key>/model.onnx.<nonce>.partial a download in progress (or left by a crash)
 //   <key>.lock/                      held while one process downloads <key> (proper-lockfile)
@@ -13,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { modelFileOf } from './layout.ts';
+import { checkpointFileOf, modelFileOf } from './layout.ts';
 import { CheckpointError } from './source/errors.ts';
 import type { CheckpointSource, CheckpointVersion, ProgressFn } from './source/types.ts';
 import { parseUri } from './source/uri.ts';
@@ -46,6 +47,8 @@ interface Meta {
   size: number;
   md5?: string;
   crc32c?: string;
+  /** The version's params file (an XLA export's weights), downloaded with the model file. */
+  params?: { name: string; size: number; generation: string };
   fetchedAt: string;
 }
 
@@ -82,7 +85,9 @@ export class CheckpointCache {
 
   /** Stable name of one exact object: a hash of its uri and generation. */
   static key(v: CheckpointVersion): string {
-    return createHash('sha256').update(`${v.uri}\n${v.generation}`).digest('hex').slice(0, 32);
+    // A params file is part of the object: new weights under the same model.jax are a new copy.
+    const params = v.params ? `\n${v.params.uri}\n${v.params.generation}` : '';
+    return createHash('sha256').update(`${v.uri}\n${v.generation}${params}`).digest('hex').slice(0, 32);
   }
 
   /**
@@ -152,7 +157,7 @@ export class CheckpointCache {
         ),
         stat(join(folder, META)).catch(() => undefined),
       ]);
-      if (meta && st) entries.push({ key, size: meta.size, used: st.mtimeMs });
+      if (meta && st) entries.push({ key, size: meta.size + (meta.params?.size ?? 0), used: st.mtimeMs });
     }
     let total = entries.reduce((n, e) => n + e.size, 0);
     const removed: string[] = [];
@@ -246,6 +251,12 @@ export class CheckpointCache {
       this.onEvent({ type: 'download', key, uri: v.uri });
       await source.download(v, partial, progress);
       await rename(partial, model);
+      const params = v.params && { name: checkpointFileOf(v.params.uri), ...v.params };
+      if (params) {
+        const part = join(folder, `${params.name}.${nonce}.partial`);
+        await source.download({ ...v, ...params, md5: params.md5, crc32c: params.crc32c }, part);
+        await rename(part, join(folder, params.name));
+      }
       const meta: Meta = {
         uri: v.uri,
         version: v.version,
@@ -253,6 +264,7 @@ export class CheckpointCache {
         size: v.size,
         ...(v.md5 ? { md5: v.md5 } : {}),
         ...(v.crc32c ? { crc32c: v.crc32c } : {}),
+        ...(params ? { params: { name: params.name, size: params.size, generation: params.generation } } : {}),
         fetchedAt: new Date().toISOString(),
       };
       const metaTmp = join(folder, `${META}.${nonce}.tmp`);
@@ -286,6 +298,11 @@ export class CheckpointCache {
       return false;
     }
     if (v && (meta.uri !== v.uri || meta.generation !== v.generation)) return false;
+    if (v && v.params?.generation !== meta.params?.generation) return false;
+    if (meta.params) {
+      const p = await stat(join(folder, meta.params.name)).catch(() => undefined);
+      if (p?.isFile() !== true || p.size !== meta.params.size) return false;
+    }
     let file;
     try {
       file = modelFileOf(meta.uri);

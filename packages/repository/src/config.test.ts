@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ModelConfigSchema } from '@alto/protocol';
 import { parseModelConfig, readModelConfig } from './config.ts';
@@ -17,6 +18,21 @@ function configs(texts: Record<string, string>): CheckpointSource {
 }
 
 describe('parseModelConfig', () => {
+  it("accepts the XLA demos' config.json as committed: format, buckets, inputs and outputs with datatypes", () => {
+    for (const name of ['tiny-xla', 'conv-xla']) {
+      const text = readFileSync(new URL(`../../../models/${name}/config.json`, import.meta.url), 'utf8');
+      const config = parseModelConfig(text, name);
+      expect(config.format).toBe('xla');
+      expect(config.buckets?.length).toBeGreaterThan(0);
+      expect(config.inputs?.[0]).toMatchObject({ name: 'x', datatype: 'FP32' });
+    }
+  });
+
+  it('refuses a bucket that is not a positive integer and a format it does not know', () => {
+    expect(() => parseModelConfig('{"buckets": [0, 2]}', 'x')).toThrow(/buckets/);
+    expect(() => parseModelConfig('{"format": "tflite"}', 'x')).toThrow(/format/);
+  });
+
   it('accepts every field, each optional', () => {
     expect(parseModelConfig('{}', 'x')).toEqual({});
     const full = {

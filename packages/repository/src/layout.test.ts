@@ -1,6 +1,6 @@
 import { VERSION_NAME } from '@alto/protocol';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, completeModelFile, isVersionName, modelFileOf, versionFolder } from './layout.ts';
+import { compareVersions, completeModelFile, formatOf, isVersionName, modelFileOf, versionFolder } from './layout.ts';
 import { CheckpointError } from './source/errors.ts';
 
 describe('completeModelFile (the completeness rule)', () => {
@@ -14,6 +14,13 @@ describe('completeModelFile (the completeness rule)', () => {
     expect(completeModelFile(['config.json', 'model.onnx.partial', 'weights.bin'])).toBeUndefined();
   });
 
+  it('an XLA export (model.jax) completes a folder under the same rule; its params file alone does not', () => {
+    expect(completeModelFile(['config.json', 'model.jax', 'params.npz'])).toBe('model.jax');
+    expect(completeModelFile(['model.jax'])).toBe('model.jax');
+    expect(completeModelFile(['params.safetensors', 'config.json'])).toBeUndefined();
+    expect(completeModelFile(['_WRITING', 'model.jax', 'params.npz'])).toBeUndefined();
+  });
+
   it('a _WRITING marker makes a folder incomplete even with its model file', () => {
     expect(completeModelFile(['_WRITING', 'model.onnx'])).toBeUndefined();
     expect(completeModelFile(['model.onnx', 'config.json', '_WRITING'])).toBeUndefined();
@@ -24,12 +31,18 @@ describe('modelFileOf', () => {
   it('names the model file a listed uri points at, local or gs://', () => {
     expect(modelFileOf('gs://b/p/3/model.onnx')).toBe('model.onnx');
     expect(modelFileOf('/srv/models/m/3/model.onnx')).toBe('model.onnx');
+    expect(modelFileOf('gs://b/p/3/model.jax')).toBe('model.jax');
+  });
+
+  it('the model file picks the executor: model.onnx runs on onnxruntime, model.jax on the XLA runtime', () => {
+    expect(formatOf('/srv/models/m/3/model.onnx')).toBe('onnx');
+    expect(formatOf('gs://b/p/3/model.jax')).toBe('xla');
   });
 
   it('refuses a uri that is not a checkpoint file, as invalid_uri', () => {
     expect(() => modelFileOf('/srv/models/m/3/config.json')).toThrow(CheckpointError);
     expect(() => modelFileOf('/srv/models/m/3/config.json')).toThrow(
-      /not a checkpoint file \(expected one of model\.onnx\)/,
+      /not a checkpoint file \(expected one of model\.onnx, model\.jax\)/,
     );
   });
 });

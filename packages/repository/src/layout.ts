@@ -1,6 +1,7 @@
 // The layout of a published model, and the one rule for which of its version folders count:
 //   <base>/config.json              optional, model level
 //   <base>/<version>/<model file>   the checkpoint (one of MODEL_FILES)
+//   <base>/<version>/params.*       model.jax only: weights passed as arguments (optional)
 //   <base>/<version>/config.json    optional, version level
 //   <base>/<version>/_WRITING       present while a job is still writing the version
 // Pure functions over names: each source lists its store and asks these.
@@ -11,8 +12,34 @@ import { CheckpointError } from './source/errors.ts';
  * Checkpoint files a version folder may hold, one per model format. A version with none of
  * them is not complete. A format for another executor is one more entry here.
  */
-export const MODEL_FILES = ['model.onnx'] as const;
+export const MODEL_FILES = ['model.onnx', 'model.jax'] as const;
 export type ModelFile = (typeof MODEL_FILES)[number];
+
+/** The executor formats, by model file: onnxruntime, or the XLA runtime (a `jax.export` export). */
+export type ModelFormat = 'onnx' | 'xla';
+export const FORMAT_OF: Record<ModelFile, ModelFormat> = { 'model.onnx': 'onnx', 'model.jax': 'xla' };
+
+/**
+ * Optional files served with a model file from the same version folder: an XLA export's
+ * weights, when they are not embedded in it (at most one of these is read).
+ */
+export const COMPANION_FILES: Record<ModelFile, readonly string[]> = {
+  'model.onnx': [],
+  'model.jax': ['params.safetensors', 'params.npz'],
+};
+
+/**
+ * The file a uri names within a version folder: a model file or a companion of one. Sources
+ * download only these.
+ */
+export function checkpointFileOf(uri: string): string {
+  const name = uri.slice(uri.lastIndexOf('/') + 1);
+  if (Object.values(COMPANION_FILES).some((names) => names.includes(name))) return name;
+  return modelFileOf(uri);
+}
+
+/** The format of a checkpoint, from its model file's uri or path. */
+export const formatOf = (uri: string): ModelFormat => FORMAT_OF[modelFileOf(uri)];
 
 export const CONFIG_FILE = 'config.json';
 export const WRITING_MARKER = '_WRITING';

@@ -11,3 +11,6 @@ export {
   type OnnxRuntimeBuild,
   type PrepareOnnxRuntimeOptions,
 } from './providers.ts';
+export { XlaExecutor, type XlaExecutorOptions } from './xla-executor.ts';
+export { XlaRuntime, type XlaRuntimeOptions, type XlaRuntimeEvent, type XlaModelMeta } from './xla/runtime.ts';
+export { XlaRuntimeError, RuntimeGoneError } from './xla/connection.ts';

@@ -38,9 +38,11 @@ class TensorSpec:
 class LoadedModel:
     """A model version ready to run: every bucket compiled, weights on the device."""
 
-    def __init__(self, name: str, version: str, directory: Path, buckets: list[int] | None = None):
+    def __init__(self, name: str, version: str, directory: Path, buckets: list[int] | None = None,
+                 config: dict | None = None):
         self.name, self.version, self.directory = name, version, directory
-        config = read_config(directory)
+        # Given by the caller (the worker's merged config), or read from beside the version.
+        config = config if config is not None else read_config(directory)
         self.exported = _deserialize(directory / MODEL_FILE)
         self.params, self.weights = _read_params(directory)
         self.inputs, self.outputs, self._out_order = _signature(self.exported, config, self.params)

@@ -34,7 +34,8 @@ class Registry:
         self._lock = threading.Lock()
         self._loading: dict[tuple[str, str], threading.Lock] = {}
 
-    def load(self, name: str, version: str, directory: Path, buckets: list[int] | None) -> tuple[LoadedModel, bool]:
+    def load(self, name: str, version: str, directory: Path, buckets: list[int] | None,
+             config: dict | None = None) -> tuple[LoadedModel, bool]:
         key = (name, version)
         with self._lock:
             key_lock = self._loading.setdefault(key, threading.Lock())
@@ -42,7 +43,7 @@ class Registry:
             with self._lock:
                 if key in self._models:
                     return self._models[key], False
-            model = LoadedModel(name, version, directory, buckets)
+            model = LoadedModel(name, version, directory, buckets, config)
             with self._lock:
                 self._models[key] = model
             return model, True
@@ -81,7 +82,8 @@ def dispatch(registry: Registry, header: dict, tensors: dict) -> tuple[dict, dic
         name, version = _field(header, "model", str), _field(header, "version", str)
         directory = Path(_field(header, "dir", str))
         buckets = _field(header, "buckets", list, required=False)
-        model, fresh = registry.load(name, version, directory, buckets)
+        config = _field(header, "config", dict, required=False)
+        model, fresh = registry.load(name, version, directory, buckets, config)
         log("loaded" if fresh else "already_loaded", model=name, version=version, compile_ms=model.compile_ms)
         return {**model.metadata(), "already_loaded": not fresh}, {}
     if op == "run":
@@ -159,11 +161,35 @@ def _remove_stale_socket(path: str) -> None:
     os.unlink(path)
 
 
+def watch_parent(parent: int, socket_path: str, interval: float = 0.5) -> None:
+    """Exits once `parent` stops being our parent: a SIGKILLed worker cannot stop its runtime,
+    and an orphaned runtime would keep its devices and memory forever. Exits at once rather
+    than shutting down in order: nobody is left to answer, and stderr (a pipe to the dead
+    worker) may no longer be writable."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        try:
+            log("stopping", reason=f"parent process {parent} is gone")
+        except (OSError, ValueError):
+            pass
+        try:
+            os.unlink(socket_path)
+        except OSError:
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m alto_xla.server", description=__doc__)
     parser.add_argument("--socket", required=True, help="Unix socket path to listen on")
     parser.add_argument("--max-frame-bytes", type=int, default=DEFAULT_MAX_FRAME_BYTES)
     parser.add_argument("--compile-cache", help="directory for JAX's persistent compilation cache (survives restarts)")
+    parser.add_argument("--parent-pid", type=int,
+                        help="exit once this process is no longer our parent (the worker died, even by SIGKILL)")
     args = parser.parse_args(argv)
     if args.compile_cache:
         import jax
@@ -179,6 +205,8 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.parent_pid is not None:
+        watch_parent(args.parent_pid, args.socket)
     print(json.dumps({"event": "ready", "socket": args.socket, "pid": os.getpid(), "protocol": PROTOCOL_VERSION,
                       "kind": devices["kind"], "count": devices["count"]}), flush=True)
     try:

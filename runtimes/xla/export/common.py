@@ -14,9 +14,8 @@ import numpy as np
 from jax import export
 
 REPO = Path(__file__).resolve().parents[3]
-# Not the repository's models/ yet: the TypeScript worker serves every folder there and
-# cannot load model.jax until it gains the XLA executor.
-RUNTIME_MODELS = REPO / "runtimes" / "xla" / "models"
+# The demo repository: `npm start` publishes every folder there, these included.
+RUNTIME_MODELS = REPO / "models"
 PLATFORMS = ("cpu", "cuda", "rocm", "tpu")
 
 # No source locations from this checkout in the artifact: they would carry its absolute paths

@@ -3,7 +3,7 @@
 Three stride-2 3×3 convolutions (3→16→32→64) with ReLU, global average pooling, a dense
 layer to 2 classes and softmax. Weights are random but fixed (numpy seed 7) and live in
 params.npz beside model.jax, passed as the export's first argument (the large-model mode).
-Run: python runtimes/xla/export/conv.py [models dir]   (default: runtimes/xla/models/)
+Run: python runtimes/xla/export/conv.py [models dir]   (default: models/)
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The weights come from the same mulberry32 stream (seed 42) with the same float64 arithmetic
 rounded to float32, so its outputs match the ONNX `tiny` within float32 rounding. The
 weights are embedded in model.jax as constants (the small-model weight mode).
-Run: python runtimes/xla/export/tiny.py [models dir]   (default: runtimes/xla/models/)
+Run: python runtimes/xla/export/tiny.py [models dir]   (default: models/)
 """
 
 from __future__ import annotations

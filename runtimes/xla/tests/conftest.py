@@ -14,9 +14,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 RUNTIME = HERE.parent
 REPO = RUNTIME.parents[1]
-# The XLA demos live beside the runtime, not in the repository's models/: the TypeScript
-# worker serves every folder of models/ and does not know the XLA format yet.
-MODELS = RUNTIME / "models"
+# The demo repository, which `npm start` publishes: the XLA demos sit beside tiny and textdir.
+MODELS = REPO / "models"
 ONNX_TINY = REPO / "models" / "tiny" / "1" / "model.onnx"
 sys.path.insert(0, str(RUNTIME / "export"))
 

@@ -1,4 +1,4 @@
-"""The committed exports under runtimes/xla/models/ were written by the pinned JAX, load in the JAX
+"""The committed exports under models/ were written by the pinned JAX, load in the JAX
 installed here, compute what their source computes, and the export scripts still reproduce
 them byte for byte (so a script edit without a re-export fails here)."""
 

@@ -210,3 +210,61 @@ def test_compile_cache_keeps_one_executable_per_bucket_across_restarts(tmp_path)
             proc.wait(timeout=30)
         assert len([p for p in cache.iterdir() if p.is_file()]) == 3  # the restart added none
     assert loads[0]["compile_ms"].keys() == loads[1]["compile_ms"].keys()
+
+
+def test_load_takes_the_config_in_the_request_when_no_config_json_sits_above_the_version(runtime, tmp_path):
+    import json
+    import shutil
+
+    version = tmp_path / "cache-copy"  # like a worker's download cache: no config.json above it
+    version.mkdir()
+    shutil.copy(MODELS / "tiny-xla" / "1" / "model.jax", version)
+    config = json.loads((MODELS / "tiny-xla" / "config.json").read_text())
+    with Client(str(runtime[0])) as client:
+        with pytest.raises(ErrorReply) as raised:
+            client.request("load", model="tiny-c", version="0", dir=str(version), buckets=[1])
+        assert raised.value.code == "model_invalid"
+        header, _ = client.request(
+            "load", model="tiny-c", version="1", dir=str(version), buckets=[1],
+            config={"inputs": config["inputs"], "outputs": config["outputs"]},
+        )
+        assert [i["name"] for i in header["inputs"]] == ["x"]
+        out, _ = client.request("run", {"x": x(1)}, model="tiny-c", version="1")
+        assert out["ok"] is True
+
+
+def _gone(pid: int) -> bool:
+    """Exited (or a zombie nobody reaped yet: a container's init may not reap promptly)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1].startswith("Z")
+    except FileNotFoundError:
+        return True
+
+
+def test_the_runtime_exits_once_its_parent_is_gone_even_after_sigkill(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from conftest import RUNTIME
+
+    sock = tmp_path / "orphan.sock"
+    # A parent that starts the runtime with --parent-pid of itself, as the worker does, then dies by SIGKILL.
+    parent = subprocess.Popen(
+        ["sh", "-c", f'"{sys.executable}" -m alto_xla.server --socket "{sock}" --parent-pid $$ >/dev/null & echo $!; wait'],
+        cwd=RUNTIME, stdout=subprocess.PIPE, text=True, env={**os.environ, "JAX_PLATFORMS": "cpu"},
+    )
+    child = int(parent.stdout.readline())
+    deadline = time.monotonic() + 120
+    while not sock.exists():
+        assert time.monotonic() < deadline, "the runtime never listened"
+        time.sleep(0.05)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while not _gone(child):
+        assert time.monotonic() < deadline, f"runtime {child} outlived its parent"
+        time.sleep(0.05)
+    assert not sock.exists()

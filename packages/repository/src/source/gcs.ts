@@ -3,15 +3,16 @@
 // generation that was listed, so a version rewritten meanwhile fails instead of mixing bytes.
 import { CRC32C, type Bucket, type File, type Storage } from '@google-cloud/storage';
 import {
+  COMPANION_FILES,
   CONFIG_FILE,
+  checkpointFileOf,
   compareVersions,
   completeModelFile,
   isVersionName,
-  modelFileOf,
   versionFolder,
 } from '../layout.ts';
 import { CheckpointError } from './errors.ts';
-import type { CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
+import type { CheckpointFile, CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
 
 /** Version folders listed at once (one request each). */
@@ -50,15 +51,15 @@ export class GcsSource implements CheckpointSource {
     const file = completeModelFile(byName.keys());
     const model = file === undefined ? undefined : byName.get(file);
     if (!model) return undefined;
-    const md = model.metadata;
-    return {
-      version,
-      uri: `gs://${this.bucket.name}/${model.name}`,
-      size: Number(md.size),
-      generation: String(md.generation),
-      ...(md.md5Hash ? { md5: md.md5Hash } : {}),
-      ...(md.crc32c ? { crc32c: md.crc32c } : {}),
-    };
+    const describe = (f: File): CheckpointFile => ({
+      uri: `gs://${this.bucket.name}/${f.name}`,
+      size: Number(f.metadata.size),
+      generation: String(f.metadata.generation),
+      ...(f.metadata.md5Hash ? { md5: f.metadata.md5Hash } : {}),
+      ...(f.metadata.crc32c ? { crc32c: f.metadata.crc32c } : {}),
+    });
+    const params = COMPANION_FILES[file!].map((n) => byName.get(n)).find((f) => f !== undefined);
+    return { version, ...describe(model), ...(params ? { params: describe(params) } : {}) };
   }
 
   /** Objects directly under `prefix` ('files') or the "folders" there ('prefixes'), all pages. */
@@ -102,7 +103,7 @@ export class GcsSource implements CheckpointSource {
   }
 
   async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
-    const name = `${this.base}${versionFolder(this.uri, v.version)}/${modelFileOf(v.uri)}`;
+    const name = `${this.base}${versionFolder(this.uri, v.version)}/${checkpointFileOf(v.uri)}`;
     const where = `gs://${this.bucket.name}/${name}#${v.generation}`;
     // The client validates the crc32c of a whole-object download against the one GCS sends
     // (that of the pinned generation, i.e. the listed one); the generator hands us its

@@ -2,6 +2,16 @@
 // under it. The layout and the completeness rule are in ../layout.ts; every source lists its
 // store and applies that rule, so local and gs:// stores agree on what a version is.
 
+/** One more file of a version, downloaded with its model file (an XLA export's params.*). */
+export interface CheckpointFile {
+  /** e.g. gs://b/p/3/params.npz */
+  uri: string;
+  size: number;
+  generation: string;
+  md5?: string;
+  crc32c?: string;
+}
+
 export interface CheckpointVersion {
   version: string;
   /** Location of this version's model file, e.g. gs://b/p/3/model.onnx or /abs/p/3/model.onnx. */
@@ -14,6 +24,11 @@ export interface CheckpointVersion {
   md5?: string;
   /** Base64 big-endian CRC32C, as GCS metadata crc32c. */
   crc32c?: string;
+  /**
+   * model.jax only: its weights file (COMPANION_FILES), when the version has one. Listed by
+   * stores that are downloaded from (gs://); a local version is read in place with it.
+   */
+  params?: CheckpointFile;
 }
 
 export type ProgressFn = (done: number, total: number) => void;
