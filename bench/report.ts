@@ -56,6 +56,17 @@ export interface Target {
 
 const maxThroughput = (rows: LoadResult[]) => Math.max(0, ...rows.map((r) => r.throughput));
 const r2 = (x: number) => Math.round(x * 100) / 100;
+/** One row of a Markdown table. */
+const row = (...cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+/** A load run's cells after its name: concurrency (— for open loop), req/s, p50, p90, p99, errors. */
+const cells = (r: LoadResult & { concurrency?: number }): (string | number)[] => [
+  r.concurrency ?? '—',
+  r.throughput,
+  r.p50,
+  r.p90,
+  r.p99,
+  r.errors,
+];
 
 export function targets(res: Results): Target[] {
   const out: Target[] = [];
@@ -109,41 +120,21 @@ function table(res: Results): string {
       '| scenario | concurrency | req/s | p50 ms | p90 ms | p99 ms | errors |',
       '| --- | --- | --- | --- | --- | --- | --- |',
     );
-    lines.push(
-      `| limit, batch 1 (in-process onnxruntime) | 1 | ${m.limit.batch1.throughput} | ${m.limit.batch1.p50} | ${m.limit.batch1.p90} | ${m.limit.batch1.p99} | 0 |`,
-    );
+    const b1 = m.limit.batch1;
+    lines.push(row('limit, batch 1 (in-process onnxruntime)', 1, b1.throughput, b1.p50, b1.p90, b1.p99, 0));
     lines.push(`| limit, batch ${m.limit.best.batch} (best) | — | ${m.limit.best.throughput} rows/s | | | | |`);
     const paced = m.limit.paced;
     if (paced)
       lines.push(
-        `| limit, batch 1, core idle ${paced.idleMs} ms between runs | 1 | | ${paced.p50} | ${paced.p90} | ${paced.p99} | 0 |`,
+        row(`limit, batch 1, core idle ${paced.idleMs} ms between runs`, 1, '', paced.p50, paced.p90, paced.p99, 0),
       );
-    for (const p of m.peer)
-      lines.push(
-        `| peer (Hono + BullMQ, one run per job, JSON body) | ${p.concurrency} | ${p.throughput} | ${p.p50} | ${p.p90} | ${p.p99} | ${p.errors} |`,
-      );
-    for (const a of m.alto)
-      lines.push(
-        `| alto, Prefer: wait, ${m.altoBody} body | ${a.concurrency} | ${a.throughput} | ${a.p50} | ${a.p90} | ${a.p99} | ${a.errors} |`,
-      );
-    if (m.altoJson)
-      lines.push(
-        `| alto, Prefer: wait, JSON body (b64) | ${m.altoJson.concurrency} | ${m.altoJson.throughput} | ${m.altoJson.p50} | ${m.altoJson.p90} | ${m.altoJson.p99} | ${m.altoJson.errors} |`,
-      );
-    if (m.altoPoll)
-      lines.push(
-        `| alto, submit + poll | ${m.altoPoll.concurrency} | ${m.altoPoll.throughput} | ${m.altoPoll.p50} | ${m.altoPoll.p90} | ${m.altoPoll.p99} | ${m.altoPoll.errors} |`,
-      );
-    if (m.altoOpen)
-      lines.push(
-        `| alto, Prefer: wait, open loop at ${m.altoOpen.rate} req/s | — | ${m.altoOpen.throughput} | ${m.altoOpen.p50} | ${m.altoOpen.p90} | ${m.altoOpen.p99} | ${m.altoOpen.errors} |`,
-      );
-    lines.push(
-      `| ingest (gateway 202s, no worker) | ${m.ingest.concurrency} | ${m.ingest.throughput} | ${m.ingest.p50} | ${m.ingest.p90} | ${m.ingest.p99} | ${m.ingest.errors} |`,
-    );
-    lines.push(
-      `| bare Hono POST returning a constant | ${m.bare.concurrency} | ${m.bare.throughput} | ${m.bare.p50} | ${m.bare.p90} | ${m.bare.p99} | ${m.bare.errors} |`,
-    );
+    for (const p of m.peer) lines.push(row('peer (Hono + BullMQ, one run per job, JSON body)', ...cells(p)));
+    for (const a of m.alto) lines.push(row(`alto, Prefer: wait, ${m.altoBody} body`, ...cells(a)));
+    if (m.altoJson) lines.push(row('alto, Prefer: wait, JSON body (b64)', ...cells(m.altoJson)));
+    if (m.altoPoll) lines.push(row('alto, submit + poll', ...cells(m.altoPoll)));
+    if (m.altoOpen) lines.push(row(`alto, Prefer: wait, open loop at ${m.altoOpen.rate} req/s`, ...cells(m.altoOpen)));
+    lines.push(row('ingest (gateway 202s, no worker)', ...cells(m.ingest)));
+    lines.push(row('bare Hono POST returning a constant', ...cells(m.bare)));
     lines.push('');
     lines.push(
       `Mean batch size by concurrency: ${m.batchMean.map((b) => `${b.concurrency} → ${b.mean}`).join(', ')}. ` +

@@ -77,7 +77,8 @@ describe('fixed ports that are taken', () => {
     const r = await run('fleet', { PORT: String(await freePort()), ALTO_REDIS_DIR: held });
     expect(r.code).toBe(1);
     expect(r.output).toBe(
-      `alto fleet: ${held} holds the Redis data of another running fleet (pid ${process.pid}); set ALTO_REDIS_DIR to another directory, or REDIS_URL to share its Redis\n`,
+      `alto fleet: ${held} holds the Redis data of another running fleet (pid ${process.pid}); ` +
+        'set ALTO_REDIS_DIR to another directory, or REDIS_URL to share its Redis\n',
     );
     expect(readFileSync(join(held, 'fleet.pid'), 'utf8')).toBe(String(process.pid));
   });
@@ -100,7 +101,7 @@ describe('fixed ports that are taken', () => {
       .map((l) => JSON.parse(l) as { msg: string; err?: { message: string } });
     const fatal = lines.find((l) => l.msg === 'worker failed to start');
     expect(fatal?.err?.message).toBe(
-      `port ${port} on 127.0.0.1 is in use; set ALTO_METRICS_PORT to a free port, or 0 for any`,
+      `port ${port} on 127.0.0.1 is in use (another Alto running?); set ALTO_METRICS_PORT to a free port`,
     );
   });
 });

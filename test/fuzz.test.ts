@@ -500,6 +500,9 @@ describe('hostile input', () => {
   });
 
   const path = (model: string) => `/v1/models/${model}/predictions`;
+  /** A raw JSON POST to tiny: the request line and headers, then `rest` (more headers, the blank line, a body). */
+  const jsonPost = (rest: string) =>
+    `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${rest}`;
   const post = (model: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     rawRequest(port, rawPost(path(model), body, headers));
 
@@ -642,7 +645,10 @@ describe('hostile input', () => {
         () => post('tiny', validTiny(), { 'content-type': 'application/jsonx' }),
         415,
         'unsupported_media_type',
-        /^Content-Type must be application\/json or application\/octet-stream \(with Inference-Header-Content-Length\), got 'application\/jsonx'$/,
+        new RegExp(
+          '^Content-Type must be application/json or application/octet-stream ' +
+            "\\(with Inference-Header-Content-Length\\), got 'application/jsonx'$",
+        ),
       ],
       [
         'Prefer: wait=-1',
@@ -720,7 +726,7 @@ describe('hostile input', () => {
     const tooLarge = new RegExp(`^request body is larger than the limit of ${LIMIT} bytes$`);
 
     it('a Content-Length over the limit is refused before the body is sent', async () => {
-      const head = `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${LIMIT + 1}\r\nconnection: close\r\n\r\n`;
+      const head = jsonPost(`content-length: ${LIMIT + 1}\r\nconnection: close\r\n\r\n`);
       expectRefusal(await rawRequest(port, head), 413, 'payload_too_large', tooLarge);
       await expectServing();
     });
@@ -749,7 +755,7 @@ describe('hostile input', () => {
     it('a Content-Length that declares fewer bytes than are sent', async () => {
       const body = validTiny();
       for (const connection of ['close', 'keep-alive']) {
-        const head = `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 10\r\nconnection: ${connection}\r\n\r\n`;
+        const head = jsonPost(`content-length: 10\r\nconnection: ${connection}\r\n\r\n`);
         // The first 10 bytes are not JSON, and the rest is not HTTP: either refusal may come first.
         expectRefusal(await rawRequest(port, head + body), 400, /^invalid_(json|input)$/);
       }
@@ -758,7 +764,7 @@ describe('hostile input', () => {
 
     it('a Content-Length that declares more bytes than are sent: the client gives up, the gateway carries on', async () => {
       const body = validTiny();
-      const head = `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length + 1000}\r\n\r\n`;
+      const head = jsonPost(`content-length: ${body.length + 1000}\r\n\r\n`);
       // The gateway waits for the rest (no answer yet); the client then closes.
       expect(await rawRequest(port, head + body, { giveUpMs: 300 })).toBeUndefined();
       // Half of the body, then a FIN instead of a reset.
@@ -775,20 +781,11 @@ describe('hostile input', () => {
     const malformed: [string, string][] = [
       [
         'Content-Length and Transfer-Encoding together',
-        `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n`,
+        jsonPost(`content-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n`),
       ],
-      [
-        'two different Content-Lengths',
-        `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}`,
-      ],
-      [
-        'a negative Content-Length',
-        `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: -5\r\n\r\n{}`,
-      ],
-      [
-        'a chunk size that is not hex',
-        `POST ${path('tiny')} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
-      ],
+      ['two different Content-Lengths', jsonPost(`content-length: 2\r\ncontent-length: 3\r\n\r\n{}`)],
+      ['a negative Content-Length', jsonPost(`content-length: -5\r\n\r\n{}`)],
+      ['a chunk size that is not hex', jsonPost(`transfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`)],
       ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n'],
       ['a header without a colon', `GET /healthz HTTP/1.1\r\nhost: x\r\nnonsense\r\n\r\n`],
     ];

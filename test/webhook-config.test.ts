@@ -10,8 +10,9 @@ describe('webhook configuration', () => {
     for (const secret of [almost, `whsec_${almost}!`, 'whsec_c2hvcnQ=']) {
       const r = runApp('dispatcher', { ALTO_WEBHOOK_SECRET: secret });
       expect(r.status, secret).toBe(2);
+      expect(r.stderr).toMatch(/^alto dispatcher: invalid configuration:\n {2}- ALTO_WEBHOOK_SECRET: /);
       expect(r.stderr).toMatch(
-        /^alto dispatcher: invalid configuration:\n {2}- ALTO_WEBHOOK_SECRET: .*expected 'whsec_' followed by the base64 of 24 to 64 random bytes/,
+        /ALTO_WEBHOOK_SECRET: .*expected 'whsec_' followed by the base64 of 24 to 64 random bytes/,
       );
       expect(r.stderr).not.toContain(almost);
       expect(r.stderr).not.toContain('c2hvcnQ=');

@@ -387,9 +387,17 @@ console.log(
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of reports) {
-  console.log(
-    `| ${r.scenario} | ${r.accepted} | ${r.refused} | ${r.succeeded} | ${r.failed} | ${r.lost} | ${r.executedTwice} | ${r.recoverSeconds ?? '—'} |`,
-  );
+  const cells = [
+    r.scenario,
+    r.accepted,
+    r.refused,
+    r.succeeded,
+    r.failed,
+    r.lost,
+    r.executedTwice,
+    r.recoverSeconds ?? '—',
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
 }
 for (const r of reports.filter((r) => r.note)) console.log(`\n${r.scenario}: ${r.note}`);
 const bad = reports.filter((r) => r.lost > 0 || r.failed > 0 || r.accepted === 0);

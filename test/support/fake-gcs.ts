@@ -60,7 +60,9 @@ function locate(): string | undefined {
   return undefined;
 }
 
-const NO_GO = `${BIN} is missing and Go is not installed to build it: install Go 1.21 or later (https://go.dev/dl/, or apt-get install golang-go) and run the tests again; they build it into .alto/tools/bin once`;
+const NO_GO =
+  `${BIN} is missing and Go is not installed to build it: install Go 1.21 or later ` +
+  '(https://go.dev/dl/, or apt-get install golang-go) and run the tests again; they build it into .alto/tools/bin once';
 
 /** Path of the fake-gcs-server binary; throws one line saying what to install when there is none. */
 export function findFakeGcs(): string {

@@ -32,8 +32,10 @@ function flagLines(specs: OptionSpecs): string {
   return entries.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`).join('\n') + '\n';
 }
 
-export const usageLine = (c: Command) =>
-  `alto ${c.name}${c.args.map((a) => (a.optional ? ` [${a.name}]` : ` <${a.name}>`)).join('')}${Object.keys(c.options).length ? ' [flags]' : ''}`;
+export function usageLine(c: Command): string {
+  const args = c.args.map((a) => (a.optional ? ` [${a.name}]` : ` <${a.name}>`)).join('');
+  return `alto ${c.name}${args}${Object.keys(c.options).length ? ' [flags]' : ''}`;
+}
 
 export function topHelp(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -56,5 +58,6 @@ export function commandHelp(c: Command): string {
   const globals = Object.fromEntries(Object.entries(GLOBAL_OPTIONS).filter(([name]) => !(name in c.options)));
   const own = Object.keys(c.options).length ? `Flags:\n${flagLines(c.options)}\n` : '';
   const notes = c.notes ? `${c.notes}\n\n` : '';
-  return `Usage: ${usageLine(c)}\n\n${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.\n\n${own}Global flags:\n${flagLines(globals)}\n${notes}${EXIT_STATUS}`;
+  const summary = `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.`;
+  return `Usage: ${usageLine(c)}\n\n${summary}\n\n${own}Global flags:\n${flagLines(globals)}\n${notes}${EXIT_STATUS}`;
 }

@@ -63,7 +63,8 @@ describe('alto usage', () => {
     [['lss'], "alto: unknown command 'lss' (did you mean ls?); see 'alto --help'"],
     [
       [],
-      "alto: missing command (one of ls, publish, update, unpublish, workers, drain, undrain, predict, get, dead-letters, replay); see 'alto --help'",
+      'alto: missing command (one of ls, publish, update, unpublish, workers, drain, undrain, predict, get, ' +
+        "dead-letters, replay); see 'alto --help'",
     ],
     [['--url', 'ftp://x', 'ls'], "alto: --url: expected an http:// or https:// URL, got 'ftp://x'"],
     [['ls', '--url', 'not a url'], "alto: --url: expected a URL such as http://127.0.0.1:8080, got 'not a url'"],
@@ -260,7 +261,9 @@ describe('alto against an HTTP server', () => {
     expect(await run(['ls', '--url', url])).toEqual({
       code: 4,
       out: '',
-      err: 'alto: unauthorized: missing bearer token (no admin token: give --admin-token, set ALTO_ADMIN_TOKEN, or run where .alto/admin-token exists)\n',
+      err:
+        'alto: unauthorized: missing bearer token (no admin token: give --admin-token, set ALTO_ADMIN_TOKEN, ' +
+        'or run where .alto/admin-token exists)\n',
     });
     reply = { status: 403, body: JSON.stringify({ error: { code: 'forbidden', message: 'bad token' } }) };
     expect((await run(['ls', '--url', url, '--admin-token', 'x'])).err).toBe(

@@ -203,12 +203,16 @@ try {
   const tiny = JSON.stringify({
     input: { x: { datatype: 'FP32', shape: [1, 64], data: Array.from({ length: 64 }, () => 0.5) } },
   });
+  const curl = `curl -s -H 'Content-Type: application/json' -H 'Prefer: wait'`;
+  const tokenNote = token.generated
+    ? 'admin token generated into .alto/admin-token'
+    : 'admin token from ALTO_ADMIN_TOKEN';
   log.info({ url: base, models }, 'fleet ready');
   console.log(
     `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +
-      `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
-      `  curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
-      `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${token.generated ? `admin token generated into .alto/admin-token` : 'admin token from ALTO_ADMIN_TOKEN'}).\n` +
+      `  ${curl} --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
+      `  ${curl} --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
+      `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${tokenNote}).\n` +
       `Webhooks (docs/webhooks.md) are signed with ${secretNote}.\n` +
       xlaNote +
       `Ctrl-C stops everything.\n`,

@@ -14,7 +14,8 @@ export class RedisDirInUseError extends Error {
     readonly pid: number,
   ) {
     super(
-      `${dir} holds the Redis data of another running fleet (pid ${pid}); set ALTO_REDIS_DIR to another directory, or REDIS_URL to share its Redis`,
+      `${dir} holds the Redis data of another running fleet (pid ${pid}); ` +
+        'set ALTO_REDIS_DIR to another directory, or REDIS_URL to share its Redis',
     );
     this.name = 'RedisDirInUseError';
   }

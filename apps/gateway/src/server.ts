@@ -12,6 +12,7 @@ import {
   connectLike,
   keys as makeKeys,
 } from '@alto/queue';
+import { listen } from '@alto/procs';
 import type { Logger } from '@alto/telemetry';
 import { AddressPolicy } from '@alto/webhooks';
 import { createApp } from './app.ts';
@@ -74,15 +75,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   });
   const server: ServerType = createServer(listener);
   server.on('clientError', answerClientError);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(env.PORT, env.ALTO_HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const port = await listen(server, env.PORT, env.ALTO_HOST, 'PORT');
   return {
     server,
     port,

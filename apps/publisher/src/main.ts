@@ -2,6 +2,7 @@
 // API; campaigns for the leader lease; while leading, reconciles every ALTO_RECONCILE_MS.
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import { listen } from '@alto/procs';
 import { envOrExit } from '@alto/config';
 import { ControlStore } from '@alto/control';
 import { DeadLetters, PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
@@ -63,12 +64,7 @@ try {
     metrics,
   });
   const server = createServer(getRequestListener(app.fetch));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(env.ALTO_ADMIN_PORT, env.ALTO_ADMIN_HOST, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : env.ALTO_ADMIN_PORT;
+  const port = await listen(server, env.ALTO_ADMIN_PORT, env.ALTO_ADMIN_HOST, 'ALTO_ADMIN_PORT');
   log.info(
     { id: env.ALTO_PUBLISHER_ID, url: `http://${env.ALTO_ADMIN_HOST}:${port}`, roots: env.ALTO_ALLOWED_ROOTS },
     'publisher listening',

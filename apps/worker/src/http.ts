@@ -1,10 +1,12 @@
 // The worker's small HTTP surface: /healthz and /metrics for probes and Prometheus.
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener, type ServerType } from '@hono/node-server';
+import { listen } from '@alto/procs';
 import type { Registry } from '@alto/telemetry';
 import { Hono } from 'hono';
 import type { WorkerProcess } from './worker.ts';
 
-export function startWorkerHttp(
+export async function startWorkerHttp(
   worker: WorkerProcess,
   registry: Registry,
   host: string,
@@ -18,18 +20,7 @@ export function startWorkerHttp(
     ),
   );
   app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, () => {
-      server.off('error', onError);
-      resolve(server);
-    });
-    // Without this a taken port is an uncaught EADDRINUSE with a stack trace.
-    const onError = (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new Error(`port ${port} on ${host} is in use; set ALTO_METRICS_PORT to a free port, or 0 for any`)
-          : err,
-      );
-    server.once('error', onError);
-  });
+  const server = createServer(getRequestListener(app.fetch));
+  await listen(server, port, host, 'ALTO_METRICS_PORT');
+  return server;
 }

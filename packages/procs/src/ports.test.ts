@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PortInUseError, assertPortFree, freePort, portFree } from './ports.ts';
+import { PortInUseError, assertPortFree, freePort, listen, portFree } from './ports.ts';
 
 const held: Server[] = [];
 async function hold(port = 0): Promise<number> {
@@ -42,5 +42,19 @@ describe('ports', () => {
   it('assertPortFree accepts a free port and port 0 (any)', async () => {
     await expect(assertPortFree(await freePort(), '127.0.0.1', 'PORT')).resolves.toBeUndefined();
     await expect(assertPortFree(0, '127.0.0.1', 'PORT')).resolves.toBeUndefined();
+  });
+
+  it('listen binds a free port for 0 and refuses a taken one with PortInUseError naming the variable', async () => {
+    const server = createServer();
+    held.push(server);
+    const port = await listen(server, 0, '127.0.0.1', 'ALTO_METRICS_PORT');
+    expect(port).toBeGreaterThan(0);
+    expect(await portFree(port)).toBe(false);
+    const second = createServer();
+    const refused = await listen(second, port, '127.0.0.1', 'ALTO_METRICS_PORT').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(PortInUseError);
+    expect((refused as Error).message).toBe(
+      `port ${port} on 127.0.0.1 is in use (another Alto running?); set ALTO_METRICS_PORT to a free port`,
+    );
   });
 });

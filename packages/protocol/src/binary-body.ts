@@ -13,8 +13,10 @@ export const RAW = Symbol('alto.raw');
 export function parseBinaryBody(body: Buffer, headerLength: string | undefined): unknown {
   const header = "header 'Inference-Header-Content-Length'";
   if (headerLength === undefined || !/^\d+$/.test(headerLength)) {
+    const got = headerLength === undefined ? 'none' : `'${headerLength}'`;
     throw invalidInput(
-      `${header}: required with Content-Type ${BINARY_CONTENT_TYPE}, as the byte length of the JSON header that starts the body; got ${headerLength === undefined ? 'none' : `'${headerLength}'`}`,
+      `${header}: required with Content-Type ${BINARY_CONTENT_TYPE}, ` +
+        `as the byte length of the JSON header that starts the body; got ${got}`,
     );
   }
   const n = Number(headerLength);

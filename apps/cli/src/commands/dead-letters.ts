@@ -55,11 +55,9 @@ export const replay: Command = {
       `/models/${encodeURIComponent(model)}/dead-letters/replay`,
       { body },
     );
+    const n = result.replayed.length;
     if (json) printJson(io, result);
-    else
-      io.out(
-        `replayed ${result.replayed.length} request${result.replayed.length === 1 ? '' : 's'}${result.replayed.length ? `: ${result.replayed.join(', ')}` : ''}\n`,
-      );
+    else io.out(`replayed ${n} request${n === 1 ? '' : 's'}${n ? `: ${result.replayed.join(', ')}` : ''}\n`);
     return 0;
   },
 };
