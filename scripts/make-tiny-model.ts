@@ -39,6 +39,25 @@ export function tinyWeights(): TinyWeights {
   return { w1: fill(IN * HIDDEN, IN), b1: fill(HIDDEN, IN), w2: fill(HIDDEN * OUT, HIDDEN), b2: fill(OUT, HIDDEN) };
 }
 
+/** The model computed in plain TypeScript from the same weights: the reference its served forms are held to. */
+export function tinyForward(x: Float32Array, rows: number): Float32Array {
+  const { w1, b1, w2, b2 } = tinyWeights();
+  const y = new Float32Array(rows * OUT);
+  for (let r = 0; r < rows; r++) {
+    const h = Array.from({ length: HIDDEN }, (_, j) => {
+      let s = b1[j]!;
+      for (let i = 0; i < IN; i++) s += x[r * IN + i]! * w1[i * HIDDEN + j]!;
+      return Math.max(0, s);
+    });
+    for (let k = 0; k < OUT; k++) {
+      let s = b2[k]!;
+      for (let j = 0; j < HIDDEN; j++) s += h[j]! * w2[j * OUT + k]!;
+      y[r * OUT + k] = s;
+    }
+  }
+  return y;
+}
+
 export function buildTinyModel(): Uint8Array {
   const w = tinyWeights();
   return encodeModel({

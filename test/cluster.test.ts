@@ -21,6 +21,8 @@ import {
   startGateway,
   startManagedWorker,
   startPublisher,
+  queueBacklog,
+  waitHoldingMidLoad,
   startWorker,
   testPrefix,
   type Proc,
@@ -208,27 +210,8 @@ describe('Redis Cluster', () => {
       const fast = { ...CLUSTER, ALTO_MODELS: 'textdir', ALTO_VISIBILITY_TIMEOUT_MS: '1000' };
       const doomed = await startWorker(url, prefix, { ...fast, ALTO_WORKER_ID: 'doomed' });
       procs.push(doomed);
-      const x = Array.from(randomFloats(3 * 48 * 192, 2));
-      const body = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 3, 48, 192], data: x } } });
-      doomed.child.kill('SIGSTOP');
-      const ids: string[] = [];
-      for (let i = 0; i < 200; i++)
-        ids.push((await postJson(`${gateway.url}/v1/models/textdir/predictions`, body)).body.id);
-      doomed.child.kill('SIGCONT');
-      await waitFor(
-        async () => {
-          const [pending, , , consumers] = (await redis.xpending(stream, GROUP)) as [
-            number,
-            string,
-            string,
-            [string][],
-          ];
-          return (
-            pending > 0 && (consumers ?? []).some(([n]) => n === 'doomed') && (await redis.xlen(stream)) < ids.length
-          );
-        },
-        { what: 'the worker to hold entries mid-load' },
-      );
+      const ids = await queueBacklog(doomed, gateway.url, 200, 2);
+      await waitHoldingMidLoad(redis, stream, 'doomed', ids.length);
       await doomed.kill('SIGKILL');
       const rescuer = await startWorker(url, prefix, { ...fast, ALTO_WORKER_ID: 'rescuer' });
       procs.push(rescuer);

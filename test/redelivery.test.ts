@@ -2,8 +2,8 @@
 // once they have been idle for the visibility timeout, and every accepted request finishes.
 import { GROUP, keys } from '@alto/queue';
 import { describe, expect, it } from 'vitest';
-import { gatewayFleet, startWorker } from './support/fleet.ts';
-import { getJson, postJson, randomFloats } from './support/http.ts';
+import { gatewayFleet, queueBacklog, startWorker, waitHoldingMidLoad } from './support/fleet.ts';
+import { getJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
 describe('crash redelivery', () => {
@@ -16,32 +16,11 @@ describe('crash redelivery', () => {
     const stream = keys(prefix).stream('textdir');
     const doomed = await startWorker(redisUrl, prefix, { ...fast, ALTO_WORKER_ID: 'doomed' });
     procs.push(doomed);
-    const x = Array.from(randomFloats(3 * 48 * 192, 2));
-    const body = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 3, 48, 192], data: x } } });
-    const ids: string[] = [];
     // Paused while the load is queued, so that it is busy with a backlog when it dies.
-    doomed.child.kill('SIGSTOP');
-    for (let i = 0; i < 300; i++)
-      ids.push((await postJson(`${gateway.url}/v1/models/textdir/predictions`, body)).body.id);
-    doomed.child.kill('SIGCONT');
+    const ids = await queueBacklog(doomed, gateway.url, 300, 2);
 
     // Kill it while it holds entries it has read but not settled.
-    await waitFor(
-      async () => {
-        const [pending, , , consumers] = (await redis.xpending(stream, GROUP)) as [
-          number,
-          string,
-          string,
-          [string, string][],
-        ];
-        return (
-          pending > 0 &&
-          (consumers ?? []).some(([name]) => name === 'doomed') &&
-          (await redis.xlen(stream)) < ids.length
-        );
-      },
-      { what: 'the worker to hold entries mid-load' },
-    );
+    await waitHoldingMidLoad(redis, stream, 'doomed', ids.length);
     await doomed.kill('SIGKILL');
     const [heldByDead] = (await redis.xpending(stream, GROUP)) as [number];
     expect(heldByDead).toBeGreaterThan(0);

@@ -7,15 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { alto } from './support/cli.ts';
-import {
-  ADMIN_TOKEN,
-  ROOT,
-  startGateway,
-  startManagedWorker,
-  startPublisher,
-  testPrefix,
-  type Proc,
-} from './support/fleet.ts';
+import { ADMIN_TOKEN, ROOT, testPrefix, type Proc } from './support/fleet.ts';
+import { startGateway, startManagedWorker, startPublisher } from './support/fleet.ts';
 import { expectClose, postJson, randomFloats } from './support/http.ts';
 import { runDirect } from './support/ort.ts';
 import { waitFor } from './support/wait.ts';

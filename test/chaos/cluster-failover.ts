@@ -11,8 +11,9 @@
 // latency of accepted requests before the fault. Exits non-zero when a run with WAIT loses
 // an accepted request, any run fails one, or a refusal is anything but a 503 or no answer.
 import { fileURLToPath } from 'node:url';
-import { freePort, startProc, startRedisCluster, type Proc, type RedisCluster } from '@alto/procs';
+import { freePort, startRedisCluster, type Proc, type RedisCluster } from '@alto/procs';
 import { connect, keys as makeKeys } from '@alto/queue';
+import { startApp as app, submit, until } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -26,26 +27,6 @@ const PREFIX = 'chaos';
 const log = (msg: string) => process.stderr.write(`chaos: ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const body = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } } });
-
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-const app = (name: string, env: Record<string, string>, ready: RegExp): Promise<Proc> =>
-  startProc(process.execPath, ['--import', 'tsx', `apps/${name}/src/main.ts`], {
-    name,
-    cwd: ROOT,
-    ready,
-    timeoutMs: 120_000,
-    outputLimit: 256 * 1024,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-  });
 
 interface Run {
   lagging: boolean;
@@ -118,12 +99,7 @@ async function run(lagging: boolean, waitReplicas: number): Promise<Run> {
       const inflight = new Set<Promise<void>>();
       while (running) {
         const t0 = performance.now();
-        const p = fetch(`${base}/v1/models/tiny/predictions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(5000),
-        }).then(
+        const p = submit(`${base}/v1/models/tiny/predictions`, body).then(
           async (res) => {
             if (res.status === 202) {
               accepted.push(((await res.json()) as { id: string }).id);

@@ -11,8 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startProc, startRedis as startRedisServer } from '@alto/procs';
+import { freePort, startRedis as startRedisServer } from '@alto/procs';
 import { Redis } from 'ioredis';
+import { startApp, submit, until } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,16 +44,7 @@ const startRedis = async (port: number, dir: string): Promise<ChildProcess> =>
   (await startRedisServer({ port, dir, appendfsync: 'always', args: ['--maxmemory-policy', 'noeviction'] })).child;
 
 const app = async (name: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> =>
-  (
-    await startProc(process.execPath, ['--import', 'tsx', `apps/${name}/src/main.ts`], {
-      name,
-      cwd: ROOT,
-      ready,
-      timeoutMs: 120_000,
-      outputLimit: 256 * 1024,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    })
-  ).child;
+  (await startApp(name, env, ready)).child;
 
 const workerEnv = (f: { redisPort: number; prefix: string; cacheDir: string }, id: string) => ({
   REDIS_URL: `redis://127.0.0.1:${f.redisPort}`,
@@ -95,16 +87,6 @@ const leaderOf = async (f: Fleet) => {
   }
   return undefined;
 };
-
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const startWorker = (f: Fleet, id: string) =>
   app('worker', { ...workerEnv(f, id), ALTO_LOG_LEVEL: 'info' }, /"worker ready"/);
@@ -182,12 +164,7 @@ function steadyLoad(f: Fleet, rate: number) {
   const loop = (async () => {
     const inflight = new Set<Promise<void>>();
     for (let i = 0; running; i++) {
-      const p = fetch(`http://127.0.0.1:${f.gatewayPort}/v1/models/textdir/predictions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(5000),
-      }).then(
+      const p = submit(`http://127.0.0.1:${f.gatewayPort}/v1/models/textdir/predictions`, body).then(
         async (res) => {
           if (res.status === 202) accepted.push({ id: ((await res.json()) as { id: string }).id, at: Date.now() });
           else {

@@ -2,16 +2,11 @@
 // replicas (redis-server processes on free ports, joined by redis-cli --cluster create),
 // stopped after the run. The cluster test files share it, each under a key prefix of its own.
 import type { TestProject } from 'vitest/node';
-import { ensureRedisServer, startRedisCluster } from '@alto/procs';
-
-const say = (line: string) => process.stderr.write(`test setup: ${line}\n`);
+import { startRedisCluster } from '@alto/procs';
+import { requireRedisServer, say } from './redis-server.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  try {
-    ensureRedisServer(say);
-  } catch (err) {
-    throw new Error(`test setup: ${(err as Error).message}`, { cause: err });
-  }
+  requireRedisServer();
   const started = Date.now();
   const cluster = await startRedisCluster({ masters: 3, replicas: 1 });
   say(`Redis Cluster of ${cluster.nodes.length} nodes ready in ${Date.now() - started} ms`);

@@ -1,10 +1,12 @@
 // Real gateway and worker processes for end-to-end tests, on free ports, with their own
 // key prefix on the shared test redis-server.
-import { connect } from '@alto/queue';
+import { GROUP, connect } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnProc, waitReady, type Proc } from '@alto/procs';
+import { postJson, randomFloats } from './http.ts';
+import { waitFor } from './wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -162,4 +164,38 @@ export function gatewayFleet(name: string): GatewayFleet {
     await f.redis?.quit();
   });
   return f;
+}
+
+/**
+ * Queues `count` textdir requests (random image, seed `seed`) while `worker` is paused, then
+ * resumes it: it wakes up to a backlog, as a busy worker would be when it dies. The ids, in order.
+ */
+export async function queueBacklog(worker: Proc, gatewayUrl: string, count: number, seed: number): Promise<string[]> {
+  const x = Array.from(randomFloats(3 * 48 * 192, seed));
+  const body = JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 3, 48, 192], data: x } } });
+  const ids: string[] = [];
+  worker.child.kill('SIGSTOP');
+  for (let i = 0; i < count; i++)
+    ids.push((await postJson(`${gatewayUrl}/v1/models/textdir/predictions`, body)).body.id);
+  worker.child.kill('SIGCONT');
+  return ids;
+}
+
+/**
+ * Waits until `consumer` holds entries of `stream` it read but has not settled, while part
+ * of the `queued` requests were read: the moment to kill it mid-load.
+ */
+export async function waitHoldingMidLoad(
+  redis: Redis,
+  stream: string,
+  consumer: string,
+  queued: number,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const [pending, , , consumers] = (await redis.xpending(stream, GROUP)) as [number, string, string, [string][]];
+      return pending > 0 && (consumers ?? []).some(([n]) => n === consumer) && (await redis.xlen(stream)) < queued;
+    },
+    { what: `${consumer} to hold entries mid-load` },
+  );
 }

@@ -3,19 +3,11 @@
 // real redis-server for the whole run. Each test file isolates itself with its own key
 // prefix (see testPrefix).
 import type { TestProject } from 'vitest/node';
-import { ensureRedisServer } from '@alto/procs';
 import { ensureFakeGcs } from './fake-gcs.ts';
-import { startRedis } from './redis-server.ts';
-
-const say = (line: string) => process.stderr.write(`test setup: ${line}\n`);
+import { requireRedisServer, say, startRedis } from './redis-server.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  try {
-    ensureRedisServer(say);
-  } catch (err) {
-    // Nothing in e2e runs without Redis: stop here with the one line that says why.
-    throw new Error(`test setup: ${(err as Error).message}`, { cause: err });
-  }
+  requireRedisServer();
   try {
     ensureFakeGcs(say);
   } catch (err) {
