@@ -4,6 +4,7 @@ import { getRequestListener, type ServerType } from '@hono/node-server';
 import {
   CachedRegistry,
   CompletionHub,
+  MemoryGauge,
   OwnerIndex,
   PredictionStore,
   RedisModelRegistry,
@@ -52,6 +53,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   });
   const app = createApp({
     redis,
+    memory: new MemoryGauge(redis, { highWater: env.ALTO_REDIS_MEMORY_HIGH_WATER }),
     store,
     owners: new OwnerIndex(redis, keys, store),
     auth: createAuth(env.ALTO_API_KEYS),
