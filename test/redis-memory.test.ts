@@ -73,7 +73,8 @@ describe('Redis memory, bounded', () => {
   });
 
   it('refuses new work past the limit with 503 storage_full only, loses nothing accepted, and resumes', async () => {
-    await redis.config('SET', 'maxmemory', String((await usedMemory(redis)) + HEADROOM_BYTES));
+    const maxmemory = (await usedMemory(redis)) + HEADROOM_BYTES;
+    await redis.config('SET', 'maxmemory', String(maxmemory));
     const accepted: string[] = [];
     const refused: { status: number; code: string; retryAfter: string | null }[] = [];
     let readyzWhileFull: number | undefined;
@@ -104,6 +105,9 @@ describe('Redis memory, bounded', () => {
     expect(refused.filter((r) => r.status !== 503 || r.code !== 'storage_full')).toEqual([]);
     expect(refused.every((r) => r.retryAfter !== null)).toBe(true);
     expect(readyzWhileFull).toBe(503);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(Number(/^alto_redis_memory_max_bytes (\d+)$/m.exec(metrics)?.[1])).toBe(maxmemory);
+    expect(Number(/^alto_redis_memory_used_bytes (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
 
     // Every accepted prediction finishes, although Redis was full around its completion.
     await waitFor(
