@@ -57,11 +57,20 @@ export class MemoryGauge {
     this.cacheMs = options.cacheMs ?? 250;
   }
 
-  /** The latest reading, refreshed first when older than cacheMs. */
+  /**
+   * The latest reading. Older than cacheMs, it is refreshed in the background and returned as
+   * is, so a request never waits on INFO; only without a recent reading (the first, or after
+   * failures for 4 × cacheMs, e.g. while Redis is down) does the caller wait for the next one.
+   */
   async read(): Promise<MemoryReading> {
-    if (Date.now() - this.readAt < this.cacheMs) return this.reading;
-    this.inFlight ??= this.refresh().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
+    const age = Date.now() - this.readAt;
+    if (age < this.cacheMs) return this.reading;
+    const next = (this.inFlight ??= this.refresh().finally(() => (this.inFlight = undefined)));
+    if (this.readAt > 0 && age < this.cacheMs * 4) {
+      next.catch(() => undefined);
+      return this.reading;
+    }
+    return next;
   }
 
   /** Throws `storage_full` when the last reading is past the high-water mark. */
