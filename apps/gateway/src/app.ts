@@ -19,6 +19,7 @@ import {
 import {
   asAltoError,
   type CompletionHub,
+  type MemoryGauge,
   type ModelRegistry,
   type OwnerIndex,
   type PredictionStore,
@@ -41,6 +42,8 @@ import type { WebhookGate } from './webhook.ts';
 
 export interface GatewayDeps {
   redis: Redis;
+  /** Refuses new work past Redis's memory high-water mark. @default none: no memory check */
+  memory?: MemoryGauge;
   store: PredictionStore;
   models: ModelRegistry;
   status: RedisModelRegistry;
@@ -93,6 +96,12 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   mount(app, routes.readyz, async (c) => {
     try {
       await d.redis.ping();
+      // Past the high-water mark new predictions are refused: not ready for new work.
+      const full = await d.memory?.admit().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      if (full instanceof AltoError) return c.json({ status: 'unavailable' as const, reason: full.message }, 503);
       const models = await d.models.list();
       return c.json({ status: 'ready' as const, models: models.length }, 200);
     } catch (err) {
@@ -184,6 +193,8 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     }
     const { tensors } = validateInputs(model, parsed.data.input);
     const webhook = await d.webhooks.check(parsed.data, origin(c));
+    // Checked last before the enqueue, on a cached reading (no round trip per request).
+    await d.memory?.admit();
     const created = newPredictionId(model.name);
     // Watch before enqueueing, so a completion published in between is not missed.
     let watch = wait > 0 ? d.hub.watch(created) : undefined;

@@ -46,6 +46,11 @@ export const GatewayEnvSchema = z.object({
   ALTO_REDIS_WAIT_REPLICAS: nonNegativeInt(0),
   /** How long WAIT waits for those replicas. */
   ALTO_REDIS_WAIT_TIMEOUT_MS: positiveInt(500),
+  /**
+   * Fraction of Redis's `maxmemory` past which new predictions are refused (503
+   * `storage_full`); the rest is headroom for completing the work already accepted.
+   */
+  ALTO_REDIS_MEMORY_HIGH_WATER: z.coerce.number().gt(0).max(1).default(0.9),
   PORT: port(8080),
   ALTO_HOST: z.string().default('127.0.0.1'),
   /**

@@ -1,5 +1,5 @@
 // The gateway's Prometheus metrics; queue depth and replicas are read from Redis at scrape.
-import type { ModelRegistry, RedisModelRegistry } from '@alto/queue';
+import type { MemoryGauge, ModelRegistry, RedisModelRegistry } from '@alto/queue';
 import { Counter, Gauge, Histogram, MS_BUCKETS, createRegistry, type Registry } from '@alto/telemetry';
 
 export interface GatewayMetrics {
@@ -9,7 +9,11 @@ export interface GatewayMetrics {
   waiting: Gauge;
 }
 
-export function createGatewayMetrics(models: ModelRegistry, status: RedisModelRegistry): GatewayMetrics {
+export function createGatewayMetrics(
+  models: ModelRegistry,
+  status: RedisModelRegistry,
+  memory?: MemoryGauge,
+): GatewayMetrics {
   const registry = createRegistry();
   const read = async () => {
     const names = (await models.list()).map((m) => m.name);
@@ -35,6 +39,28 @@ export function createGatewayMetrics(models: ModelRegistry, status: RedisModelRe
       for (const [model, s] of await read().catch(() => new Map())) this.set({ model }, s.readyReplicas);
     },
   });
+  if (memory) {
+    // The reading admission uses (fullest master in cluster mode); alert on their ratio
+    // reaching ALTO_REDIS_MEMORY_HIGH_WATER (docs/deploy.md).
+    new Gauge({
+      name: 'alto_redis_memory_used_bytes',
+      help: "Redis used_memory, as the gateway's memory admission last read it.",
+      registers: [registry],
+      async collect() {
+        const r = await memory.read().catch(() => undefined);
+        if (r) this.set(r.usedBytes);
+      },
+    });
+    new Gauge({
+      name: 'alto_redis_memory_max_bytes',
+      help: 'Redis maxmemory (0: unbounded), beside alto_redis_memory_used_bytes.',
+      registers: [registry],
+      async collect() {
+        const r = await memory.read().catch(() => undefined);
+        if (r) this.set(r.maxBytes);
+      },
+    });
+  }
   return {
     registry,
     requests: new Counter({

@@ -176,6 +176,8 @@ export function gatewayRoutes(o: RouteOptions = {}) {
     payload_too_large: `the body is over ${limit}.`,
     unsupported_media_type: `Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`,
     queue_full: 'the model has its max_queue_length requests outstanding; retry later.',
+    storage_full:
+      "Redis memory is past the gateway's high-water mark (ALTO_REDIS_MEMORY_HIGH_WATER) or full; retry later.",
     idempotency_key_reused:
       'the `Idempotency-Key` was used on this model in the last 24 h for a different body or version.',
     prediction_not_found: 'the prediction an `Idempotency-Key` created has expired while the key was still remembered.',

@@ -4,6 +4,7 @@ import { getRequestListener, type ServerType } from '@hono/node-server';
 import {
   CachedRegistry,
   CompletionHub,
+  MemoryGauge,
   OwnerIndex,
   PredictionStore,
   RedisModelRegistry,
@@ -45,13 +46,15 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   const catalogEvents = await connectLike(redis, { name: 'alto-gateway:catalog' });
   catalogEvents.on('message', () => models.invalidate());
   await catalogEvents.subscribe(keys.catalogChannel);
-  const metrics = createGatewayMetrics(models, status);
+  const memory = new MemoryGauge(redis, { highWater: env.ALTO_REDIS_MEMORY_HIGH_WATER });
+  const metrics = createGatewayMetrics(models, status, memory);
   const store = new PredictionStore(redis, keys, {
     replicas: env.ALTO_REDIS_WAIT_REPLICAS,
     timeoutMs: env.ALTO_REDIS_WAIT_TIMEOUT_MS,
   });
   const app = createApp({
     redis,
+    memory,
     store,
     owners: new OwnerIndex(redis, keys, store),
     auth: createAuth(env.ALTO_API_KEYS),

@@ -4,7 +4,7 @@
 // about when to read or what to run. Fetching, computing and writing overlap: the main
 // thread reads and writes while the inference threads compute.
 import { AltoError, encodeTensors, type ModelInfo } from '@alto/protocol';
-import { isRedisUnavailable, type Entry, type Outcome, type StreamConsumer } from '@alto/queue';
+import { isOutOfMemory, isRedisUnavailable, type Entry, type Outcome, type StreamConsumer } from '@alto/queue';
 import {
   concatInputs,
   planBatches,
@@ -226,7 +226,7 @@ export class ModelLoop {
   }
 
   /**
-   * Retries a Redis step while Redis is unreachable: a computed result is kept until it is
+   * Retries a Redis step while Redis is unreachable or full: a computed result is kept until it is
    * stored. Other errors propagate (the entries stay pending and are redelivered).
    */
   private async retry<T>(step: () => Promise<T>): Promise<T> {
@@ -234,9 +234,15 @@ export class ModelLoop {
       try {
         return await step();
       } catch (err) {
-        if (!isRedisUnavailable(err)) throw err;
-        this.o.log.warn({ err, model: this.name, attempt }, 'Redis unavailable; retrying');
-        await sleep(Math.min(100 * 2 ** Math.min(attempt, 5), 2000));
+        // A write refused for memory (OOM) is retried at a short fixed pace, so the result is
+        // stored within ~250 ms of memory freeing instead of after the visibility timeout.
+        const full = isOutOfMemory(err);
+        if (!full && !isRedisUnavailable(err)) throw err;
+        this.o.log.warn(
+          { err, model: this.name, attempt },
+          full ? 'Redis memory full; retrying' : 'Redis unavailable; retrying',
+        );
+        await sleep(full ? 250 : Math.min(100 * 2 ** Math.min(attempt, 5), 2000));
       }
     }
   }

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   'idempotency_key_reused',
   'queue_full',
+  'storage_full',
   'model_not_ready',
   'redis_unavailable',
   'control_plane_unavailable',
@@ -98,6 +99,7 @@ export function httpStatus(code: ErrorCode): number {
     case 'redis_unavailable':
     case 'control_plane_unavailable':
     case 'model_not_ready':
+    case 'storage_full':
       return 503;
     default: {
       const unhandled: never = code;

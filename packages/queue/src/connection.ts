@@ -3,6 +3,7 @@
 // here, so the mode, the seeds and the options are decided in one place.
 import { AltoError } from '@alto/protocol';
 import { Cluster, Redis, ReplyError, type ClusterNode, type RedisOptions } from 'ioredis';
+import { isOutOfMemory, storageFull } from './memory.ts';
 
 export interface ConnectOptions {
   /** Name shown in CLIENT LIST. */
@@ -241,8 +242,13 @@ export function isRedisUnavailable(err: unknown, connection?: Pick<Redis, 'statu
   return IOREDIS_REFUSALS.has(err.message);
 }
 
-/** Rewrites a connection failure as `redis_unavailable`; returns other errors unchanged. */
+/**
+ * Rewrites a connection failure as `redis_unavailable` and an OOM reply as `storage_full`;
+ * returns other errors unchanged.
+ */
 export function asAltoError(err: unknown, connection?: Pick<Redis, 'status'>): unknown {
+  // Redis refused a write for memory (noeviction): the same 503 the high-water mark answers.
+  if (isOutOfMemory(err)) return storageFull('Redis refused a write: used memory > maxmemory');
   if (!(err instanceof AltoError) && isRedisUnavailable(err, connection)) {
     return new AltoError(
       'redis_unavailable',

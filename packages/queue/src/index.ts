@@ -10,6 +10,14 @@ export {
   redactUrl,
   type ConnectOptions,
 } from './connection.ts';
+export {
+  MemoryGauge,
+  isOutOfMemory,
+  parseMemoryInfo,
+  storageFull,
+  type MemoryReading,
+  type MemoryGaugeOptions,
+} from './memory.ts';
 export { PredictionStore, ANONYMOUS, type NewPrediction, type Idempotency, type ReplicaWait } from './predictions.ts';
 export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type Started } from './consumer.ts';
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';
