@@ -30,7 +30,7 @@ export class WorkerRuntimes {
 
   /** The executors this worker can run now. */
   available(): ModelFormat[] {
-    return this.xlaInstalled() ? ['onnx', 'xla'] : ['onnx'];
+    return this.xlaInstalled() ? ['onnx', 'xla', 'sim'] : ['onnx', 'sim'];
   }
 
   has(format: ModelFormat): boolean {
