@@ -2,7 +2,9 @@
 // measures. Closed loop: `concurrency` clients each send, await the answer, send again.
 // Open loop: requests start at a fixed rate whatever the answers; latency counts from the
 // scheduled start, so a stall is not hidden (no coordinated omission).
-// Prints one JSON line: { requests, errors, seconds, throughput, p50, p90, p99, ... }.
+// Prints one JSON line: { requests, errors, seconds, throughput, p50, p90, p99, drainSeconds, sent, ok }.
+// drainSeconds: from the end of warm-up to the last measured answer (longer than `seconds`
+// when the system fell behind); sent / ok count warm-up requests too.
 import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
 
@@ -56,6 +58,13 @@ function send(
 }
 
 async function one(): Promise<boolean> {
+  sentCount++;
+  const answered = await oneRequest();
+  if (answered) okCount++;
+  return answered;
+}
+
+async function oneRequest(): Promise<boolean> {
   if (spec.mode === 'wait') {
     const r = await send('POST', target.pathname, body, { prefer: 'wait=60' });
     return r.status === 200 && r.body.includes('"status":"succeeded"');
@@ -74,6 +83,9 @@ async function one(): Promise<boolean> {
 
 const latencies: number[] = [];
 let errors = 0;
+let sentCount = 0;
+let okCount = 0;
+let lastAnswer = 0;
 const now = () => performance.now();
 const warmEnd = now() + spec.warmupSeconds * 1000;
 const end = warmEnd + spec.seconds * 1000;
@@ -105,6 +117,7 @@ async function openLoop(): Promise<void> {
       one().then(
         (ok) => {
           if (scheduled < warmEnd) return;
+          lastAnswer = now();
           if (ok) latencies.push(now() - scheduled);
           else errors++;
         },
@@ -130,6 +143,9 @@ process.stdout.write(
     p50: round(pct(50)),
     p90: round(pct(90)),
     p99: round(pct(99)),
+    drainSeconds: round(lastAnswer > 0 ? (lastAnswer - warmEnd) / 1000 : spec.seconds),
+    sent: sentCount,
+    ok: okCount,
   }) + '\n',
 );
 agent.destroy();
