@@ -25,9 +25,19 @@ export interface ScaleRow {
   throughput: number;
   efficiency: number;
   batchMean: number;
-  /** Redis commands per answered prediction, in total and by command. */
+  /**
+   * Redis commands per answered prediction, in total and by command (INFO commandstats:
+   * this counts the commands a Lua script runs, each one).
+   */
   commandsPer: number;
   commandsByName: Record<string, number>;
+  /**
+   * Round trips per answered prediction: commands clients sent (a script is one), by
+   * command, from a separate short run watched with MONITOR (which costs Redis CPU, so it
+   * is not the measured run).
+   */
+  roundTripsPer: number;
+  roundTripsByName: Record<string, number>;
   /** Redis CPU (user + sys) per answered prediction, µs. */
   redisCpuUsPer: number;
 }
@@ -46,10 +56,12 @@ interface ScaleOptions {
   seconds: number;
   warmup: number;
   log: (msg: string) => void;
+  /** An open-loop run at `rate` req/s for `seconds` after warm-up (@default the run's seconds). */
   load: (
     url: string,
     file: string,
     rate: number,
+    seconds?: number,
   ) => Promise<LoadResult & { drainSeconds: number; sent: number; ok: number }>;
 }
 
@@ -65,6 +77,34 @@ async function redisCpuUs(redis: Redis): Promise<number> {
   const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
   return (get('used_cpu_user') + get('used_cpu_sys')) * 1e6;
 }
+
+/** Runs `work` with MONITOR on: the commands clients sent (not those scripts ran), by name. */
+async function clientCommands<T>(
+  redis: Redis,
+  work: () => Promise<T>,
+): Promise<{ result: T; calls: Record<string, number> }> {
+  const monitor = await redis.monitor();
+  const calls: Record<string, number> = {};
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source === 'lua') return;
+    const name = String(args[0]).toLowerCase();
+    calls[name] = (calls[name] ?? 0) + 1;
+  });
+  try {
+    return { result: await work(), calls };
+  } finally {
+    monitor.disconnect();
+  }
+}
+
+const perAnswer = (calls: Record<string, number>, answered: number): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(calls)
+      .filter(([, c]) => c > 0)
+      .map(([k, c]) => [k, Math.round((c / Math.max(1, answered)) * 1000) / 1000]),
+  );
+const total = (byName: Record<string, number>) =>
+  Math.round(Object.values(byName).reduce((a, b) => a + b, 0) * 100) / 100;
 
 async function scrapeBatch(port: number): Promise<{ sum: number; count: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -145,6 +185,8 @@ export async function benchScale(o: ScaleOptions): Promise<ScaleResults> {
         const d = calls - (cmdBefore[name] ?? 0) - (name === 'info' ? 2 : 0);
         if (d > 0) commandsByName[name] = Math.round((d / answered) * 1000) / 1000;
       }
+      const watched = await clientCommands(o.redis, () => o.load(url, body, offered, 3));
+      const roundTripsByName = perAnswer(watched.calls, watched.result.ok);
       const throughput = load.requests / Math.max(load.seconds, load.drainSeconds);
       const one = rows[0] ? rows[0].throughput : throughput;
       rows.push({
@@ -154,8 +196,10 @@ export async function benchScale(o: ScaleOptions): Promise<ScaleResults> {
         throughput: Math.round(throughput * 10) / 10,
         efficiency: Math.round((throughput / (n * one)) * 1000) / 1000,
         batchMean: Math.round((batches.sum / Math.max(1, batches.count)) * 100) / 100,
-        commandsPer: Math.round(Object.values(commandsByName).reduce((a, b) => a + b, 0) * 100) / 100,
+        commandsPer: total(commandsByName),
         commandsByName,
+        roundTripsPer: total(roundTripsByName),
+        roundTripsByName,
         redisCpuUsPer: Math.round(((cpuAfter - cpuBefore) / answered) * 10) / 10,
       });
       o.log(`scale: ${JSON.stringify(rows.at(-1))}`);
