@@ -19,14 +19,20 @@ export interface LoadSpec {
   rate: number;
   warmupSeconds: number;
   seconds: number;
+  /** Paths on the same server to spread requests over, in turn (many models). @default the url's */
+  paths?: string[];
   /** Extra request headers, e.g. the content type of a binary body. */
   headers?: Record<string, string>;
 }
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 const body = readFileSync(spec.bodyFile);
-const agent = new Agent({ keepAlive: true, maxSockets: Math.max(spec.concurrency, 64) });
+// An open loop must never queue in the client: capped sockets would hold requests back and
+// starve the server (Little's law: rate × latency requests are in flight).
+const agent = new Agent({ keepAlive: true, maxSockets: spec.rate > 0 ? Infinity : Math.max(spec.concurrency, 64) });
 const target = new URL(spec.url);
+const paths = spec.paths ?? [target.pathname];
+let nextPath = 0;
 
 function send(
   method: string,
@@ -65,11 +71,12 @@ async function one(): Promise<boolean> {
 }
 
 async function oneRequest(): Promise<boolean> {
+  const path = paths[nextPath++ % paths.length]!;
   if (spec.mode === 'wait') {
-    const r = await send('POST', target.pathname, body, { prefer: 'wait=60' });
+    const r = await send('POST', path, body, { prefer: 'wait=60' });
     return r.status === 200 && r.body.includes('"status":"succeeded"');
   }
-  const r = await send('POST', target.pathname, body);
+  const r = await send('POST', path, body);
   if (spec.mode === 'plain') return r.status >= 200 && r.status < 300;
   if (r.status !== 202) return false;
   const id = (JSON.parse(r.body) as { id: string }).id;
