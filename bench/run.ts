@@ -12,6 +12,7 @@ import { startRedis } from '@alto/procs';
 import { ROOT, freePort, node, rssMiB, withCpu, type Proc } from './procs.ts';
 import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
 import { benchScale } from './scale.ts';
+import { benchCluster } from './scale-cluster.ts';
 import { writeScaleReport } from './scale-report.ts';
 
 const quick = process.argv.includes('--quick');
@@ -21,6 +22,8 @@ const scale = process.argv.includes('--scale');
 const scaleWorkers = (process.argv.find((a) => a.startsWith('--workers='))?.slice(10) ?? '1,2,4,8,16,32')
   .split(',')
   .map(Number);
+/** `--no-cluster`: --scale without the one-Redis vs 3-master cluster comparison. */
+const scaleCluster = !process.argv.includes('--no-cluster');
 const CFG = quick
   ? { seconds: 3, warmup: 1, concurrency: [1, 64], limitBatches: [8, 32], open: false }
   : { seconds: 10, warmup: 2, concurrency: [1, 16, 64, 256], limitBatches: [4, 8, 16, 32, 64], open: true };
@@ -268,6 +271,24 @@ if (scale) {
           seconds: 8,
         }),
     });
+    if (scaleCluster)
+      res.cluster = await benchCluster({
+        models: 12,
+        workers: 2,
+        rate: 300,
+        log,
+        load: (url, paths, file, rate) =>
+          runJson('bench/load.ts', {
+            url,
+            paths,
+            bodyFile: file,
+            mode: 'wait',
+            concurrency: 0,
+            rate,
+            warmupSeconds: 2,
+            seconds: 8,
+          }),
+      });
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const out = join(ROOT, 'bench/results', `scale-${date.replace(/[:.]/g, '-')}.json`);
     writeFileSync(out, JSON.stringify({ date, ...res }, null, 2) + '\n');

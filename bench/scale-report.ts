@@ -30,6 +30,12 @@ export function scaleTargets(res: ScaleResults): Target[] {
       met: worst <= 6,
     });
   }
+  const one = res.cluster?.find((r) => r.masters === 1);
+  const three = res.cluster?.find((r) => r.masters === 3);
+  if (one && three) {
+    const v = three.ceiling / Math.max(1e-9, one.ceiling);
+    out.push({ name: "3 masters' ceiling / one master's, many models", value: r2(v), goal: '>= 2.5', met: v >= 2.5 });
+  }
   return out;
 }
 
@@ -62,6 +68,21 @@ function table(res: ScaleResults, date: string): string {
         `commands run, scripts' own included (INFO commandstats): ${byName(last.commandsByName)}.`,
       `One Redis core's ceiling at ${last.redisCpuUsPer} µs per prediction: about ${redisCeiling(last.redisCpuUsPer)} predictions/s.`,
     );
+  }
+  if (res.cluster?.length) {
+    lines.push(
+      '',
+      'One Redis against a Redis Cluster of 3 masters (no replicas), the same fixed open-loop rate spread over many `sim` models:',
+      '',
+      '| masters | models | workers | offered req/s | answered/s | p50 ms | p99 ms | errors | models per master | ' +
+        'Redis CPU µs / pred per master | ceiling pred/s (busiest core) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const c of res.cluster)
+      lines.push(
+        `| ${c.masters} | ${c.models} | ${c.workers} | ${c.offered} | ${c.load.throughput} | ${c.load.p50} | ${c.load.p99} | ` +
+          `${c.load.errors} | ${c.modelsByMaster.join(' / ')} | ${c.cpuUsPerByMaster.join(' / ')} | ${c.ceiling} |`,
+      );
   }
   lines.push('', '| target | value | goal | met |', '| --- | --- | --- | --- |');
   for (const t of scaleTargets(res)) lines.push(`| ${t.name} | ${t.value} | ${t.goal} | ${t.met ? 'yes' : 'no'} |`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { ROOT, freePort, node, type Proc } from './procs.ts';
 import type { LoadResult } from './report.ts';
+import type { ClusterRow } from './scale-cluster.ts';
 
 /** The simulated model: a batch of n ≤ MAX_BATCH rows takes A_MS + B_MS·n. */
 export const SIM = { width: 16, a_ms: 100, b_ms: 10, maxBatch: 4 };
@@ -47,6 +48,8 @@ export interface ScaleResults {
   perWorkerCapacity: number;
   seconds: number;
   rows: ScaleRow[];
+  /** One Redis against a 3-master cluster, many models (bench/scale-cluster.ts). */
+  cluster?: ClusterRow[];
 }
 
 interface ScaleOptions {
@@ -65,14 +68,14 @@ interface ScaleOptions {
   ) => Promise<LoadResult & { drainSeconds: number; sent: number; ok: number }>;
 }
 
-async function commandStats(redis: Redis): Promise<Record<string, number>> {
+export async function commandStats(redis: Redis): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
     out[m[1]!] = Number(m[2]);
   return out;
 }
 
-async function redisCpuUs(redis: Redis): Promise<number> {
+export async function redisCpuUs(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
   return (get('used_cpu_user') + get('used_cpu_sys')) * 1e6;
