@@ -23,23 +23,23 @@ afterEach(() => {
 });
 
 describe('WorkerRuntimes', () => {
-  it('reports onnx and sim (no runtime needed) while the venv holds no finished install, and xla once its stamp is written', () => {
+  it('reports onnx only while the venv holds no finished install, and xla once its stamp is written', () => {
     const dir = venv();
     const r = runtimes({ ALTO_XLA_VENV: dir });
-    expect(r.available()).toEqual(['onnx', 'sim']);
+    expect(r.available()).toEqual(['onnx']);
     expect(() => r.xla()).toThrow(
       `this worker has no XLA runtime: ${dir} is not installed (run scripts/install-xla-runtime.sh)`,
     );
     writeFileSync(join(dir, '.alto-stamp'), 'abc\n');
-    expect(r.available()).toEqual(['onnx', 'xla', 'sim']);
+    expect(r.available()).toEqual(['onnx', 'xla']);
     expect(r.has('xla')).toBe(true);
   });
 
-  it('reports onnx and sim only with ALTO_XLA_RUNTIME=off, installed or not', () => {
+  it('reports onnx only with ALTO_XLA_RUNTIME=off, installed or not', () => {
     const dir = venv();
     writeFileSync(join(dir, '.alto-stamp'), 'abc\n');
     const r = runtimes({ ALTO_XLA_VENV: dir, ALTO_XLA_RUNTIME: 'off' });
-    expect(r.available()).toEqual(['onnx', 'sim']);
+    expect(r.available()).toEqual(['onnx']);
     expect(() => r.xla()).toThrow('ALTO_XLA_RUNTIME=off');
   });
 });

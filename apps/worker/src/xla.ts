@@ -30,11 +30,12 @@ export class WorkerRuntimes {
 
   /** The executors this worker can run now. */
   available(): ModelFormat[] {
-    return this.xlaInstalled() ? ['onnx', 'xla', 'sim'] : ['onnx', 'sim'];
+    return this.xlaInstalled() ? ['onnx', 'xla'] : ['onnx'];
   }
 
+  /** The sim executor (tests and benchmarks) needs no runtime, and is not reported as one. */
   has(format: ModelFormat): boolean {
-    return this.available().includes(format);
+    return format === 'sim' || this.available().includes(format);
   }
 
   /** The XLA runtime, created on first use; its process starts with the first load. */
