@@ -2,7 +2,9 @@
 // measures. Closed loop: `concurrency` clients each send, await the answer, send again.
 // Open loop: requests start at a fixed rate whatever the answers; latency counts from the
 // scheduled start, so a stall is not hidden (no coordinated omission).
-// Prints one JSON line: { requests, errors, seconds, throughput, p50, p90, p99, ... }.
+// Prints one JSON line: { requests, errors, seconds, throughput, p50, p90, p99, drainSeconds, sent, ok }.
+// drainSeconds: from the end of warm-up to the last measured answer (longer than `seconds`
+// when the system fell behind); sent / ok count warm-up requests too.
 import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
 
@@ -17,14 +19,20 @@ export interface LoadSpec {
   rate: number;
   warmupSeconds: number;
   seconds: number;
+  /** Paths on the same server to spread requests over, in turn (many models). @default the url's */
+  paths?: string[];
   /** Extra request headers, e.g. the content type of a binary body. */
   headers?: Record<string, string>;
 }
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 const body = readFileSync(spec.bodyFile);
-const agent = new Agent({ keepAlive: true, maxSockets: Math.max(spec.concurrency, 64) });
+// An open loop must never queue in the client: capped sockets would hold requests back and
+// starve the server (Little's law: rate × latency requests are in flight).
+const agent = new Agent({ keepAlive: true, maxSockets: spec.rate > 0 ? Infinity : Math.max(spec.concurrency, 64) });
 const target = new URL(spec.url);
+const paths = spec.paths ?? [target.pathname];
+let nextPath = 0;
 
 function send(
   method: string,
@@ -56,11 +64,19 @@ function send(
 }
 
 async function one(): Promise<boolean> {
+  sentCount++;
+  const answered = await oneRequest();
+  if (answered) okCount++;
+  return answered;
+}
+
+async function oneRequest(): Promise<boolean> {
+  const path = paths[nextPath++ % paths.length]!;
   if (spec.mode === 'wait') {
-    const r = await send('POST', target.pathname, body, { prefer: 'wait=60' });
+    const r = await send('POST', path, body, { prefer: 'wait=60' });
     return r.status === 200 && r.body.includes('"status":"succeeded"');
   }
-  const r = await send('POST', target.pathname, body);
+  const r = await send('POST', path, body);
   if (spec.mode === 'plain') return r.status >= 200 && r.status < 300;
   if (r.status !== 202) return false;
   const id = (JSON.parse(r.body) as { id: string }).id;
@@ -74,6 +90,9 @@ async function one(): Promise<boolean> {
 
 const latencies: number[] = [];
 let errors = 0;
+let sentCount = 0;
+let okCount = 0;
+let lastAnswer = 0;
 const now = () => performance.now();
 const warmEnd = now() + spec.warmupSeconds * 1000;
 const end = warmEnd + spec.seconds * 1000;
@@ -105,6 +124,7 @@ async function openLoop(): Promise<void> {
       one().then(
         (ok) => {
           if (scheduled < warmEnd) return;
+          lastAnswer = now();
           if (ok) latencies.push(now() - scheduled);
           else errors++;
         },
@@ -130,6 +150,9 @@ process.stdout.write(
     p50: round(pct(50)),
     p90: round(pct(90)),
     p99: round(pct(99)),
+    drainSeconds: round(lastAnswer > 0 ? (lastAnswer - warmEnd) / 1000 : spec.seconds),
+    sent: sentCount,
+    ok: okCount,
   }) + '\n',
 );
 agent.destroy();

@@ -11,8 +11,19 @@ import { Redis } from 'ioredis';
 import { startRedis } from '@alto/procs';
 import { ROOT, freePort, node, rssMiB, withCpu, type Proc } from './procs.ts';
 import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
+import { benchScale } from './scale.ts';
+import { benchCluster } from './scale-cluster.ts';
+import { writeScaleReport } from './scale-report.ts';
 
 const quick = process.argv.includes('--quick');
+/** `--scale`: only the many-workers run on the sim model (bench/scale.ts); never part of --quick. */
+const scale = process.argv.includes('--scale');
+/** `--workers=1,2,4`: the fleet sizes of --scale. @default 1,2,4,8,16,32 */
+const scaleWorkers = (process.argv.find((a) => a.startsWith('--workers='))?.slice(10) ?? '1,2,4,8,16,32')
+  .split(',')
+  .map(Number);
+/** `--no-cluster`: --scale without the one-Redis vs 3-master cluster comparison. */
+const scaleCluster = !process.argv.includes('--no-cluster');
 const CFG = quick
   ? { seconds: 3, warmup: 1, concurrency: [1, 64], limitBatches: [8, 32], open: false }
   : { seconds: 10, warmup: 2, concurrency: [1, 16, 64, 256], limitBatches: [4, 8, 16, 32, 64], open: true };
@@ -239,6 +250,61 @@ const redisServer = await startRedis({ onInstall: log });
 const redisUrl = redisServer.url;
 const redis = new Redis(redisUrl);
 const started = Date.now();
+if (scale) {
+  try {
+    const date = new Date().toISOString();
+    const res = await benchScale({
+      redisUrl,
+      redis,
+      workers: scaleWorkers,
+      seconds: 8,
+      warmup: 2,
+      log,
+      load: (url, file, rate) =>
+        runJson('bench/load.ts', {
+          url,
+          bodyFile: file,
+          mode: 'wait',
+          concurrency: 0,
+          rate,
+          warmupSeconds: 2,
+          seconds: 8,
+        }),
+    });
+    if (scaleCluster)
+      res.cluster = await benchCluster({
+        models: 12,
+        workers: 2,
+        rate: 300,
+        log,
+        load: (url, paths, file, rate) =>
+          runJson('bench/load.ts', {
+            url,
+            paths,
+            bodyFile: file,
+            mode: 'wait',
+            concurrency: 0,
+            rate,
+            warmupSeconds: 2,
+            seconds: 8,
+          }),
+      });
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    const out = join(ROOT, 'bench/results', `scale-${date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(out, JSON.stringify({ date, ...res }, null, 2) + '\n');
+    const summary = writeScaleReport(res, date, join(ROOT, 'docs/benchmarks.md'));
+    log(`done in ${Math.round((Date.now() - started) / 1000)} s; results in ${out}; docs/benchmarks.md regenerated`);
+    process.stdout.write(summary + '\n');
+    if (res.rows.some((r) => r.load.errors > 0 || r.load.requests === 0)) {
+      log('broken run: a fleet size answered nothing or had failed requests');
+      process.exitCode = 1;
+    }
+  } finally {
+    redis.disconnect();
+    await redisServer.stop();
+  }
+  process.exit();
+}
 try {
   const results: Results = {
     date: new Date().toISOString(),

@@ -78,7 +78,7 @@ describe('a worker serving a local repository', () => {
       const p = spawnWorker(redisUrl, testPrefix('repobad'), { ALTO_MODEL_REPOSITORY: bad });
       expect(await p.exited).toBe(1);
       expect(p.output()).toContain(
-        `model 'empty': no complete version under ${join(bad, 'empty')} (expected <version>/model.onnx or model.jax)`,
+        `model 'empty': no complete version under ${join(bad, 'empty')} (expected <version>/model.onnx or model.jax or model.sim)`,
       );
     } finally {
       rmSync(bad, { recursive: true, force: true });

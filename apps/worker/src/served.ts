@@ -5,7 +5,7 @@ import { DATATYPE_INFO, type ModelInfo } from '@alto/protocol';
 import { StreamConsumer, connectLike, type Keys } from '@alto/queue';
 import { dirname } from 'node:path';
 import { formatOf, type ResolvedModel } from '@alto/repository';
-import { OnnxExecutor, XlaExecutor, type Executor, type RawTensor } from '@alto/runtime';
+import { OnnxExecutor, SimExecutor, XlaExecutor, type Executor, type RawTensor } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.ts';
@@ -52,9 +52,16 @@ export class ServedVersion {
       throw new Error(
         `model '${resolved.name}': config.json says format '${declared}', but the checkpoint is ${resolved.path} (${format})`,
       );
+    if (format === 'sim') return ServedVersion.openSim(ctx, resolved);
     return format === 'xla'
       ? ServedVersion.openXla(ctx, resolved)
       : ServedVersion.openOnnx(ctx, resolved, executionProvider);
+  }
+
+  /** model.sim: the simulated accelerator (tests and benchmarks), `instances` batches at once. */
+  private static async openSim(ctx: ServeContext, resolved: ResolvedModel): Promise<ServedVersion> {
+    const executor = await SimExecutor.create({ model: resolved.path, slots: resolved.config.instances ?? 1 });
+    return new ServedVersion(buildModelInfo(resolved, executor.inputs, executor.outputs, 'sim'), executor, ctx);
   }
 
   private static async openXla(ctx: ServeContext, resolved: ResolvedModel): Promise<ServedVersion> {

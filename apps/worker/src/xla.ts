@@ -33,8 +33,9 @@ export class WorkerRuntimes {
     return this.xlaInstalled() ? ['onnx', 'xla'] : ['onnx'];
   }
 
+  /** The sim executor (tests and benchmarks) needs no runtime, and is not reported as one. */
   has(format: ModelFormat): boolean {
-    return this.available().includes(format);
+    return format === 'sim' || this.available().includes(format);
   }
 
   /** The XLA runtime, created on first use; its process starts with the first load. */

@@ -36,10 +36,11 @@ export const ModelConfigSchema = z
     /** The model's outputs (an XLA export's config.json lists them); informational for ONNX models. */
     outputs: z.array(TensorConfigSchema).optional(),
     /**
-     * The checkpoint's format: `xla` for a `jax.export` export (model.jax), `onnx` for model.onnx.
+     * The checkpoint's format: `xla` for a `jax.export` export (model.jax), `onnx` for model.onnx,
+     * `sim` for model.sim (the simulated accelerator; tests and benchmarks only).
      * The model file decides which executor runs it; a format that contradicts it is an error.
      */
-    format: z.enum(['onnx', 'xla']).optional(),
+    format: z.enum(['onnx', 'xla', 'sim']).optional(),
     /**
      * XLA only: the batch sizes compiled at load (one executable each); a batch is padded to
      * the smallest that holds it. @default [1, 2, 4, 8, 16, 32]

@@ -27,7 +27,7 @@ export const ModelInfoSchema = z.object({
   versions: z.array(z.string()),
   description: z.string().optional(),
   /** The executor that runs it: onnxruntime, or the XLA runtime (a `jax.export` export). */
-  platform: z.enum(['onnx', 'xla']),
+  platform: z.enum(['onnx', 'xla', 'sim']),
   inputs: z.array(TensorSpecSchema),
   outputs: z.array(TensorSpecSchema),
   batching: BatchingSchema,

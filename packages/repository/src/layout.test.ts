@@ -42,7 +42,7 @@ describe('modelFileOf', () => {
   it('refuses a uri that is not a checkpoint file, as invalid_uri', () => {
     expect(() => modelFileOf('/srv/models/m/3/config.json')).toThrow(CheckpointError);
     expect(() => modelFileOf('/srv/models/m/3/config.json')).toThrow(
-      /not a checkpoint file \(expected one of model\.onnx, model\.jax\)/,
+      /not a checkpoint file \(expected one of model\.onnx, model\.jax, model\.sim\)/,
     );
   });
 });

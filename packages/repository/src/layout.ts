@@ -12,12 +12,19 @@ import { CheckpointError } from './source/errors.ts';
  * Checkpoint files a version folder may hold, one per model format. A version with none of
  * them is not complete. A format for another executor is one more entry here.
  */
-export const MODEL_FILES = ['model.onnx', 'model.jax'] as const;
+export const MODEL_FILES = ['model.onnx', 'model.jax', 'model.sim'] as const;
 export type ModelFile = (typeof MODEL_FILES)[number];
 
-/** The executor formats, by model file: onnxruntime, or the XLA runtime (a `jax.export` export). */
-export type ModelFormat = 'onnx' | 'xla';
-export const FORMAT_OF: Record<ModelFile, ModelFormat> = { 'model.onnx': 'onnx', 'model.jax': 'xla' };
+/**
+ * The executor formats, by model file: onnxruntime, the XLA runtime (a `jax.export` export),
+ * or the simulated accelerator (model.sim, for tests and benchmarks only).
+ */
+export type ModelFormat = 'onnx' | 'xla' | 'sim';
+export const FORMAT_OF: Record<ModelFile, ModelFormat> = {
+  'model.onnx': 'onnx',
+  'model.jax': 'xla',
+  'model.sim': 'sim',
+};
 
 /**
  * Optional files served with a model file from the same version folder: an XLA export's
@@ -26,6 +33,7 @@ export const FORMAT_OF: Record<ModelFile, ModelFormat> = { 'model.onnx': 'onnx',
 export const COMPANION_FILES: Record<ModelFile, readonly string[]> = {
   'model.onnx': [],
   'model.jax': ['params.safetensors', 'params.npz'],
+  'model.sim': [],
 };
 
 /**

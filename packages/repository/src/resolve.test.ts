@@ -42,7 +42,7 @@ describe('chooseVersion', () => {
       "model 'm': config.json pins version '3', but the complete versions are 1, 2",
     );
     await expect(chooseVersion(source([]), 'm')).rejects.toThrow(
-      "model 'm': no complete version under /m (expected <version>/model.onnx or model.jax)",
+      "model 'm': no complete version under /m (expected <version>/model.onnx or model.jax or model.sim)",
     );
   });
 });

@@ -14,3 +14,4 @@ export {
 export { XlaExecutor, type XlaExecutorOptions } from './xla-executor.ts';
 export { XlaRuntime, type XlaRuntimeOptions, type XlaRuntimeEvent, type XlaModelMeta } from './xla/runtime.ts';
 export { XlaRuntimeError, RuntimeGoneError } from './xla/connection.ts';
+export { SimExecutor, parseSimModel, type SimModel, type SimExecutorOptions } from './sim-executor.ts';
