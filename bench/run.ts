@@ -253,6 +253,18 @@ const started = Date.now();
 if (scale) {
   try {
     const date = new Date().toISOString();
+    // Open loop (no concurrency cap) at `rate` req/s with Prefer: wait, over `paths` when given.
+    const openLoop = (url: string, paths: string[] | undefined, file: string, rate: number) =>
+      runJson<LoadResult & { drainSeconds: number; sent: number; ok: number }>('bench/load.ts', {
+        url,
+        ...(paths ? { paths } : {}),
+        bodyFile: file,
+        mode: 'wait',
+        concurrency: 0,
+        rate,
+        warmupSeconds: 2,
+        seconds: 8,
+      });
     const res = await benchScale({
       redisUrl,
       redis,
@@ -260,16 +272,7 @@ if (scale) {
       seconds: 8,
       warmup: 2,
       log,
-      load: (url, file, rate) =>
-        runJson('bench/load.ts', {
-          url,
-          bodyFile: file,
-          mode: 'wait',
-          concurrency: 0,
-          rate,
-          warmupSeconds: 2,
-          seconds: 8,
-        }),
+      load: (url, file, rate) => openLoop(url, undefined, file, rate),
     });
     if (scaleCluster)
       res.cluster = await benchCluster({
@@ -277,17 +280,7 @@ if (scale) {
         workers: 2,
         rate: 300,
         log,
-        load: (url, paths, file, rate) =>
-          runJson('bench/load.ts', {
-            url,
-            paths,
-            bodyFile: file,
-            mode: 'wait',
-            concurrency: 0,
-            rate,
-            warmupSeconds: 2,
-            seconds: 8,
-          }),
+        load: (url, paths, file, rate) => openLoop(url, paths, file, rate),
       });
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const out = join(ROOT, 'bench/results', `scale-${date.replace(/[:.]/g, '-')}.json`);
