@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxExecutor, XlaExecutor, XlaRuntime, type RawTensor, type XlaRuntimeEvent } from '@alto/runtime';
 import { describeExecutor } from '../packages/runtime/src/executor-contract.ts';
-import { TINY_IN, TINY_OUT, tinyReference } from './support/tiny-reference.ts';
+import { IN as TINY_IN, OUT as TINY_OUT, tinyForward as tinyReference } from '../scripts/make-tiny-model.ts';
 import { ROOT, XLA_INSTALL_TIMEOUT_MS, xlaModelDir, xlaPython } from './support/xla.ts';
 import { waitFor } from './support/wait.ts';
 
