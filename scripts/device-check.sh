@@ -10,6 +10,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 python="${PYTHON:-python3}"
+case "$python" in */*) python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")" ;; esac
+# flatbuffers is pure Python: a machine with jax but without it (no network) can take a copy
+# carried in .alto/device-pylib (scripts/device-bundle.sh puts one there).
+if ! "$python" -c 'import flatbuffers' 2>/dev/null && [ -d "$root/.alto/device-pylib" ]; then
+  export PYTHONPATH="$root/.alto/device-pylib${PYTHONPATH:+:$PYTHONPATH}"
+fi
 if ! "$python" -c 'import jax, numpy, flatbuffers' 2>/dev/null; then
   if [ -z "${PYTHON:-}" ] && [ -x "$root/.alto/xla-venv/bin/python" ]; then
     python="$root/.alto/xla-venv/bin/python"
