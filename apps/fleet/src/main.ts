@@ -167,6 +167,7 @@ try {
       ...common,
       ALTO_WORKER_ID: process.env.ALTO_WORKER_ID ?? `local-${i}`,
       ALTO_CACHE_DIR: process.env.ALTO_CACHE_DIR ?? `${root}.alto/cache`,
+      ALTO_ALLOWED_ROOTS: process.env.ALTO_ALLOWED_ROOTS ?? repository,
       ALTO_METRICS_PORT: i === 1 ? ports.metrics : '0',
     });
   }

@@ -11,7 +11,7 @@ import {
 } from '@alto/control';
 import { AltoError, errorModel, mount, openApiApp, serveDocument, type OutcomeCode } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
-import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
+import { CheckpointError, assertAllowedResolved, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -105,8 +105,9 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     const [states, reports] = await Promise.all([d.store.states(), d.store.reports()]);
     return modelView(spec, states.get(spec.name), reports.values(), now(), d.workerTimeoutMs);
   };
-  const checkUri = (uri: string) => {
-    assertAllowedRoot(uri, d.allowedRoots);
+  // On what the uri resolves to (every symlink followed), not on its spelling.
+  const checkUri = async (uri: string) => {
+    await assertAllowedResolved(uri, d.allowedRoots);
     openSource(uri); // throws on a URI it cannot read from
   };
 
@@ -127,7 +128,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
 
   mount(app, routes.publish, async (c) => {
     const req = parse(PublishRequestSchema, await json(c));
-    checkUri(req.uri);
+    await checkUri(req.uri);
     const at = now();
     const spec: ModelSpec = { ...req, created_at: at, updated_at: at };
     if (!(await d.store.createSpec(spec))) {
@@ -151,7 +152,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     }
     const { name: _n, ...rest } = (body ?? {}) as Record<string, unknown>;
     const changes = parse(UpdateRequestSchema, rest);
-    if (changes.uri !== undefined) checkUri(changes.uri);
+    if (changes.uri !== undefined) await checkUri(changes.uri);
     const spec = await d.store.spec(name);
     if (!spec) throw new AltoError('model_not_found', `model '${name}' is not published`);
     const next: ModelSpec = { ...spec, ...changes, name, updated_at: Math.max(now(), spec.updated_at + 1) };

@@ -2,7 +2,7 @@
 // yet (one replica, latest version), so a container deployment serves its mounted models
 // without an admin call. Already published models are left as they are.
 import type { ControlStore } from '@alto/control';
-import { assertAllowedRoot, listModelFolders } from '@alto/repository';
+import { assertAllowedResolved, listModelFolders } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 
 export async function publishOnStart(
@@ -12,7 +12,7 @@ export async function publishOnStart(
   log: Logger,
 ): Promise<void> {
   for (const { name, uri } of await listModelFolders(repository)) {
-    assertAllowedRoot(uri, roots);
+    await assertAllowedResolved(uri, roots);
     const at = Date.now();
     const created = await store.createSpec({
       name,

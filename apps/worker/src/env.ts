@@ -23,6 +23,20 @@ export const WorkerEnvSchema = z.object({
    * the checkpoint rules of docs/checkpoints.md. Unset: the publisher assigns models.
    */
   ALTO_MODEL_REPOSITORY: z.string().min(1).optional(),
+  /**
+   * Comma-separated roots local checkpoints must resolve under (every symlink followed) when
+   * this worker opens them; the publisher's list, or a narrower one. Unset: the fixed
+   * ALTO_MODEL_REPOSITORY, else anywhere (docs/security.md).
+   */
+  ALTO_ALLOWED_ROOTS: z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
   /** Where checkpoints downloaded from remote stores are kept, across restarts. */
   ALTO_CACHE_DIR: z.string().default('.alto/cache'),
   /** Most bytes of checkpoints kept in the cache; the least recently used unassigned ones go. 0 = no limit. */
