@@ -5,13 +5,15 @@
 import type {
   AdminModel,
   AdminWorker,
+  AuditList,
+  Whoami,
   DeadLetterList,
   ModelSettings as Settings,
   ReplayResult,
   UnpublishResult,
 } from '@alto/control';
 
-export type { DeadLetterList, ReplayResult, UnpublishResult };
+export type { AuditList, DeadLetterList, ReplayResult, UnpublishResult, Whoami };
 export type ModelView = AdminModel;
 export type WorkerView = AdminWorker;
 

@@ -1,5 +1,6 @@
 // Publisher entry point: `node --import tsx apps/publisher/src/main.ts`. Serves the admin
 // API; campaigns for the leader lease; while leading, reconciles every ALTO_RECONCILE_MS.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { listen } from '@alto/procs';
@@ -8,6 +9,7 @@ import { ControlStore } from '@alto/control';
 import { DeadLetters, PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import { createLogger } from '@alto/telemetry';
 import { createAdminApp } from './admin.ts';
+import { collectAdminTokens } from './admin-tokens.ts';
 import { loadEnv } from './env.ts';
 import { createPublisherMetrics } from './metrics.ts';
 import { publishOnStart } from './bootstrap.ts';
@@ -49,14 +51,26 @@ try {
     log,
     metrics,
   });
-  if (!env.ALTO_ADMIN_TOKEN) log.warn('ALTO_ADMIN_TOKEN is not set: the admin API refuses every request');
+  const tokens = collectAdminTokens({
+    token: env.ALTO_ADMIN_TOKEN,
+    tokens: env.ALTO_ADMIN_TOKENS,
+    fileText: env.ALTO_ADMIN_TOKENS_FILE === undefined ? undefined : readFileSync(env.ALTO_ADMIN_TOKENS_FILE, 'utf8'),
+  });
+  if (tokens.length === 0)
+    log.warn('no admin token is set (ALTO_ADMIN_TOKEN, ALTO_ADMIN_TOKENS): the admin API refuses every request');
+  else log.info({ tokens: tokens.map((t) => `${t.name}:${t.scope}`) }, 'admin tokens');
   if (env.ALTO_ALLOWED_ROOTS.length === 0) log.warn('ALTO_ALLOWED_ROOTS is not set: nothing can be published');
   const app = createAdminApp({
     store,
     predictions: new PredictionStore(redis, keys),
     deadLetters: new DeadLetters(redis, keys),
     log,
-    token: env.ALTO_ADMIN_TOKEN,
+    redis,
+    tokens,
+    trustedProxies: env.ALTO_ADMIN_TRUSTED_PROXIES,
+    authFailures: env.ALTO_ADMIN_AUTH_FAILURES,
+    authWindowMs: env.ALTO_ADMIN_AUTH_WINDOW_MS,
+    auditMaxEvents: env.ALTO_AUDIT_MAX_EVENTS,
     allowedRoots: env.ALTO_ALLOWED_ROOTS,
     workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
     retentionMs: env.ALTO_RETENTION_SECONDS * 1000,

@@ -21,3 +21,16 @@ export {
   type FencedWrite,
   type LeaseOutcome,
 } from './lua.ts';
+export {
+  appendAudit,
+  readAudit,
+  AUDIT_ACTIONS,
+  AuditEventSchema,
+  AuditListSchema,
+  type AuditAction,
+  type AuditEvent,
+  type AuditInput,
+  type AuditList,
+  type AuditLog,
+  type AuditOptions,
+} from './audit.ts';
