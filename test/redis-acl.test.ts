@@ -90,6 +90,13 @@ describe('Redis ACL users per role', () => {
     expect(await attempt('worker', 'HGETALL', k.models)).toBe('OK');
     expect(await attempt('worker', 'HSET', `${prefix}:{control}:workers`, 'w', '{}')).toBe('OK');
     expect(await attempt('worker', 'XACK', stream, 'workers', '1-0')).toBe('OK');
+    // Every model name but the two reserved tags is a model's, however close it comes to them.
+    for (const name of ['c', 'b', 'co', 'contro', 'controls', 'control2', 'bul', 'bulls', 'x', 'owner:k']) {
+      expect(await attempt('worker', 'SET', `${prefix}:{${name}}:probe`, '1'), name).toBe('OK');
+      expect(await attempt('gateway', 'SET', `${prefix}:{${name}}:probe`, '1'), name).toBe('OK');
+      await admin_.del(`${prefix}:{${name}}:probe`);
+    }
+    expect(await attempt('worker', 'SET', `${prefix}:{bull}:probe`, '1')).toBe('NOPERM');
     // A gateway cannot consume a stream or write the control plane; it may enqueue and read the catalog.
     expect(await attempt('gateway', 'XACK', stream, 'workers', '1-0')).toBe('NOPERM');
     expect(await attempt('gateway', 'XREADGROUP', 'GROUP', 'workers', 'g', 'STREAMS', stream, '>')).toBe('NOPERM');

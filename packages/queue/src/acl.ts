@@ -19,6 +19,7 @@ export interface RedisCredentials {
  * classes (`{[^bc]*`, `{c[^o]*`, ..., `{control[^}]*`).
  */
 export function tagsExcept(head: string, excluded: readonly string[]): string[] {
+  if (excluded.length === 0) return [`${head}*`];
   const words = excluded.map((w) => `${w}}`);
   const patterns: string[] = [];
   const walk = (prefix: string) => {
