@@ -1,6 +1,6 @@
 // The publisher's configuration, parsed once from the environment.
 import { hostname } from 'node:os';
-import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
+import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl, redisTls } from '@alto/config';
 import { z } from 'zod';
 import { parseAdminTokens, type AdminToken } from './admin-tokens.ts';
 
@@ -18,6 +18,8 @@ export const PublisherEnvSchema = z.object({
   REDIS_URL: redisUrl,
   /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
   ALTO_REDIS_CLUSTER: redisCluster,
+  /** TLS to Redis (rediss://): CA, client certificate and key files. */
+  ...redisTls,
   ALTO_PREFIX: keyPrefix,
   /** Identity in the leader election; unique per publisher process. */
   ALTO_PUBLISHER_ID: z

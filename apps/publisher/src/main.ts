@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { listen } from '@alto/procs';
-import { envOrExit } from '@alto/config';
+import { envOrExit, redisTlsOf } from '@alto/config';
 import { ControlStore } from '@alto/control';
 import { DeadLetters, PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import { createLogger } from '@alto/telemetry';
@@ -26,6 +26,7 @@ try {
   const redis = await connect(env.REDIS_URL, {
     name: `alto-publisher:${env.ALTO_PUBLISHER_ID}`,
     cluster: env.ALTO_REDIS_CLUSTER,
+    tls: redisTlsOf(env),
   });
   await assertNoEviction(redis);
   const store = new ControlStore(redis, keys);

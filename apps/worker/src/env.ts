@@ -1,7 +1,17 @@
 // The worker's configuration, parsed once from the environment.
 import { hostname, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
+import {
+  keyPrefix,
+  logLevel,
+  nonNegativeInt,
+  parseEnv,
+  port,
+  positiveInt,
+  redisCluster,
+  redisUrl,
+  redisTls,
+} from '@alto/config';
 import { z } from 'zod';
 import { parseDevicePin } from './devices.ts';
 
@@ -9,6 +19,8 @@ export const WorkerEnvSchema = z.object({
   REDIS_URL: redisUrl,
   /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
   ALTO_REDIS_CLUSTER: redisCluster,
+  /** TLS to Redis (rediss://): CA, client certificate and key files. */
+  ...redisTls,
   /**
    * Replicas each batch of completions waits for (Redis WAIT) before the next batch; 0 = no
    * WAIT. Keeps completions at the pace of replication (docs/reliability.md).

@@ -3,6 +3,7 @@
 // cache), load, warm up, then read the model's streams; for a version no longer assigned,
 // stop reading, drain and unload. States: starting → running → draining → stopped.
 import { hostname } from 'node:os';
+import { redisTlsOf } from '@alto/config';
 import type { AssignedModel, Device, HeldModel, HeldState, WorkerReport } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import { RedisModelRegistry, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
@@ -89,6 +90,7 @@ export class ManagedWorker implements WorkerProcess {
     this.redis = await connect(env.REDIS_URL, {
       name: `alto-worker:${env.ALTO_WORKER_ID}`,
       cluster: env.ALTO_REDIS_CLUSTER,
+      tls: redisTlsOf(env),
     });
     await assertNoEviction(this.redis);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
