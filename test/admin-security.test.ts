@@ -112,6 +112,14 @@ describe('admin tokens and the audit log', () => {
       expect(Date.parse(e.at)).toBeGreaterThan(Date.now() - 120_000);
     }
     expect(body.next).toBeNull();
+    // The same events in the publisher's log, one line each.
+    const logged = publisher
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"audit":'))
+      .map((l) => JSON.parse(l).audit);
+    expect(logged.map((a: any) => [a.action, a.target, a.actor])).toEqual([...seen].reverse());
+    expect(logged.map((a: any) => a.id)).toEqual(body.events.map((e: any) => e.id).reverse());
 
     // Pages: two at a time, following `next`.
     const page1 = await via(publisher.url, READER)('GET', '/audit?limit=2');
