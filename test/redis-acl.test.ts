@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminRequest } from './support/admin.ts';
 import {
   ROOT,
@@ -173,6 +173,29 @@ describe('Redis ACL users per role', () => {
 
     // Nothing was refused along the way.
     for (const p of procs) expect(p.output(), p.name).not.toMatch(/NOPERM/);
+  });
+
+  it("the test fleet's processes (test/support/fleet.ts) run as their role's user too", async () => {
+    const shared = inject('redisUrl');
+    const p = testPrefix('aclfleet');
+    const gw = await startGateway(shared, p);
+    const w = await startManagedWorker(shared, p, 'acl-fleet-w1');
+    procs.push(gw, w);
+    const plain = new Redis(shared);
+    try {
+      const list = (await plain.call('CLIENT', 'LIST')) as string;
+      const users = (name: string) =>
+        new Set(
+          list
+            .split('\n')
+            .filter((l) => l.includes(`name=${name}`))
+            .map((l) => /\buser=(\S+)/.exec(l)?.[1]),
+        );
+      expect(users('alto-gateway')).toContain(`${p}-gateway`);
+      expect(users('alto-worker:acl-fleet-w1')).toEqual(new Set([`${p}-worker`]));
+    } finally {
+      plain.disconnect();
+    }
   });
 
   it('rules are spelled per prefix and never name another installation', () => {
