@@ -84,7 +84,11 @@ try {
     { id: env.ALTO_PUBLISHER_ID, url: `http://${env.ALTO_ADMIN_HOST}:${port}`, roots: env.ALTO_ALLOWED_ROOTS },
     'publisher listening',
   );
-  if (env.ALTO_PUBLISH_ON_START) await publishOnStart(store, env.ALTO_PUBLISH_ON_START, env.ALTO_ALLOWED_ROOTS, log);
+  if (env.ALTO_PUBLISH_ON_START)
+    await publishOnStart(store, env.ALTO_PUBLISH_ON_START, env.ALTO_ALLOWED_ROOTS, log, {
+      redis,
+      maxEvents: env.ALTO_AUDIT_MAX_EVENTS,
+    });
   leadership.start();
 
   let stopping = false;
