@@ -23,7 +23,7 @@ import type { z } from 'zod';
 import { ADMIN_INFO, ADMIN_SECURITY_SCHEMES, adminRoutes as routes } from './admin-routes.ts';
 import { allows, matchToken, type AdminActor, type AdminToken } from './admin-tokens.ts';
 import { AuthLimit } from './auth-limit.ts';
-import { clientAddress } from './client-address.ts';
+import { clientAddress, trustList } from './client-address.ts';
 import type { PublisherMetrics } from './metrics.ts';
 import { modelView, workerView } from './views.ts';
 
@@ -36,7 +36,7 @@ export interface AdminDeps {
   redis: Redis;
   /** Admin tokens (ALTO_ADMIN_TOKEN as `default`, ALTO_ADMIN_TOKENS, ALTO_ADMIN_TOKENS_FILE); none: all refused. */
   tokens: readonly AdminToken[];
-  /** Peers whose X-Forwarded-For names the client (ALTO_ADMIN_TRUSTED_PROXIES). */
+  /** Peers whose X-Forwarded-For names the client (ALTO_ADMIN_TRUSTED_PROXIES): addresses and CIDRs. */
   trustedProxies: readonly string[];
   /** Failed authentications allowed per client address per window. */
   authFailures: number;
@@ -106,8 +106,9 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
   });
 
   const limit = new AuthLimit({ max: d.authFailures, windowMs: d.authWindowMs });
+  const proxies = d.trustedProxies ? trustList(d.trustedProxies) : undefined;
   app.use('/v1/admin/*', async (c, next) => {
-    const source = clientAddress(c, d.trustedProxies ?? []);
+    const source = clientAddress(c, proxies);
     const wait = limit.blockedFor(source);
     if (wait > 0) {
       throw new AltoError(

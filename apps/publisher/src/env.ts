@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl, redisTls } from '@alto/config';
 import { z } from 'zod';
 import { parseAdminTokens, type AdminToken } from './admin-tokens.ts';
+import { trustList } from './client-address.ts';
 
 const list = z
   .string()
@@ -47,10 +48,19 @@ export const PublisherEnvSchema = z.object({
   /** A file of admin tokens, one `name:scope:secret` per line (e.g. a mounted secret). */
   ALTO_ADMIN_TOKENS_FILE: z.string().min(1).optional(),
   /**
-   * Addresses whose `X-Forwarded-For` names the client (the gateways that pass /v1/admin on),
-   * comma-separated. Failed admin logins are limited, and actions audited, per client address.
+   * Addresses or CIDRs whose `X-Forwarded-For` names the client (the gateways that pass
+   * /v1/admin on), comma-separated. Failed admin logins are limited, and actions audited, per
+   * client address.
    */
-  ALTO_ADMIN_TRUSTED_PROXIES: list.transform((l) => (l.length > 0 ? l : ['127.0.0.1', '::1', '::ffff:127.0.0.1'])),
+  ALTO_ADMIN_TRUSTED_PROXIES: list
+    .transform((l) => (l.length > 0 ? l : ['127.0.0.1', '::1']))
+    .superRefine((l, ctx) => {
+      try {
+        trustList(l);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   /** Failed admin authentications allowed per client address per ALTO_ADMIN_AUTH_WINDOW_MS. */
   ALTO_ADMIN_AUTH_FAILURES: positiveInt(10),
   ALTO_ADMIN_AUTH_WINDOW_MS: positiveInt(60_000),
