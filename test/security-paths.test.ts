@@ -1,7 +1,8 @@
 // Allowed roots hold on what a local path resolves to, end to end: the publisher refuses a
 // base URI that leads out of its roots through a symlink (as the base or as a directory on
-// the way), and a worker refuses a checkpoint whose link was made or swapped after publishing,
-// so nothing outside ALTO_ALLOWED_ROOTS is loaded. Real publisher, worker, redis-server.
+// the way) and leaves out a version linked out of them after publishing, and a worker checks
+// what it opens against its own roots, so nothing outside ALTO_ALLOWED_ROOTS is loaded. Real
+// publisher, worker, redis-server.
 import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ describe('allowed roots on resolved paths', () => {
   const base = realpathSync(mkdtempSync(join(tmpdir(), 'alto-secpaths-')));
   const repo = join(base, 'repo');
   const outside = join(base, 'outside');
+  // Allowed by the publisher, not by the worker.
+  const shared = join(base, 'shared');
   let publisher: Proc & { url: string };
   let worker: Proc;
 
@@ -30,7 +33,8 @@ describe('allowed roots on resolved paths', () => {
   beforeAll(async () => {
     copyTiny(join(repo, 'tiny'));
     copyTiny(join(outside, 'tiny'));
-    publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: repo });
+    copyTiny(join(shared, 'tiny'));
+    publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: `${repo},${shared}` });
     worker = await startManagedWorker(redisUrl, prefix, 'w1', {
       ALTO_ALLOWED_ROOTS: repo,
       ALTO_CACHE_DIR: join(base, 'cache'),
@@ -74,24 +78,39 @@ describe('allowed roots on resolved paths', () => {
     expect(m.workers).toEqual([expect.objectContaining({ id: 'w1', version: '1', state: 'ready' })]);
   });
 
-  it('a worker refuses a version linked out of the root after publishing, naming the resolved path', async () => {
+  it('the publisher leaves out a version linked out of the roots after publishing, naming the resolved path', async () => {
     const later = join(repo, 'later');
     mkdirSync(later);
     cpSync(join(ROOT, 'models/tiny/config.json'), join(later, 'config.json'));
     expect((await admin('POST', '/models', { name: 'later', uri: later })).status).toBe(201);
     // The link appears after the publisher checked the base URI.
     symlinkSync(join(outside, 'tiny', '1'), join(later, '1'));
-    const failed = await waitFor(
+    const m = await waitFor(
       async () => {
         const v = await model('later');
-        const held = v.workers.find((w: { error?: string }) => w.error);
-        return held ? { v, held } : undefined;
+        return v.status.error?.includes('left out') ? v : undefined;
       },
-      { what: "the worker's refusal of later/1", timeoutMs: 60_000 },
+      { what: 'later/1 left out', timeoutMs: 60_000 },
     );
-    expect(failed.held.state).toBe('failed');
-    expect(failed.held.error).toContain(`resolves to ${join(outside, 'tiny', '1', 'model.onnx')}`);
-    expect(failed.held.error).toMatch(/not under an allowed root/);
-    expect(failed.v.status.ready_replicas).toBe(0);
+    expect(m.status.error).toContain(`version 1 left out: checkpoint uri '${join(later, '1', 'model.onnx')}'`);
+    expect(m.status.error).toContain(`resolves to ${join(outside, 'tiny', '1', 'model.onnx')}`);
+    expect(m.status.versions).toEqual([]);
+    expect(m.workers).toEqual([]);
+  });
+
+  it('a worker checks what it opens against its own roots, naming the resolved path', async () => {
+    // Allowed by the publisher's roots, not by the worker's.
+    expect((await admin('POST', '/models', { name: 'wide', uri: join(shared, 'tiny') })).status).toBe(201);
+    const failed = await waitFor(
+      async () => {
+        const v = await model('wide');
+        return v.workers.find((w: { error?: string }) => w.error);
+      },
+      { what: "the worker's refusal of wide/1", timeoutMs: 60_000 },
+    );
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toContain(`checkpoint uri '${join(shared, 'tiny', '1', 'model.onnx')}'`);
+    expect(failed.error).toMatch(new RegExp(`not under an allowed root; allowed roots \\(resolved\\): ${repo}$`));
+    expect((await model('wide')).status.ready_replicas).toBe(0);
   });
 });

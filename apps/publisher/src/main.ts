@@ -35,7 +35,7 @@ try {
     metrics,
     store,
     log,
-    watcher: new VersionWatcher(env.ALTO_WATCH_INTERVAL_MS),
+    watcher: new VersionWatcher(env.ALTO_WATCH_INTERVAL_MS, env.ALTO_ALLOWED_ROOTS),
     workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
     onDead: async (report) => {
       const released = await releaseEntries(redis, keys, report);
