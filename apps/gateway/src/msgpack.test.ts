@@ -35,12 +35,8 @@ describe('msgpack requests', () => {
   });
 
   it('refuses bin data whose length does not fit the shape, naming both sizes', () => {
-    const request = decodeMsgpackRequest(
-      Buffer.from(encode({ input: { x: { datatype: 'FP32', shape: [2, 2], data: f32([1, 2, 3]) } } })),
-    ) as { input: Record<string, unknown> };
-    expect(() => validateInputs(tiny, request.input)).toThrow(
-      "input 'x': binary_data_size is 12 bytes, shape [2,2] of FP32 needs 16",
-    );
+    const body = Buffer.from(encode({ input: { x: { datatype: 'FP32', shape: [2, 2], data: f32([1, 2, 3]) } } }));
+    expect(() => decodeMsgpackRequest(body)).toThrow("input 'x': data (bin) is 12 bytes, shape [2,2] of FP32 needs 16");
   });
 
   it('refuses a body that is not msgpack with invalid_input', () => {

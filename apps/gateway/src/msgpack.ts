@@ -4,8 +4,12 @@
 // in msgpack with every output tensor's "data" as bin. Errors stay JSON (errors.ts).
 import { decode, encode } from '@msgpack/msgpack';
 import {
+  DATATYPE_INFO,
   RAW_TENSOR,
+  elementCount,
+  fmtShape,
   invalidInput,
+  isDatatype,
   renderPrediction,
   type Prediction,
   type PredictionRecord,
@@ -55,11 +59,21 @@ export function decodeMsgpackRequest(body: Buffer): unknown {
   }
   const input = (value as { input?: unknown } | null)?.input;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return value;
-  for (const tensor of Object.values(input)) {
+  for (const [name, tensor] of Object.entries(input)) {
     if (typeof tensor !== 'object' || tensor === null) continue;
     const t = tensor as Record<string | symbol, unknown>;
     if (t.data instanceof Uint8Array) {
       const bytes = t.data;
+      // Worded for msgpack here; anything else about the tensor is validateInputs's to check.
+      const { datatype, shape } = t;
+      if (isDatatype(datatype) && Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        const need = elementCount(name, shape as number[]) * DATATYPE_INFO[datatype].size;
+        if (need !== bytes.byteLength) {
+          throw invalidInput(
+            `input '${name}': data (bin) is ${bytes.byteLength} bytes, shape ${fmtShape(shape as number[])} of ${datatype} needs ${need}`,
+          );
+        }
+      }
       t[RAW_TENSOR] = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       delete t.data;
     }
