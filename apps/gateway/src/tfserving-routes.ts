@@ -83,9 +83,9 @@ export function mountTfServing(app: OpenAPIHono, o: TfServingOptions): void {
     o.predict(c, tfVia(o), name, version).catch((err: unknown) => tfError(c, err, o.errors));
   // Hono reads `{model}:predict` as one parameter named `model:predict`: the routes match the
   // whole segment and strip the suffix. Model and version names cannot contain ':'.
-  app.post('/v1/models/:target{[^/]+:predict}', (c) => handle(c, strip(c.req.param('target')), undefined));
-  app.post('/v1/models/:model/versions/:target{[^/]+:predict}', (c) =>
-    handle(c, c.req.param('model'), strip(c.req.param('target'))),
+  app.post('/v1/models/:model{[^/]+:predict}', (c) => handle(c, strip(c.req.param('model')), undefined));
+  app.post('/v1/models/:model/versions/:version{[^/]+:predict}', (c) =>
+    handle(c, c.req.param('model'), strip(c.req.param('version'))),
   );
   for (const route of Object.values(tfServingRoutes(o.maxWaitSeconds, o.apiKeys)))
     app.openAPIRegistry.registerPath(route);
