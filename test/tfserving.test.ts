@@ -81,10 +81,11 @@ describe('TF Serving REST predict', () => {
     expect(r.body).toEqual({ error: f.response.error });
   });
 
-  it('reads the body as JSON whatever its Content-Type, as `curl -d` sends it', async () => {
+  it('reads the body as JSON whatever its Content-Type, as `curl -d` sends it, and waits without Prefer: wait', async () => {
     const res = await fetch(`${gateway.url}/v1/models/tiny:predict`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      // A Prefer without a wait preference leaves the wait at its most.
+      headers: { 'content-type': 'application/x-www-form-urlencoded', prefer: 'return=minimal' },
       body: JSON.stringify({ instances: [new Array(64).fill(0.25)] }),
     });
     expect(res.status).toBe(200);

@@ -23,6 +23,8 @@ export interface TfServingOptions {
 }
 
 const SUFFIX = ':predict';
+/** A wait preference among a Prefer header's (parseWait reads it; 0 there also means none was given). */
+const WAIT = /(^|,)\s*wait\s*(=|,|$)/i;
 
 /** TF Serving's error body, with the status and headers (Retry-After, WWW-Authenticate) Alto's has. */
 async function tfError(c: Context, err: unknown, errors: { onError: ErrorHandler }): Promise<Response> {
@@ -39,8 +41,11 @@ async function tfError(c: Context, err: unknown, errors: { onError: ErrorHandler
 function tfVia(o: TfServingOptions): PredictVia {
   let format: TfFormat = 'row';
   return {
-    // Synchronous: wait the most unless Prefer: wait=N asks for less.
-    wait: (c) => (c.req.header('prefer') ? parseWait(c.req.header('prefer'), o.maxWaitSeconds) : o.maxWaitSeconds),
+    // Synchronous: wait the most unless Prefer: wait=N asks for less (a Prefer without wait changes nothing).
+    wait: (c) => {
+      const prefer = c.req.header('prefer');
+      return prefer && WAIT.test(prefer) ? parseWait(prefer, o.maxWaitSeconds) : o.maxWaitSeconds;
+    },
     read: async (c, model) => {
       // Content-Type is not checked: TF Serving reads JSON whatever it says (`curl -d` sends form encoding).
       const raw = await readBody(c, o.maxBodyBytes);
