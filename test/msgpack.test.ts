@@ -83,6 +83,7 @@ describe('msgpack bodies', () => {
     expectClose(floatsOf(done.output.y.data), direct.data);
     const json = await fetch(`${gateway.url}/v1/predictions/${queued.id}`);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(json.headers.get('vary')).toBe('Accept');
     expectClose(((await json.json()) as any).output.y.data, direct.data);
   });
 

@@ -6,6 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT, startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { expectClose, getJson, postJson } from './support/http.ts';
+import { startTestGateway } from './support/gateway.ts';
+import { tiny } from './support/models.ts';
 import { runDirect } from './support/ort.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -144,5 +146,30 @@ describe('TF Serving REST predict', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ name: 'tiny', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }] });
     expect(r.body).not.toHaveProperty('model_version_status');
+  });
+});
+
+describe('TF Serving REST predict with API keys', () => {
+  it('answers a missing or unknown key with 401, WWW-Authenticate and a TF Serving error body', async () => {
+    const key = 'tfserving-test-key-0123456789';
+    const server = await startTestGateway(inject('redisUrl'), testPrefix('tfkeys'), [tiny], { ALTO_API_KEYS: key });
+    try {
+      const body = { instances: [new Array(64).fill(0)] };
+      for (const headers of [{}, { authorization: 'Bearer not-a-key-of-this-gateway' }]) {
+        const r = await postJson(`${server.base}/v1/models/tiny:predict`, body, headers);
+        expect(r.status).toBe(401);
+        expect(r.headers.get('www-authenticate')).toBe('Bearer realm="alto"');
+        expect(Object.keys(r.body)).toEqual(['error']);
+        expect(typeof r.body.error).toBe('string');
+      }
+      // With the key the request gets past the check: no worker here, so the wait runs out.
+      const ok = await postJson(`${server.base}/v1/models/tiny:predict`, body, {
+        authorization: `Bearer ${key}`,
+        prefer: 'wait=0',
+      });
+      expect(ok.status).toBe(504);
+    } finally {
+      await server.close();
+    }
   });
 });

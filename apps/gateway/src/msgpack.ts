@@ -114,7 +114,9 @@ export function predictionResponse(
   status: 200 | 202,
   headers: Record<string, string> = {},
 ): Response {
-  if (!acceptsMsgpack(c.req.header('accept'))) return c.json(renderPrediction(record, base), status, headers);
+  // The same URL answers in either encoding: caches must key on Accept.
+  const vary = { ...headers, vary: 'Accept' };
+  if (!acceptsMsgpack(c.req.header('accept'))) return c.json(renderPrediction(record, base), status, vary);
   const body = encodeMsgpack(binPrediction(record, base));
-  return c.body(body as Uint8Array<ArrayBuffer>, status, { ...headers, 'content-type': MSGPACK_TYPE });
+  return c.body(body as Uint8Array<ArrayBuffer>, status, { ...vary, 'content-type': MSGPACK_TYPE });
 }
