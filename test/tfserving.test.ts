@@ -155,7 +155,8 @@ describe('TF Serving REST predict with API keys', () => {
     const server = await startTestGateway(inject('redisUrl'), testPrefix('tfkeys'), [tiny], { ALTO_API_KEYS: key });
     try {
       const body = { instances: [new Array(64).fill(0)] };
-      for (const headers of [{}, { authorization: 'Bearer not-a-key-of-this-gateway' }]) {
+      const refused: Record<string, string>[] = [{}, { authorization: 'Bearer not-a-key-of-this-gateway' }];
+      for (const headers of refused) {
         const r = await postJson(`${server.base}/v1/models/tiny:predict`, body, headers);
         expect(r.status).toBe(401);
         expect(r.headers.get('www-authenticate')).toBe('Bearer realm="alto"');
