@@ -130,6 +130,15 @@ describe('fromTfRequest', () => {
         }),
       ),
     ).toBe("input 'x': data[1] has 2 elements, shape [2,4] needs 4 there");
+    // Ragged rows whose element count happens to fit the shape are refused too.
+    const ragged = {
+      instances: [
+        [1, 2, 3, 4],
+        [5, 6],
+        [7, 8, 9, 10, 11, 12],
+      ],
+    };
+    expect(refusal(() => tensors(tiny, ragged))).toBe("input 'x': data[1] has 2 elements, shape [3,4] needs 4 there");
   });
 });
 
