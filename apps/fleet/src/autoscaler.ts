@@ -4,11 +4,15 @@
 // deployment scales its workers with KEDA or a managed instance group on the same signal
 // (docs/autoscaling.md). Every worker it starts is alike, so it follows the busiest pool.
 import type { Proc } from '@alto/procs';
-import type { ScalingReport } from '@alto/control';
+import type { PoolScaling, ScalingReport } from '@alto/control';
 import type { Logger } from '@alto/telemetry';
 
 /** Workers to run: the largest pool's desired count, within [min, max]. */
-export function fleetTarget(report: Pick<ScalingReport, 'pools'>, min: number, max: number): number {
+export function fleetTarget(
+  report: { pools: readonly Pick<PoolScaling, 'desired_workers'>[] },
+  min: number,
+  max: number,
+): number {
   const wanted = Math.max(0, ...report.pools.map((p) => p.desired_workers));
   return Math.min(max, Math.max(min, wanted));
 }

@@ -82,7 +82,14 @@ export class ScalingSampler {
     const now = Date.now();
     const samples = await Promise.all(
       [...specs.values()].map(async (spec): Promise<ModelSample> => {
-        const streams = modelStreams(keys, spec.name).all;
+        // Unpinned requests, and those pinning a version it serves or served last.
+        const state = states.get(spec.name);
+        const versions = new Set(catalog.get(spec.name)?.versions ?? []);
+        for (const v of [state?.serving_version, state?.target_version]) if (v) versions.add(v);
+        const streams = [
+          modelStreams(keys, spec.name),
+          ...[...versions].map((v) => modelStreams(keys, spec.name, v)),
+        ].flatMap((m) => m.all);
         // One pipeline per model: its keys share a hash tag (one Redis Cluster slot).
         const pipe = redis.pipeline().zcount(keys.replicas(spec.name), now, '+inf');
         for (const s of streams) pipe.xlen(s).xinfo('STREAM', s);
@@ -102,7 +109,6 @@ export class ScalingSampler {
           const n = entriesAdded(info);
           added = n === undefined || added === undefined ? undefined : added + n;
         }
-        const state = states.get(spec.name);
         return {
           model: spec.name,
           pool: modelPool(spec.constraints, spec.execution_provider),
