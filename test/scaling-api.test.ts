@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminRequest } from './support/admin.ts';
-import { ROOT, startGateway, startManagedWorker, startPublisher, testPrefix, type Proc } from './support/fleet.ts';
+import { alto } from './support/cli.ts';
+import {
+  ADMIN_TOKEN,
+  ROOT,
+  startGateway,
+  startManagedWorker,
+  startPublisher,
+  testPrefix,
+  type Proc,
+} from './support/fleet.ts';
 import { postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -53,7 +62,7 @@ describe('the autoscaling signal of the admin API', () => {
       ALTO_SCALE_IDLE_S: '2',
       ALTO_SCALE_TARGET_DRAIN_S: '15',
     });
-    gateway = await startGateway(redisUrl, prefix);
+    gateway = await startGateway(redisUrl, prefix, { ALTO_PUBLISHER_URL: publisher.url });
   });
   afterAll(async () => {
     await Promise.all([worker?.kill(), gateway?.kill(), publisher?.kill()]);
@@ -87,6 +96,12 @@ describe('the autoscaling signal of the admin API', () => {
     await waitFor(async () => (await gauge('alto_pool_desired_workers', 'gpu-team-ml')) === 1, {
       what: 'the gauge of the gpu pool',
     });
+    const cli = await alto(['scaling'], { env: { ALTO_URL: gateway.url, ALTO_ADMIN_TOKEN: ADMIN_TOKEN } });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/^POOL +DESIRED +CURRENT/);
+    expect(cli.stdout).toMatch(/\ncpu +1 +0 +0 +0\/s +- +busy +tiny \(0 queued, 0 ready\)\n/);
+    expect(cli.stdout).toMatch(/\ngpu-team-ml +1 +0 /);
+    expect(cli.stdout).toContain('target drain 15s, idle to zero after 2s\n');
   });
 
   it('falls to zero once the model has loaded and the pool has been idle', async () => {
