@@ -2,7 +2,7 @@
 // pools at zero rise with the first queued request; idle pools fall to one, then to zero.
 import { describe, expect, it } from 'vitest';
 import { modelPool, poolName, workerPool } from './pools.ts';
-import { ScaleTracker, neededReplicas, poolDesired, type ModelSample } from './scaling.ts';
+import { FIRST_LOAD_PATIENCE_MS, ScaleTracker, neededReplicas, poolDesired, type ModelSample } from './scaling.ts';
 
 const settings = { targetDrainS: 30, idleS: 60 };
 const sample = (over: Partial<ModelSample> = {}): ModelSample => ({
@@ -13,6 +13,8 @@ const sample = (over: Partial<ModelSample> = {}): ModelSample => ({
   readyReplicas: 0,
   maxReplicas: 10,
   firstLoad: false,
+  unplaced: false,
+  specUpdatedAt: 1,
   ...over,
 });
 
@@ -107,6 +109,29 @@ describe('ScaleTracker', () => {
     const t = new ScaleTracker({ targetDrainS: 30, idleS: 1 }, 0);
     const r = t.sample(60_000, [sample({ firstLoad: true })], new Map());
     expect(r.pools[0]).toMatchObject({ pool: 'cpu', desired_workers: 1, current_workers: 0 });
+  });
+
+  it('stops wanting a first load no worker of the pool can take, until the spec changes', () => {
+    const t = new ScaleTracker({ targetDrainS: 30, idleS: 60 }, 0);
+    const stuck = sample({ firstLoad: true, unplaced: true });
+    // At zero it wants one; beside a live worker that cannot take it, only for the patience.
+    expect(t.sample(0, [stuck], new Map([['cpu', 0]])).pools[0]!.desired_workers).toBe(1);
+    expect(t.sample(1000, [stuck], new Map([['cpu', 1]])).pools[0]!.desired_workers).toBe(1);
+    const later = 1000 + FIRST_LOAD_PATIENCE_MS;
+    expect(t.sample(later, [stuck], new Map([['cpu', 1]])).pools[0]!.idle_for_s).not.toBeNull();
+    // Back at zero it does not start a worker again for the same spec...
+    expect(t.sample(later + 120_000, [stuck], new Map([['cpu', 0]])).pools[0]!.desired_workers).toBe(0);
+    // ...but an updated spec tries again.
+    const updated = { ...stuck, specUpdatedAt: 2 };
+    expect(t.sample(later + 121_000, [updated], new Map([['cpu', 0]])).pools[0]!.desired_workers).toBe(1);
+  });
+
+  it('keeps wanting a first load while the model is placed and loading', () => {
+    const t = new ScaleTracker({ targetDrainS: 30, idleS: 60 }, 0);
+    const loading = sample({ firstLoad: true, unplaced: false });
+    t.sample(0, [loading], new Map([['cpu', 1]]));
+    const r = t.sample(2 * FIRST_LOAD_PATIENCE_MS, [loading], new Map([['cpu', 1]]));
+    expect(r.pools[0]!.desired_workers).toBe(1);
   });
 
   it('lists pools that have only workers, and forgets unpublished models', () => {

@@ -15,7 +15,9 @@
 // Without work: one (the last warm worker) until the pool has been idle ALTO_SCALE_IDLE_S,
 // then zero — but never more than it has. A model published and never served yet keeps one
 // worker wanted until a replica has loaded it once: its signature (what requests are checked
-// against) is learned from that load.
+// against) is learned from that load. If no worker of its pool can take it (state
+// unplaceable while the pool has one) for FIRST_LOAD_PATIENCE, it stops asking until its spec
+// changes, so that a model no worker can run neither holds a pool up nor starts one in a loop.
 
 import type { z } from 'zod';
 import type { ModelScalingSchema, PoolScalingSchema, ScalingReportSchema } from './scaling-api.ts';
@@ -24,6 +26,8 @@ import type { ModelScalingSchema, PoolScalingSchema, ScalingReportSchema } from 
 export const RATE_WINDOW_MS = 10_000;
 /** Weight of a new throughput measurement. */
 const EWMA = 0.5;
+/** How long a never-served model may stay unplaceable beside a live worker of its pool and still want one (at least ALTO_SCALE_IDLE_S). */
+export const FIRST_LOAD_PATIENCE_MS = 600_000;
 /** Samples closer than this apart measure no throughput (too noisy). */
 const MIN_INTERVAL_MS = 500;
 
@@ -47,6 +51,10 @@ export interface ModelSample {
   maxReplicas: number;
   /** Published with a servable version, and never served yet. */
   firstLoad: boolean;
+  /** No worker took a replica (state unplaceable). */
+  unplaced: boolean;
+  /** Its spec's updated_at: a change starts a first load's patience over. */
+  specUpdatedAt: number;
 }
 
 // The decision's shape is the admin API's (scaling-api.ts): one definition.
@@ -93,6 +101,8 @@ export class ScaleTracker {
   private readonly history = new Map<string, ModelHistory>();
   /** When each pool last had work; pools first seen count from the tracker's start. */
   private readonly lastBusy = new Map<string, number>();
+  /** Never-served models: since when each has been unplaceable beside a live worker of its pool, per spec. */
+  private readonly unplacedSince = new Map<string, { spec: number; since: number | undefined }>();
 
   constructor(
     private readonly settings: ScalingSettings,
@@ -105,7 +115,8 @@ export class ScaleTracker {
     for (const name of this.history.keys()) if (!models.some((m) => m.model === name)) this.history.delete(name);
     const byPool = new Map<string, ModelScaling[]>();
     const busy = new Set<string>();
-    for (const m of models) {
+    for (const sampled of models) {
+      const m = { ...sampled, firstLoad: this.wantsFirstLoad(now, sampled, workers.get(sampled.pool) ?? 0) };
       const { rate, throughput } = this.observe(now, m);
       if (m.maxReplicas > 0 && (m.backlog > 0 || rate > 0 || m.firstLoad)) busy.add(m.pool);
       const list = byPool.get(m.pool) ?? [];
@@ -144,6 +155,27 @@ export class ScaleTracker {
       };
     });
     return { target_drain_s: targetDrainS, idle_s: idleS, pools };
+  }
+
+  /** Whether a never-served model still wants a worker to load it (see FIRST_LOAD_PATIENCE_MS). */
+  private wantsFirstLoad(now: number, m: ModelSample, poolWorkers: number): boolean {
+    if (!m.firstLoad) {
+      this.unplacedSince.delete(m.model);
+      return false;
+    }
+    let u = this.unplacedSince.get(m.model);
+    if (!u || u.spec !== m.specUpdatedAt) {
+      u = { spec: m.specUpdatedAt, since: undefined };
+      this.unplacedSince.set(m.model, u);
+    }
+    if (u.since === undefined && m.unplaced && poolWorkers > 0) u.since = now;
+    // Placed meanwhile (loading): the clock waits for the next time it cannot be placed.
+    else if (u.since !== undefined && !m.unplaced && now - u.since < this.patienceMs()) u.since = undefined;
+    return u.since === undefined || now - u.since < this.patienceMs();
+  }
+
+  private patienceMs(): number {
+    return Math.max(FIRST_LOAD_PATIENCE_MS, this.settings.idleS * 1000);
   }
 
   /** Updates a model's history with a sample; its arrival rate and throughput so far. */

@@ -117,6 +117,8 @@ export class ScalingSampler {
           readyReplicas: Number(ready),
           maxReplicas: spec.replicas,
           firstLoad: !catalog.has(spec.name) && state?.target_version !== undefined && state.state !== 'failed',
+          unplaced: state?.state === 'unplaceable',
+          specUpdatedAt: spec.updated_at,
         };
       }),
     );
