@@ -8,6 +8,7 @@
 //     constraint's kind, else `gpu` for a CUDA or TensorRT execution provider, else `cpu`
 //     (XLA included: JAX runs on the CPU where there is no accelerator), followed by its tag
 //     constraints (every key but `accelerator` and `runtime`) in the same form.
+import { GPU_PROVIDERS } from './placement.ts';
 import type { Device } from './schemas.ts';
 
 const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]/g, '-');
@@ -34,9 +35,6 @@ export function workerKind(w: PoolWorker): string {
 }
 
 export const workerPool = (w: PoolWorker): string => poolName(workerKind(w), w.tags);
-
-/** onnxruntime execution providers that run on an NVIDIA GPU (as placement.ts). */
-const GPU_PROVIDERS: ReadonlySet<string> = new Set(['cuda', 'tensorrt']);
 
 /** The pool whose workers run a model with these constraints (see the rule above). */
 export function modelPool(constraints: Readonly<Record<string, string>>, executionProvider?: string): string {
