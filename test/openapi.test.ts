@@ -558,6 +558,10 @@ describe('admin API OpenAPI document', () => {
       200,
     );
     expectConforms('get', '/v1/admin/workers', await admin('get', '/v1/admin/workers'), 200);
+    expectConforms('get', '/v1/admin/scaling', await admin('get', '/v1/admin/scaling'), 200);
+    const pool = '/v1/admin/scaling/pools/{pool}';
+    expectConforms('get', pool, await admin('get', '/v1/admin/scaling/pools/cpu'), 200);
+    expectConforms('get', pool, await admin('get', '/v1/admin/scaling/pools/nope'), 404);
     expectConforms('post', '/v1/admin/workers/{id}/drain', await admin('post', '/v1/admin/workers/nobody/drain'), 404);
     expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 200);
     expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 404);
