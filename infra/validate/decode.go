@@ -2,12 +2,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -22,10 +24,26 @@ type rendering struct {
 	triggerAuths []kedav1alpha1.TriggerAuthentication
 }
 
-// strict decodes YAML into out, refusing unknown and duplicate fields (sigs.k8s.io/yaml strict
-// mode: YAML to JSON, then encoding/json with DisallowUnknownFields).
+// strict decodes YAML into out, refusing duplicate keys (sigs.k8s.io/yaml's strict YAML to JSON)
+// and unknown fields, case-insensitive near misses included (sigs.k8s.io/json's strict decoder,
+// the one the API server uses for fieldValidation=Strict), each named by its path.
 func strict[T any](y []byte, out *T) error {
-	return yaml.UnmarshalStrict(y, out)
+	_, err := decode(y, out)
+	return err
+}
+
+// decode is strict, and also says whether out holds the object anyway (only unknown fields were
+// wrong), so the cross-checks can still look at it.
+func decode[T any](y []byte, out *T) (decoded bool, err error) {
+	j, err := yaml.YAMLToJSONStrict(y)
+	if err != nil {
+		return false, err
+	}
+	strictErrs, err := kjson.UnmarshalStrict(j, out)
+	if err != nil {
+		return false, err
+	}
+	return true, errors.Join(strictErrs...)
 }
 
 // add decodes one object by its apiVersion and kind; a kind Alto does not ship is an error, so a
@@ -58,9 +76,9 @@ func (r *rendering) add(apiVersion, kind string, y []byte) error {
 
 func appendStrict[T any](y []byte, list *[]T) error {
 	var v T
-	if err := strict(y, &v); err != nil {
-		return err
+	decoded, err := decode(y, &v)
+	if decoded {
+		*list = append(*list, v)
 	}
-	*list = append(*list, v)
-	return nil
+	return err
 }
