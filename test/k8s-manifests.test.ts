@@ -88,7 +88,7 @@ describe.skipIf(!go)('Kubernetes manifests (infra/k8s)', () => {
     await buildValidator();
     first = validate(K8S, out);
     rendered = readRenderings(out);
-  }, 900_000);
+  }, 1_800_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   const all = () => [...rendered.entries()];
