@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '@alto/config';
+import * as control from '@alto/control';
 import { DispatcherEnvSchema } from '@alto/dispatcher/env';
 import { GatewayEnvSchema } from '@alto/gateway/env';
 import { PublisherEnvSchema } from '@alto/publisher/env';
@@ -64,10 +65,31 @@ const SCALING = {
   gauges: ['alto_pool_desired_workers', 'alto_pool_workers', 'alto_pool_backlog', 'alto_pool_arrival_rate'],
 };
 
-/** A worker pool's name: its accelerator, then its tags sorted, all joined by '-'. */
+/**
+ * A worker pool's name: its kind when it has no tags, else `<kind>-<key>-<value>-…`, tags sorted by
+ * key, lowercased, every other character than [a-z0-9-] turned into `-`. The control package's own
+ * `poolName` decides where it exports one; this copy of the rule stands in where it does not yet.
+ */
+const codePoolName = (control as Record<string, unknown>).poolName as
+  ((kind: string, tags: Record<string, string>) => string) | undefined;
+const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+const poolName =
+  codePoolName ??
+  ((kind: string, tags: Record<string, string>) =>
+    [
+      clean(kind),
+      ...Object.keys(tags)
+        .sort()
+        .map((k) => `${clean(k)}-${clean(tags[k]!)}`),
+    ].join('-'));
 const poolOf = (env: Record<string, string>): string => {
-  const tags = (env.ALTO_WORKER_TAGS ?? '').split(',').filter(Boolean).sort();
-  return [env.ALTO_ACCELERATOR ?? 'cpu', ...tags].join('-');
+  const tags = Object.fromEntries(
+    (env.ALTO_WORKER_TAGS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+  return poolName(env.ALTO_ACCELERATOR ?? 'cpu', tags);
 };
 
 /** Every .ts file under `dir`, tests left out, concatenated. */
@@ -227,6 +249,8 @@ describe.skipIf(!go)('Kubernetes manifests (infra/k8s)', () => {
         expect(auth.spec.secretTargetRef).toEqual([{ parameter: 'token', name: tokenRef.name, key: tokenRef.key }]);
       }
     }
+    // The example docs/deploy.md gives of a pool with tags.
+    expect(poolOf({ ALTO_ACCELERATOR: 'gpu', ALTO_WORKER_TAGS: 'team=ml' })).toBe('gpu-team-ml');
     const pools = [...rendered.get('cpu-gpu')!.filter((o) => o.kind === 'ScaledObject')].map((o) => o.metadata.name);
     expect(pools).toEqual(['alto-worker-cpu', 'alto-worker-gpu']);
   });
