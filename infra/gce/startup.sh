@@ -162,8 +162,14 @@ say "wrote $env_file"
 # ---- start ------------------------------------------------------------------------------------
 if cloud; then
   id alto >/dev/null 2>&1 || useradd --system --home-dir "$root" --shell /usr/sbin/nologin alto
-  # TPU VMs: the chips' device files belong to root; the worker needs them.
-  [ "$accelerator" != tpu ] || usermod -a -G "$(stat -c %G /dev/accel0 2>/dev/null || echo root)" alto
+  # TPU VMs: the worker needs the chips' device files; join the group that owns them (never root's).
+  if [ "$accelerator" = tpu ]; then
+    for dev in /dev/accel* /dev/vfio/*; do
+      [ -e "$dev" ] || continue
+      group="$(stat -c %G "$dev")"
+      [ "$group" = root ] || usermod -a -G "$group" alto
+    done
+  fi
   mkdir -p "$root/cache" && chown -R alto:alto "$root/cache"
   cat >/etc/systemd/system/alto-worker.service <<EOF
 [Unit]
@@ -175,6 +181,8 @@ Wants=network-online.target
 User=alto
 WorkingDirectory=$app
 EnvironmentFile=$env_file
+# A home it may write (tsx, JAX and pip caches); the rest of $root stays root's.
+Environment=HOME=$root/cache
 ExecStart=$(command -v node) --import tsx apps/worker/src/main.ts
 # SIGTERM drains: in-flight batches finish within ALTO_SHUTDOWN_GRACE_MS (30 s). A preempted
 # or deleted VM has about 30 s after ACPI shutdown; a MIG's rolling update waits for the unit.
