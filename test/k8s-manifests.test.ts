@@ -200,6 +200,22 @@ describe.skipIf(!go)('Kubernetes manifests (infra/k8s)', () => {
     }
   });
 
+  it("tells Prometheus the worker's metrics port and path, as the worker serves them", () => {
+    let scraped = 0;
+    for (const [name, objects] of all()) {
+      for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+        const annotations: Record<string, string> = d.spec.template.metadata.annotations ?? {};
+        if (annotations['prometheus.io/scrape'] !== 'true') continue;
+        const c = d.spec.template.spec.containers[0] as Container;
+        const where = `${name}: Deployment ${d.metadata.name}`;
+        scraped++;
+        expect(annotations['prometheus.io/port'], where).toBe(envOf(objects, c).ALTO_METRICS_PORT);
+        expect(sources(join(ROOT, 'apps/worker/src')), where).toContain(`'${annotations['prometheus.io/path']}'`);
+      }
+    }
+    expect(scraped).toBeGreaterThanOrEqual(5); // the worker pools of cpu, gpu, tpu and cpu-gpu
+  });
+
   it('points the gateway at the publisher Service and the fleet at the trial Redis', () => {
     const [base, redis] = [rendered.get('base')!, rendered.get('redis')!];
     const gateway = containers(base).find(({ c }) => imageName(c.image) === 'alto-gateway')!.c;
