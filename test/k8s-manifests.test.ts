@@ -151,6 +151,7 @@ describe.skipIf(!go)('Kubernetes manifests (infra/k8s)', () => {
       edit('worker/deployment.yaml', 'terminationGracePeriodSeconds:', 'terminationGracePeriodSecond:');
       edit('worker/scaled-object.yaml', 'minReplicaCount:', 'minReplicaCounts:');
       edit('worker/scaled-object.yaml', 'valueLocation:', 'valueLocaton:');
+      edit('worker/scaled-object.yaml', 'behavior: currentReplicasIfHigher', 'behavior: currentReplicaIfHigher');
       const r = validate(copy, join(copy, 'out'));
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(
@@ -159,6 +160,8 @@ describe.skipIf(!go)('Kubernetes manifests (infra/k8s)', () => {
       expect(r.stderr).toMatch(/ScaledObject alto-worker-cpu: .*unknown field "spec.minReplicaCounts"/);
       // Trigger metadata is a free-form map to Kubernetes; KEDA would silently ignore the typo.
       expect(r.stderr).toMatch(/metrics-api trigger metadata valueLocaton: keys KEDA does not read/);
+      // An enum of KEDA's CRD that its Go type leaves a plain string.
+      expect(r.stderr).toMatch(/fallback.behavior "currentReplicaIfHigher": not one of KEDA's/);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // The trigger metadata KEDA's metrics-api scaler reads (pkg/scalers/metrics_api_scaler.go and
@@ -22,6 +23,25 @@ var metricsAPIMetadata = set("targetValue", "activationTargetValue", "url", "for
 // The authParams of the metrics-api scaler's auth modes (same source).
 var metricsAPIAuthParams = set("bearerToken", "token", "username", "password", "cert", "key", "ca", "apiKey",
 	"method", "keyParamName", "customAuthHeader", "customAuthValue", "authMode", "authModes")
+
+// The CRD's enum for spec.fallback.behavior (empty: its default, static).
+var fallbackBehaviors = set("", kedav1alpha1.FallbackBehaviorStatic, kedav1alpha1.FallbackBehaviorCurrentReplicas,
+	kedav1alpha1.FallbackBehaviorCurrentReplicasIfHigher, kedav1alpha1.FallbackBehaviorCurrentReplicasIfLower,
+	kedav1alpha1.FallbackBehaviorScalingModifiers)
+
+// labelErrors checks label keys (qualified names) and values as the API server does.
+func labelErrors(where string, labels map[string]string) []error {
+	var errs []error
+	for k, v := range labels {
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, fmt.Errorf("%s: label key %q: %s", where, k, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(v) {
+			errs = append(errs, fmt.Errorf("%s: label %s value %q: %s", where, k, v, msg))
+		}
+	}
+	return errs
+}
 
 func set(xs ...string) map[string]bool {
 	m := map[string]bool{}
@@ -68,11 +88,33 @@ func (r *rendering) crossCheck() []error {
 	}
 
 	for _, p := range r.pods() {
+		errs = append(errs, labelErrors(p.owner+" pod template", p.spec.Labels)...)
 		for _, c := range p.spec.Spec.Containers {
 			where := fmt.Sprintf("%s container %s", p.owner, c.Name)
-			for probeName, probe := range map[string]*corev1.Probe{"livenessProbe": c.LivenessProbe, "readinessProbe": c.ReadinessProbe, "startupProbe": c.StartupProbe} {
-				if probe != nil && probe.HTTPGet != nil && !hasPort(c, probe.HTTPGet.Port) {
-					add("%s: %s.httpGet.port %s is not one of the container's ports", where, probeName, probe.HTTPGet.Port.String())
+			// What the API server's validation would refuse: names it turns into DNS labels,
+			// port names (IANA service names, at most 15 characters), env variable names.
+			for _, msg := range validation.IsDNS1123Label(c.Name) {
+				add("%s: container name: %s", where, msg)
+			}
+			for _, port := range c.Ports {
+				if port.Name != "" {
+					for _, msg := range validation.IsValidPortName(port.Name) {
+						add("%s: port name %q: %s", where, port.Name, msg)
+					}
+				}
+			}
+			for _, e := range c.Env {
+				for _, msg := range validation.IsEnvVarName(e.Name) {
+					add("%s: env name %q: %s", where, e.Name, msg)
+				}
+			}
+			probes := []struct {
+				name  string
+				probe *corev1.Probe
+			}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}}
+			for _, pr := range probes {
+				if pr.probe != nil && pr.probe.HTTPGet != nil && !hasPort(c, pr.probe.HTTPGet.Port) {
+					add("%s: %s.httpGet.port %s is not one of the container's ports", where, pr.name, pr.probe.HTTPGet.Port.String())
 				}
 			}
 			for _, from := range c.EnvFrom {
@@ -89,6 +131,9 @@ func (r *rendering) crossCheck() []error {
 	}
 
 	for _, svc := range r.services {
+		for _, msg := range validation.IsDNS1035Label(svc.Name) {
+			add("Service %s: name: %s", svc.Name, msg)
+		}
 		matched := r.selecting(svc.Spec.Selector)
 		if len(matched) == 0 {
 			add("Service %s: selector %v matches no pod template", svc.Name, svc.Spec.Selector)
@@ -134,6 +179,9 @@ func (r *rendering) crossCheck() []error {
 		}
 		if err := kedav1alpha1.CheckFallbackValid(so); err != nil {
 			add("%s: %v", where, err)
+		}
+		if f := so.Spec.Fallback; f != nil && !fallbackBehaviors[f.Behavior] {
+			add("%s: fallback.behavior %q: not one of KEDA's (static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower, scalingModifiers)", where, f.Behavior)
 		}
 		if err := kedav1alpha1.ValidateTriggers(so.Spec.Triggers); err != nil {
 			add("%s: %v", where, err)

@@ -3,7 +3,8 @@
 // type (k8s.io/api) or KEDA type (github.com/kedacore/keda/v2/apis): an unknown or misspelt
 // field, a wrong type or a malformed quantity fails the run. It then checks what a cluster would
 // only find out at run time: selectors that match nothing, probes on ports no container opens,
-// ScaledObjects aimed at missing Deployments or with trigger metadata KEDA does not read.
+// ScaledObjects aimed at missing Deployments or with trigger metadata KEDA does not read, and
+// names, labels, port and env names the API server would refuse.
 //
 // It writes each rendering as JSON (<out>/<name>.json) for the tests that hold the manifests
 // against the code (test/k8s-manifests.test.ts). It is not a cluster: admission webhooks,
@@ -21,6 +22,7 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -99,6 +101,10 @@ func renderAndCheck(dir string) ([]map[string]any, []error) {
 		if err := decoded.add(r.GetApiVersion(), r.GetKind(), y); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", id, err))
 		}
+		for _, msg := range validation.IsDNS1123Subdomain(r.GetName()) {
+			errs = append(errs, fmt.Errorf("%s: name: %s", id, msg))
+		}
+		errs = append(errs, labelErrors(id, r.GetLabels())...)
 		m, err := r.Map()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", id, err))
