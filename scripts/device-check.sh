@@ -4,7 +4,7 @@
 # and prints rows/s at batch 1 and 32 for each. Needs no network: it runs the runtime from
 # this checkout with a Python that already has jax, numpy and flatbuffers (the system python3
 # on a GPU VM; else set PYTHON, or it falls back to .alto/xla-venv). Writes
-# $OUT/device-check.json when OUT is set. On a machine without an accelerator it runs the CPU
+# $OUT/device-check.json when OUT is set. DEVICE_CHECK_MLP=1 adds a compute-bound model (below). On a machine without an accelerator it runs the CPU
 # half and says so. Exits non-zero when outputs disagree.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,5 +29,18 @@ echo "device-check: $("$python" -c 'import sys, jax; print(f"python {sys.version
 out_args=()
 if [ -n "${OUT:-}" ]; then out_args=(--out "$OUT/device-check.json"); fi
 cd "$root/runtimes/xla"
-PYTHONPATH="$root/runtimes/xla${PYTHONPATH:+:$PYTHONPATH}" exec "$python" -m alto_xla.device_check \
-  --models "$root/models" --seconds "${DEVICE_CHECK_SECONDS:-2}" "${out_args[@]}"
+export PYTHONPATH="$root/runtimes/xla${PYTHONPATH:+:$PYTHONPATH}"
+"$python" -m alto_xla.device_check --models "$root/models" --seconds "${DEVICE_CHECK_SECONDS:-2}" "${out_args[@]}"
+
+# DEVICE_CHECK_MLP=1: also a compute-bound model (runtimes/xla/export/mlp.py, 168 MB of weights,
+# exported into a scratch directory, not committed), at batches up to 256. Its float32 sums over
+# 4,096 terms reorder between devices, hence the looser tolerance.
+if [ "${DEVICE_CHECK_MLP:-0}" = 1 ]; then
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
+  (cd "$root/runtimes/xla/export" && "$python" mlp.py "$scratch")
+  mlp_out=()
+  if [ -n "${OUT:-}" ]; then mlp_out=(--out "$OUT/device-check-mlp.json"); fi
+  "$python" -m alto_xla.device_check --models "$scratch" --names mlp-xla --batches 1,32,256 --tolerance 1e-4 \
+    --seconds "${DEVICE_CHECK_SECONDS:-2}" "${mlp_out[@]}"
+fi

@@ -12,6 +12,7 @@ import { deadLetters, replay } from './commands/dead-letters.ts';
 import { drain, undrain } from './commands/drain.ts';
 import { update } from './commands/update.ts';
 import { workers } from './commands/workers.ts';
+import { scaling } from './commands/scaling.ts';
 import { audit, whoami } from './commands/audit.ts';
 import { CliError, EXIT, usageError } from './exit.ts';
 import { GLOBAL_OPTIONS, commandHelp, topHelp, usageLine } from './help.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   get,
   deadLetters,
   replay,
+  scaling,
   whoami,
   audit,
 ];

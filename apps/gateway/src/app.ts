@@ -38,6 +38,9 @@ import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
 import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
+import { predictionResponse } from './msgpack.ts';
+import type { PredictVia } from './predict-via.ts';
+import { mountTfServing } from './tfserving-routes.ts';
 import type { WebhookGate } from './webhook.ts';
 
 export interface GatewayDeps {
@@ -154,13 +157,24 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     return c.json(model!, 200);
   });
 
-  const predict = async (c: Context) => {
-    const name = c.req.param('model')!;
-    const version = c.req.param('version');
+  // Alto's own prediction routes: the request as readRequest reads it, answered as JSON or msgpack.
+  const altoVia: PredictVia = {
+    wait: (c) => parseWait(c.req.header('prefer'), d.maxWaitSeconds),
+    read: (c) => readRequest(c, d.maxBodyBytes),
+    answer: (c, record, headers) =>
+      predictionResponse(c, record, origin(c), TERMINAL.has(record.status) ? 200 : 202, headers),
+  };
+
+  const predict = async (
+    c: Context,
+    via: PredictVia = altoVia,
+    name = c.req.param('model')!,
+    version = c.req.param('version'),
+  ) => {
     let status = 500;
     let known = true;
     try {
-      const response = await submit(c, name, version);
+      const response = await submit(c, name, version, via);
       status = response.status;
       return response;
     } catch (err) {
@@ -173,17 +187,24 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
       d.metrics.requests.inc({ model: known ? name : '_unknown', status: String(status) });
     }
   };
-  mount(app, routes.createPrediction, predict);
-  mount(app, routes.createVersionPrediction, predict);
+  mount(app, routes.createPrediction, (c) => predict(c));
+  mount(app, routes.createVersionPrediction, (c) => predict(c));
+  mountTfServing(app, {
+    predict,
+    errors,
+    maxBodyBytes: d.maxBodyBytes,
+    maxWaitSeconds: d.maxWaitSeconds,
+    apiKeys: d.auth?.enabled ?? false,
+  });
 
   const ownerOf = (c: Context) => d.auth.owner(c.req.header('authorization'));
 
-  async function submit(c: Context, name: string, version: string | undefined): Promise<Response> {
+  async function submit(c: Context, name: string, version: string | undefined, via: PredictVia): Promise<Response> {
     const owner = ownerOf(c);
     const model = version === undefined ? await findModel(name) : await findVersion(name, version);
-    const wait = parseWait(c.req.header('prefer'), d.maxWaitSeconds);
+    const wait = via.wait(c);
     const idemKey = idempotencyKeyHash(c.req.header('idempotency-key'));
-    const { json, raw } = await readRequest(c, d.maxBodyBytes);
+    const { json, raw } = await via.read(c, model);
     const idem = idempotency(idemKey, raw, name, version, d.idempotencyMs ?? 86_400_000);
     const parsed = PredictionRequestSchema.safeParse(json);
     if (!parsed.success) {
@@ -244,11 +265,10 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
         }
       }
       await indexed;
-      const body = renderPrediction(record, origin(c));
       const headers: Record<string, string> = { location: `/v1/predictions/${id}` };
       if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
       if (replayed) headers['idempotent-replayed'] = 'true';
-      return c.json(body, TERMINAL.has(record.status) ? 200 : 202, headers);
+      return via.answer(c, record, headers);
     } finally {
       watch?.dispose();
     }
@@ -288,11 +308,11 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     await findOwned(c, id);
     const record = await d.store.cancel(id, d.retentionMs);
     if (!record) throw notFound(id);
-    return c.json(renderPrediction(record, origin(c)), 200);
+    return predictionResponse(c, record, origin(c), 200);
   });
 
   mount(app, routes.getPrediction, async (c) =>
-    c.json(renderPrediction(await findOwned(c, c.req.valid('param').id), origin(c)), 200),
+    predictionResponse(c, await findOwned(c, c.req.valid('param').id), origin(c), 200),
   );
 
   mount(app, routes.listPredictions, async (c) => {

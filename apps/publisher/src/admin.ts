@@ -25,6 +25,7 @@ import { allows, matchToken, type AdminActor, type AdminToken } from './admin-to
 import { AuthLimit } from './auth-limit.ts';
 import { clientAddress, trustList } from './client-address.ts';
 import type { PublisherMetrics } from './metrics.ts';
+import type { ScalingSampler } from './scaling/sampler.ts';
 import { modelView, workerView } from './views.ts';
 
 export interface AdminDeps {
@@ -49,6 +50,8 @@ export interface AdminDeps {
   /** Whether this publisher leads now (shown by /healthz). */
   leading: () => boolean;
   metrics: PublisherMetrics;
+  /** The autoscaling signal (GET /v1/admin/scaling). */
+  scaling: ScalingSampler;
 }
 
 /** What a request carries once authenticated. */
@@ -295,6 +298,20 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
   mount(app, routes.audit, async (c) => {
     const { limit = 100, before } = c.req.valid('query');
     return c.json(await readAudit(d.redis, d.store.keys.audit, limit, before), 200);
+  });
+
+  // A fresh sample per request: a request queued at zero shows at once.
+  mount(app, routes.scaling, async (c) => c.json(await d.scaling.sample(), 200));
+
+  mount(app, routes.scalingPool, async (c) => {
+    const { pool } = c.req.valid('param');
+    const { pools } = await d.scaling.sample();
+    const found = pools.find((p) => p.pool === pool);
+    if (!found) {
+      const known = pools.map((p) => p.pool).join(', ') || 'none';
+      throw new AltoError('not_found', `no model or live worker is in pool '${pool}' (pools: ${known})`);
+    }
+    return c.json(found, 200);
   });
 
   return app;

@@ -13,6 +13,7 @@ import {
   RUNTIMES,
   UpdateRequestSchema,
 } from './schemas.ts';
+import { PoolScalingSchema, ScalingReportSchema } from './scaling-api.ts';
 
 /** The settings publish and update share, as a client sends them. */
 export type ModelSettings = z.input<typeof UpdateRequestSchema>;
@@ -170,5 +171,7 @@ export const ADMIN_SCHEMAS: SchemaSet = {
     AuditEvent: AuditEventSchema,
     AuditList: AuditListSchema,
     Error: ErrorBodySchema,
+    Scaling: ScalingReportSchema,
+    PoolScaling: PoolScalingSchema,
   },
 };

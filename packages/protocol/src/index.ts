@@ -114,3 +114,5 @@ export {
   type WebhookRecord,
 } from './webhook.ts';
 export { PRIORITIES, type Priority } from './priority.ts';
+/** Where a decoded body attaches a tensor's raw bytes (a binary or msgpack body) for decodeTensor. */
+export { RAW as RAW_TENSOR } from './binary-body.ts';

@@ -60,8 +60,8 @@ def throughput(client: Client, model: str, meta: dict, rows: int, seconds: float
             "mean_request_ms": round(elapsed * 1000 / runs, 3)}
 
 
-def check(models_dir: Path, seconds: float) -> dict:
-    summary: dict = {"tolerance": TOLERANCE, "models": {}}
+def check(models_dir: Path, seconds: float, models=MODELS, batches=BATCHES, tolerance=TOLERANCE) -> dict:
+    summary: dict = {"tolerance": tolerance, "models": {}}
     with tempfile.TemporaryDirectory(prefix="alto-xla-check-") as tmp:
         procs = {"cpu": start(Path(tmp) / "cpu.sock", "cpu")}
         try:
@@ -77,19 +77,19 @@ def check(models_dir: Path, seconds: float) -> dict:
                 accel_proc.wait()
             else:
                 procs["accel"], clients["accel"] = accel_proc, accel
-            for model in MODELS:
-                summary["models"][model] = check_model(clients, model, models_dir / model / "1", seconds)
+            for model in models:
+                summary["models"][model] = check_model(clients, model, models_dir / model / "1", seconds, batches)
         finally:
             for proc in procs.values():
                 proc.terminate()
                 proc.wait(timeout=30)
-    accel_ok = [m.get("max_abs_diff", 0) <= TOLERANCE for m in summary["models"].values()]
+    accel_ok = [m.get("max_abs_diff", 0) <= tolerance for m in summary["models"].values()]
     summary["accelerator"] = summary["devices"]["kind"] if summary["devices"]["kind"] != "cpu" else None
     summary["ok"] = all(accel_ok)
     return summary
 
 
-def check_model(clients: dict[str, Client], model: str, directory: Path, seconds: float) -> dict:
+def check_model(clients: dict[str, Client], model: str, directory: Path, seconds: float, batches=BATCHES) -> dict:
     result: dict = {}
     metas = {}
     for side, client in clients.items():
@@ -105,24 +105,26 @@ def check_model(clients: dict[str, Client], model: str, directory: Path, seconds
             diffs += [float(np.max(np.abs(cpu[k].astype(np.float64) - acc[k]))) for k in cpu]
         result["max_abs_diff"] = max(diffs)
     for side, client in clients.items():
-        for rows in BATCHES:
+        for rows in batches:
             result[side][f"batch_{rows}"] = throughput(client, model, metas[side], rows, seconds)
     return result
 
 
 def report(summary: dict) -> None:
+    tolerance = summary["tolerance"]
     d = summary["devices"]
     print(f"devices: {d['count']} × {d['kind']} {d['model']} (jax {d['jax_version']})")
     for model, r in summary["models"].items():
         line = f"{model}:"
         if "max_abs_diff" in r:
-            line += f" accelerator vs cpu max |diff| {r['max_abs_diff']:.2e} ({'ok' if r['max_abs_diff'] <= TOLERANCE else 'MISMATCH'});"
+            line += f" accelerator vs cpu max |diff| {r['max_abs_diff']:.2e} ({'ok' if r['max_abs_diff'] <= tolerance else 'MISMATCH'});"
         print(line)
         for side in ("accel", "cpu"):
             if side not in r:
                 continue
             name = d["kind"] if side == "accel" else "cpu"
-            rates = ", ".join(f"batch {b}: {r[side][f'batch_{b}']['rows_per_s']} rows/s" for b in BATCHES)
+            sizes = sorted(int(k[len("batch_"):]) for k in r[side] if k.startswith("batch_"))
+            rates = ", ".join(f"batch {b}: {r[side][f'batch_{b}']['rows_per_s']} rows/s" for b in sizes)
             print(f"  {name:4} compile_ms {r[side]['compile_ms']}; {rates}")
 
 
@@ -131,8 +133,13 @@ def main() -> None:
     parser.add_argument("--models", type=Path, required=True, help="the repository's models/ directory")
     parser.add_argument("--seconds", type=float, default=2.0, help="how long each throughput figure runs")
     parser.add_argument("--out", type=Path, help="write the JSON summary here")
+    parser.add_argument("--names", default=",".join(MODELS), help="models to check, comma-separated")
+    parser.add_argument("--batches", default=",".join(map(str, BATCHES)), help="batch sizes to measure, comma-separated")
+    parser.add_argument("--tolerance", type=float, default=TOLERANCE, help="largest accelerator-vs-CPU |diff| accepted")
     args = parser.parse_args()
-    summary = check(args.models, args.seconds)
+    names = tuple(n for n in args.names.split(",") if n)
+    batches = tuple(int(b) for b in args.batches.split(",") if b)
+    summary = check(args.models, args.seconds, names, batches, args.tolerance)
     report(summary)
     if args.out:
         args.out.write_text(json.dumps(summary, indent=2) + "\n")
