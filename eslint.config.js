@@ -2,17 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  {
-    ignores: [
-      '**/node_modules/**',
-      '.venv/**',
-      '.alto/**',
-      'models/**',
-      'coverage/**',
-      'bench/results/**',
-      '**/dist/**',
-    ],
-  },
+  { ignores: ['**/node_modules/**', '.venv/**', '.alto/**', 'models/**', 'coverage/**', 'bench/results/**'] },
+  // Build outputs (packages/client/dist).
+  { ignores: ['**/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
