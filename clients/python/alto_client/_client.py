@@ -21,7 +21,10 @@ from ._errors import AltoError, InvalidInputError, InvalidResponseError, Network
 from ._prediction import TERMINAL, Page, Prediction
 from ._tensor import encode_request, np
 
+# The longest single `Prefer: wait` a GET asks for; the gateway caps every hold (ALTO_MAX_WAIT_SECONDS).
 MAX_WAIT_SECONDS = 60
+# How long a bare `Prefer: wait` may hold the answer, for the request's timeout.
+LONGEST_HOLD = 600
 POLL_START = 0.1
 POLL_MAX = 2.0
 
@@ -101,10 +104,13 @@ class _Calls:
         )
         now = time.monotonic()
         deadline = float("inf") if wait is True else now + float(wait) if wait else now
-        wait_s = MAX_WAIT_SECONDS if wait is True else min(MAX_WAIT_SECONDS, math.ceil(wait)) if wait else 0
+        # True: a bare `Prefer: wait`, the gateway's longest hold (it caps every hold); then polling.
+        wait_s = LONGEST_HOLD if wait is True else math.ceil(wait) if wait else 0
         # One key for every attempt of this call: a retry after a lost answer finds the first prediction.
         headers["idempotency-key"] = idempotency_key or str(uuid.uuid4())
-        if wait_s > 0:
+        if wait is True:
+            headers["prefer"] = "wait"
+        elif wait_s > 0:
             headers["prefer"] = f"wait={wait_s}"
         return _Request("POST", path, content, headers, self.timeout + wait_s), deadline
 

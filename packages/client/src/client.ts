@@ -35,10 +35,13 @@ export interface ClientOptions {
 export interface PredictOptions {
   /**
    * Return only once the prediction is terminal (`true`), or after at most this many
-   * milliseconds (a number), whichever comes first; `false` returns it as queued. Uses
-   * `Prefer: wait` and polls past the server's cap. @default false
+   * milliseconds (a number), whichever comes first; `false` returns it as queued. Asks the
+   * gateway to hold the answer (`Prefer: wait`, bare for `true`: its longest hold) and polls
+   * past the gateway's cap. @default false
    */
   wait?: boolean | number;
+  /** With `wait`: `false` returns after the gateway's hold, terminal or not, without polling. @default true */
+  poll?: boolean;
   /** The prediction's own deadline from submission (its `timeout_ms`). @default the model's */
   timeoutMs?: number;
   /** @default 'normal' */
@@ -76,8 +79,10 @@ export interface PredictionPage {
   nextCursor: string | null;
 }
 
-/** The longest single `Prefer: wait` asked for; the gateway caps it too (ALTO_MAX_WAIT_SECONDS). */
+/** The longest single `Prefer: wait` a GET asks for; the gateway caps every hold (ALTO_MAX_WAIT_SECONDS). */
 const MAX_WAIT_SECONDS = 60;
+/** How long a bare `Prefer: wait` may hold the answer, for the request's timeout. */
+const LONGEST_HOLD_MS = 600_000;
 const POLL_START_MS = 100;
 const POLL_MAX_MS = 2000;
 
@@ -137,20 +142,21 @@ export class AltoClient {
         : `/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(o.version)}/predictions`;
     const started = Date.now();
     const deadline = o.wait === true ? Infinity : typeof o.wait === 'number' ? started + o.wait : started;
-    const waitS = Math.min(MAX_WAIT_SECONDS, Math.ceil((deadline - started) / 1000));
+    const waitS = o.wait === true ? 0 : Math.ceil((deadline - started) / 1000);
+    const prefer = o.wait === true ? 'wait' : waitS > 0 ? `wait=${waitS}` : undefined;
     // One key for every attempt of this call: a retry after a lost answer finds the first prediction.
     const key = o.idempotencyKey ?? crypto.randomUUID();
     const reply = await this.t.send<PredictionJson>({
       method: 'POST',
       path,
       body,
-      headers: { ...headers, 'idempotency-key': key, ...(waitS > 0 ? { prefer: `wait=${waitS}` } : {}) },
+      headers: { ...headers, 'idempotency-key': key, ...(prefer ? { prefer } : {}) },
       retry: true,
-      timeoutMs: this.t.o.timeoutMs + waitS * 1000,
+      timeoutMs: this.t.o.timeoutMs + (o.wait === true ? LONGEST_HOLD_MS : waitS * 1000),
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const p = reply.body;
-    if (isTerminal(p.status) || Date.now() >= deadline) return p;
+    if (isTerminal(p.status) || Date.now() >= deadline || o.poll === false) return p;
     return this.waitJson(p.id, {
       ...(deadline === Infinity ? {} : { timeoutMs: deadline - Date.now() }),
       ...(o.signal ? { signal: o.signal } : {}),

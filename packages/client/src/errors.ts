@@ -47,6 +47,8 @@ export type ErrorCode = ApiErrorCode | ClientErrorCode;
 export class AltoError extends Error {
   /** What the reply's Retry-After header asked for (429 and 503), in ms. */
   retryAfterMs?: number;
+  /** The body of the non-2xx reply, as received (its first 4 KiB). */
+  body?: string;
 
   constructor(
     readonly code: ErrorCode,
@@ -70,14 +72,19 @@ const isApiCode = (code: unknown): code is ApiErrorCode =>
 
 /** The error of a non-2xx reply; a body that is not `{"error": {"code", "message"}}` is named as such. */
 export function replyError(status: number, text: string, what: string): AltoError {
+  let err: AltoError | undefined;
   try {
     const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
-    if (isApiCode(e?.code) && typeof e.message === 'string') return new AltoError(e.code, e.message, status);
+    if (isApiCode(e?.code) && typeof e.message === 'string') err = new AltoError(e.code, e.message, status);
   } catch {
     // not JSON: reported below
   }
-  const first = text.trim().split('\n')[0]?.slice(0, 200);
-  return new AltoError('invalid_response', `${what}: HTTP ${status}${first ? `: ${first}` : ''}`, status);
+  if (!err) {
+    const first = text.trim().split('\n')[0]?.slice(0, 200);
+    err = new AltoError('invalid_response', `${what}: HTTP ${status}${first ? `: ${first}` : ''}`, status);
+  }
+  err.body = text.slice(0, 4096);
+  return err;
 }
 
 export const invalidInput = (message: string) => new AltoError('invalid_input', message);
