@@ -2,7 +2,7 @@
 // test venv, against a real fleet this file starts (URLs, keys and the webhook secret are
 // passed in ALTO_SDK_* variables), a dropped-connection proxy in front of the gateway, and
 // the worker's pid so tests can hold it still. Every test must run: a skip fails this file.
-import { ERROR_CODES } from '@alto/protocol';
+import { ERROR_CODES, httpStatus } from '@alto/protocol';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDropProxy, type DropProxy } from './support/drop-proxy.ts';
@@ -45,7 +45,7 @@ describe('alto_client (Python)', () => {
       ALTO_SDK_REDISLESS_URL: fleet.redisless.url,
       ALTO_SDK_WORKER_PID: String(fleet.worker.child.pid),
       ALTO_SDK_MAX_BODY_BYTES: String(SDK_MAX_BODY_BYTES),
-      ALTO_SDK_ERROR_CODES: JSON.stringify(ERROR_CODES),
+      ALTO_SDK_ERROR_STATUSES: JSON.stringify(Object.fromEntries(ERROR_CODES.map((c) => [c, httpStatus(c)]))),
     });
     expect(code, output).toBe(0);
     // Only passes on the summary line: no skipped, xfailed or errored test.

@@ -210,6 +210,14 @@ describe('@alto/client', () => {
       'idempotency_key_reused 422',
     );
     expect(await failure(client.list({ pageSize: 1000 }).next())).toBe('invalid_input 400');
+    // tinyq takes one outstanding request; a second, while the worker is held, is refused.
+    fleet.worker.child.kill('SIGSTOP');
+    try {
+      await client.predict('tinyq', x);
+      expect(await failure(client.predict('tinyq', x))).toBe('queue_full 429');
+    } finally {
+      fleet.worker.child.kill('SIGCONT');
+    }
     expect(await failure(client.list({ cursor: 'not-a-cursor' }).next())).toBe('invalid_input 400');
   });
 

@@ -22,6 +22,7 @@ from alto_client import (
     NetworkError,
     NotFoundError,
     PayloadTooLargeError,
+    RateLimitedError,
     UnauthorizedError,
     UnavailableError,
     WebhookRefusedError,
@@ -170,6 +171,10 @@ def test_the_api_errors_arrive_as_typed_exceptions(fleet, client):
         lambda: client.predict("tiny", {"x": x_of(9)}, idempotency_key="py-reused"),
     )
     _raises(InvalidInputError, "invalid_input", 400, lambda: next(client.list(page_size=1000)))
+    # tinyq takes one outstanding request; a second, while the worker is held, is refused.
+    with worker_paused(fleet):
+        client.predict("tinyq", x)
+        _raises(RateLimitedError, "queue_full", 429, lambda: client.predict("tinyq", x))
 
 
 def test_a_503_is_retried_then_raised_and_no_answer_is_a_network_error(fleet):
