@@ -5,13 +5,14 @@
 import { ERROR_CODES, httpStatus } from '@alto/protocol';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_URL, docExample } from './support/doc-examples.ts';
 import { startDropProxy, type DropProxy } from './support/drop-proxy.ts';
 import { ROOT } from './support/fleet.ts';
 import { TEST_VENV_INSTALL_TIMEOUT_MS, testPython } from './support/python.ts';
 import { SDK_KEYS, SDK_MAX_BODY_BYTES, sdkFleet } from './support/sdk-fleet.ts';
 
-function pytest(python: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(python, ['-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider', 'clients/python/tests'], {
+function runPython(python: string, args: string[], env: Record<string, string>) {
+  const child = spawn(python, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -20,8 +21,13 @@ function pytest(python: string, env: Record<string, string>): Promise<{ code: nu
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   // Asynchronous on purpose: the drop proxy runs in this process while pytest runs.
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+  return new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, output })),
+  );
 }
+
+const pytest = (python: string, env: Record<string, string>) =>
+  runPython(python, ['-m', 'pytest', '-q', '-rs', '-p', 'no:cacheprovider', 'clients/python/tests'], env);
 
 describe('alto_client (Python)', () => {
   const fleet = sdkFleet('clientpy');
@@ -56,4 +62,15 @@ describe('alto_client (Python)', () => {
     expect(proxy.dropped).toBe(true);
     expect(proxy.connections).toBe(2);
   }, 180_000);
+
+  it('runs the example of the README and docs/clients.md', async () => {
+    const example = docExample('README.md', '## Client libraries', 'python');
+    expect(docExample('docs/clients.md', '', 'python')).toBe(example);
+    expect(example).toContain(EXAMPLE_URL);
+    const { code, output } = await runPython(python, ['-c', example.replace(EXAMPLE_URL, fleet.gateway.url)], {
+      ALTO_API_KEY: SDK_KEYS.pyMain,
+    });
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/^succeeded \[\[/);
+  });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AltoError, createClient, verifyWebhook, type AltoClient, type Prediction } from '@alto/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_URL, docExample } from './support/doc-examples.ts';
 import { startDropProxy } from './support/drop-proxy.ts';
 import { ROOT } from './support/fleet.ts';
 import { randomFloats } from './support/http.ts';
@@ -257,7 +258,7 @@ describe('@alto/client', () => {
     }
   });
 
-  it('builds to dist with tsc and runs from plain node, imported by its package name', async () => {
+  it('builds to dist with tsc and runs from plain node, imported by its package name, as the docs show', async () => {
     await run(process.execPath, [join(ROOT, 'packages/client/scripts/build.mjs')], { cwd: ROOT });
     const dir = mkdtempSync(join(tmpdir(), 'alto-client-'));
     try {
@@ -283,6 +284,17 @@ describe('@alto/client', () => {
       const out = JSON.parse(stdout);
       expect(out).toMatchObject({ status: 'succeeded', typed: 'Float32Array', error: 'prediction_not_found' });
       expect(out.y).toEqual((await runDirect('tiny', 'x', x, [1, 64])).data.map((v) => Math.fround(v)));
+
+      // The example of the README and docs/clients.md, pointed at this fleet.
+      const example = docExample('README.md', '## Client libraries', 'js');
+      expect(docExample('docs/clients.md', '', 'js')).toBe(example);
+      expect(example).toContain(EXAMPLE_URL);
+      writeFileSync(join(dir, 'example.mjs'), example.replace(EXAMPLE_URL, fleet.gateway.url));
+      const ran = await run(process.execPath, ['example.mjs'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', ALTO_API_KEY: SDK_KEYS.main },
+      });
+      expect(ran.stdout).toMatch(/^succeeded Float32Array\(10\) \[/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
