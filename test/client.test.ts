@@ -33,13 +33,14 @@ async function failure(p: Promise<unknown>): Promise<string> {
 
 /** A fetch that records each request's method, path and content type, then sends it for real. */
 function recordingFetch() {
-  const seen: { method: string; path: string; type: string | null }[] = [];
+  const seen: { method: string; path: string; type: string | null; key: string | null }[] = [];
   const f: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);
     seen.push({
       method: init?.method ?? 'GET',
       path: new URL(String(input)).pathname,
       type: headers.get('content-type'),
+      key: headers.get('idempotency-key'),
     });
     return fetch(input, init);
   };
@@ -234,15 +235,22 @@ describe('@alto/client', () => {
     expect(rec.seen).toEqual([]);
   });
 
-  it('retries a 503 with the same key, then reports it; an unreachable gateway is a network_error', async () => {
+  it('retries a 503 with the same key, then reports it; no connection is a network_error, no answer a timeout', async () => {
     const rec = recordingFetch();
     const c = createClient({ url: fleet.redisless.url, retries: 2, backoffMs: 10, fetch: rec.fetch });
     expect(await failure(c.predict('tiny', { x: { shape: [1, 64], data: new Float32Array(64) } }))).toBe(
       'redis_unavailable 503',
     );
     expect(rec.seen.map((s) => s.method)).toEqual(['POST', 'POST', 'POST']);
+    expect(new Set(rec.seen.map((s) => s.key)).size).toBe(1);
+    expect(rec.seen[0]!.key).toMatch(/^[0-9a-f-]{36}$/);
     const dead = createClient({ url: 'http://127.0.0.1:1', retries: 1, backoffMs: 10 });
     expect(await failure(dead.get('tiny.x'))).toBe('network_error null');
+    // A server that never answers: each attempt times out, and is retried.
+    receiver.reply('/v1/predictions/held', 'hold', 'hold');
+    const slow = createClient({ url: receiver.url, retries: 1, backoffMs: 10, timeoutMs: 300 });
+    expect(await failure(slow.get('held'))).toBe('timeout null');
+    expect(receiver.to('/v1/predictions/held')).toHaveLength(2);
   });
 
   it('stops waiting when its signal aborts', async () => {

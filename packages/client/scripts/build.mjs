@@ -1,9 +1,9 @@
 // Builds @alto/client into dist/ with tsc: ES modules, declarations and source maps, plus a
 // package.json that makes dist/ a package of its own (exports → index.js, types → index.d.ts),
-// importable from plain Node without tsx. In the workspace the package's exports name the
-// TypeScript sources, as every Alto package's do.
+// importable from plain Node without tsx: dist/ is what gets published. In the workspace the
+// package (private) exports the TypeScript sources, as every Alto package does.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -26,4 +26,5 @@ const published = {
   sideEffects: false,
 };
 writeFileSync(`${dist}/package.json`, `${JSON.stringify(published, null, 2)}\n`);
+copyFileSync(`${here}README.md`, `${dist}/README.md`);
 console.log(`built ${pkg.name} ${pkg.version} into ${dist}`);

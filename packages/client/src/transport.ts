@@ -1,5 +1,5 @@
 // One HTTP exchange with the API, retried where that is safe: a request that got no answer
-// (connection refused or dropped, no reply) and a 503 are sent again with backoff, the same
+// (connection refused or dropped, no reply in time) and a 503 are sent again with backoff, the same
 // bytes and headers each time, so a POST carrying an Idempotency-Key creates one prediction
 // however many times it is sent. What is not retried ends as an AltoError.
 import { AltoError, replyError } from './errors.ts';
@@ -89,7 +89,7 @@ export class Transport {
         failure = err;
         wait = err.retryAfterMs;
       }
-      const retryable = failure.code === 'network_error' || failure.status === 503;
+      const retryable = failure.code === 'network_error' || failure.code === 'timeout' || failure.status === 503;
       if (!x.retry || !retryable || attempt >= this.o.retries) throw failure;
       const backoff = this.o.backoffMs * 2 ** attempt * (0.8 + 0.4 * Math.random());
       await sleep(Math.min(Math.max(wait ?? 0, backoff), 30_000), x.signal);
