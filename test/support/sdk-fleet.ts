@@ -1,6 +1,7 @@
 // The fleet the client SDK tests (TypeScript and Python) run against: a worker serving tiny and
-// tinyq (tiny with max_queue_length 1, from a repository made here), a gateway with API keys and a 256 KiB body limit that lets webhooks reach 127.0.0.1, a
-// dispatcher signing with a fresh secret, and a gateway whose Redis is gone (it answers 503).
+// tinyq (tiny with max_queue_length 1, from a repository made here); a gateway with API keys
+// and a 256 KiB body limit that lets webhooks reach 127.0.0.1; a dispatcher signing with a
+// fresh secret; and a gateway whose Redis is gone (it answers 503).
 import { startRedis } from '@alto/procs';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -228,7 +228,7 @@ export class AltoClient {
       if (o.status !== undefined) q.set('status', o.status);
       if (o.pageSize !== undefined) q.set('limit', String(o.pageSize));
       if (cursor !== undefined) q.set('cursor', cursor);
-      const query = q.size ? `?${q}` : '';
+      const query = q.toString() ? `?${q}` : '';
       const reply = await this.t.send<PredictionListJson>({
         method: 'GET',
         path: `/v1/predictions${query}`,
