@@ -57,7 +57,7 @@ describe('alto_client (Python)', () => {
     // Only passes on the summary line: no skipped, xfailed or errored test.
     const summary = output.trim().split('\n').pop()!;
     expect(summary).toMatch(/^\d+ passed in [\d.]+s$/);
-    expect(Number(summary.split(' ')[0])).toBeGreaterThanOrEqual(17);
+    expect(Number(summary.split(' ')[0])).toBeGreaterThanOrEqual(18);
     // The first connection through the proxy was cut after the gateway took the request.
     expect(proxy.dropped).toBe(true);
     expect(proxy.connections).toBe(2);

@@ -23,6 +23,7 @@ from alto_client import (
     NotFoundError,
     PayloadTooLargeError,
     RateLimitedError,
+    Tensor,
     UnauthorizedError,
     UnavailableError,
     WebhookRefusedError,
@@ -85,6 +86,15 @@ def test_a_large_array_goes_as_a_binary_body_and_comes_back_the_same(fleet):
         p = c.predict("tiny", {"x": x}, wait=True)
     assert sent[0] == "application/octet-stream"
     np.testing.assert_array_equal(p.output["y"], expected_y(fleet, x))
+
+
+def test_without_numpy_tensors_go_in_and_come_out_as_plain_lists(fleet):
+    x = x_of(11)
+    with Client(fleet["url"], api_key=fleet["keys"]["pyMain"], numpy=False) as c:
+        p = c.predict("tiny", {"x": Tensor("FP32", [1, 64], x.ravel().tolist())}, wait=True)
+    y = p.output["y"]
+    assert isinstance(y, Tensor) and y.datatype == "FP32" and y.shape == [1, 10] and isinstance(y.data, list)
+    np.testing.assert_array_equal(np.array(y.data, np.float32).reshape(1, 10), expected_y(fleet, x))
 
 
 def test_submit_then_wait_polls_to_the_end_and_get_agrees(fleet, client):
