@@ -104,8 +104,9 @@ class _Calls:
         )
         now = time.monotonic()
         deadline = float("inf") if wait is True else now + float(wait) if wait else now
-        # True: a bare `Prefer: wait`, the gateway's longest hold (it caps every hold); then polling.
-        wait_s = LONGEST_HOLD if wait is True else math.ceil(wait) if wait else 0
+        # True: a bare `Prefer: wait`, the gateway's longest hold (it caps every hold); a number: the whole
+        # seconds within it. Then polling, to the deadline.
+        wait_s = LONGEST_HOLD if wait is True else math.floor(wait) if wait else 0
         # One key for every attempt of this call: a retry after a lost answer finds the first prediction.
         headers["idempotency-key"] = idempotency_key or str(uuid.uuid4())
         if wait is True:

@@ -142,7 +142,8 @@ export class AltoClient {
         : `/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(o.version)}/predictions`;
     const started = Date.now();
     const deadline = o.wait === true ? Infinity : typeof o.wait === 'number' ? started + o.wait : started;
-    const waitS = o.wait === true ? 0 : Math.ceil((deadline - started) / 1000);
+    // Whole seconds within the bound; what is left over is polled.
+    const waitS = o.wait === true ? 0 : Math.floor((deadline - started) / 1000);
     const prefer = o.wait === true ? 'wait' : waitS > 0 ? `wait=${waitS}` : undefined;
     // One key for every attempt of this call: a retry after a lost answer finds the first prediction.
     const key = o.idempotencyKey ?? crypto.randomUUID();
