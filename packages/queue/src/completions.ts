@@ -33,7 +33,7 @@ export interface CompletionHubOptions {
   onNotice?: (channel: NoticeChannel) => void;
   /**
    * Longest a request waits for its model's channel to be subscribed (only the first request
-   * of a model waits at all) before it is refused as `redis_unavailable`. @default 2000
+   * of a model waits at all) before it is refused as `redis_unavailable`. @default 5000
    */
   subscribeTimeoutMs?: number;
 }
@@ -99,7 +99,7 @@ export class CompletionHub {
       // A failed subscription is tried again by the next request.
       subscribed.catch(() => this.channels.delete(model));
     }
-    const timeoutMs = this.options.subscribeTimeoutMs ?? 2000;
+    const timeoutMs = this.options.subscribeTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
