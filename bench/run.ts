@@ -283,10 +283,10 @@ if (scale) {
         models: 12,
         workers: 2,
         rate: 300,
-        driverModels: 24,
-        inFlight: 256,
+        driverModels: 96,
+        inFlight: 384,
         driverSeconds: 8,
-        driverOwners: 24,
+        driverOwners: 96,
         log,
         load: (url, paths, file, rate, seconds) => openLoop(url, paths, file, rate, seconds),
       });

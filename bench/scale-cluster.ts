@@ -53,8 +53,6 @@ export interface DriverPhase {
   busyByMaster: number[];
   /** Commands run (scripts' own included) per prediction on each master. */
   commandsPerByMaster: number[];
-  /** Of the CPU, the time spent executing commands (INFO commandstats usec) per prediction, per master. */
-  execUsPerByMaster: number[];
   /** The driver's models whose stream each master holds. */
   modelsByMaster: number[];
   /** API keys (owner indexes) the requests were spread over. */
@@ -112,31 +110,20 @@ async function monitored<T>(
   }
 }
 
-/** Microseconds Redis spent executing commands (INFO commandstats usec, summed; INFO itself left out). */
-async function commandUs(redis: Redis): Promise<number> {
-  let us = 0;
-  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+)/gm))
-    if (m[1] !== 'info') us += Number(m[2]);
-  return us;
-}
-
-/** Each node's CPU, command execution time and commandstats around `work`. */
+/** Each node's CPU and commandstats around `work`. */
 async function measured<T>(nodes: Redis[], work: () => Promise<T>) {
   const cpu0 = await Promise.all(nodes.map(redisCpuUs));
-  const exec0 = await Promise.all(nodes.map(commandUs));
   const cmd0 = await Promise.all(nodes.map(commandStats));
   const t0 = performance.now();
   const result = await work();
   const wallS = (performance.now() - t0) / 1000;
   const cpu1 = await Promise.all(nodes.map(redisCpuUs));
-  const exec1 = await Promise.all(nodes.map(commandUs));
   const cmd1 = await Promise.all(nodes.map(commandStats));
   const cpuUs = cpu1.map((c, i) => c - cpu0[i]!);
-  const execUs = exec1.map((c, i) => c - exec0[i]!);
   const commands = cmd1.map((after, i) =>
     Object.entries(after).reduce((sum, [k, v]) => sum + (k === 'info' ? 0 : v - (cmd0[i]![k] ?? 0)), 0),
   );
-  return { result, wallS, cpuUs, execUs, commands };
+  return { result, wallS, cpuUs, commands };
 }
 
 async function fleetPhase(
@@ -178,6 +165,9 @@ async function fleetPhase(
     o.log(`cluster: ${nodes.length} master(s), fleet, MONITOR window for the {control} traffic`);
     const watched = await monitored(nodes, () => o.load(url, paths, body, o.rate, 3));
     const perWatched = (n: number) => r3(n / Math.max(1, watched.result.ok));
+    // The keys a command names: a script's KEYS only (its ARGV may name a channel).
+    const keysOf = (name: string, args: string[]) =>
+      name === 'evalsha' || name === 'eval' ? args.slice(2, 2 + Number(args[1])) : args;
     const kind = (args: string[]) =>
       args.some((a) => a.includes('{control}'))
         ? 'control'
@@ -189,7 +179,7 @@ async function fleetPhase(
     const counts = { control: 0, owner: 0, untagged: 0 };
     const controlByName: Record<string, number> = {};
     for (const c of watched.commands) {
-      const k = kind(c.args);
+      const k = kind(keysOf(c.name, c.args));
       if (k === 'other') continue;
       counts[k]++;
       if (k === 'control') controlByName[c.name] = (controlByName[c.name] ?? 0) + 1;
@@ -266,7 +256,6 @@ async function driverPhase(nodes: Redis[], url: string, cluster: boolean, o: Clu
       cpuUsPer: r1(m.cpuUs.reduce((a, b) => a + b, 0) / answered),
       busyByMaster: m.cpuUs.map((c) => r3(c / 1e6 / m.wallS)),
       commandsPerByMaster: m.commands.map((c) => r1(c / answered)),
-      execUsPerByMaster: m.execUs.map((c) => r1(c / answered)),
       modelsByMaster: await Promise.all(nodes.map(async (n) => (await n.keys('dr:{*}:stream')).length)),
       owners: o.driverOwners,
       ceiling: Math.round(Math.min(...ceilings)),

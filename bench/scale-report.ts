@@ -103,22 +103,25 @@ function clusterBlock(cluster: readonly ClusterRow[], date: string): string {
     "Redis busy: the fleet's Redis side driven in-process (bench/scale-driver.ts: the same @alto/queue calls per prediction " +
       'as the gateway and the workers, many predictions in flight), each master measured with INFO cpu:',
     '',
-    '| masters | models | in flight | answered/s | Redis CPU µs / pred per master | Redis CPU µs / pred, all masters | ' +
-      'master core busy | cmds run / pred per master | ceiling pred/s (busiest core) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| masters | models (per master) | API keys | in flight | answered/s | Redis CPU µs / pred per master | ' +
+      'Redis CPU µs / pred, all masters | less idle, µs / pred per master | master core busy (idle) | ' +
+      'cmds run / pred per master | ceiling pred/s (busiest core) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const c of cluster) {
     const d = c.driver;
+    const busy = d.busyByMaster.map((b, i) => `${b} (${d.idleBusyByMaster[i]})`).join(' / ');
     lines.push(
-      `| ${c.masters} | ${d.models} | ${d.inFlight} | ${d.throughput} | ${d.cpuUsPerByMaster.join(' / ')} | ${d.cpuUsPer} | ` +
-        `${d.marginalUsPerByMaster.join(' / ')} | ${d.busyByMaster.map((b, i) => `${b} (${d.idleBusyByMaster[i]})`).join(' / ')} | ` +
+      `| ${c.masters} | ${d.models} (${d.modelsByMaster.join(' / ')}) | ${d.owners} | ${d.inFlight} | ${d.throughput} | ` +
+        `${d.cpuUsPerByMaster.join(' / ')} | ${d.cpuUsPer} | ${d.marginalUsPerByMaster.join(' / ')} | ${busy} | ` +
         `${d.commandsPerByMaster.join(' / ')} | ${d.ceiling} |`,
     );
   }
   if (one)
     lines.push(
       '',
-      `One Redis core carries about ${one.driver.ceiling} predictions/s (1e6 / ${one.driver.cpuUsPerByMaster[0]} µs). ` +
+      `One Redis core carries about ${one.driver.ceiling} predictions/s ` +
+        `((1e6 µs − ${Math.round(one.driver.idleBusyByMaster[0]! * 1e6)} µs idle per s) / ${one.driver.marginalUsPerByMaster[0]} µs). ` +
         `\`{control}\` commands per prediction during the fleet runs (MONITOR, every master): ` +
         cluster
           .map(
