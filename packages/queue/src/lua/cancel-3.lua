@@ -35,8 +35,12 @@ if status == 'queued' then
     redis.call('XDEL', KEYS[1], entry)
   end
 end
+local targets = notice_targets(KEYS[2])
 redis.call('HSET', KEYS[2], 'status', 'canceled', 'completed_at', ARGV[1])
+if targets.channels then
+  redis.call('HDEL', KEYS[2], 'notify')
+end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-send_notice(notice_targets(KEYS[2]), KEYS[2], ARGV[3], ARGV[4])
+send_notice(targets, ARGV[3], ARGV[4])
 webhook_event(KEYS[2], KEYS[3], ARGV[4], 'completed', ARGV[1])
 return 'canceled'

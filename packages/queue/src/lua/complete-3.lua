@@ -70,13 +70,13 @@ else
     redis.call('HSET', KEYS[2], 'err_code', ARGV[9], 'err_msg', ARGV[10])
   end
 end
-redis.call('HDEL', KEYS[2], 'entry')
+-- Read, then deleted before the record is: the notice does not carry the channels.
+local targets = notice_targets(KEYS[2])
+redis.call('HDEL', KEYS[2], 'entry', 'notify')
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 webhook_event(KEYS[2], KEYS[3], ARGV[7], 'completed', ARGV[4])
--- Taken out before the record is read: the notice does not carry the channels.
-local targets = notice_targets(KEYS[2])
 local notice = ARGV[7]
-if redis.call('HGET', KEYS[2], 'wait') == '1' then
+if targets.waited then
   local fields = redis.call('HGETALL', KEYS[2])
   local size = 0
   for i = 1, #fields do
@@ -90,5 +90,5 @@ if redis.call('HGET', KEYS[2], 'wait') == '1' then
     notice = ARGV[7] .. '\n' .. table.concat(parts)
   end
 end
-send_notice(targets, KEYS[2], ARGV[6], notice)
+send_notice(targets, ARGV[6], notice)
 return STORED

@@ -32,8 +32,9 @@ if redis.call('HGET', KEYS[2], 'status') ~= 'queued' then
 end
 redis.call('XDEL', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'status', 'failed', 'completed_at', ARGV[4], 'err_code', ARGV[2], 'err_msg', ARGV[3])
-redis.call('HDEL', KEYS[2], 'entry')
+local targets = notice_targets(KEYS[2])
+redis.call('HDEL', KEYS[2], 'entry', 'notify')
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-send_notice(notice_targets(KEYS[2]), KEYS[2], ARGV[6], ARGV[7])
+send_notice(targets, ARGV[6], ARGV[7])
 webhook_event(KEYS[2], KEYS[3], ARGV[7], 'completed', ARGV[4])
 return FAILED

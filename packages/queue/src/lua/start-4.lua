@@ -53,9 +53,10 @@ end
 -- completion notice and webhook event.
 local function settle(state, code, message)
   redis.call('HSET', KEYS[3], 'status', state, 'completed_at', ARGV[1], 'err_code', code, 'err_msg', message)
-  redis.call('HDEL', KEYS[3], 'entry')
+  local targets = notice_targets(KEYS[3])
+  redis.call('HDEL', KEYS[3], 'entry', 'notify')
   redis.call('PEXPIRE', KEYS[3], ARGV[6])
-  send_notice(notice_targets(KEYS[3]), KEYS[3], ARGV[7], ARGV[8])
+  send_notice(targets, ARGV[7], ARGV[8])
   webhook_event(KEYS[3], KEYS[4], ARGV[8], 'completed', ARGV[1])
 end
 local status = redis.call('HGET', KEYS[3], 'status')

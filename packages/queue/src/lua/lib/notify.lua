@@ -9,25 +9,23 @@
   named their channels has no 'notify' field: when a gateway waits for it ('wait' is '1') its
   notice goes, as it did then, to the shared channel every such gateway subscribes to.
 
-  notice_targets(hash): the waiting gateways' channels, taking them out of the hash (the
-  prediction is ending: nobody waits on it again); false when it has none.
-  send_notice(targets, hash, shared, notice): publishes `notice` to `targets`, or to the
-  shared channel `shared` for a prediction waited for without targets; else nowhere.
+  notice_targets(hash): who waits, read in one call: {channels = the 'notify' field or false,
+  waited = true when 'wait' is '1'}. The caller deletes 'notify' (the prediction is ending:
+  nobody waits on it again) in the HDEL it makes anyway.
+  send_notice(targets, shared, notice): publishes `notice` to the channels, or to the shared
+  channel `shared` for a prediction waited for without channels; else nowhere.
 ]]
 local function notice_targets(hash)
-  local targets = redis.call('HGET', hash, 'notify')
-  if targets then
-    redis.call('HDEL', hash, 'notify')
-  end
-  return targets
+  local f = redis.call('HMGET', hash, 'notify', 'wait')
+  return { channels = f[1], waited = f[2] == '1' }
 end
 
-local function send_notice(targets, hash, shared, notice)
-  if targets then
-    for channel in string.gmatch(targets, '[^\n]+') do
+local function send_notice(targets, shared, notice)
+  if targets.channels then
+    for channel in string.gmatch(targets.channels, '[^\n]+') do
       redis.call('SPUBLISH', channel, notice)
     end
-  elseif redis.call('HGET', hash, 'wait') == '1' then
+  elseif targets.waited then
     redis.call('PUBLISH', shared, notice)
   end
 end
