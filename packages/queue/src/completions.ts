@@ -46,8 +46,10 @@ interface Watcher {
 
 export class CompletionHub {
   private readonly watchers = new Map<string, Set<Watcher>>();
-  /** Model → its channel, once subscribed (the promise settles when SSUBSCRIBE has answered). */
+  /** Model → its channel's subscription, made or under way. */
   private readonly channels = new Map<string, Promise<string>>();
+  /** Model → its channel, once SSUBSCRIBE has answered. */
+  private readonly subscribed = new Map<string, string>();
   private started = false;
 
   constructor(
@@ -91,10 +93,16 @@ export class CompletionHub {
    * returns it. Call before enqueueing a request that waits, and name the channel in it.
    */
   listen(model: string): Promise<string> {
+    // The common case, on every waiting request: subscribed long ago.
+    const done = this.subscribed.get(model);
+    if (done !== undefined) return Promise.resolve(done);
     let subscribed = this.channels.get(model);
     if (subscribed === undefined) {
       const channel = this.channel(model);
-      subscribed = this.subscriber.ssubscribe(channel).then(() => channel);
+      subscribed = this.subscriber.ssubscribe(channel).then(() => {
+        this.subscribed.set(model, channel);
+        return channel;
+      });
       this.channels.set(model, subscribed);
       // A failed subscription is tried again by the next request.
       subscribed.catch(() => this.channels.delete(model));
