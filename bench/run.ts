@@ -11,19 +11,21 @@ import { Redis } from 'ioredis';
 import { startRedis } from '@alto/procs';
 import { ROOT, freePort, node, rssMiB, withCpu, type Proc } from './procs.ts';
 import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
-import { benchScale } from './scale.ts';
+import { SIM, benchScale, perWorkerCapacity, type ScaleResults } from './scale.ts';
 import { benchCluster } from './scale-cluster.ts';
 import { writeScaleReport } from './scale-report.ts';
 
 const quick = process.argv.includes('--quick');
 /** `--scale`: only the many-workers run on the sim model (bench/scale.ts); never part of --quick. */
-const scale = process.argv.includes('--scale');
+const scale = process.argv.includes('--scale') || process.argv.includes('--cluster-only');
 /** `--workers=1,2,4`: the fleet sizes of --scale. @default 1,2,4,8,16,32 */
 const scaleWorkers = (process.argv.find((a) => a.startsWith('--workers='))?.slice(10) ?? '1,2,4,8,16,32')
   .split(',')
   .map(Number);
 /** `--no-cluster`: --scale without the one-Redis vs 3-master cluster comparison. */
 const scaleCluster = !process.argv.includes('--no-cluster');
+/** `--cluster-only`: --scale's cluster comparison alone (bench/scale-cluster.ts), keeping the workers rows. */
+const clusterOnly = process.argv.includes('--cluster-only');
 const CFG = quick
   ? { seconds: 3, warmup: 1, concurrency: [1, 64], limitBatches: [8, 32], open: false }
   : { seconds: 10, warmup: 2, concurrency: [1, 16, 64, 256], limitBatches: [4, 8, 16, 32, 64], open: true };
@@ -254,7 +256,7 @@ if (scale) {
   try {
     const date = new Date().toISOString();
     // Open loop (no concurrency cap) at `rate` req/s with Prefer: wait, over `paths` when given.
-    const openLoop = (url: string, paths: string[] | undefined, file: string, rate: number) =>
+    const openLoop = (url: string, paths: string[] | undefined, file: string, rate: number, seconds = 8) =>
       runJson<LoadResult & { drainSeconds: number; sent: number; ok: number }>('bench/load.ts', {
         url,
         ...(paths ? { paths } : {}),
@@ -263,29 +265,35 @@ if (scale) {
         concurrency: 0,
         rate,
         warmupSeconds: 2,
-        seconds: 8,
+        seconds,
       });
-    const res = await benchScale({
-      redisUrl,
-      redis,
-      workers: scaleWorkers,
-      seconds: 8,
-      warmup: 2,
-      log,
-      load: (url, file, rate) => openLoop(url, undefined, file, rate),
-    });
-    if (scaleCluster)
+    const res: ScaleResults = clusterOnly
+      ? { sim: SIM, perWorkerCapacity, seconds: 8, rows: [] }
+      : await benchScale({
+          redisUrl,
+          redis,
+          workers: scaleWorkers,
+          seconds: 8,
+          warmup: 2,
+          log,
+          load: (url, file, rate, seconds) => openLoop(url, undefined, file, rate, seconds),
+        });
+    if (scaleCluster || clusterOnly)
       res.cluster = await benchCluster({
         models: 12,
         workers: 2,
         rate: 300,
+        driverModels: 96,
+        inFlight: 384,
+        driverSeconds: 8,
+        driverOwners: 96,
         log,
-        load: (url, paths, file, rate) => openLoop(url, paths, file, rate),
+        load: (url, paths, file, rate, seconds) => openLoop(url, paths, file, rate, seconds),
       });
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const out = join(ROOT, 'bench/results', `scale-${date.replace(/[:.]/g, '-')}.json`);
     writeFileSync(out, JSON.stringify({ date, ...res }, null, 2) + '\n');
-    const summary = writeScaleReport(res, date, join(ROOT, 'docs/benchmarks.md'));
+    const summary = writeScaleReport(res, date, join(ROOT, 'docs/benchmarks.md'), clusterOnly);
     log(`done in ${Math.round((Date.now() - started) / 1000)} s; results in ${out}; docs/benchmarks.md regenerated`);
     process.stdout.write(summary + '\n');
     if (res.rows.some((r) => r.load.errors > 0 || r.load.requests === 0)) {

@@ -220,6 +220,8 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     // Watch before enqueueing, so a completion published in between is not missed.
     let watch = wait > 0 ? d.hub.watch(created) : undefined;
     try {
+      // This gateway's channel for the model, subscribed before the request can complete.
+      const notify = watch ? await d.hub.listen(model.name) : undefined;
       const createdAt = Date.now();
       const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
       let record = await d.store.enqueue({
@@ -232,7 +234,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
         createdAt,
         owner,
         priority: parsed.data.priority,
-        waited: watch !== undefined,
+        ...(notify ? { notify } : {}),
         maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
         ...(timeout ? { deadline: createdAt + timeout } : {}),
         ...(webhook ? { webhook } : {}),
@@ -242,11 +244,13 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
       // Indexed for listing while the prediction runs: off the path of a waiting request.
       let indexed: Promise<void> | undefined;
       if (replayed) {
-        // The first prediction of this Idempotency-Key: watch it instead, then read it again
-        // so a completion between the enqueue and the watch is not missed.
+        // The first prediction of this Idempotency-Key, which another request (maybe through
+        // another gateway) created: watch it instead, have its notice sent here too, then read
+        // it again so a completion before the notice could reach this gateway is not missed.
         if (watch) {
           watch.dispose();
           watch = d.hub.watch(record.id);
+          await d.store.addWaiter(record.id, await d.hub.listen(record.model));
           record = (await d.store.get(record.id)) ?? record;
         }
       } else {

@@ -1,5 +1,6 @@
 // Wires the gateway: Redis connections, registry, completion hub, HTTP server.
 import { redisTlsOf } from '@alto/config';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import {
@@ -43,17 +44,27 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     redis.disconnect();
     throw err;
   });
-  const subscriber = await connectLike(redis, { name: 'alto-gateway:completions' });
-  const hub = new CompletionHub(subscriber, keys.completions);
-  await hub.start();
   const status = new RedisModelRegistry(redis, keys);
   const models = new CachedRegistry(status, 1000);
+  const memory = new MemoryGauge(redis, { highWater: env.ALTO_REDIS_MEMORY_HIGH_WATER });
+  const metrics = createGatewayMetrics(models, status, memory);
+  // A name of this process's own: its completion channels are its alone, and a restarted
+  // gateway (whose held requests ended with it) starts on fresh ones.
+  const gatewayId = randomBytes(6).toString('hex');
+  const subscriber = await connectLike(redis, {
+    name: `alto-gateway:completions:${gatewayId}`,
+    shardedSubscribers: true,
+  });
+  const hub = new CompletionHub(subscriber, {
+    keys,
+    gateway: gatewayId,
+    onNotice: (channel) => metrics.notices.inc({ channel }),
+  });
+  await hub.start();
   // The publisher announces catalog changes (e.g. an unpublish): drop the cache at once.
   const catalogEvents = await connectLike(redis, { name: 'alto-gateway:catalog' });
   catalogEvents.on('message', () => models.invalidate());
   await catalogEvents.subscribe(keys.catalogChannel);
-  const memory = new MemoryGauge(redis, { highWater: env.ALTO_REDIS_MEMORY_HIGH_WATER });
-  const metrics = createGatewayMetrics(models, status, memory);
   const store = new PredictionStore(redis, keys, {
     replicas: env.ALTO_REDIS_WAIT_REPLICAS,
     timeoutMs: env.ALTO_REDIS_WAIT_TIMEOUT_MS,

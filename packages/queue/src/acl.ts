@@ -46,7 +46,10 @@ const CONSUME = ['-xack', '-xclaim', '-xautoclaim', '-xreadgroup', '-xgroup', '-
 export function aclRules(role: RedisRole, prefix: string): string[] {
   if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) throw new Error(`prefix '${prefix}': letters, digits, _ . - only`);
   const control = `${prefix}:{control}:*`;
-  const models = tagsExcept(`${prefix}:{`, ['control', 'bull']).map((p) => `~${p}`);
+  const tags = tagsExcept(`${prefix}:{`, ['control', 'bull']);
+  const models = tags.map((p) => `~${p}`);
+  // A model's shard channels (`<prefix>:{<model>}:notices:<gateway>`, SPUBLISH / SSUBSCRIBE).
+  const modelChannels = tags.map((p) => `&${p}`);
   const bull = `~${prefix}:{bull}:*`;
   switch (role) {
     case 'publisher':
@@ -62,6 +65,7 @@ export function aclRules(role: RedisRole, prefix: string): string[] {
         `~${prefix}:webhook-models`,
         `&${prefix}:catalog`,
         `&${prefix}:completions`,
+        ...modelChannels,
       ];
     case 'worker':
       // Consumes its models' streams and completes predictions; writes only its own report.
@@ -73,6 +77,7 @@ export function aclRules(role: RedisRole, prefix: string): string[] {
         `&${prefix}:assign`,
         `&${prefix}:catalog`,
         `&${prefix}:completions`,
+        ...modelChannels,
       ];
     case 'dispatcher':
       // Reads the outboxes, records deliveries on predictions, runs the webhook queue.

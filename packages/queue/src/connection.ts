@@ -25,6 +25,13 @@ export interface ConnectOptions {
   /** Per-command timeout with failFast. @default 1000 */
   commandTimeoutMs?: number;
   /**
+   * In cluster mode, subscribe to shard channels (SSUBSCRIBE) through a subscriber connection
+   * per master, each following its slots across failovers (ioredis's `shardedSubscribers`).
+   * For the connection that takes completion notices; nothing to do for a single Redis.
+   * @default false
+   */
+  shardedSubscribers?: boolean;
+  /**
    * TLS files (PEM paths) for a `rediss://` URL: the CA that signed the server's certificate
    * (@default the system's CAs) and a client certificate and key for a server that asks.
    */
@@ -173,6 +180,7 @@ async function connectCluster(url: string, options: ConnectOptions): Promise<Red
     retryDelayOnClusterDown: 200,
     retryDelayOnTryAgain: 200,
     slotsRefreshTimeout: 2000,
+    ...(options.shardedSubscribers ? { shardedSubscribers: true } : {}),
     redisOptions,
   });
   let last: string | undefined;
