@@ -97,6 +97,11 @@ describe('Redis ACL users per role', () => {
       await admin_.del(`${prefix}:{${name}}:probe`);
     }
     expect(await attempt('worker', 'SET', `${prefix}:{bull}:probe`, '1')).toBe('NOPERM');
+    // Completion notices go on a model's shard channel; the control plane's channels are not theirs.
+    expect(await attempt('worker', 'SPUBLISH', `${prefix}:{tiny}:notices:g1`, 'id')).toBe('OK');
+    expect(await attempt('gateway', 'SPUBLISH', `${prefix}:{tiny}:notices:g1`, 'id')).toBe('OK');
+    expect(await attempt('worker', 'SPUBLISH', `${prefix}:{control}:notices:g1`, 'id')).toBe('NOPERM');
+    expect(await attempt('gateway', 'PUBLISH', `${prefix}:assign`, '*')).toBe('NOPERM');
     // A gateway cannot consume a stream or write the control plane; it may enqueue and read the catalog.
     expect(await attempt('gateway', 'XACK', stream, 'workers', '1-0')).toBe('NOPERM');
     expect(await attempt('gateway', 'XREADGROUP', 'GROUP', 'workers', 'g', 'STREAMS', stream, '>')).toBe('NOPERM');
