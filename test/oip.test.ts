@@ -145,6 +145,35 @@ describe('Open Inference Protocol', () => {
     }
   });
 
+  it('batches concurrent infer calls together, through the same queue as Alto API predictions', async () => {
+    const n = 12;
+    const xs = Array.from({ length: n }, (_, i) => randomFloats(64, 100 + i));
+    worker.child.kill('SIGSTOP');
+    let replies: Promise<{ status: number; body: any }>[];
+    try {
+      replies = xs.map((x) =>
+        postJson(`${open.url}/v2/models/tiny/infer`, {
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 64], data: Array.from(x) }],
+        }),
+      );
+      // All queued behind the stopped worker before it wakes up to them.
+      await waitFor(async () => (await getJson(`${open.url}/v1/models/tiny`)).body.queue_depth === n, {
+        what: `${n} queued infer calls`,
+      });
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    const done = await Promise.all(replies);
+    const batches = await Promise.all(
+      done.map(async (r, i) => {
+        expect(r.status).toBe(200);
+        expectClose(r.body.outputs[0].data, (await runDirect('tiny', 'x', xs[i]!, [1, 64])).data);
+        return (await getJson(`${open.url}/v1/predictions/${r.body.parameters.prediction_id}`)).body.metrics.batch_size;
+      }),
+    );
+    expect(Math.max(...batches)).toBeGreaterThan(1);
+  });
+
   // Last: it stops the worker for a while.
   it('past the infer limit answers 504 with the prediction id, and the prediction still completes', async () => {
     const x = randomFloats(64, 9);
