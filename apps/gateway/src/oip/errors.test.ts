@@ -46,6 +46,11 @@ describe('OIP errors', () => {
     const late = stillRunning(record({ status: 'running' }), 60);
     expect([late.status, late.grpc]).toEqual([504, Grpc.DEADLINE_EXCEEDED]);
     expect(late.message).toMatch(/^prediction 'tiny-01' is still running after 60 s/);
+    const stopping = stillRunning(record({ status: 'queued' }), 60, true);
+    expect([stopping.status, stopping.grpc]).toEqual([503, Grpc.UNAVAILABLE]);
+    expect(stopping.message).toBe(
+      "prediction 'tiny-01' is still queued as the gateway stops; it goes on: fetch it with GET /v1/predictions/tiny-01",
+    );
   });
 });
 

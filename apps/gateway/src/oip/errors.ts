@@ -78,13 +78,24 @@ export function predictionError(r: PredictionRecord): OipError {
   return new OipError(500, Grpc.INTERNAL, message, r.id);
 }
 
-/** A prediction still queued or running when the infer limit ran out: it goes on, and can be fetched. */
-export function stillRunning(r: PredictionRecord, limitSeconds: number): OipError {
+/**
+ * A prediction still queued or running when the call stopped holding: the infer limit ran out,
+ * or (`shuttingDown`) the gateway is stopping. It goes on either way and can be fetched.
+ */
+export function stillRunning(r: PredictionRecord, limitSeconds: number, shuttingDown = false): OipError {
+  const fetch = `it goes on: fetch it with GET /v1/predictions/${r.id}`;
+  if (shuttingDown) {
+    return new OipError(
+      503,
+      Grpc.UNAVAILABLE,
+      `prediction '${r.id}' is still ${r.status} as the gateway stops; ${fetch}`,
+      r.id,
+    );
+  }
   return new OipError(
     504,
     Grpc.DEADLINE_EXCEEDED,
-    `prediction '${r.id}' is still ${r.status} after ${limitSeconds} s (ALTO_OIP_INFER_TIMEOUT_SECONDS); ` +
-      `it goes on: fetch it with GET /v1/predictions/${r.id}`,
+    `prediction '${r.id}' is still ${r.status} after ${limitSeconds} s (ALTO_OIP_INFER_TIMEOUT_SECONDS); ${fetch}`,
     r.id,
   );
 }
