@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the whole fleet with `npm start`, sends the README's example request, checks that
-# the prediction succeeded (and the same model through the Open Inference Protocol), then stops the fleet with Ctrl-C (SIGINT) and checks it exits 0.
+# the prediction succeeded (and one request through the Open Inference Protocol), then stops
+# the fleet with Ctrl-C (SIGINT) and checks it exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
