@@ -3,6 +3,7 @@
 // prediction is terminal, up to the infer limit. Synchronous by the protocol's design; the
 // prediction itself is an ordinary Alto prediction, readable by id through Alto's API.
 import {
+  AltoError,
   PRIORITIES,
   TERMINAL,
   invalidInput,
@@ -100,7 +101,7 @@ export async function infer(d: InferDeps, call: InferCall): Promise<InferResult>
   } catch (err) {
     const e = asOipError(err);
     status = e?.status ?? 500;
-    known = !(e?.status === 404 && e.predictionId === undefined);
+    known = !(err instanceof AltoError && err.code === 'model_not_found');
     throw err;
   } finally {
     // Unknown names get one label: they would otherwise grow the series without bound.

@@ -3,7 +3,7 @@
 // binary tensor extension. Errors are the protocol's `{"error": "<message>"}`; not in
 // /openapi.json (the protocol has its own specification).
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { AltoError, HEADER_LENGTH_HEADER, invalidInput } from '@alto/protocol';
+import { AltoError, HEADER_LENGTH_HEADER, errorHeaders, invalidInput } from '@alto/protocol';
 import type { Logger } from '@alto/telemetry';
 import { Hono, type Context } from 'hono';
 import type { Auth } from '../auth.ts';
@@ -73,9 +73,8 @@ export function oipRest(d: OipRestDeps): Hono {
     const e = asOipError(err);
     if (!e) d.log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
     const status = e?.status ?? 500;
-    const headers: Record<string, string> = {};
-    if (status === 429 || status === 503) headers['retry-after'] = '1';
-    if (status === 401) headers['www-authenticate'] = 'Bearer realm="alto"';
+    // Retry-After with 429 and 503, WWW-Authenticate with 401, as on Alto's API.
+    const headers = errorHeaders(status, 'alto');
     if (e?.predictionId) headers.location = `/v1/predictions/${e.predictionId}`;
     const body = e?.predictionId
       ? { error: e.message, prediction_id: e.predictionId }
