@@ -63,8 +63,8 @@ describe('Open Inference Protocol', () => {
       );
     });
     expect(code, output).toBe(0);
-    // Every case ran: 41 over both protocols (a missing fixture would skip or error instead).
-    expect(output).toMatch(/^41 passed/m);
+    // Every case ran: 45 over both protocols (a missing fixture would skip or error instead).
+    expect(output).toMatch(/^45 passed/m);
   }, 300_000);
 
   it('takes nested JSON data and answers the outputs as JSON, echoing the id', async () => {

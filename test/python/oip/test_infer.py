@@ -106,3 +106,14 @@ def test_unknown_output_raises_a_clean_client_exception(client, module):
     with pytest.raises(InferenceServerException) as e:
         client.infer("tiny", [make_input(module, "x", x, binary=True)], outputs=[requested(module, "z", True)])
     assert e.value.message() == "output 'z': model 'tiny' has no such output; its outputs are y"
+
+
+@pytest.mark.parametrize("algorithm", ["gzip", "deflate"])
+def test_compressed_requests_equal_onnxruntime(client, module, protocol, algorithm):
+    x = random_input((2, 3, 48, 192), seed=13)
+    inputs = [make_input(module, "x", x, binary=True)]
+    if protocol == "http":
+        result = client.infer("textdir", inputs, request_compression_algorithm=algorithm)
+    else:
+        result = client.infer("textdir", inputs, compression_algorithm=algorithm)
+    close(result.as_numpy(TEXTDIR_OUT), reference("textdir", {"x": x})[TEXTDIR_OUT])
