@@ -51,6 +51,8 @@ describe('Open Inference Protocol', () => {
           timeout: 240_000,
           env: {
             PATH: process.env.PATH ?? '',
+            // No __pycache__ beside the test files.
+            PYTHONDONTWRITEBYTECODE: '1',
             ALTO_OIP_HTTP: open.url.replace('http://', ''),
             ALTO_OIP_GRPC: open.grpc,
             ALTO_OIP_KEYED_HTTP: keyed.url.replace('http://', ''),
