@@ -172,6 +172,7 @@ try {
     ...common,
     REDIS_URL: roleUrls?.gateway ?? redisUrl,
     PORT: port,
+    ALTO_GRPC_PORT: ports.grpc,
     ALTO_HOST: host,
     ALTO_PUBLISHER_URL: publisherUrl,
   });
@@ -234,6 +235,8 @@ try {
     `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +
       `  ${curl} --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
       `  ${curl} --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
+      `Open Inference Protocol (Triton clients): REST ${base}/v2, gRPC ${new URL(base).hostname}:${ports.grpc} ` +
+      `(docs/protocols.md).\n` +
       `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${tokenNote}).\n` +
       `Webhooks (docs/webhooks.md) are signed with ${secretNote}.\n` +
       xlaNote +

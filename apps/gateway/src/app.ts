@@ -1,13 +1,11 @@
 // The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
   AltoError,
-  DEFAULT_MAX_QUEUE_LENGTH,
   GATEWAY_SCHEMAS,
   PredictionRequestSchema,
   httpStatus,
   TERMINAL,
   mount,
-  newPredictionId,
   openApiApp,
   renderPrediction,
   serveDocument,
@@ -37,6 +35,10 @@ import { listOptions, queryError } from './listing.ts';
 import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
+import { predictions } from './submit.ts';
+import { readiness } from './readiness.ts';
+import { oipDeps } from './oip/deps.ts';
+import { oipRest } from './oip/rest.ts';
 import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
 import { predictionResponse } from './msgpack.ts';
 import type { PredictVia } from './predict-via.ts';
@@ -64,6 +66,8 @@ export interface GatewayDeps {
   idempotencyMs?: number;
   /** The publisher whose admin API is served under /v1/admin (ALTO_PUBLISHER_URL). @default none: /v1/admin is 404 */
   publisherUrl?: string;
+  /** How long an Open Inference Protocol infer call holds, in seconds. @default 60 */
+  oipInferTimeoutSeconds?: number;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -97,49 +101,20 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   serveDocument(app, routes.openapi, { info: INFO, schemas: GATEWAY_SCHEMAS, securitySchemes: SECURITY_SCHEMES });
 
   mount(app, routes.readyz, async (c) => {
-    try {
-      await d.redis.ping();
-      // Past the high-water mark new predictions are refused: not ready for new work.
-      const full = await d.memory?.admit().then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      if (full instanceof AltoError) return c.json({ status: 'unavailable' as const, reason: full.message }, 503);
-      const models = await d.models.list();
-      return c.json({ status: 'ready' as const, models: models.length }, 200);
-    } catch (err) {
-      return c.json({ status: 'unavailable' as const, reason: (err as Error).message }, 503);
-    }
+    const r = await readiness(d);
+    return r.ready
+      ? c.json({ status: 'ready' as const, models: r.models }, 200)
+      : c.json({ status: 'unavailable' as const, reason: r.reason }, 503);
   });
 
   mount(app, routes.metrics, async (c) =>
     c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }),
   );
 
-  const findModel = async (name: string): Promise<ModelInfo> => {
-    const model = await d.models.get(name);
-    if (model) return model;
-    if (await d.models.isPublished(name)) {
-      throw new AltoError(
-        'model_not_ready',
-        `model '${name}' is published but no replica has loaded it yet; retry shortly`,
-        true,
-      );
-    }
-    throw new AltoError('model_not_found', `model '${name}' is not published`);
-  };
+  const { findModel, findVersion, submit: enqueue } = predictions(d);
 
-  const findVersion = async (name: string, version: string): Promise<ModelInfo> => {
-    const model = await findModel(name);
-    const info = model.versions.includes(version) ? await d.models.getVersion(name, version) : undefined;
-    if (!info) {
-      throw new AltoError(
-        'version_not_found',
-        `model '${name}' serves version(s) ${model.versions.join(', ')}, not '${version}'`,
-      );
-    }
-    return info;
-  };
+  // The Open Inference Protocol (docs/protocols.md): its own routes and error format.
+  app.route('/v2', oipRest(oipDeps(d)));
 
   const describeModel = async (models: ModelInfo[]): Promise<ModelDescription[]> => {
     const status = await d.status.status(models.map((m) => m.name));
@@ -214,86 +189,22 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     }
     const { tensors } = validateInputs(model, parsed.data.input);
     const webhook = await d.webhooks.check(parsed.data, origin(c));
-    // Checked last before the enqueue, on a cached reading (no round trip per request).
-    await d.memory?.admit();
-    const created = newPredictionId(model.name);
-    // Watch before enqueueing, so a completion published in between is not missed.
-    let watch = wait > 0 ? d.hub.watch(created) : undefined;
-    try {
-      // This gateway's channel for the model, subscribed before the request can complete.
-      const notify = watch ? await d.hub.listen(model.name) : undefined;
-      const createdAt = Date.now();
-      const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
-      let record = await d.store.enqueue({
-        id: created,
-        model: model.name,
-        version: model.version,
-        pinned: version !== undefined,
-        format: parsed.data.response_format,
-        tensors,
-        createdAt,
-        owner,
-        priority: parsed.data.priority,
-        ...(notify ? { notify } : {}),
-        maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
-        ...(timeout ? { deadline: createdAt + timeout } : {}),
-        ...(webhook ? { webhook } : {}),
-        ...(idem ? { idempotency: idem } : {}),
-      });
-      const replayed = record.replayed === true;
-      // Indexed for listing while the prediction runs: off the path of a waiting request.
-      let indexed: Promise<void> | undefined;
-      if (replayed) {
-        // The first prediction of this Idempotency-Key, which another request (maybe through
-        // another gateway) created: watch it instead, have its notice sent here too, then read
-        // it again so a completion before the notice could reach this gateway is not missed.
-        if (watch) {
-          watch.dispose();
-          watch = d.hub.watch(record.id);
-          await d.store.addWaiter(record.id, await d.hub.listen(record.model));
-          record = (await d.store.get(record.id)) ?? record;
-        }
-      } else {
-        indexed = d.owners.add(owner, record.id, createdAt, d.retentionMs);
-        // Awaited below; until then its failure must not count as unhandled.
-        indexed.catch(() => undefined);
-        d.log.debug({ prediction_id: record.id, model: model.name }, 'prediction queued');
-      }
-      const id = record.id;
-      if (watch) {
-        d.metrics.waiting.inc();
-        try {
-          record = await awaitTerminal(record, watch, wait * 1000);
-        } finally {
-          d.metrics.waiting.dec();
-        }
-      }
-      await indexed;
-      const headers: Record<string, string> = { location: `/v1/predictions/${id}` };
-      if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
-      if (replayed) headers['idempotent-replayed'] = 'true';
-      return via.answer(c, record, headers);
-    } finally {
-      watch?.dispose();
-    }
-  }
-
-  async function awaitTerminal(
-    initial: PredictionRecord,
-    watch: ReturnType<CompletionHub['watch']>,
-    waitMs: number,
-  ): Promise<PredictionRecord> {
-    const deadline = Date.now() + waitMs;
-    let record = initial;
-    while (!TERMINAL.has(record.status)) {
-      const signal = await watch.next(deadline - Date.now());
-      if (signal === 'timeout') {
-        return (await d.store.get(record.id)) ?? record;
-      }
-      // A notice may carry the finished record; otherwise read it.
-      record = (signal === 'done' ? watch.carried() : undefined) ?? (await d.store.get(record.id)) ?? record;
-    }
-    return record;
+    const { record, replayed } = await enqueue({
+      owner,
+      model,
+      pinned: version !== undefined,
+      tensors,
+      format: parsed.data.response_format,
+      priority: parsed.data.priority,
+      waitMs: wait * 1000,
+      ...(parsed.data.timeout_ms ? { timeoutMs: parsed.data.timeout_ms } : {}),
+      ...(webhook ? { webhook } : {}),
+      ...(idem ? { idempotency: idem } : {}),
+    });
+    const headers: Record<string, string> = { location: `/v1/predictions/${record.id}` };
+    if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
+    if (replayed) headers['idempotent-replayed'] = 'true';
+    return via.answer(c, record, headers);
   }
 
   const notFound = (id: string) =>

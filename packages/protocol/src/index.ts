@@ -64,7 +64,7 @@ export {
 } from './prediction.ts';
 export { PredictionRequestSchema, type PredictionRequest } from './schemas.ts';
 export { toHalf, fromHalf } from './fp16.ts';
-export { parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';
+export { attachBytes, parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';
 export {
   DatatypeSchema,
   ErrorBodySchema,
