@@ -566,5 +566,8 @@ describe('admin API OpenAPI document', () => {
     expectConforms('post', '/v1/admin/workers/{id}/drain', await admin('post', '/v1/admin/workers/nobody/drain'), 404);
     expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 200);
     expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 404);
+    expectConforms('get', '/v1/admin/whoami', await admin('get', '/v1/admin/whoami'), 200);
+    expectConforms('get', '/v1/admin/audit', await admin('get', '/v1/admin/audit?limit=3'), 200);
+    expectConforms('get', '/v1/admin/audit', await admin('get', '/v1/admin/audit?before=x'), 400);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnProc, waitReady, type Proc } from '@alto/procs';
 import { postJson, randomFloats } from './http.ts';
+import { asRoleUser } from './redis-users.ts';
 import { waitFor } from './wait.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,7 +35,7 @@ const run = (app: string, env: Record<string, string>): Proc =>
   spawnProc(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
     name: app,
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...asRoleUser(app, env) },
   });
 
 /** A worker serving the demo repository, started without waiting for it to be ready. */

@@ -13,6 +13,7 @@ import { drain, undrain } from './commands/drain.ts';
 import { update } from './commands/update.ts';
 import { workers } from './commands/workers.ts';
 import { scaling } from './commands/scaling.ts';
+import { audit, whoami } from './commands/audit.ts';
 import { CliError, EXIT, usageError } from './exit.ts';
 import { GLOBAL_OPTIONS, commandHelp, topHelp, usageLine } from './help.ts';
 import { resolveAdminToken, resolveApiKey, resolveUrl } from './settings.ts';
@@ -30,6 +31,8 @@ export const COMMANDS: readonly Command[] = [
   deadLetters,
   replay,
   scaling,
+  whoami,
+  audit,
 ];
 
 export function processIo(): Io {

@@ -5,6 +5,8 @@
 import type {
   AdminModel,
   AdminWorker,
+  AuditList,
+  Whoami,
   DeadLetterList,
   ModelSettings as Settings,
   ReplayResult,
@@ -12,7 +14,7 @@ import type {
   UnpublishResult,
 } from '@alto/control';
 
-export type { DeadLetterList, ReplayResult, UnpublishResult };
+export type { AuditList, DeadLetterList, ReplayResult, UnpublishResult, Whoami };
 export type ModelView = AdminModel;
 export type WorkerView = AdminWorker;
 export type ScalingView = ScalingReport;

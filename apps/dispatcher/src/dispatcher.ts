@@ -1,5 +1,6 @@
 // Wires the dispatcher: the relay from the outboxes into the `webhooks` BullMQ queue, and the
 // BullMQ worker that delivers. Both only use Redis, so any number of dispatchers may run.
+import { redisTlsOf } from '@alto/config';
 import { Outbox, PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
 import { AddressPolicy, Deliverer } from '@alto/webhooks';
@@ -17,7 +18,7 @@ export async function startDispatcher(env: DispatcherEnv, log: Logger): Promise<
   const keys = makeKeys(env.ALTO_PREFIX);
   const conns: Redis[] = [];
   const open = async (name: string) => {
-    const c = await connect(env.REDIS_URL, { name, cluster: env.ALTO_REDIS_CLUSTER });
+    const c = await connect(env.REDIS_URL, { name, cluster: env.ALTO_REDIS_CLUSTER, tls: redisTlsOf(env) });
     conns.push(c);
     return c;
   };

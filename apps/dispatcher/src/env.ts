@@ -1,6 +1,16 @@
 // The dispatcher's configuration, parsed once from the environment.
 import { hostname } from 'node:os';
-import { ConfigError, keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
+import {
+  ConfigError,
+  keyPrefix,
+  logLevel,
+  parseEnv,
+  port,
+  positiveInt,
+  redisCluster,
+  redisUrl,
+  redisTls,
+} from '@alto/config';
 import { SECRET_FORMAT, allowCidrsField, parseSecrets, retryScheduleField } from '@alto/webhooks';
 import { z } from 'zod';
 
@@ -8,6 +18,8 @@ export const DispatcherEnvSchema = z.object({
   REDIS_URL: redisUrl,
   /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
   ALTO_REDIS_CLUSTER: redisCluster,
+  /** TLS to Redis (rediss://): CA, client certificate and key files. */
+  ...redisTls,
   ALTO_PREFIX: keyPrefix,
   /**
    * Signing secret(s): `whsec_` + base64 of 24 to 64 random bytes; several, space-separated,

@@ -16,6 +16,7 @@ import { DISPATCHER_VARS, GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, l
 import { WorkerAutoscaler } from './autoscaler.ts';
 import { fleetPorts } from './ports.ts';
 import { RedisDirInUseError, claimRedisDir, startLocalRedis } from './redis.ts';
+import { fleetRedisUsers } from './redis-users.ts';
 import { installXlaRuntime, type XlaInstall } from './xla-install.ts';
 
 const env = envOrExit('fleet', () => loadEnv());
@@ -152,11 +153,14 @@ try {
   const port = ports.gateway;
   const repository = env.ALTO_MODEL_REPOSITORY ?? `${root}models`;
   const common = { REDIS_URL: redisUrl, ALTO_LOG_LEVEL: env.ALTO_LOG_LEVEL };
+  // Its own Redis: one ACL user per role, each process connecting as its own (docs/security.md).
+  const roleUrls = redis ? await fleetRedisUsers(redisUrl, process.env.ALTO_PREFIX ?? 'alto') : undefined;
   const token = await adminToken(process.env.ALTO_ADMIN_TOKEN, `${root}.alto/admin-token`);
   const adminPort = ports.admin;
   const publisherUrl = `http://127.0.0.1:${adminPort}`;
   start('publisher', 'publisher', PUBLISHER_VARS, {
     ...common,
+    REDIS_URL: roleUrls?.publisher ?? redisUrl,
     ALTO_ADMIN_TOKEN: token.value,
     ALTO_ADMIN_PORT: adminPort,
     ALTO_ADMIN_HOST: '127.0.0.1',
@@ -166,6 +170,7 @@ try {
   });
   start('gateway', 'gateway', GATEWAY_VARS, {
     ...common,
+    REDIS_URL: roleUrls?.gateway ?? redisUrl,
     PORT: port,
     ALTO_GRPC_PORT: ports.grpc,
     ALTO_HOST: host,
@@ -174,8 +179,10 @@ try {
   const startWorker = (i: number) =>
     start(`worker-${i}`, 'worker', WORKER_VARS, {
       ...common,
+      REDIS_URL: roleUrls?.worker ?? redisUrl,
       ALTO_WORKER_ID: process.env.ALTO_WORKER_ID ?? `local-${i}`,
       ALTO_CACHE_DIR: process.env.ALTO_CACHE_DIR ?? `${root}.alto/cache`,
+      ALTO_ALLOWED_ROOTS: process.env.ALTO_ALLOWED_ROOTS ?? repository,
       ALTO_METRICS_PORT: i === 1 ? ports.metrics : '0',
     });
   if (env.autoscale) {
@@ -188,6 +195,7 @@ try {
   const secret = process.env.ALTO_WEBHOOK_SECRET || generateSecret();
   start('dispatcher', 'dispatcher', DISPATCHER_VARS, {
     ...common,
+    REDIS_URL: roleUrls?.dispatcher ?? redisUrl,
     ALTO_WEBHOOK_SECRET: secret,
     ALTO_DISPATCHER_ID: process.env.ALTO_DISPATCHER_ID ?? 'local-1',
     ALTO_METRICS_PORT: '0',

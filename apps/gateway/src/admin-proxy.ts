@@ -1,6 +1,8 @@
 // Passes /v1/admin/* through to the publisher, so one address serves predictions and the
 // admin API (the CLI's ALTO_URL). The publisher checks the admin token itself. Bodies stream
-// both ways: nothing is buffered here.
+// both ways: nothing is buffered here. The client's address is appended to X-Forwarded-For,
+// which the publisher reads from its trusted proxies (limits on failed logins, audit log).
+import type { IncomingMessage } from 'node:http';
 import { AltoError } from '@alto/protocol';
 import type { Context } from 'hono';
 
@@ -31,6 +33,11 @@ export function adminProxy(publisherUrl: string): (c: Context) => Promise<Respon
     const headers = forwarded(req.headers);
     // The body streams through; its length, if the client gave one, is the length it streams.
     headers.delete('content-length');
+    const peer = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
+    if (peer) {
+      const before = headers.get('x-forwarded-for');
+      headers.set('x-forwarded-for', before ? `${before}, ${peer}` : peer);
+    }
     let up: Response;
     try {
       up = await fetch(target, {

@@ -9,6 +9,7 @@ import {
   positiveInt,
   redisCluster,
   redisUrl,
+  redisTls,
 } from '@alto/config';
 import { allowCidrsField } from '@alto/webhooks';
 import { z } from 'zod';
@@ -38,6 +39,8 @@ export const GatewayEnvSchema = z.object({
   REDIS_URL: redisUrl,
   /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
   ALTO_REDIS_CLUSTER: redisCluster,
+  /** TLS to Redis (rediss://): CA, client certificate and key files. */
+  ...redisTls,
   /**
    * Replicas that must confirm each enqueue (Redis WAIT) before the request is reported
    * accepted; unconfirmed, it is answered 503. 0 = no WAIT. With 1, no accepted request is

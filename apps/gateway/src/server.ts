@@ -1,4 +1,5 @@
 // Wires the gateway: Redis connections, registry, completion hub, HTTP server.
+import { redisTlsOf } from '@alto/config';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
@@ -37,7 +38,12 @@ export interface Gateway {
 export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gateway> {
   const keys = makeKeys(env.ALTO_PREFIX);
   // Request-serving connection: fail fast while Redis is down (503 within a second).
-  const redis = await connect(env.REDIS_URL, { name: 'alto-gateway', failFast: true, cluster: env.ALTO_REDIS_CLUSTER });
+  const redis = await connect(env.REDIS_URL, {
+    name: 'alto-gateway',
+    failFast: true,
+    cluster: env.ALTO_REDIS_CLUSTER,
+    tls: redisTlsOf(env),
+  });
   await assertNoEviction(redis).catch((err: unknown) => {
     redis.disconnect();
     throw err;

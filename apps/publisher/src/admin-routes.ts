@@ -7,6 +7,7 @@ import {
   AdminModelListSchema,
   AdminModelSchema,
   AdminWorkerListSchema,
+  AuditListSchema,
   DeadLetterListSchema,
   DrainResultSchema,
   PoolScalingSchema,
@@ -16,6 +17,7 @@ import {
   ScalingReportSchema,
   UnpublishResultSchema,
   UpdateRequestSchema,
+  WhoamiSchema,
 } from '@alto/control';
 import { errorResponses, schemaRef, type ErrorCode } from '@alto/protocol';
 import { createRoute, z } from '@hono/zod-openapi';
@@ -26,11 +28,16 @@ export const ADMIN_INFO = {
   description:
     'Publish, update and unpublish models, and watch the workers that serve them. Served by every publisher (leader or ' +
     'not) and, through the gateway, under the same paths. Every route but this document takes ' +
-    '`Authorization: Bearer <ALTO_ADMIN_TOKEN>`. Every error is `{"error": {"code", "message"}}`.',
+    '`Authorization: Bearer <admin token>` (ALTO_ADMIN_TOKEN or one of ALTO_ADMIN_TOKENS): a `read` token may GET, ' +
+    'a `write` token may also change state. Every error is `{"error": {"code", "message"}}`.',
 };
 
 export const ADMIN_SECURITY_SCHEMES = {
-  admin: { type: 'http', scheme: 'bearer', description: "The publisher's ALTO_ADMIN_TOKEN." },
+  admin: {
+    type: 'http',
+    scheme: 'bearer',
+    description: "One of the publisher's admin tokens (ALTO_ADMIN_TOKEN, ALTO_ADMIN_TOKENS).",
+  },
 };
 
 const ref = (schema: z.ZodType) => schemaRef(ADMIN_SCHEMAS, schema);
@@ -39,10 +46,14 @@ const security = [{ admin: [] }];
 
 /** What every admin route can answer with. */
 const COMMON = {
-  unauthorized: 'the admin token is missing or wrong, or the publisher has no ALTO_ADMIN_TOKEN.',
+  unauthorized: 'the admin token is missing or wrong, or the publisher has no admin token.',
+  too_many_attempts: 'too many failed admin authentications from this address; try again later.',
   internal: 'an unexpected failure in the publisher (it is logged).',
   redis_unavailable: 'Redis cannot be reached.',
 } as const satisfies Partial<Record<ErrorCode, string>>;
+
+/** What every route that changes state can also answer with. */
+const WRITE = { forbidden: 'the admin token is read-only.' } as const;
 
 const BODY = {
   invalid_input: 'the body does not fit the schema; the message lists every problem.',
@@ -75,6 +86,16 @@ export const DeadLetterQuerySchema = z.object({
     // The wire form is text; what it must spell is an integer in range.
     .openapi({ type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'Most entries in the page.' }),
   after: z.string().optional().openapi({ description: "The previous page's `next`: entries after it." }),
+});
+
+/** The query of the audit log; other parameters are ignored. */
+export const AuditQuerySchema = z.object({
+  limit: DeadLetterQuerySchema.shape.limit,
+  before: z
+    .string()
+    .regex(/^\d+-\d+$/, 'expected a stream entry id like 1700000000000-0')
+    .optional()
+    .openapi({ description: "The previous page's `next`: older events than it." }),
 });
 
 const body = (schema: z.ZodType, required = true) => ({ required, content: json(schema) });
@@ -125,6 +146,7 @@ export const adminRoutes = {
         ...BODY,
         ...URI,
         model_exists: 'a model of that name is already published; change it with PATCH.',
+        ...WRITE,
         ...COMMON,
       }),
     },
@@ -139,7 +161,7 @@ export const adminRoutes = {
     request: { params: NameParams, body: body(UpdateRequestSchema) },
     responses: {
       '200': { description: 'The model after the change.', content: json(AdminModelSchema) },
-      ...errorResponses({ ...BODY, ...URI, ...NO_MODEL, ...COMMON }),
+      ...errorResponses({ ...BODY, ...URI, ...NO_MODEL, ...WRITE, ...COMMON }),
     },
   }),
   unpublish: createRoute({
@@ -151,7 +173,7 @@ export const adminRoutes = {
     request: { params: NameParams },
     responses: {
       '200': { description: 'Unpublished.', content: json(UnpublishResultSchema) },
-      ...errorResponses({ ...NO_MODEL, ...COMMON }),
+      ...errorResponses({ ...NO_MODEL, ...WRITE, ...COMMON }),
     },
   }),
   deadLetters: createRoute({
@@ -175,7 +197,7 @@ export const adminRoutes = {
     request: { params: NameParams, body: body(ReplayRequestSchema, false) },
     responses: {
       '200': { description: 'How many were queued again.', content: json(ReplayResultSchema) },
-      ...errorResponses({ ...BODY, ...COMMON }),
+      ...errorResponses({ ...BODY, ...WRITE, ...COMMON }),
     },
   }),
   listWorkers: createRoute({
@@ -198,7 +220,7 @@ export const adminRoutes = {
     request: { params: WorkerParams },
     responses: {
       '200': { description: 'Drained.', content: json(DrainResultSchema) },
-      ...errorResponses({ not_found: 'no worker of that id is registered.', ...COMMON }),
+      ...errorResponses({ not_found: 'no worker of that id is registered.', ...WRITE, ...COMMON }),
     },
   }),
   undrain: createRoute({
@@ -210,7 +232,30 @@ export const adminRoutes = {
     request: { params: WorkerParams },
     responses: {
       '200': { description: 'Back in service.', content: json(DrainResultSchema) },
-      ...errorResponses({ not_found: 'no worker of that id is registered.', ...COMMON }),
+      ...errorResponses({ not_found: 'no worker of that id is registered.', ...WRITE, ...COMMON }),
+    },
+  }),
+  whoami: createRoute({
+    method: 'get',
+    path: '/v1/admin/whoami',
+    operationId: 'adminWhoami',
+    summary: 'The admin token this request carries: its name and scope.',
+    security,
+    responses: {
+      '200': { description: 'The acting token.', content: json(WhoamiSchema) },
+      ...errorResponses(COMMON),
+    },
+  }),
+  audit: createRoute({
+    method: 'get',
+    path: '/v1/admin/audit',
+    operationId: 'listAuditEvents',
+    summary: 'The audit log of state-changing admin actions, newest first, a page at a time.',
+    security,
+    request: { query: AuditQuerySchema },
+    responses: {
+      '200': { description: 'A page of audit events.', content: json(AuditListSchema) },
+      ...errorResponses({ invalid_input: '`limit` or `before` is malformed.', ...COMMON }),
     },
   }),
   scaling: createRoute({

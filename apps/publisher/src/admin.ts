@@ -1,8 +1,11 @@
 // The admin API (bearer token): publish, update, unpublish and list models; list workers.
 // Every publisher serves it, leader or not: specs are plain writes, the leader acts on them.
-import { timingSafeEqual } from 'node:crypto';
+// Every state-changing action is audited (appendAudit) with the acting token's name.
 import {
   ADMIN_SCHEMAS,
+  appendAudit,
+  readAudit,
+  type AuditInput,
   PublishRequestSchema,
   ReplayRequestSchema,
   UpdateRequestSchema,
@@ -11,12 +14,16 @@ import {
 } from '@alto/control';
 import { AltoError, errorModel, mount, openApiApp, serveDocument, type OutcomeCode } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
-import { CheckpointError, assertAllowedRoot, openSource } from '@alto/repository';
+import { CheckpointError, assertAllowedResolved, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { ADMIN_INFO, ADMIN_SECURITY_SCHEMES, adminRoutes as routes } from './admin-routes.ts';
+import { allows, matchToken, type AdminActor, type AdminToken } from './admin-tokens.ts';
+import { AuthLimit } from './auth-limit.ts';
+import { clientAddress, trustList } from './client-address.ts';
 import type { PublisherMetrics } from './metrics.ts';
 import type { ScalingSampler } from './scaling/sampler.ts';
 import { modelView, workerView } from './views.ts';
@@ -26,7 +33,17 @@ export interface AdminDeps {
   predictions: PredictionStore;
   deadLetters: DeadLetters;
   log: Logger;
-  token: string | undefined;
+  /** For the audit log. */
+  redis: Redis;
+  /** Admin tokens (ALTO_ADMIN_TOKEN as `default`, ALTO_ADMIN_TOKENS, ALTO_ADMIN_TOKENS_FILE); none: all refused. */
+  tokens: readonly AdminToken[];
+  /** Peers whose X-Forwarded-For names the client (ALTO_ADMIN_TRUSTED_PROXIES): addresses and CIDRs. */
+  trustedProxies: readonly string[];
+  /** Failed authentications allowed per client address per window. */
+  authFailures: number;
+  authWindowMs: number;
+  /** Events kept in the audit stream (ALTO_AUDIT_MAX_EVENTS). */
+  auditMaxEvents: number;
   allowedRoots: readonly string[];
   workerTimeoutMs: number;
   retentionMs: number;
@@ -37,11 +54,8 @@ export interface AdminDeps {
   scaling: ScalingSampler;
 }
 
-const sameToken = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
+/** What a request carries once authenticated. */
+type AdminEnv = { Variables: { actor: AdminActor; source: string } };
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -94,22 +108,63 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     securitySchemes: ADMIN_SECURITY_SCHEMES,
   });
 
+  const limit = new AuthLimit({ max: d.authFailures, windowMs: d.authWindowMs });
+  const proxies = d.trustedProxies ? trustList(d.trustedProxies) : undefined;
   app.use('/v1/admin/*', async (c, next) => {
-    if (!d.token)
-      throw new AltoError('unauthorized', 'the admin API is disabled: set ALTO_ADMIN_TOKEN on the publisher');
+    const source = clientAddress(c, proxies);
+    const wait = limit.blockedFor(source);
+    if (wait > 0) {
+      throw new AltoError(
+        'too_many_attempts',
+        `too many failed admin authentications from ${source}; try again in ${Math.ceil(wait / 1000)} s`,
+      );
+    }
+    if (d.tokens.length === 0) {
+      throw new AltoError(
+        'unauthorized',
+        'the admin API is disabled: set ALTO_ADMIN_TOKEN or ALTO_ADMIN_TOKENS on the publisher',
+      );
+    }
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new AltoError('unauthorized', "header 'Authorization': expected 'Bearer <admin token>'");
-    if (!sameToken(m[1]!, d.token)) throw new AltoError('unauthorized', "header 'Authorization': wrong admin token");
+    const actor = m ? matchToken(d.tokens, m[1]!) : undefined;
+    if (!actor) {
+      limit.fail(source);
+      d.log.warn({ source, path: c.req.path }, 'admin authentication failed');
+      throw new AltoError(
+        'unauthorized',
+        m ? "header 'Authorization': wrong admin token" : "header 'Authorization': expected 'Bearer <admin token>'",
+      );
+    }
+    const needs = c.req.method === 'GET' || c.req.method === 'HEAD' ? 'read' : 'write';
+    if (!allows(actor, needs)) {
+      throw new AltoError(
+        'forbidden',
+        `admin token '${actor.name}' is ${actor.scope}-only; ${c.req.method} ${c.req.path} needs a ${needs} token`,
+      );
+    }
+    (c as unknown as Context<AdminEnv>).set('actor', actor);
+    (c as unknown as Context<AdminEnv>).set('source', source);
     await next();
   });
+
+  /** Appends the audit event of an action `c` made. */
+  const audit = (c: Context, e: Omit<AuditInput, 'actor' | 'source'>) => {
+    const ctx = c as unknown as Context<AdminEnv>;
+    return appendAudit(
+      d.redis,
+      { ...e, actor: ctx.get('actor').name, source: ctx.get('source') },
+      { key: d.store.keys.audit, log: d.log, maxEvents: d.auditMaxEvents },
+    );
+  };
 
   const view = async (spec: ModelSpec) => {
     const [states, reports] = await Promise.all([d.store.states(), d.store.reports()]);
     return modelView(spec, states.get(spec.name), reports.values(), now(), d.workerTimeoutMs);
   };
-  const checkUri = (uri: string) => {
-    assertAllowedRoot(uri, d.allowedRoots);
+  // On what the uri resolves to (every symlink followed), not on its spelling.
+  const checkUri = async (uri: string) => {
+    await assertAllowedResolved(uri, d.allowedRoots);
     openSource(uri); // throws on a URI it cannot read from
   };
 
@@ -130,7 +185,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
 
   mount(app, routes.publish, async (c) => {
     const req = parse(PublishRequestSchema, await json(c));
-    checkUri(req.uri);
+    await checkUri(req.uri);
     const at = now();
     const spec: ModelSpec = { ...req, created_at: at, updated_at: at };
     if (!(await d.store.createSpec(spec))) {
@@ -140,6 +195,7 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
       );
     }
     d.log.info({ model: spec.name, uri: spec.uri, replicas: spec.replicas, version: spec.version }, 'model published');
+    await audit(c, { action: 'model.publish', target: spec.name, before: null, after: spec });
     return c.json(await view(spec), 201);
   });
 
@@ -154,18 +210,20 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     }
     const { name: _n, ...rest } = (body ?? {}) as Record<string, unknown>;
     const changes = parse(UpdateRequestSchema, rest);
-    if (changes.uri !== undefined) checkUri(changes.uri);
+    if (changes.uri !== undefined) await checkUri(changes.uri);
     const spec = await d.store.spec(name);
     if (!spec) throw new AltoError('model_not_found', `model '${name}' is not published`);
     const next: ModelSpec = { ...spec, ...changes, name, updated_at: Math.max(now(), spec.updated_at + 1) };
     for (const [k, v] of Object.entries(changes)) if (v === undefined) delete (next as Record<string, unknown>)[k];
     await d.store.putSpec(next);
     d.log.info({ model: name, changes }, 'model updated');
+    await audit(c, { action: 'model.update', target: name, before: spec, after: next });
     return c.json(await view(next), 200);
   });
 
   mount(app, routes.unpublish, async (c) => {
     const { name } = c.req.valid('param');
+    const before = await d.store.spec(name);
     if (!(await d.store.deleteSpec(name))) throw new AltoError('model_not_found', `model '${name}' is not published`);
     const failed = await d.predictions.failQueued(
       name,
@@ -174,6 +232,12 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
       d.retentionMs,
     );
     d.log.info({ model: name, failed_queued: failed }, 'model unpublished');
+    await audit(c, {
+      action: 'model.unpublish',
+      target: name,
+      before: before ?? null,
+      after: { failed_queued: failed },
+    });
     return c.json({ name, unpublished: true as const, failed_queued: failed }, 200);
   });
 
@@ -193,6 +257,12 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
     const body = parse(ReplayRequestSchema, text.trim() === '' ? {} : jsonOf(text));
     const replayed = await d.deadLetters.replay(name, body.entries);
     d.log.info({ model: name, replayed }, 'dead letters replayed');
+    await audit(c, {
+      action: 'dead_letters.replay',
+      target: name,
+      before: { entries: body.entries ?? 'all' },
+      after: { replayed },
+    });
     return c.json({ model: name, replayed }, 200);
   });
 
@@ -206,12 +276,29 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
   const drain = (value: boolean) => async (c: Context) => {
     const id = c.req.param('id')!;
     if (!(await d.store.reports()).has(id)) throw new AltoError('not_found', `no worker '${id}' is registered`);
+    const was = (await d.store.drained()).has(id);
     await d.store.setDrained(id, value);
     d.log.info({ worker: id }, value ? 'worker drained' : 'worker returned to service');
+    await audit(c, {
+      action: value ? 'worker.drain' : 'worker.undrain',
+      target: id,
+      before: { drained: was },
+      after: { drained: value },
+    });
     return c.json({ id, drained: value }, 200);
   };
   mount(app, routes.drain, drain(true));
   mount(app, routes.undrain, drain(false));
+
+  mount(app, routes.whoami, (c) => {
+    const actor = (c as unknown as Context<AdminEnv>).get('actor');
+    return c.json({ name: actor.name, scope: actor.scope }, 200);
+  });
+
+  mount(app, routes.audit, async (c) => {
+    const { limit = 100, before } = c.req.valid('query');
+    return c.json(await readAudit(d.redis, d.store.keys.audit, limit, before), 200);
+  });
 
   // A fresh sample per request: a request queued at zero shows at once.
   mount(app, routes.scaling, async (c) => c.json(await d.scaling.sample(), 200));

@@ -1,7 +1,9 @@
 // The publisher's configuration, parsed once from the environment.
 import { hostname } from 'node:os';
-import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
+import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl, redisTls } from '@alto/config';
 import { z } from 'zod';
+import { parseAdminTokens, type AdminToken } from './admin-tokens.ts';
+import { trustList } from './client-address.ts';
 
 const list = z
   .string()
@@ -17,6 +19,8 @@ export const PublisherEnvSchema = z.object({
   REDIS_URL: redisUrl,
   /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
   ALTO_REDIS_CLUSTER: redisCluster,
+  /** TLS to Redis (rediss://): CA, client certificate and key files. */
+  ...redisTls,
   ALTO_PREFIX: keyPrefix,
   /** Identity in the leader election; unique per publisher process. */
   ALTO_PUBLISHER_ID: z
@@ -25,6 +29,43 @@ export const PublisherEnvSchema = z.object({
     .default(`${hostname()}-${process.pid}`),
   /** Bearer token of the admin API. Unset: every admin request is refused. */
   ALTO_ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /**
+   * More admin tokens, each named and scoped: `name:scope:secret,...`, scope `read` or `write`,
+   * a secret of 16+ characters or `sha256:<hex digest>` (docs/security.md). ALTO_ADMIN_TOKEN
+   * joins them as `default:write`.
+   */
+  ALTO_ADMIN_TOKENS: z
+    .string()
+    .optional()
+    .transform((s, ctx): AdminToken[] => {
+      try {
+        return parseAdminTokens(s ?? '');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** A file of admin tokens, one `name:scope:secret` per line (e.g. a mounted secret). */
+  ALTO_ADMIN_TOKENS_FILE: z.string().min(1).optional(),
+  /**
+   * Addresses or CIDRs whose `X-Forwarded-For` names the client (the gateways that pass
+   * /v1/admin on), comma-separated. Failed admin logins are limited, and actions audited, per
+   * client address.
+   */
+  ALTO_ADMIN_TRUSTED_PROXIES: list
+    .transform((l) => (l.length > 0 ? l : ['127.0.0.1', '::1']))
+    .superRefine((l, ctx) => {
+      try {
+        trustList(l);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** Failed admin authentications allowed per client address per ALTO_ADMIN_AUTH_WINDOW_MS. */
+  ALTO_ADMIN_AUTH_FAILURES: positiveInt(10),
+  ALTO_ADMIN_AUTH_WINDOW_MS: positiveInt(60_000),
+  /** Events kept in the audit log (about: the stream is trimmed lazily). */
+  ALTO_AUDIT_MAX_EVENTS: positiveInt(100_000),
   ALTO_ADMIN_HOST: z.string().default('127.0.0.1'),
   /** Port of the admin API; 0 picks a free one. */
   ALTO_ADMIN_PORT: port(8081),

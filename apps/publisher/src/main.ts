@@ -1,13 +1,15 @@
 // Publisher entry point: `node --import tsx apps/publisher/src/main.ts`. Serves the admin
 // API; campaigns for the leader lease; while leading, reconciles every ALTO_RECONCILE_MS.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { listen } from '@alto/procs';
-import { envOrExit } from '@alto/config';
+import { envOrExit, redisTlsOf } from '@alto/config';
 import { ControlStore } from '@alto/control';
 import { DeadLetters, PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
 import { createLogger } from '@alto/telemetry';
 import { createAdminApp } from './admin.ts';
+import { collectAdminTokens } from './admin-tokens.ts';
 import { loadEnv } from './env.ts';
 import { createPublisherMetrics } from './metrics.ts';
 import { publishOnStart } from './bootstrap.ts';
@@ -25,6 +27,7 @@ try {
   const redis = await connect(env.REDIS_URL, {
     name: `alto-publisher:${env.ALTO_PUBLISHER_ID}`,
     cluster: env.ALTO_REDIS_CLUSTER,
+    tls: redisTlsOf(env),
   });
   await assertNoEviction(redis);
   const store = new ControlStore(redis, keys);
@@ -33,7 +36,7 @@ try {
     metrics,
     store,
     log,
-    watcher: new VersionWatcher(env.ALTO_WATCH_INTERVAL_MS),
+    watcher: new VersionWatcher(env.ALTO_WATCH_INTERVAL_MS, env.ALTO_ALLOWED_ROOTS),
     workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
     onDead: async (report) => {
       const released = await releaseEntries(redis, keys, report);
@@ -50,6 +53,14 @@ try {
     log,
     metrics,
   });
+  const tokens = collectAdminTokens({
+    token: env.ALTO_ADMIN_TOKEN,
+    tokens: env.ALTO_ADMIN_TOKENS,
+    fileText: env.ALTO_ADMIN_TOKENS_FILE === undefined ? undefined : readFileSync(env.ALTO_ADMIN_TOKENS_FILE, 'utf8'),
+  });
+  if (tokens.length === 0)
+    log.warn('no admin token is set (ALTO_ADMIN_TOKEN, ALTO_ADMIN_TOKENS): the admin API refuses every request');
+  else log.info({ tokens: tokens.map((t) => `${t.name}:${t.scope}`) }, 'admin tokens');
   const scaling = new ScalingSampler({
     redis,
     keys,
@@ -59,14 +70,18 @@ try {
     workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
     settings: { targetDrainS: env.ALTO_SCALE_TARGET_DRAIN_S, idleS: env.ALTO_SCALE_IDLE_S },
   });
-  if (!env.ALTO_ADMIN_TOKEN) log.warn('ALTO_ADMIN_TOKEN is not set: the admin API refuses every request');
   if (env.ALTO_ALLOWED_ROOTS.length === 0) log.warn('ALTO_ALLOWED_ROOTS is not set: nothing can be published');
   const app = createAdminApp({
     store,
     predictions: new PredictionStore(redis, keys),
     deadLetters: new DeadLetters(redis, keys),
     log,
-    token: env.ALTO_ADMIN_TOKEN,
+    redis,
+    tokens,
+    trustedProxies: env.ALTO_ADMIN_TRUSTED_PROXIES,
+    authFailures: env.ALTO_ADMIN_AUTH_FAILURES,
+    authWindowMs: env.ALTO_ADMIN_AUTH_WINDOW_MS,
+    auditMaxEvents: env.ALTO_AUDIT_MAX_EVENTS,
     allowedRoots: env.ALTO_ALLOWED_ROOTS,
     workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
     retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
@@ -80,7 +95,11 @@ try {
     { id: env.ALTO_PUBLISHER_ID, url: `http://${env.ALTO_ADMIN_HOST}:${port}`, roots: env.ALTO_ALLOWED_ROOTS },
     'publisher listening',
   );
-  if (env.ALTO_PUBLISH_ON_START) await publishOnStart(store, env.ALTO_PUBLISH_ON_START, env.ALTO_ALLOWED_ROOTS, log);
+  if (env.ALTO_PUBLISH_ON_START)
+    await publishOnStart(store, env.ALTO_PUBLISH_ON_START, env.ALTO_ALLOWED_ROOTS, log, {
+      redis,
+      maxEvents: env.ALTO_AUDIT_MAX_EVENTS,
+    });
   leadership.start();
   scaling.start();
 

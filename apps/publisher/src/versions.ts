@@ -1,9 +1,17 @@
 // What each published model's base URI holds: complete versions and config.json, listed at
 // most every `intervalMs` per model (sooner when its spec changes), so the publisher notices
-// new checkpoints and rolls them out.
+// new checkpoints and rolls them out. A local version whose files resolve outside the allowed
+// roots (a version folder linked elsewhere after publishing) is left out, and said why.
 import type { ModelSpec } from '@alto/control';
 import type { ModelConfig } from '@alto/protocol';
-import { openSource, readModelConfig, type CheckpointSource, type CheckpointVersion } from '@alto/repository';
+import {
+  CheckpointError,
+  assertAllowedResolved,
+  openSource,
+  readModelConfig,
+  type CheckpointSource,
+  type CheckpointVersion,
+} from '@alto/repository';
 
 export interface Listing {
   at: number;
@@ -19,7 +27,11 @@ export class VersionWatcher {
   private readonly configs = new Map<string, ModelConfig>();
   private readonly sources = new Map<string, CheckpointSource>();
 
-  constructor(private readonly intervalMs: number) {}
+  /** @param roots ALTO_ALLOWED_ROOTS; empty: versions are not checked (nothing new can be published then). */
+  constructor(
+    private readonly intervalMs: number,
+    private readonly roots: readonly string[] = [],
+  ) {}
 
   private source(uri: string): CheckpointSource {
     let s = this.sources.get(uri);
@@ -36,12 +48,34 @@ export class VersionWatcher {
     if (last && last.specAt === spec.updated_at && now - last.at < this.intervalMs) return last;
     let listing: Listing;
     try {
-      listing = { at: now, specAt: spec.updated_at, versions: await this.source(spec.uri).versions() };
+      const { versions, refused } = await this.allowed(await this.source(spec.uri).versions());
+      listing = { at: now, specAt: spec.updated_at, versions, ...(refused ? { error: refused } : {}) };
     } catch (err) {
       listing = { at: now, specAt: spec.updated_at, versions: last?.versions ?? [], error: (err as Error).message };
     }
     this.listings.set(spec.name, listing);
     return listing;
+  }
+
+  /** The versions whose model file resolves under the roots, and why the others were left out. */
+  private async allowed(all: CheckpointVersion[]): Promise<{ versions: CheckpointVersion[]; refused?: string }> {
+    if (this.roots.length === 0) return { versions: all };
+    const reasons: string[] = [];
+    const versions: CheckpointVersion[] = [];
+    for (const v of all) {
+      if (v.uri.startsWith('gs://')) {
+        versions.push(v);
+        continue;
+      }
+      try {
+        await assertAllowedResolved(v.uri, this.roots);
+        versions.push(v);
+      } catch (err) {
+        if (!(err instanceof CheckpointError) || err.code !== 'uri_not_allowed') throw err;
+        reasons.push(`version ${v.version} left out: ${err.message}`);
+      }
+    }
+    return reasons.length > 0 ? { versions, refused: reasons.join('; ') } : { versions };
   }
 
   /** config.json of the model and of the version, merged (version wins), then the spec's own settings. */

@@ -1,7 +1,17 @@
 // The worker's configuration, parsed once from the environment.
 import { hostname, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { keyPrefix, logLevel, nonNegativeInt, parseEnv, port, positiveInt, redisCluster, redisUrl } from '@alto/config';
+import {
+  keyPrefix,
+  logLevel,
+  nonNegativeInt,
+  parseEnv,
+  port,
+  positiveInt,
+  redisCluster,
+  redisUrl,
+  redisTls,
+} from '@alto/config';
 import { z } from 'zod';
 import { parseDevicePin } from './devices.ts';
 
@@ -9,6 +19,8 @@ export const WorkerEnvSchema = z.object({
   REDIS_URL: redisUrl,
   /** Use the Redis Cluster client: REDIS_URL then lists seed nodes, comma-separated. */
   ALTO_REDIS_CLUSTER: redisCluster,
+  /** TLS to Redis (rediss://): CA, client certificate and key files. */
+  ...redisTls,
   /**
    * Replicas each batch of completions waits for (Redis WAIT) before the next batch; 0 = no
    * WAIT. Keeps completions at the pace of replication (docs/reliability.md).
@@ -23,6 +35,20 @@ export const WorkerEnvSchema = z.object({
    * the checkpoint rules of docs/checkpoints.md. Unset: the publisher assigns models.
    */
   ALTO_MODEL_REPOSITORY: z.string().min(1).optional(),
+  /**
+   * Comma-separated roots local checkpoints must resolve under (every symlink followed) when
+   * this worker opens them; the publisher's list, or a narrower one. Unset: the fixed
+   * ALTO_MODEL_REPOSITORY, else anywhere (docs/security.md).
+   */
+  ALTO_ALLOWED_ROOTS: z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
   /** Where checkpoints downloaded from remote stores are kept, across restarts. */
   ALTO_CACHE_DIR: z.string().default('.alto/cache'),
   /** Most bytes of checkpoints kept in the cache; the least recently used unassigned ones go. 0 = no limit. */

@@ -3,10 +3,11 @@
 // cache), load, warm up, then read the model's streams; for a version no longer assigned,
 // stop reading, drain and unload. States: starting → running → draining → stopped.
 import { hostname } from 'node:os';
+import { redisTlsOf } from '@alto/config';
 import type { AssignedModel, Device, HeldModel, HeldState, WorkerReport } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import { RedisModelRegistry, assertNoEviction, connect, keys as makeKeys, type Keys } from '@alto/queue';
-import { CheckpointCache, CheckpointError, openSource } from '@alto/repository';
+import { CheckpointCache, CheckpointError, confineLocalFile, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { Redis } from 'ioredis';
 import type { Assignments, WorkerModel } from './assignments.ts';
@@ -84,9 +85,12 @@ export class ManagedWorker implements WorkerProcess {
     Object.assign(process.env, runtimeEnv(env.ALTO_DEVICES));
     this.devices = await discoverDevices(env.ALTO_DEVICES, { warn: (message) => this.log.warn(message) });
     this.log.info({ devices: this.devices }, 'devices');
+    if (!this.allowedRoots())
+      this.log.warn('ALTO_ALLOWED_ROOTS is not set: local checkpoints are loaded wherever their links lead');
     this.redis = await connect(env.REDIS_URL, {
       name: `alto-worker:${env.ALTO_WORKER_ID}`,
       cluster: env.ALTO_REDIS_CLUSTER,
+      tls: redisTlsOf(env),
     });
     await assertNoEviction(this.redis);
     this.registry = new RedisModelRegistry(this.redis, this.keys);
@@ -229,13 +233,24 @@ export class ManagedWorker implements WorkerProcess {
   ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.cache.fetch(openSource(m.base_uri), m.checkpoint, onProgress);
+        const source = openSource(m.base_uri);
+        const path = await this.cache.fetch(source, m.checkpoint, onProgress);
+        // A local checkpoint is read in place: checked again here on what it resolves to now,
+        // since a link below an allowed root can have been swapped since it was published.
+        const roots = this.allowedRoots();
+        return source.directPath(m.checkpoint) !== undefined && roots ? await confineLocalFile(path, roots) : path;
       } catch (err) {
         if (!(err instanceof CheckpointError) || !err.retryable || attempt >= DOWNLOAD_ATTEMPTS) throw err;
         log.warn({ err: err.message, attempt }, 'checkpoint download failed; retrying');
         await new Promise((r) => setTimeout(r, 1000 * attempt));
       }
     }
+  }
+
+  /** Where local checkpoints may resolve to: ALTO_ALLOWED_ROOTS, else the fixed repository; unset: anywhere. */
+  private allowedRoots(): readonly string[] | undefined {
+    if (this.env.ALTO_ALLOWED_ROOTS.length > 0) return this.env.ALTO_ALLOWED_ROOTS;
+    return this.env.ALTO_MODEL_REPOSITORY === undefined ? undefined : [this.env.ALTO_MODEL_REPOSITORY];
   }
 
   /** Keeps the cache under ALTO_CACHE_MAX_BYTES, never removing a checkpoint assigned here. */

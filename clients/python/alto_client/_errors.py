@@ -30,6 +30,8 @@ API_ERROR_CODES = (
     "redis_unavailable",
     "control_plane_unavailable",
     "internal",
+    "forbidden",
+    "too_many_attempts",
 )
 
 

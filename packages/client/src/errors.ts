@@ -24,6 +24,8 @@ export const API_ERROR_CODES = [
   'redis_unavailable',
   'control_plane_unavailable',
   'internal',
+  'forbidden',
+  'too_many_attempts',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 

@@ -31,3 +31,28 @@ export const keyPrefix = z
   .string()
   .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
   .default('alto');
+
+/**
+ * TLS to Redis beyond what `rediss://` alone gives (the system's CAs): PEM files of the CA that
+ * signed the server's certificate, and the client certificate and key when the server asks
+ * for one (Memorystore's and managed Redis's in-transit encryption). Used with rediss:// only.
+ */
+export const redisTls = {
+  /** PEM file of the CA that signed Redis's certificate. @default the system's CAs */
+  ALTO_REDIS_TLS_CA: z.string().min(1).optional(),
+  /** PEM file of this process's client certificate, for a Redis that verifies clients. */
+  ALTO_REDIS_TLS_CERT: z.string().min(1).optional(),
+  /** PEM file of the client certificate's private key. */
+  ALTO_REDIS_TLS_KEY: z.string().min(1).optional(),
+};
+
+/** The TLS files of an env parsed with redisTls, as @alto/queue's connect takes them. */
+export const redisTlsOf = (env: {
+  ALTO_REDIS_TLS_CA?: string;
+  ALTO_REDIS_TLS_CERT?: string;
+  ALTO_REDIS_TLS_KEY?: string;
+}): { ca?: string; cert?: string; key?: string } => ({
+  ...(env.ALTO_REDIS_TLS_CA ? { ca: env.ALTO_REDIS_TLS_CA } : {}),
+  ...(env.ALTO_REDIS_TLS_CERT ? { cert: env.ALTO_REDIS_TLS_CERT } : {}),
+  ...(env.ALTO_REDIS_TLS_KEY ? { key: env.ALTO_REDIS_TLS_KEY } : {}),
+});

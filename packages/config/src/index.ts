@@ -9,4 +9,6 @@ export {
   positiveInt,
   nonNegativeInt,
   keyPrefix,
+  redisTls,
+  redisTlsOf,
 } from './fields.ts';

@@ -4,6 +4,7 @@
 // them, and the CLI reads its types from them.
 import { ErrorBodySchema, type SchemaSet } from '@alto/protocol';
 import { z } from 'zod';
+import { AuditEventSchema, AuditListSchema } from './audit.ts';
 import {
   DeviceSchema,
   HELD_STATES,
@@ -139,6 +140,13 @@ export const ReplayResultSchema = z.object({
 });
 export type ReplayResult = z.infer<typeof ReplayResultSchema>;
 
+/** The admin token a request carries (GET /v1/admin/whoami). */
+export const WhoamiSchema = z.object({
+  name: z.string().describe("The token's name: `default` for ALTO_ADMIN_TOKEN."),
+  scope: z.enum(['read', 'write']).describe('`read` may GET; `write` may also change state.'),
+});
+export type Whoami = z.infer<typeof WhoamiSchema>;
+
 export const PublisherHealthSchema = z.object({ status: z.literal('ok'), leader: z.boolean() });
 
 /** The named schemas of the admin API: the components of its OpenAPI document. */
@@ -159,6 +167,9 @@ export const ADMIN_SCHEMAS: SchemaSet = {
     DeadLetterList: DeadLetterListSchema,
     ReplayResult: ReplayResultSchema,
     Health: PublisherHealthSchema,
+    Whoami: WhoamiSchema,
+    AuditEvent: AuditEventSchema,
+    AuditList: AuditListSchema,
     Error: ErrorBodySchema,
     Scaling: ScalingReportSchema,
     PoolScaling: PoolScalingSchema,

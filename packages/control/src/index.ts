@@ -21,6 +21,19 @@ export {
   type FencedWrite,
   type LeaseOutcome,
 } from './lua.ts';
+export {
+  appendAudit,
+  readAudit,
+  AUDIT_ACTIONS,
+  AuditEventSchema,
+  AuditListSchema,
+  type AuditAction,
+  type AuditEvent,
+  type AuditInput,
+  type AuditList,
+  type AuditLog,
+  type AuditOptions,
+} from './audit.ts';
 export { modelPool, poolName, workerPool, workerKind, type PoolWorker } from './pools.ts';
 export {
   ScaleTracker,

@@ -23,6 +23,8 @@ export interface ControlKeys extends Pick<
   epoch: string;
   /** Channel: a worker id whose assignment changed ('*' for all). */
   assignChannel: string;
+  /** The audit log of admin actions: a capped stream (audit.ts). */
+  audit: string;
 }
 
 export function controlKeys(prefix = 'alto'): ControlKeys {
@@ -42,5 +44,6 @@ export function controlKeys(prefix = 'alto'): ControlKeys {
     leader: `${control}:leader`,
     epoch: `${control}:epoch`,
     assignChannel: `${prefix}:assign`,
+    audit: `${control}:audit`,
   };
 }

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'redis_unavailable',
   'control_plane_unavailable',
   'internal',
+  'forbidden',
+  'too_many_attempts',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -78,6 +80,8 @@ export function httpStatus(code: ErrorCode): number {
       return 400;
     case 'unauthorized':
       return 401;
+    case 'forbidden':
+      return 403;
     case 'model_not_found':
     case 'version_not_found':
     case 'model_unpublished':
@@ -93,6 +97,7 @@ export function httpStatus(code: ErrorCode): number {
     case 'idempotency_key_reused':
       return 422;
     case 'queue_full':
+    case 'too_many_attempts':
       return 429;
     case 'internal':
       return 500;

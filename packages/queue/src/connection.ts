@@ -1,6 +1,8 @@
 // Redis connections — one Redis or a Redis Cluster, chosen by configuration — and the
 // translation of connection failures into `redis_unavailable`. Every component connects
 // here, so the mode, the seeds and the options are decided in one place.
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { AltoError } from '@alto/protocol';
 import { Cluster, Redis, ReplyError, type ClusterNode, type RedisOptions } from 'ioredis';
 import { isOutOfMemory, storageFull } from './memory.ts';
@@ -29,6 +31,48 @@ export interface ConnectOptions {
    * @default false
    */
   shardedSubscribers?: boolean;
+  /**
+   * TLS files (PEM paths) for a `rediss://` URL: the CA that signed the server's certificate
+   * (@default the system's CAs) and a client certificate and key for a server that asks.
+   */
+  tls?: RedisTlsFiles;
+}
+
+export interface RedisTlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** ioredis's `tls` for `url`: undefined for redis://, the files read for rediss://. */
+function tlsOptions(url: string, files: RedisTlsFiles | undefined): ConnectionOptions | undefined {
+  const secure = /^rediss:\/\//i.test(url.trim());
+  const given = Object.entries(files ?? {}).filter(([, v]) => v !== undefined);
+  if (!secure) {
+    if (given.length > 0) {
+      throw new AltoError(
+        'redis_unavailable',
+        `TLS files are set (${given.map(([k]) => k).join(', ')}) but REDIS_URL ${redactUrl(url)} is not rediss://; ` +
+          'use rediss:// to connect with TLS',
+      );
+    }
+    return undefined;
+  }
+  const read = (what: string, path: string | undefined) => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new AltoError('redis_unavailable', `Redis TLS ${what} file ${path}: ${(err as Error).message}`);
+    }
+  };
+  const ca = read('CA', files?.ca);
+  const cert = read('client certificate', files?.cert);
+  const key = read('client key', files?.key);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new AltoError('redis_unavailable', 'a Redis TLS client certificate needs its key, and a key its certificate');
+  }
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 /** Reconnect forever with a capped backoff: Redis outages end, processes should not. */
@@ -58,7 +102,7 @@ export async function connect(url: string, options: ConnectOptions): Promise<Red
 export async function connectLike(existing: Redis, options: Omit<ConnectOptions, 'cluster'>): Promise<Redis> {
   const how = made.get(existing);
   if (how === undefined) throw new Error('connectLike: the connection was not made by connect()');
-  return connect(how.url, { ...options, cluster: how.options.cluster ?? false });
+  return connect(how.url, { ...options, cluster: how.options.cluster ?? false, tls: how.options.tls });
 }
 
 /** True for a connection in cluster mode. */
@@ -78,21 +122,25 @@ async function connectSingle(url: string, options: ConnectOptions): Promise<Redi
   const extra: RedisOptions = options.failFast
     ? { enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs ?? 1000, maxRetriesPerRequest: 0 }
     : { maxRetriesPerRequest: null };
+  const tls = tlsOptions(url, options.tls);
   const redis = new Redis(url, {
+    ...(tls ? { tls } : {}),
     connectionName: options.name,
     lazyConnect: true,
     retryStrategy: backoff,
     ...extra,
   });
-  // Errors are surfaced through commands; without a listener ioredis logs each one.
-  redis.on('error', () => {});
+  // Errors are surfaced through commands; without a listener ioredis logs each one. The first
+  // one says why a connection failed (a TLS refusal, say) where connect() only says it closed.
+  let first: string | undefined;
+  redis.on('error', (err: Error) => void (first ??= err.message));
   try {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
     throw new AltoError(
       'redis_unavailable',
-      `cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`,
+      `cannot reach Redis at ${redactUrl(url)}: ${first ?? (err as Error).message}`,
       true,
     );
   }
@@ -117,7 +165,7 @@ async function connectCluster(url: string, options: ConnectOptions): Promise<Red
     connectionName: options.name,
     ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
     ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
-    ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+    ...(first.protocol === 'rediss:' ? { tls: tlsOptions(seeds[0]!, options.tls) } : {}),
     ...(options.failFast
       ? { commandTimeout: options.commandTimeoutMs ?? 1000, maxRetriesPerRequest: 0 }
       : { maxRetriesPerRequest: null }),

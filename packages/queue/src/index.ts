@@ -61,3 +61,12 @@ export {
   type LuaArg,
 } from './lua-script.ts';
 export { QUEUE_SCRIPTS, defineQueueScripts } from './scripts/index.ts';
+export {
+  REDIS_ROLES,
+  aclRules,
+  createAclUsers,
+  tagsExcept,
+  urlWithUser,
+  type RedisRole,
+  type RedisCredentials,
+} from './acl.ts';

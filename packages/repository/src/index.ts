@@ -14,6 +14,7 @@ export { chooseVersion, type ChosenVersion, type ResolvedModel } from './resolve
 export { listModelFolders, modelFolder, type ModelFolder } from './model-folders.ts';
 export { openSource } from './source/index.ts';
 export { assertAllowedRoot } from './source/allowed.ts';
+export { assertAllowedResolved, confineLocalFile, realPathOf } from './source/resolved.ts';
 export { CheckpointError, CHECKPOINT_ERROR_CODES, type CheckpointErrorCode } from './source/errors.ts';
 export type { CheckpointSource, CheckpointVersion, OpenSourceOptions, ProgressFn } from './source/types.ts';
 export { CheckpointCache, type CacheEvent, type CheckpointCacheOptions } from './cache.ts';

@@ -31,6 +31,8 @@ export function grpcCode(code: ErrorCode): Grpc {
       return Grpc.INVALID_ARGUMENT;
     case 'unauthorized':
       return Grpc.UNAUTHENTICATED;
+    case 'forbidden':
+      return Grpc.PERMISSION_DENIED;
     case 'model_not_found':
     case 'version_not_found':
     case 'model_unpublished':
@@ -44,6 +46,7 @@ export function grpcCode(code: ErrorCode): Grpc {
     case 'payload_too_large':
     case 'queue_full':
     case 'storage_full':
+    case 'too_many_attempts':
       return Grpc.RESOURCE_EXHAUSTED;
     case 'redis_unavailable':
     case 'control_plane_unavailable':

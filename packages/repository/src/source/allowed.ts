@@ -1,6 +1,6 @@
 // Which base URIs an operator lets publishers point workers at (ALTO_*_ROOTS in the apps).
-// The check is lexical, after normalisation: a symlink below a root that points elsewhere is
-// not followed.
+// This check is lexical, after normalisation; for local paths callers use resolved.ts, which
+// follows every symlink first (a link below a root may lead anywhere).
 import { CheckpointError } from './errors.ts';
 import { isUnder, parseUri } from './uri.ts';
 
