@@ -34,8 +34,24 @@ const go = goVersion();
 if (!go) console.warn('k8s-manifests: skipped, `go` is not on PATH (install Go to validate infra/k8s)');
 
 /** Which app each image runs, its env schema, the variable of its one port, and its Dockerfile. */
-const APPS: Record<string, { app: string; schema: z.ZodObject; portVar: string; dockerfile: string }> = {
-  'alto-gateway': { app: 'gateway', schema: GatewayEnvSchema, portVar: 'PORT', dockerfile: 'gateway' },
+const APPS: Record<
+  string,
+  {
+    app: string;
+    schema: z.ZodObject;
+    portVar: string;
+    dockerfile: string;
+    /** Ports besides the main one (first, probed), by container port name: the env var that sets each. */
+    extraPorts?: Record<string, string>;
+  }
+> = {
+  'alto-gateway': {
+    app: 'gateway',
+    schema: GatewayEnvSchema,
+    portVar: 'PORT',
+    dockerfile: 'gateway',
+    extraPorts: { grpc: 'ALTO_GRPC_PORT' },
+  },
   'alto-publisher': {
     app: 'publisher',
     schema: PublisherEnvSchema,
@@ -186,11 +202,14 @@ describe.skipIf(!go)('Kubernetes manifests (infra/k8s)', () => {
         if (!app) continue;
         const where = `${name}: ${owner}`;
         const env = envOf(objects, c);
-        expect(c.ports, where).toHaveLength(1);
+        const extra = app.extraPorts ?? {};
+        expect(c.ports, where).toHaveLength(1 + Object.keys(extra).length);
         const port = c.ports![0]!;
         expect(String(port.containerPort), where).toBe(env[app.portVar]);
+        for (const p of c.ports!.slice(1)) expect(String(p.containerPort), where).toBe(env[extra[p.name!] ?? '']);
         const dockerfile = readFileSync(join(ROOT, `infra/${app.dockerfile}.Dockerfile`), 'utf8');
-        expect(dockerfile, where).toMatch(new RegExp(`^EXPOSE ${port.containerPort}$`, 'm'));
+        const exposed = /^EXPOSE (.+)$/m.exec(dockerfile)?.[1]?.split(/\s+/) ?? [];
+        expect(exposed.sort(), where).toEqual(c.ports!.map((p) => String(p.containerPort)).sort());
         const code = sources(join(ROOT, `apps/${app.app}/src`));
         expect(c.livenessProbe?.httpGet, where).toBeDefined();
         expect(c.readinessProbe?.httpGet, where).toBeDefined();
