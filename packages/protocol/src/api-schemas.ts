@@ -96,6 +96,13 @@ export const PredictionSchema = z.object({
   }),
   urls: z.object({ get: z.string(), cancel: z.string() }),
   webhooks: WebhooksSchema,
+  trace_id: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .nullable()
+    .describe(
+      'The OpenTelemetry trace of this prediction (the `traceparent` it was submitted with, or the one the gateway started); null when not traced.',
+    ),
 });
 
 export const PredictionListSchema = z.object({

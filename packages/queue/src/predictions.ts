@@ -42,6 +42,8 @@ export interface NewPrediction {
   waited?: boolean;
   /** The request's Idempotency-Key: a repeat within `ttlMs` gets the first prediction back. */
   idempotency?: Idempotency;
+  /** Trace context: the W3C traceparent its worker spans descend from. @default none */
+  traceparent?: string;
 }
 
 export interface Idempotency {
@@ -99,6 +101,7 @@ export class PredictionStore {
       owner,
       idempotency: idem,
       waited: p.waited === true,
+      traceparent: p.traceparent,
     };
     const result = await (
       this.replicaWait.replicas > 0 ? this.enqueueConfirmed(params) : enqueue.run(this.redis, params)
@@ -156,6 +159,7 @@ export class PredictionStore {
       batchSize: null,
       owner,
       ...(p.webhook ? { webhook: newWebhookRecord(p.webhook) } : {}),
+      ...(p.traceparent ? { traceparent: p.traceparent } : {}),
     };
   }
 
@@ -308,5 +312,6 @@ export function parseRecord(id: string, model: string, h: Record<string, Buffer>
     batchSize: num(h[F.batchSize]),
     webhook: parseWebhook(h),
     owner: str(F.owner) ?? '',
+    ...(h[F.traceparent] ? { traceparent: str(F.traceparent)! } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface EnqueueParams {
   idempotency: { keyHash: string; requestHash: string; ttlMs: number } | undefined;
   /** A gateway waits for the outcome: the completion notice carries the record. */
   waited: boolean;
+  /** Trace context: the W3C traceparent the worker's spans descend from; undefined = none. */
+  traceparent?: string | undefined;
 }
 
 /** The script's negative replies, as its `local NAME = <code>` lines name them. */
@@ -64,6 +66,8 @@ export const enqueue = queueScript<EnqueueParams, EnqueueOutcome>('enqueue', {
     p.idempotency?.ttlMs ?? 0,
     p.priority,
     p.waited ? '1' : '0',
+    // trace context
+    p.traceparent ?? '',
   ],
   decode: (reply) => {
     if (typeof reply === 'string') return { code: 'QUEUED', entryId: reply };
