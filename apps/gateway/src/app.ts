@@ -25,7 +25,7 @@ import {
   type PredictionStore,
   type RedisModelRegistry,
 } from '@alto/queue';
-import type { Logger } from '@alto/telemetry';
+import { formatTraceparent, inSpan, type Logger } from '@alto/telemetry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
@@ -38,6 +38,7 @@ import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
 import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
+import { downstreamTraceparent, gatewayTracer, requestTrace, traceRequests } from './tracing.ts';
 import type { WebhookGate } from './webhook.ts';
 
 export interface GatewayDeps {
@@ -76,9 +77,11 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   const errors = gatewayErrors(d.log);
   app.onError(errors.onError);
   app.notFound(errors.notFound);
+  // Every route, the admin API's included: a span per request, child of the caller's traceparent.
+  app.use(traceRequests);
   if (d.publisherUrl) {
     // Before the metrics middleware: the publisher counts its own requests.
-    const proxy = adminProxy(d.publisherUrl);
+    const proxy = adminProxy(d.publisherUrl, downstreamTraceparent);
     app.all('/v1/admin', proxy);
     app.all('/v1/admin/*', proxy);
   }
@@ -180,43 +183,63 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
 
   async function submit(c: Context, name: string, version: string | undefined): Promise<Response> {
     const owner = ownerOf(c);
-    const model = version === undefined ? await findModel(name) : await findVersion(name, version);
-    const wait = parseWait(c.req.header('prefer'), d.maxWaitSeconds);
-    const idemKey = idempotencyKeyHash(c.req.header('idempotency-key'));
-    const { json, raw } = await readRequest(c, d.maxBodyBytes);
-    const idem = idempotency(idemKey, raw, name, version, d.idempotencyMs ?? 86_400_000);
-    const parsed = PredictionRequestSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
-      throw new AltoError('invalid_input', `${where}: ${issue.message}`);
-    }
-    const { tensors } = validateInputs(model, parsed.data.input);
-    const webhook = await d.webhooks.check(parsed.data, origin(c));
-    // Checked last before the enqueue, on a cached reading (no round trip per request).
-    await d.memory?.admit();
+    const traced = requestTrace(c);
+    const { model, wait, idem, parsed, tensors, webhook } = await inSpan(
+      gatewayTracer,
+      'gateway.validate',
+      { attributes: { 'alto.model': name } },
+      traced,
+      async () => {
+        const model = version === undefined ? await findModel(name) : await findVersion(name, version);
+        const wait = parseWait(c.req.header('prefer'), d.maxWaitSeconds);
+        const idemKey = idempotencyKeyHash(c.req.header('idempotency-key'));
+        const { json, raw } = await readRequest(c, d.maxBodyBytes);
+        const idem = idempotency(idemKey, raw, name, version, d.idempotencyMs ?? 86_400_000);
+        const parsed = PredictionRequestSchema.safeParse(json);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
+          throw new AltoError('invalid_input', `${where}: ${issue.message}`);
+        }
+        const { tensors } = validateInputs(model, parsed.data.input);
+        const webhook = await d.webhooks.check(parsed.data, origin(c));
+        // Checked last before the enqueue, on a cached reading (no round trip per request).
+        await d.memory?.admit();
+        return { model, wait, idem, parsed, tensors, webhook };
+      },
+    );
     const created = newPredictionId(model.name);
     // Watch before enqueueing, so a completion published in between is not missed.
     let watch = wait > 0 ? d.hub.watch(created) : undefined;
     try {
       const createdAt = Date.now();
       const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
-      let record = await d.store.enqueue({
-        id: created,
-        model: model.name,
-        version: model.version,
-        pinned: version !== undefined,
-        format: parsed.data.response_format,
-        tensors,
-        createdAt,
-        owner,
-        priority: parsed.data.priority,
-        waited: watch !== undefined,
-        maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
-        ...(timeout ? { deadline: createdAt + timeout } : {}),
-        ...(webhook ? { webhook } : {}),
-        ...(idem ? { idempotency: idem } : {}),
-      });
+      const enqueueAttributes = {
+        'alto.model': model.name,
+        'alto.model.version': model.version,
+        'alto.prediction.id': created,
+        'alto.priority': parsed.data.priority,
+      };
+      let record = await inSpan(gatewayTracer, 'gateway.enqueue', { attributes: enqueueAttributes }, traced, (span) =>
+        d.store.enqueue({
+          // The entry carries this span's context: the worker's spans continue the trace from here.
+          traceparent: formatTraceparent(span.spanContext()),
+          id: created,
+          model: model.name,
+          version: model.version,
+          pinned: version !== undefined,
+          format: parsed.data.response_format,
+          tensors,
+          createdAt,
+          owner,
+          priority: parsed.data.priority,
+          waited: watch !== undefined,
+          maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
+          ...(timeout ? { deadline: createdAt + timeout } : {}),
+          ...(webhook ? { webhook } : {}),
+          ...(idem ? { idempotency: idem } : {}),
+        }),
+      );
       const replayed = record.replayed === true;
       // Indexed for listing while the prediction runs: off the path of a waiting request.
       let indexed: Promise<void> | undefined;

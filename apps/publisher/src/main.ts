@@ -6,7 +6,7 @@ import { listen } from '@alto/procs';
 import { envOrExit } from '@alto/config';
 import { ControlStore } from '@alto/control';
 import { DeadLetters, PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
-import { createLogger } from '@alto/telemetry';
+import { createLogger, startTracing, tracingSettings } from '@alto/telemetry';
 import { createAdminApp } from './admin.ts';
 import { loadEnv } from './env.ts';
 import { createPublisherMetrics } from './metrics.ts';
@@ -18,6 +18,8 @@ import { VersionWatcher } from './versions.ts';
 
 const env = envOrExit('publisher', () => loadEnv(process.env, ['STORAGE_EMULATOR_HOST']));
 const log = createLogger({ name: 'publisher', level: env.ALTO_LOG_LEVEL });
+// Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
+const tracing = await startTracing(tracingSettings('publisher', process.env));
 
 try {
   const keys = makeKeys(env.ALTO_PREFIX);
@@ -81,6 +83,7 @@ try {
     await leadership.stop();
     server.close();
     redis.disconnect();
+    await tracing.shutdown().catch(() => {});
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
