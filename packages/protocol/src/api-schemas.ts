@@ -101,7 +101,8 @@ export const PredictionSchema = z.object({
     .regex(/^[0-9a-f]{32}$/)
     .nullable()
     .describe(
-      'The OpenTelemetry trace of this prediction (the `traceparent` it was submitted with, or the one the gateway started); null when not traced.',
+      'The OpenTelemetry trace of this prediction (that of the `traceparent` it was submitted with, ' +
+        'or the one the gateway started); null when not traced.',
     ),
 });
 
