@@ -18,7 +18,12 @@ const tracing = await startTracing(tracingSettings('dispatcher', process.env));
 try {
   const dispatcher = await startDispatcher(env, log);
   let stopping = false;
-  const http = await startDispatcherHttp(env.ALTO_HOST, env.ALTO_METRICS_PORT, () => stopping);
+  const http = await startDispatcherHttp(
+    env.ALTO_HOST,
+    env.ALTO_METRICS_PORT,
+    () => stopping,
+    dispatcher.metrics.registry,
+  );
   log.info(
     {
       attempts: env.ALTO_WEBHOOK_RETRY_SCHEDULE.length,
