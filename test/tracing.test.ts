@@ -1,0 +1,119 @@
+// OpenTelemetry traces through a real fleet into a real Jaeger: one prediction submitted with
+// a W3C traceparent is one trace, in the caller's trace, holding the gateway's request,
+// validate and enqueue spans, the queue wait, the worker's batch (linked to the request), the
+// executor run and the result store, each under the right parent. And with tracing off the
+// prediction still takes the caller's trace id (and none without a traceparent).
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
+import { postJson } from './support/http.ts';
+import { getTrace, startJaeger, type Jaeger, type JaegerSpan, type JaegerTrace } from './support/jaeger.ts';
+import { waitFor } from './support/wait.ts';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const tiny = { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.25) } };
+
+const EXPECTED = [
+  'POST /v1/models/:model/predictions',
+  'gateway.validate',
+  'gateway.enqueue',
+  'queue.wait',
+  'worker.batch',
+  'executor.run',
+  'worker.store',
+];
+
+describe('tracing', () => {
+  const redisUrl = inject('redisUrl');
+  const prefix = testPrefix('tracing');
+  let jaeger: Jaeger;
+  let worker: Proc;
+  let traced: Proc & { url: string };
+  let untraced: Proc & { url: string };
+
+  beforeAll(async () => {
+    jaeger = await startJaeger();
+    // Spans leave in batches every 100 ms instead of the default 5 s.
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
+    worker = await startWorker(redisUrl, prefix, otel);
+    traced = await startGateway(redisUrl, prefix, otel);
+    untraced = await startGateway(redisUrl, prefix);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([worker?.kill(), traced?.kill(), untraced?.kill()]);
+    await jaeger?.stop();
+  });
+
+  const predict = (url: string, headers: Record<string, string> = {}) =>
+    postJson(`${url}/v1/models/tiny/predictions`, { input: tiny }, { prefer: 'wait=30', ...headers });
+
+  it("puts one prediction's gateway, queue, worker and executor spans in the caller's trace", async () => {
+    const traceId = hex(16);
+    const callerSpan = hex(8);
+    const r = await predict(traced.url, { traceparent: `00-${traceId}-${callerSpan}-01` });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'succeeded', trace_id: traceId });
+
+    const trace = await waitFor(
+      async () => {
+        const t = await getTrace(jaeger, traceId);
+        const names = new Set(t?.spans.map((s) => s.operationName));
+        return t && EXPECTED.every((n) => names.has(n)) ? t : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: `trace ${traceId} with spans ${EXPECTED.join(', ')} in Jaeger` },
+    );
+    const span = (name: string) => only(trace, name);
+    const parentOf = (s: JaegerSpan) => s.references.find((ref) => ref.refType === 'CHILD_OF')?.spanID;
+    const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;
+    const service = (s: JaegerSpan) => trace.processes[s.processID]?.serviceName;
+
+    const server = span(EXPECTED[0]!);
+    const enqueue = span('gateway.enqueue');
+    const batch = span('worker.batch');
+    expect(parentOf(server)).toBe(callerSpan);
+    expect(parentOf(span('gateway.validate'))).toBe(server.spanID);
+    expect(parentOf(enqueue)).toBe(server.spanID);
+    expect(tag(enqueue, 'alto.prediction.id')).toBe(r.body.id);
+    // The worker continues from the enqueue span, whose context the stream entry carried.
+    expect(parentOf(span('queue.wait'))).toBe(enqueue.spanID);
+    expect(parentOf(batch)).toBe(enqueue.spanID);
+    expect(batch.references).toContainEqual(
+      expect.objectContaining({ refType: 'FOLLOWS_FROM', traceID: traceId, spanID: enqueue.spanID }),
+    );
+    expect(tag(batch, 'alto.batch.size')).toBe(1);
+    expect(parentOf(span('executor.run'))).toBe(batch.spanID);
+    expect(parentOf(span('worker.store'))).toBe(batch.spanID);
+    expect(service(server)).toBe('alto-gateway');
+    expect(service(batch)).toBe('alto-worker');
+  });
+
+  it('starts a trace for a request without a traceparent, and ignores an invalid one', async () => {
+    const none = await predict(traced.url);
+    expect(none.body.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    const invalid = await predict(traced.url, { traceparent: `00-${'0'.repeat(32)}-${hex(8)}-01` });
+    expect(invalid.status).toBe(200);
+    expect(invalid.body.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(invalid.body.trace_id).not.toBe('0'.repeat(32));
+    await waitFor(async () => (await getTrace(jaeger, none.body.trace_id))?.spans.length, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: `trace ${none.body.trace_id} in Jaeger`,
+    });
+  });
+
+  it("with tracing off, a prediction takes the caller's trace id, and has none without a traceparent", async () => {
+    const traceId = hex(16);
+    const r = await predict(untraced.url, { traceparent: `00-${traceId}-${hex(8)}-01` });
+    expect(r.body).toMatchObject({ status: 'succeeded', trace_id: traceId });
+    const none = await predict(untraced.url);
+    expect(none.body).toMatchObject({ status: 'succeeded', trace_id: null });
+  });
+});
+
+function only(trace: JaegerTrace, name: string): JaegerSpan {
+  const found = trace.spans.filter((s) => s.operationName === name);
+  if (found.length !== 1) {
+    throw new Error(`expected one '${name}' span, got ${found.length}: ${trace.spans.map((s) => s.operationName)}`);
+  }
+  return found[0]!;
+}
