@@ -1,7 +1,7 @@
 // The worker's spans, continuing each request's trace from the traceparent in its stream
 // entry: `queue.wait` per request (submission to start), then per batch `worker.batch` —
 // child of the batch's first traced request, linked to every request in it — with
-// `executor.run` and `worker.store` under it. Untraced entries make no spans at all.
+// `executor.run` and `worker.store` under it. Untraced entries, or tracing off, make no spans.
 import {
   SpanKind,
   contextFrom,
@@ -9,6 +9,7 @@ import {
   parseTraceparent,
   trace,
   tracer,
+  tracingEnabled,
   type Context,
   type Link,
 } from '@alto/telemetry';
@@ -26,6 +27,7 @@ const UNTRACED: BatchTrace = { context: contextFrom(undefined), end: () => {} };
 
 /** A `queue.wait` span per traced request, from its submission to `startedAt`. */
 export function queueWaitSpans(group: readonly Entry[], startedAt: number, model: string): void {
+  if (!tracingEnabled()) return;
   for (const e of group) {
     if (!e.traceparent) continue;
     workerTracer
@@ -49,6 +51,7 @@ export function queueWaitSpans(group: readonly Entry[], startedAt: number, model
 
 /** The span of one batch: parent the first traced request, links to each request's span. */
 export function batchSpan(group: readonly Entry[], model: string, workerId: string): BatchTrace {
+  if (!tracingEnabled()) return UNTRACED;
   const links: Link[] = [];
   for (const e of group) {
     const sc = parseTraceparent(e.traceparent);

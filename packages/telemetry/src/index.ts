@@ -5,6 +5,7 @@ export {
   inSpan,
   startTracing,
   tracer,
+  tracingEnabled,
   tracingSettings,
   type Tracing,
   type TracingSettings,
@@ -20,5 +21,6 @@ export {
   type Link,
   type Span,
   type SpanContext,
+  type Tracer,
 } from '@opentelemetry/api';
 export { startServerSpan, type ServerSpan } from './server-span.ts';

@@ -3,6 +3,7 @@
 // no-op span, which still carries the caller's trace context to what the request does.
 import { SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { contextFrom } from './trace-context.ts';
+import { tracingEnabled } from './tracing.ts';
 
 export interface ServerSpan {
   /** The context of the request's work: the span, under the caller's trace. */
@@ -11,8 +12,12 @@ export interface ServerSpan {
   end(route: string, path: string, status: number): void;
 }
 
+const NOTHING = () => {};
+
 export function startServerSpan(t: Tracer, method: string, traceparent: string | undefined): ServerSpan {
   const parent = contextFrom(traceparent);
+  // Off: no span; the caller's context alone goes on.
+  if (!tracingEnabled()) return { context: parent, end: NOTHING };
   const span = t.startSpan(method, { kind: SpanKind.SERVER }, parent);
   return {
     context: trace.setSpan(parent, span),
