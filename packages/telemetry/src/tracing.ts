@@ -1,6 +1,7 @@
 // Tracing: the OpenTelemetry SDK exporting spans over OTLP/HTTP, on when the standard
 // OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set and off otherwise. Off, the SDK
-// is never imported and no span is made: an incoming trace context is only carried along. See docs/operations.md for the spans and their attributes.
+// is never imported and no span is made: an incoming trace context is only carried along.
+// See docs/operations.md for the spans and their attributes.
 import {
   INVALID_SPAN_CONTEXT,
   SpanStatusCode,
