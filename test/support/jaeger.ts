@@ -68,21 +68,43 @@ export interface Jaeger {
   stop(): Promise<void>;
 }
 
-/** A span as the query API returns it. */
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references: { refType: 'CHILD_OF' | 'FOLLOWS_FROM'; traceID: string; spanID: string }[];
-  tags: { key: string; type: string; value: unknown }[];
-  processID: string;
+/** A span as Jaeger's API v3 returns it (OTLP/JSON), with its service's name. */
+export interface TraceSpan {
+  traceId: string;
+  spanId: string;
+  /** Absent for a root span. */
+  parentSpanId?: string;
+  name: string;
+  links: { traceId: string; spanId: string }[];
+  attributes: Record<string, unknown>;
+  service: string;
 }
 
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string }>;
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string;
+  boolValue?: boolean;
+  doubleValue?: number;
 }
+interface OtlpAttribute {
+  key: string;
+  value: OtlpValue;
+}
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  links?: { traceId: string; spanId: string }[];
+  attributes?: OtlpAttribute[];
+}
+interface OtlpTrace {
+  resourceSpans: { resource: { attributes: OtlpAttribute[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+}
+
+const valueOf = (v: OtlpValue): unknown =>
+  v.intValue !== undefined ? Number(v.intValue) : (v.stringValue ?? v.boolValue ?? v.doubleValue);
+const attributes = (list: OtlpAttribute[] = []) => Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
 export async function startJaeger(): Promise<Jaeger> {
   const bin = findJaeger();
@@ -152,11 +174,24 @@ exporters:
   };
 }
 
-/** The trace as Jaeger holds it, or undefined while it has none of it. */
-export async function getTrace(j: Jaeger, traceId: string): Promise<JaegerTrace | undefined> {
-  const res = await fetch(`${j.queryUrl}/api/traces/${traceId}`);
+/** The spans of a trace as Jaeger holds it (its API v3, OTLP/JSON), or undefined while it has none. */
+export async function getTrace(j: Jaeger, traceId: string): Promise<TraceSpan[] | undefined> {
+  const res = await fetch(`${j.queryUrl}/api/v3/traces/${traceId}`);
   if (res.status === 404) return undefined;
   if (!res.ok) throw new Error(`jaeger query: HTTP ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as { data?: JaegerTrace[] };
-  return body.data?.[0];
+  const body = (await res.json()) as { result?: OtlpTrace };
+  return body.result?.resourceSpans.flatMap((rs) => {
+    const service = String(attributes(rs.resource.attributes)['service.name']);
+    return rs.scopeSpans.flatMap((ss) =>
+      ss.spans.map((sp) => ({
+        traceId: sp.traceId,
+        spanId: sp.spanId,
+        ...(sp.parentSpanId ? { parentSpanId: sp.parentSpanId } : {}),
+        name: sp.name,
+        links: (sp.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
+        attributes: attributes(sp.attributes),
+        service,
+      })),
+    );
+  });
 }
