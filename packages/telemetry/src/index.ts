@@ -24,3 +24,4 @@ export {
   type Tracer,
 } from '@opentelemetry/api';
 export { startServerSpan, type ServerSpan } from './server-span.ts';
+export type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-node';

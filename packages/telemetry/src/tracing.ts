@@ -11,6 +11,7 @@ import {
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 
 export interface TracingSettings {
   enabled: boolean;
@@ -35,11 +36,13 @@ export function tracingSettings(component: string, env: Env): TracingSettings {
 
 export interface Tracing {
   readonly enabled: boolean;
+  /** Exports the spans ended so far. */
+  flush(): Promise<void>;
   /** Exports the spans still buffered and stops; a no-op when tracing is off. */
   shutdown(): Promise<void>;
 }
 
-const OFF: Tracing = { enabled: false, shutdown: async () => {} };
+const OFF: Tracing = { enabled: false, flush: async () => {}, shutdown: async () => {} };
 
 let enabled = false;
 
@@ -56,7 +59,11 @@ const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
  * Starts the SDK when the settings say so: registers a tracer provider (AsyncLocalStorage
  * context, W3C trace context propagation) whose spans go in batches to the OTLP endpoint.
  */
-export async function startTracing(settings: TracingSettings): Promise<Tracing> {
+export async function startTracing(
+  settings: TracingSettings,
+  /** Where spans go instead of OTLP (tests). @default the OTLP/HTTP exporter */
+  options: { exporter?: SpanExporter } = {},
+): Promise<Tracing> {
   if (!settings.enabled) return OFF;
   // Imported here only: with tracing off, none of the SDK is loaded.
   const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, res, semconv] = await Promise.all([
@@ -71,12 +78,13 @@ export async function startTracing(settings: TracingSettings): Promise<Tracing> 
     .merge(res.resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: settings.serviceName }));
   const provider = new NodeTracerProvider({
     resource,
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [new BatchSpanProcessor(options.exporter ?? new OTLPTraceExporter())],
   });
   provider.register();
   enabled = true;
   return {
     enabled: true,
+    flush: () => provider.forceFlush(),
     async shutdown() {
       enabled = false;
       await provider.shutdown();
