@@ -1,13 +1,15 @@
 // OpenTelemetry traces through a real fleet into a real Jaeger: one prediction submitted with
 // a W3C traceparent is one trace, in the caller's trace, holding the gateway's request,
 // validate and enqueue spans, the queue wait, the worker's batch (linked to the request), the
-// executor run and the result store, each under the right parent. And with tracing off the
+// executor run, the result store and the webhook delivery, each under the right parent. And with tracing off the
 // prediction still takes the caller's trace id (and none without a traceparent).
 import { randomBytes } from 'node:crypto';
+import { generateSecret } from '@alto/webhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
+import { startDispatcher, startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { postJson } from './support/http.ts';
 import { getTrace, startJaeger, type Jaeger, type TraceSpan } from './support/jaeger.ts';
+import { startReceiver, type Receiver } from './support/receiver.ts';
 import { waitFor } from './support/wait.ts';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -21,7 +23,9 @@ const EXPECTED = [
   'worker.batch',
   'executor.run',
   'worker.store',
+  'webhook.deliver',
 ];
+const ALLOW = { ALTO_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' };
 
 describe('tracing', () => {
   const redisUrl = inject('redisUrl');
@@ -30,27 +34,35 @@ describe('tracing', () => {
   let worker: Proc;
   let traced: Proc & { url: string };
   let untraced: Proc & { url: string };
+  let dispatcher: Proc;
+  let receiver: Receiver;
 
   beforeAll(async () => {
     jaeger = await startJaeger();
     // Spans leave in batches every 100 ms instead of the default 5 s.
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
+    receiver = await startReceiver();
     worker = await startWorker(redisUrl, prefix, otel);
-    traced = await startGateway(redisUrl, prefix, otel);
+    traced = await startGateway(redisUrl, prefix, { ...otel, ...ALLOW });
     untraced = await startGateway(redisUrl, prefix);
+    dispatcher = await startDispatcher(redisUrl, prefix, { ...otel, ...ALLOW, ALTO_WEBHOOK_SECRET: generateSecret() });
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([worker?.kill(), traced?.kill(), untraced?.kill()]);
-    await jaeger?.stop();
+    await Promise.all([worker?.kill(), traced?.kill(), untraced?.kill(), dispatcher?.kill()]);
+    await Promise.all([jaeger?.stop(), receiver?.close()]);
   });
 
-  const predict = (url: string, headers: Record<string, string> = {}) =>
-    postJson(`${url}/v1/models/tiny/predictions`, { input: tiny }, { prefer: 'wait=30', ...headers });
+  const predict = (url: string, headers: Record<string, string> = {}, body: Record<string, unknown> = {}) =>
+    postJson(`${url}/v1/models/tiny/predictions`, { input: tiny, ...body }, { prefer: 'wait=30', ...headers });
 
-  it("puts one prediction's gateway, queue, worker and executor spans in the caller's trace", async () => {
+  it("puts one prediction's gateway, queue, worker, executor and webhook spans in the caller's trace", async () => {
     const traceId = hex(16);
     const callerSpan = hex(8);
-    const r = await predict(traced.url, { traceparent: `00-${traceId}-${callerSpan}-01` });
+    const r = await predict(
+      traced.url,
+      { traceparent: `00-${traceId}-${callerSpan}-01` },
+      { webhook: `${receiver.url}/hook` },
+    );
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'succeeded', trace_id: traceId });
 
@@ -80,8 +92,17 @@ describe('tracing', () => {
     expect(batch.attributes).toMatchObject({ 'alto.batch.size': 1, 'alto.batch.requests': 1, 'alto.model': 'tiny' });
     expect(span('executor.run').parentSpanId).toBe(batch.spanId);
     expect(span('worker.store').parentSpanId).toBe(batch.spanId);
+    // The dispatcher's delivery joins the trace from the traceparent the prediction keeps.
+    const deliver = span('webhook.deliver');
+    expect(deliver.parentSpanId).toBe(enqueue.spanId);
+    expect(deliver.attributes).toMatchObject({
+      'alto.webhook.event': 'completed',
+      'alto.webhook.outcome': 'delivered',
+    });
+    expect(receiver.to('/hook')).toHaveLength(1);
     expect(server.service).toBe('alto-gateway');
     expect(batch.service).toBe('alto-worker');
+    expect(deliver.service).toBe('alto-dispatcher');
   });
 
   it('starts a trace for a request without a traceparent, and ignores an invalid one', async () => {
