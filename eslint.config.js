@@ -3,6 +3,8 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.venv/**', '.alto/**', 'models/**', 'coverage/**', 'bench/results/**'] },
+  // Build outputs (packages/client/dist).
+  { ignores: ['**/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,19 +11,28 @@ import { Redis } from 'ioredis';
 import { startRedis } from '@alto/procs';
 import { ROOT, freePort, node, rssMiB, withCpu, type Proc } from './procs.ts';
 import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
-import { benchScale } from './scale.ts';
+import { benchDrain } from './drain.ts';
+import { benchPeers, benchPython } from './peers.ts';
+import { SIM, benchScale, perWorkerCapacity, type ScaleResults } from './scale.ts';
 import { benchCluster } from './scale-cluster.ts';
 import { writeScaleReport } from './scale-report.ts';
 
 const quick = process.argv.includes('--quick');
+/** `--peers` / `--drain`: those scenarios in quick mode too (full mode always runs them). */
+const runPeers = !quick || process.argv.includes('--peers');
+const runDrain = !quick || process.argv.includes('--drain');
+/** The concurrencies of the peers comparison (and of Alto's JSON-body rows beside them). */
+const PEER_CONCURRENCY = [1, 64];
 /** `--scale`: only the many-workers run on the sim model (bench/scale.ts); never part of --quick. */
-const scale = process.argv.includes('--scale');
+const scale = process.argv.includes('--scale') || process.argv.includes('--cluster-only');
 /** `--workers=1,2,4`: the fleet sizes of --scale. @default 1,2,4,8,16,32 */
 const scaleWorkers = (process.argv.find((a) => a.startsWith('--workers='))?.slice(10) ?? '1,2,4,8,16,32')
   .split(',')
   .map(Number);
 /** `--no-cluster`: --scale without the one-Redis vs 3-master cluster comparison. */
 const scaleCluster = !process.argv.includes('--no-cluster');
+/** `--cluster-only`: --scale's cluster comparison alone (bench/scale-cluster.ts), keeping the workers rows. */
+const clusterOnly = process.argv.includes('--cluster-only');
 const CFG = quick
   ? { seconds: 3, warmup: 1, concurrency: [1, 64], limitBatches: [8, 32], open: false }
   : { seconds: 10, warmup: 2, concurrency: [1, 16, 64, 256], limitBatches: [4, 8, 16, 32, 64], open: true };
@@ -209,6 +218,13 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   const top = Math.max(...CFG.concurrency);
   r.altoPoll = { concurrency: top, ...(await load(url, best.file, 'poll', top, 0, best.headers)) };
   if (model === 'textdir') r.altoJson = { concurrency: top, ...(await load(url, file, 'wait', top)) };
+  if (model === 'textdir' && runPeers) {
+    r.altoJsonRows = [];
+    for (const c of PEER_CONCURRENCY)
+      r.altoJsonRows.push(
+        c === top && r.altoJson ? r.altoJson : { concurrency: c, ...(await load(url, file, 'wait', c)) },
+      );
+  }
   if (CFG.open) {
     const rate = Math.max(1, Math.round(Math.max(...r.alto.map((a) => a.throughput)) * 0.5));
     r.altoOpen = { rate, ...(await load(url, best.file, 'wait', 0, rate, best.headers)) };
@@ -238,10 +254,9 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   await redis.flushall();
   const barePort = await freePort();
   const bare = await node('bare', 'bench/bare.ts', { PORT: String(barePort) }, /bare ready/);
-  r.bare = {
-    concurrency: top,
-    ...(await load(`http://127.0.0.1:${barePort}/v1/models/${model}/predictions`, file, 'plain', top)),
-  };
+  const bareUrl = `http://127.0.0.1:${barePort}/v1/models/${model}/predictions`;
+  r.bare = { concurrency: top, ...(await load(bareUrl, file, 'plain', top)) };
+  if (top !== 64) r.bare64 = { concurrency: 64, ...(await load(bareUrl, file, 'plain', 64)) };
   await bare.stop();
   return r;
 }
@@ -254,7 +269,7 @@ if (scale) {
   try {
     const date = new Date().toISOString();
     // Open loop (no concurrency cap) at `rate` req/s with Prefer: wait, over `paths` when given.
-    const openLoop = (url: string, paths: string[] | undefined, file: string, rate: number) =>
+    const openLoop = (url: string, paths: string[] | undefined, file: string, rate: number, seconds = 8) =>
       runJson<LoadResult & { drainSeconds: number; sent: number; ok: number }>('bench/load.ts', {
         url,
         ...(paths ? { paths } : {}),
@@ -263,29 +278,35 @@ if (scale) {
         concurrency: 0,
         rate,
         warmupSeconds: 2,
-        seconds: 8,
+        seconds,
       });
-    const res = await benchScale({
-      redisUrl,
-      redis,
-      workers: scaleWorkers,
-      seconds: 8,
-      warmup: 2,
-      log,
-      load: (url, file, rate) => openLoop(url, undefined, file, rate),
-    });
-    if (scaleCluster)
+    const res: ScaleResults = clusterOnly
+      ? { sim: SIM, perWorkerCapacity, seconds: 8, rows: [] }
+      : await benchScale({
+          redisUrl,
+          redis,
+          workers: scaleWorkers,
+          seconds: 8,
+          warmup: 2,
+          log,
+          load: (url, file, rate, seconds) => openLoop(url, undefined, file, rate, seconds),
+        });
+    if (scaleCluster || clusterOnly)
       res.cluster = await benchCluster({
         models: 12,
         workers: 2,
         rate: 300,
+        driverModels: 96,
+        inFlight: 384,
+        driverSeconds: 8,
+        driverOwners: 96,
         log,
-        load: (url, paths, file, rate) => openLoop(url, paths, file, rate),
+        load: (url, paths, file, rate, seconds) => openLoop(url, paths, file, rate, seconds),
       });
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const out = join(ROOT, 'bench/results', `scale-${date.replace(/[:.]/g, '-')}.json`);
     writeFileSync(out, JSON.stringify({ date, ...res }, null, 2) + '\n');
-    const summary = writeScaleReport(res, date, join(ROOT, 'docs/benchmarks.md'));
+    const summary = writeScaleReport(res, date, join(ROOT, 'docs/benchmarks.md'), clusterOnly);
     log(`done in ${Math.round((Date.now() - started) / 1000)} s; results in ${out}; docs/benchmarks.md regenerated`);
     process.stdout.write(summary + '\n');
     if (res.rows.some((r) => r.load.errors > 0 || r.load.requests === 0)) {
@@ -318,6 +339,58 @@ try {
   };
   for (const model of Object.keys(MODELS) as ModelName[])
     results.models[model] = await benchModel(model, redisUrl, redis);
+  const textdirPath = join(ROOT, 'models/textdir/1/model.onnx');
+  if (!runPeers) log('peers (LitServe, Ray Serve) skipped in quick mode; `-- --quick --peers` runs them');
+  else {
+    const python = benchPython(log);
+    results.peers = python
+      ? {
+          model: 'textdir',
+          runs: await benchPeers({
+            python,
+            model: 'textdir',
+            modelPath: textdirPath,
+            maxBatch: 32,
+            threads: THREADS,
+            file: bodyFile('textdir'),
+            concurrency: PEER_CONCURRENCY,
+            log,
+            load: (url, file, c) => load(url, file, 'plain', c),
+          }),
+        }
+      : { skipped: 'no Python >= 3.10 to install LitServe and Ray Serve into (scripts/install-bench-venv.sh)' };
+  }
+  if (!runDrain) log('drain (worker efficiency) skipped in quick mode; `-- --quick --drain` runs it');
+  else {
+    results.drain = [];
+    for (const threads of [1, 2]) {
+      await redis.flushall();
+      log(`textdir: drain, ${threads} intra-op thread(s)`);
+      results.drain.push(
+        await benchDrain({
+          redisUrl,
+          redis,
+          model: 'textdir',
+          requests: quick ? 2000 : 5000,
+          threads,
+          body: binaryBody(),
+          log,
+          limit: async (batch, t) =>
+            (
+              await runJson<{ best: { throughput: number } }>('bench/limit.ts', {
+                modelPath: textdirPath,
+                input: 'x',
+                shape: MODELS.textdir.shape,
+                threads: t,
+                batches: [batch],
+                seconds: CFG.seconds,
+              })
+            ).best.throughput,
+        }),
+      );
+    }
+    await redis.flushall();
+  }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const out = join(ROOT, 'bench/results', `${results.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');

@@ -50,7 +50,8 @@ COPY apps/gateway/ ./apps/gateway/
 
 # Files stay root-owned (read-only for the process); the app only writes to stdout and /tmp.
 USER node
-EXPOSE 8080
+# 8001: the Open Inference Protocol's gRPC, when ALTO_GRPC_PORT=8001 (docker-compose.yml sets it).
+EXPOSE 8080 8001
 
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

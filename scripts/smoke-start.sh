@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the whole fleet with `npm start`, sends the README's example request, checks that
-# the prediction succeeded, then stops the fleet with Ctrl-C (SIGINT) and checks it exits 0.
+# the prediction succeeded (and one request through the Open Inference Protocol), then stops
+# the fleet with Ctrl-C (SIGINT) and checks it exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,13 @@ echo "$reply" | grep -q '"status":"succeeded"' || { cat "$log"; echo "the exampl
     -H 'Prefer: wait' --data-binary @body.bin "http://127.0.0.1:$port/v1/models/tiny/predictions"
 ) > "$data/binary-reply.json"
 grep -q '"status":"succeeded"' "$data/binary-reply.json" || { cat "$data/binary-reply.json" "$log"; echo "the binary-body example did not succeed"; exit 1; }
+
+# The same model through the Open Inference Protocol's REST binding (docs/protocols.md).
+zeros=$(printf '0,%.0s' $(seq 63))0
+oip=$(curl -s --data "{\"id\":\"smoke\",\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,64],\"data\":[$zeros]}]}" \
+  "http://127.0.0.1:$port/v2/models/tiny/infer")
+{ echo "$oip" | grep -q '"id":"smoke"' && echo "$oip" | grep -q '"outputs":\[{"name":"y"'; } ||
+  { echo "$oip"; cat "$log"; echo "the Open Inference Protocol request did not succeed"; exit 1; }
 
 # Ctrl-C: SIGINT to the whole foreground process group, as a terminal sends it. npm itself
 # reports 130 for that; the fleet's own clean stop is what is checked.

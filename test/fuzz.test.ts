@@ -646,7 +646,7 @@ describe('hostile input', () => {
         415,
         'unsupported_media_type',
         new RegExp(
-          '^Content-Type must be application/json or application/octet-stream ' +
+          '^Content-Type must be application/json, application/msgpack or application/octet-stream ' +
             "\\(with Inference-Header-Content-Length\\), got 'application/jsonx'$",
         ),
       ],

@@ -56,6 +56,8 @@ const ROUTES: [string, string, string[]][] = [
   ['get', '/readyz', ['200', '503']],
   ['get', '/metrics', ['200']],
   ['get', '/openapi.json', ['200']],
+  ['post', '/v1/models/{model}:predict', ['200', '400', '401', '404', '413', '422', '429', '500', '503', '504']],
+  ['post', '/v1/models/{model}/versions/{version}:predict', ['200', '400', '404', '500', '503', '504']],
 ];
 
 type Doc = {
@@ -147,9 +149,14 @@ describe('OpenAPI document', () => {
   it("documents exactly the gateway's routes", () => {
     // Registering routes touches none of the dependencies.
     const app = createApp({ maxBodyBytes: 1, maxWaitSeconds: 1 } as GatewayDeps);
+    // The Open Inference Protocol's /v2 routes follow that protocol's own specification (docs/protocols.md).
     const routes = app.routes
-      .filter((r) => r.method !== 'ALL')
-      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+      .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/v2'))
+      // A parameter with a literal suffix (TF Serving's `{model}:predict`) is `:model{[^/]+:predict}` to Hono.
+      .map(
+        (r) =>
+          `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)\{\[\^\/\]\+(:\w+)\}/g, ':$1$2').replace(/\/:(\w+)/g, '/{$1}')}`,
+      );
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(new Set(documented)).toEqual(new Set(routes));
   });
@@ -433,6 +440,21 @@ describe('OpenAPI document', () => {
     expect(validate({ message: 'm' }, error, doc)).not.toEqual([]);
     expect(validate(1, { type: 'integer', frobnicate: true }, doc).join()).toMatch(/unknown keyword: "frobnicate"/);
   });
+
+  it("TF Serving's :predict replies conform: its errors, and a 504 when the wait runs out", async () => {
+    const tf = '/v1/models/{model}:predict';
+    const row = { instances: [new Array(64).fill(0)] };
+    expectConforms('post', tf, await call('post', '/v1/models/tiny:predict', { json: { instances: [[1]] } }));
+    expectConforms('post', tf, await call('post', '/v1/models/nope:predict', { json: row }));
+    const late = await call('post', '/v1/models/tiny:predict', {
+      body: JSON.stringify(row),
+      headers: { 'content-type': 'application/json', prefer: 'wait=0' },
+    });
+    expect(late.status).toBe(504);
+    expectConforms('post', tf, late);
+    const version = '/v1/models/{model}/versions/{version}:predict';
+    expectConforms('post', version, await call('post', '/v1/models/pair/versions/7:predict', { json: row }));
+  });
 });
 
 describe('admin API OpenAPI document', () => {
@@ -537,6 +559,10 @@ describe('admin API OpenAPI document', () => {
       200,
     );
     expectConforms('get', '/v1/admin/workers', await admin('get', '/v1/admin/workers'), 200);
+    expectConforms('get', '/v1/admin/scaling', await admin('get', '/v1/admin/scaling'), 200);
+    const pool = '/v1/admin/scaling/pools/{pool}';
+    expectConforms('get', pool, await admin('get', '/v1/admin/scaling/pools/cpu'), 200);
+    expectConforms('get', pool, await admin('get', '/v1/admin/scaling/pools/nope'), 404);
     expectConforms('post', '/v1/admin/workers/{id}/drain', await admin('post', '/v1/admin/workers/nobody/drain'), 404);
     expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 200);
     expectConforms('delete', '/v1/admin/models/{name}', await admin('delete', '/v1/admin/models/tiny'), 404);

@@ -85,17 +85,31 @@ describe('queue', () => {
     expect((await fx.store.get(p.id))!.status).toBe('canceled');
   });
 
-  it('notifies a watch registered before enqueue even when completion precedes next()', async () => {
-    const hub = new CompletionHub(await connect(url, { name: 'test-sub' }), keys.completions);
+  /** A hub of gateway `gateway`, counting the notices it receives by channel. */
+  const hubOf = async (gateway: string) => {
+    const count = { own: 0, shared: 0 };
+    const hub = new CompletionHub(await connect(url, { name: `test-sub-${gateway}` }), {
+      keys,
+      gateway,
+      onNotice: (channel) => count[channel]++,
+    });
     await hub.start();
+    return { hub, count };
+  };
+
+  it('notifies a watch registered before enqueue even when completion precedes next()', async () => {
+    const { hub, count } = await hubOf('g1');
     const c = consumer('m6');
     await c.ensureGroup();
     const id = newPredictionId('m6');
     const watch = hub.watch(id);
-    await fx.store.enqueue({ id, model: 'm6', version: '1', format: 'json', tensors: new Map([['x', tensor(1)]]) });
+    const notify = await hub.listen('m6');
+    expect(notify).toBe(keys.notices('m6', 'g1'));
+    const tensors = new Map([['x', tensor(1)]]);
+    await fx.store.enqueue({ id, model: 'm6', version: '1', format: 'json', tensors, notify });
     await succeed(c, (await c.start(await c.read(10, 100))).run);
     // Wait until the notice has certainly arrived, then ask: it must not be lost.
-    await fx.redis.publish('sync', 'x');
+    await waitFor(() => count.own === 1 || undefined, { what: 'the notice received' });
     const started = Date.now();
     const signal = await watch.next(5000);
     expect(signal).toBe('done');
@@ -108,29 +122,109 @@ describe('queue', () => {
     await hub.stop();
   });
 
-  it("a waited prediction's notice carries its finished record; others, and large ones, only the id", async () => {
-    const hub = new CompletionHub(await connect(url, { name: 'test-sub' }), keys.completions);
-    await hub.start();
+  it("a waited prediction's notice carries its finished record, a large one only the id; an unwaited one sends none", async () => {
+    const { hub, count } = await hubOf('g1');
     const c = consumer('m6b');
     await c.ensureGroup();
+    const notify = await hub.listen('m6b');
     const big: Tensor = { datatype: 'FP32', shape: [1, 8192], data: new Uint8Array(4 * 8192) };
+    const small = new Map([['x', tensor(7)]]);
     const cases = [
-      { waited: true, tensors: new Map([['x', tensor(7)]]), carries: true },
-      { waited: false, tensors: new Map([['x', tensor(7)]]), carries: false },
-      { waited: true, tensors: new Map([['x', big]]), carries: false },
+      { notify: undefined, tensors: small },
+      { notify, tensors: small },
+      { notify, tensors: new Map([['x', big]]) },
     ];
+    const watches = [];
     for (const k of cases) {
       const id = newPredictionId('m6b');
-      const watch = hub.watch(id);
-      await fx.store.enqueue({ id, model: 'm6b', version: '1', format: 'json', tensors: k.tensors, waited: k.waited });
-      await succeed(c, (await c.start(await c.read(10, 100))).run);
-      expect(await watch.next(5000)).toBe('done');
-      const stored = await fx.store.get(id);
-      expect(stored!.status).toBe('succeeded');
-      if (k.carries) expect(watch.carried()).toEqual(stored);
-      else expect(watch.carried()).toBeUndefined();
-      watch.dispose();
+      watches.push({ id, watch: hub.watch(id) });
+      await fx.store.enqueue({ id, model: 'm6b', version: '1', format: 'json', tensors: k.tensors, notify: k.notify });
     }
+    // In order: when the last notice is in, an earlier one would be too.
+    await succeed(c, (await c.start(await c.read(10, 100))).run);
+    const [unwaited, carries, large] = watches;
+    expect(await large!.watch.next(5000)).toBe('done');
+    expect(await carries!.watch.next(0)).toBe('done');
+    expect(carries!.watch.carried()).toEqual(await fx.store.get(carries!.id));
+    expect(large!.watch.carried()).toBeUndefined();
+    expect(await unwaited!.watch.next(0)).toBe('timeout');
+    expect(count).toEqual({ own: 2, shared: 0 });
+    // The channels are not kept with the finished record.
+    expect(await fx.redis.hexists(keys.prediction('m6b', carries!.id), 'notify')).toBe(0);
+    for (const w of watches) w.watch.dispose();
+    await hub.stop();
+  });
+
+  it('a gateway hears only the notices of its own waiting requests', async () => {
+    const a = await hubOf('ga');
+    const b = await hubOf('gb');
+    const c = consumer('m6c');
+    await c.ensureGroup();
+    const channels = { a: await a.hub.listen('m6c'), b: await b.hub.listen('m6c') };
+    const sent = { a: [] as string[], b: [] as string[] };
+    for (let i = 0; i < 6; i++) {
+      const via = i % 3 === 0 ? 'b' : 'a';
+      const id = newPredictionId('m6c');
+      sent[via].push(id);
+      await fx.store.enqueue({ ...newPrediction('m6c', i), id, notify: channels[via] });
+    }
+    const watches = [...sent.a.map((id) => a.hub.watch(id)), ...sent.b.map((id) => b.hub.watch(id))];
+    await succeed(c, (await c.start(await c.read(10, 100))).run);
+    for (const w of watches) expect(await w.next(5000)).toBe('done');
+    expect(a.count).toEqual({ own: 4, shared: 0 });
+    expect(b.count).toEqual({ own: 2, shared: 0 });
+    for (const w of watches) w.dispose();
+    await Promise.all([a.hub.stop(), b.hub.stop()]);
+  });
+
+  it('cancel, fail-queued and a second waiter (addWaiter) notify the waiting gateways', async () => {
+    const a = await hubOf('ga2');
+    const b = await hubOf('gb2');
+    const third = await hubOf('gc2');
+    const notify = await a.hub.listen('m6d');
+    await b.hub.listen('m6d');
+    await third.hub.listen('m6d');
+    const canceled = await fx.store.enqueue({ ...newPrediction('m6d'), notify });
+    const watchA = a.hub.watch(canceled.id);
+    // Another gateway waits for the same prediction (a repeated Idempotency-Key): both hear it.
+    expect(await fx.store.addWaiter(canceled.id, b.hub.channel('m6d'))).toBe('queued');
+    expect(await fx.store.addWaiter(canceled.id, b.hub.channel('m6d'))).toBe('queued');
+    const watchB = b.hub.watch(canceled.id);
+    await fx.store.cancel(canceled.id, 60_000);
+    expect(await watchA.next(5000)).toBe('done');
+    expect(await watchB.next(5000)).toBe('done');
+    expect(await fx.store.addWaiter(canceled.id, b.hub.channel('m6d'))).toBe('canceled');
+    expect(await fx.store.addWaiter(newPredictionId('m6d'), b.hub.channel('m6d'))).toBeUndefined();
+
+    const failed = await fx.store.enqueue({ ...newPrediction('m6d'), notify });
+    const watchFailed = a.hub.watch(failed.id);
+    expect(await fx.store.failQueued('m6d', 'model_unpublished', 'gone', 60_000)).toBe(1);
+    expect(await watchFailed.next(5000)).toBe('done');
+    expect(a.count).toEqual({ own: 2, shared: 0 });
+    // Once each: the channel added twice is named once.
+    expect(b.count).toEqual({ own: 1, shared: 0 });
+    expect(third.count).toEqual({ own: 0, shared: 0 });
+    for (const w of [watchA, watchB, watchFailed]) w.dispose();
+    await Promise.all([a.hub.stop(), b.hub.stop(), third.hub.stop()]);
+  });
+
+  it('a prediction waited for before gateways named their channels is announced on the shared channel', async () => {
+    const { hub, count } = await hubOf('g-upgrade');
+    const c = consumer('m6e');
+    await c.ensureGroup();
+    const waitedOld = await fx.store.enqueue(newPrediction('m6e', 1));
+    const unwaitedOld = await fx.store.enqueue(newPrediction('m6e', 2));
+    // As an earlier gateway wrote a request it waits for: 'wait' and no 'notify'.
+    await fx.redis.hset(keys.prediction('m6e', waitedOld.id), 'wait', '1');
+    const watch = hub.watch(waitedOld.id);
+    const other = hub.watch(unwaitedOld.id);
+    await succeed(c, (await c.start(await c.read(10, 100))).run);
+    expect(await watch.next(5000)).toBe('done');
+    expect(watch.carried()).toEqual(await fx.store.get(waitedOld.id));
+    expect(await other.next(0)).toBe('timeout');
+    expect(count).toEqual({ own: 0, shared: 1 });
+    watch.dispose();
+    other.dispose();
     await hub.stop();
   });
 

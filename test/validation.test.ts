@@ -236,9 +236,9 @@ describe('request validation', () => {
     expect(p.body.error.code).toBe('prediction_not_found');
     const malformed = await getJson(`${base}/v1/predictions/nonsense`);
     expect(malformed.status).toBe(404);
-    const route = await getJson(`${base}/v2/whatever`);
+    const route = await getJson(`${base}/v3/whatever`);
     expect(route.status).toBe(404);
-    expect(route.body.error).toEqual({ code: 'not_found', message: 'no route GET /v2/whatever' });
+    expect(route.body.error).toEqual({ code: 'not_found', message: 'no route GET /v3/whatever' });
   });
 
   it('enqueues nothing for a refused request', async () => {

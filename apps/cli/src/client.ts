@@ -1,5 +1,6 @@
-// HTTP to the gateway (predictions) and the admin API, and the one place where a failed
-// exchange becomes an exit code: refused → 1, unreachable → 3, 401/403 → 4.
+// HTTP to the gateway (predictions, through @alto/client) and the admin API, and the one place
+// where a failed exchange becomes an exit code: refused → 1, unreachable → 3, 401/403 → 4.
+import { AltoClient, AltoError } from '@alto/client';
 import { CliError, EXIT } from './exit.ts';
 
 export interface ClientOptions {
@@ -19,20 +20,34 @@ export interface RequestOptions {
 export type Api = 'admin' | 'gateway';
 
 export class Client {
+  private predictions?: AltoClient;
+
   constructor(private readonly o: ClientOptions) {}
 
   get url(): string {
     return this.o.url;
   }
 
+  /** Runs `call` with the gateway's client (the API key set); its failures become exit codes. */
+  async gateway<T>(call: (client: AltoClient) => Promise<T>): Promise<T> {
+    this.predictions ??= new AltoClient({ url: this.o.url, ...(this.o.apiKey ? { apiKey: this.o.apiKey } : {}) });
+    try {
+      return await call(this.predictions);
+    } catch (err) {
+      if (!(err instanceof AltoError)) throw err;
+      if (err.status !== null) {
+        const ctx = { url: this.o.url, api: 'gateway' as const, credential: Boolean(this.o.apiKey) };
+        throw replyError(err.status, err.body ?? '', ctx);
+      }
+      if (err.code === 'timeout') throw new CliError(EXIT.unreachable, err.message);
+      if (err.code === 'network_error') throw failureError(err.cause ?? err, this.o.url, 0);
+      throw new CliError(EXIT.refused, err.message);
+    }
+  }
+
   /** `path` is below `/v1/admin`, e.g. `/models`. Sends the admin token. */
   admin<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     return this.send<T>('admin', method, `/v1/admin${path}`, this.o.adminToken, opts);
-  }
-
-  /** `path` is the full path, e.g. `/v1/predictions/{id}`. Sends the API key. */
-  gateway<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    return this.send<T>('gateway', method, path, this.o.apiKey, opts);
   }
 
   private async send<T>(

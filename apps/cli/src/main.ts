@@ -12,6 +12,7 @@ import { deadLetters, replay } from './commands/dead-letters.ts';
 import { drain, undrain } from './commands/drain.ts';
 import { update } from './commands/update.ts';
 import { workers } from './commands/workers.ts';
+import { scaling } from './commands/scaling.ts';
 import { CliError, EXIT, usageError } from './exit.ts';
 import { GLOBAL_OPTIONS, commandHelp, topHelp, usageLine } from './help.ts';
 import { resolveAdminToken, resolveApiKey, resolveUrl } from './settings.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   get,
   deadLetters,
   replay,
+  scaling,
 ];
 
 export function processIo(): Io {

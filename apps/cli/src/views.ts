@@ -8,12 +8,14 @@ import type {
   DeadLetterList,
   ModelSettings as Settings,
   ReplayResult,
+  ScalingReport,
   UnpublishResult,
 } from '@alto/control';
 
 export type { DeadLetterList, ReplayResult, UnpublishResult };
 export type ModelView = AdminModel;
 export type WorkerView = AdminWorker;
+export type ScalingView = ScalingReport;
 
 export type ModelSettings = Omit<Settings, 'execution_provider'> & { execution_provider?: string };
 

@@ -20,10 +20,17 @@ export const FleetEnvSchema = z.object({
   ALTO_MODEL_REPOSITORY: z.string().optional(),
   /** Worker processes to start. */
   ALTO_WORKERS: positiveInt(1),
+  /** Autoscaling (docs/autoscaling.md): the fewest worker processes; set with ALTO_WORKERS_MAX instead of ALTO_WORKERS. */
+  ALTO_WORKERS_MIN: z.coerce.number().int().min(0).optional(),
+  /** Autoscaling: the most worker processes the launcher runs on the publisher's scaling signal. */
+  ALTO_WORKERS_MAX: z.coerce.number().int().positive().optional(),
   ALTO_LOG_LEVEL: logLevel,
 });
 
-export type FleetEnv = z.infer<typeof FleetEnvSchema>;
+export type FleetEnv = z.infer<typeof FleetEnvSchema> & {
+  /** Set when ALTO_WORKERS_MIN or ALTO_WORKERS_MAX is: workers follow the scaling signal within [min, max]. */
+  autoscale?: { min: number; max: number };
+};
 
 export const GATEWAY_VARS = Object.keys(GatewayEnvSchema.shape);
 export const PUBLISHER_VARS = Object.keys(PublisherEnvSchema.shape);
@@ -45,7 +52,21 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): FleetEnv {
       'ALTO_REDIS_CLUSTER: true needs REDIS_URL listing the Redis Cluster nodes (redis://a:7000,b:7001)',
     ]);
   }
-  return parsed;
+  return { ...parsed, ...autoscaleRange(parsed, env) };
+}
+
+/** The autoscaling range, when ALTO_WORKERS_MIN or ALTO_WORKERS_MAX is set; unset, the fleet runs ALTO_WORKERS. */
+function autoscaleRange(parsed: z.infer<typeof FleetEnvSchema>, env: NodeJS.ProcessEnv): Pick<FleetEnv, 'autoscale'> {
+  const { ALTO_WORKERS_MIN: min, ALTO_WORKERS_MAX: max } = parsed;
+  if (min === undefined && max === undefined) return {};
+  const problems: string[] = [];
+  if (env.ALTO_WORKERS !== undefined)
+    problems.push('ALTO_WORKERS: a fixed count and ALTO_WORKERS_MIN/MAX (autoscaling) exclude each other; set one');
+  const lo = min ?? 0;
+  const hi = max ?? Math.max(lo, 1);
+  if (hi < lo) problems.push(`ALTO_WORKERS_MAX: expected at least ALTO_WORKERS_MIN (${lo}), got ${hi}`);
+  if (problems.length) throw new ConfigError(problems);
+  return { autoscale: { min: lo, max: hi } };
 }
 
 /** The environment for a child: everything that is not Alto's, plus the Alto variables it knows. */

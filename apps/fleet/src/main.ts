@@ -13,6 +13,7 @@ import { generateSecret } from '@alto/webhooks';
 import { chooseVersion, formatOf, listModelFolders, openSource, type ModelFormat } from '@alto/repository';
 import { adminToken, waitLeader } from './admin.ts';
 import { DISPATCHER_VARS, GATEWAY_VARS, PUBLISHER_VARS, WORKER_VARS, childEnv, loadEnv } from './env.ts';
+import { WorkerAutoscaler } from './autoscaler.ts';
 import { fleetPorts } from './ports.ts';
 import { RedisDirInUseError, claimRedisDir, startLocalRedis } from './redis.ts';
 import { installXlaRuntime, type XlaInstall } from './xla-install.ts';
@@ -26,6 +27,7 @@ let redis: RedisServer | undefined;
 const children: Proc[] = [];
 let stopping = false;
 let xlaInstall: XlaInstall | undefined;
+let autoscaler: WorkerAutoscaler | undefined;
 
 function start(name: string, app: string, vars: readonly string[], extra: Record<string, string>): Proc {
   const proc = spawnProc(process.execPath, ['--import', 'tsx', entry(app)], {
@@ -38,6 +40,10 @@ function start(name: string, app: string, vars: readonly string[], extra: Record
     detached: true,
   });
   void proc.exited.then((code) => {
+    if (autoscaler?.retired(proc)) {
+      children.splice(children.indexOf(proc), 1);
+      return;
+    }
     if (!stopping) {
       log.error({ child: name, code, signal: proc.child.signalCode }, `${name} exited; stopping the fleet`);
       void stop(1);
@@ -51,6 +57,7 @@ async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
   xlaInstall?.stop();
+  autoscaler?.stop();
   log.info('stopping: workers drain, then the gateway, publisher and dispatcher, then Redis');
   const workers = children.filter((c) => c.name.startsWith('worker'));
   await Promise.all(workers.map((w) => w.kill('SIGTERM')));
@@ -96,14 +103,15 @@ async function announceXla(url: string, names: string[], timeoutMs: number): Pro
   }
 }
 
-async function waitReady(url: string, models: number, timeoutMs: number): Promise<string[]> {
+/** Waits for `models` models with a ready replica, or only listed (`listed`: autoscaling may hold them at zero). */
+async function waitReady(url: string, models: number, timeoutMs: number, listed = false): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const res = await fetch(`${url}/v1/models`);
       if (res.ok) {
         const body = (await res.json()) as { models: { name: string; ready_replicas: number }[] };
-        const ready = body.models.filter((m) => m.ready_replicas > 0).map((m) => m.name);
+        const ready = body.models.filter((m) => listed || m.ready_replicas > 0).map((m) => m.name);
         if (ready.length >= models && ready.length > 0) return ready;
       }
     } catch {
@@ -159,16 +167,22 @@ try {
   start('gateway', 'gateway', GATEWAY_VARS, {
     ...common,
     PORT: port,
+    ALTO_GRPC_PORT: ports.grpc,
     ALTO_HOST: host,
     ALTO_PUBLISHER_URL: publisherUrl,
   });
-  for (let i = 1; i <= env.ALTO_WORKERS; i++) {
+  const startWorker = (i: number) =>
     start(`worker-${i}`, 'worker', WORKER_VARS, {
       ...common,
       ALTO_WORKER_ID: process.env.ALTO_WORKER_ID ?? `local-${i}`,
       ALTO_CACHE_DIR: process.env.ALTO_CACHE_DIR ?? `${root}.alto/cache`,
       ALTO_METRICS_PORT: i === 1 ? ports.metrics : '0',
     });
+  if (env.autoscale) {
+    // Workers follow the publisher's scaling signal within [min, max] (docs/autoscaling.md).
+    autoscaler = new WorkerAutoscaler({ ...env.autoscale, publisherUrl, token: token.value, spawn: startWorker, log });
+  } else {
+    for (let i = 1; i <= env.ALTO_WORKERS; i++) startWorker(i);
   }
   // Webhook deliveries are signed with ALTO_WEBHOOK_SECRET; one is made up for this run when unset.
   const secret = process.env.ALTO_WEBHOOK_SECRET || generateSecret();
@@ -183,10 +197,11 @@ try {
     : `ALTO_WEBHOOK_SECRET=${secret} (made up for this run; set it to keep one)`;
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await waitLeader(publisherUrl, 60_000);
+  autoscaler?.start();
   const formats = await formatsOf(repository);
   const xlaModels = [...formats].filter(([, f]) => f === 'xla').map(([name]) => name);
   // The ONNX models are what the ready line waits for; XLA models need the runtime first.
-  const models = await waitReady(base, formats.size - xlaModels.length, 120_000);
+  const models = await waitReady(base, formats.size - xlaModels.length, 120_000, autoscaler !== undefined);
   const xlaOff = process.env.ALTO_XLA_RUNTIME === 'off';
   // A venv of one's own (ALTO_XLA_VENV) is the operator's to install.
   if (xlaModels.length > 0 && !xlaOff && !process.env.ALTO_XLA_VENV) {
@@ -212,6 +227,8 @@ try {
     `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +
       `  ${curl} --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
       `  ${curl} --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
+      `Open Inference Protocol (Triton clients): REST ${base}/v2, gRPC ${new URL(base).hostname}:${ports.grpc} ` +
+      `(docs/protocols.md).\n` +
       `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${tokenNote}).\n` +
       `Webhooks (docs/webhooks.md) are signed with ${secretNote}.\n` +
       xlaNote +

@@ -1,5 +1,5 @@
 // The fixed ports `npm start` opens, settled before anything starts: one the user chose
-// (PORT, ALTO_ADMIN_PORT, ALTO_METRICS_PORT) must be free, else the launcher stops with one
+// (PORT, ALTO_ADMIN_PORT, ALTO_METRICS_PORT, ALTO_GRPC_PORT) must be free, else the launcher stops with one
 // line naming it; a default one that is taken moves to a free port, except the gateway's
 // 8080, which is the address the user was told to call.
 import { assertPortFree, freePort, portFree } from '@alto/procs';
@@ -11,10 +11,14 @@ export interface FleetPorts {
   admin: string;
   /** The first worker's /metrics and /healthz port (ALTO_METRICS_PORT); the others take any free one. */
   metrics: string;
+  /** The gateway's Open Inference Protocol gRPC port (ALTO_GRPC_PORT). */
+  grpc: string;
 }
 
 export const DEFAULT_GATEWAY_PORT = 8080;
 export const DEFAULT_METRICS_PORT = 9464;
+/** Triton's gRPC port, where OIP gRPC clients look first. */
+export const DEFAULT_GRPC_PORT = 8001;
 
 /**
  * Checks a port given in `name` (or `fallback`) when it is a port number; a malformed value
@@ -40,5 +44,8 @@ export async function fleetPorts(env: NodeJS.ProcessEnv, host: string): Promise<
   const metrics =
     (await checked(env, 'ALTO_METRICS_PORT', host)) ??
     String((await portFree(DEFAULT_METRICS_PORT, host)) ? DEFAULT_METRICS_PORT : await freePort(host));
-  return { gateway, admin, metrics };
+  const grpc =
+    (await checked(env, 'ALTO_GRPC_PORT', host)) ??
+    String((await portFree(DEFAULT_GRPC_PORT, host)) ? DEFAULT_GRPC_PORT : await freePort(host));
+  return { gateway, admin, metrics, grpc };
 }

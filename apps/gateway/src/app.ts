@@ -1,13 +1,11 @@
 // The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
   AltoError,
-  DEFAULT_MAX_QUEUE_LENGTH,
   GATEWAY_SCHEMAS,
   PredictionRequestSchema,
   httpStatus,
   TERMINAL,
   mount,
-  newPredictionId,
   openApiApp,
   renderPrediction,
   serveDocument,
@@ -25,7 +23,7 @@ import {
   type PredictionStore,
   type RedisModelRegistry,
 } from '@alto/queue';
-import { formatTraceparent, inSpan, type Logger } from '@alto/telemetry';
+import { inSpan, type Logger } from '@alto/telemetry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
@@ -37,7 +35,14 @@ import { listOptions, queryError } from './listing.ts';
 import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { parseWait } from './prefer.ts';
+import { predictions } from './submit.ts';
+import { readiness } from './readiness.ts';
+import { oipDeps } from './oip/deps.ts';
+import { oipRest } from './oip/rest.ts';
 import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
+import { predictionResponse } from './msgpack.ts';
+import type { PredictVia } from './predict-via.ts';
+import { mountTfServing } from './tfserving-routes.ts';
 import { downstreamTraceparent, gatewayTracer, requestTrace, traceRequests } from './tracing.ts';
 import type { WebhookGate } from './webhook.ts';
 
@@ -62,6 +67,8 @@ export interface GatewayDeps {
   idempotencyMs?: number;
   /** The publisher whose admin API is served under /v1/admin (ALTO_PUBLISHER_URL). @default none: /v1/admin is 404 */
   publisherUrl?: string;
+  /** How long an Open Inference Protocol infer call holds, in seconds. @default 60 */
+  oipInferTimeoutSeconds?: number;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -97,49 +104,20 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   serveDocument(app, routes.openapi, { info: INFO, schemas: GATEWAY_SCHEMAS, securitySchemes: SECURITY_SCHEMES });
 
   mount(app, routes.readyz, async (c) => {
-    try {
-      await d.redis.ping();
-      // Past the high-water mark new predictions are refused: not ready for new work.
-      const full = await d.memory?.admit().then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      if (full instanceof AltoError) return c.json({ status: 'unavailable' as const, reason: full.message }, 503);
-      const models = await d.models.list();
-      return c.json({ status: 'ready' as const, models: models.length }, 200);
-    } catch (err) {
-      return c.json({ status: 'unavailable' as const, reason: (err as Error).message }, 503);
-    }
+    const r = await readiness(d);
+    return r.ready
+      ? c.json({ status: 'ready' as const, models: r.models }, 200)
+      : c.json({ status: 'unavailable' as const, reason: r.reason }, 503);
   });
 
   mount(app, routes.metrics, async (c) =>
     c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }),
   );
 
-  const findModel = async (name: string): Promise<ModelInfo> => {
-    const model = await d.models.get(name);
-    if (model) return model;
-    if (await d.models.isPublished(name)) {
-      throw new AltoError(
-        'model_not_ready',
-        `model '${name}' is published but no replica has loaded it yet; retry shortly`,
-        true,
-      );
-    }
-    throw new AltoError('model_not_found', `model '${name}' is not published`);
-  };
+  const { findModel, findVersion, submit: enqueue } = predictions(d);
 
-  const findVersion = async (name: string, version: string): Promise<ModelInfo> => {
-    const model = await findModel(name);
-    const info = model.versions.includes(version) ? await d.models.getVersion(name, version) : undefined;
-    if (!info) {
-      throw new AltoError(
-        'version_not_found',
-        `model '${name}' serves version(s) ${model.versions.join(', ')}, not '${version}'`,
-      );
-    }
-    return info;
-  };
+  // The Open Inference Protocol (docs/protocols.md): its own routes and error format.
+  app.route('/v2', oipRest(oipDeps(d)));
 
   const describeModel = async (models: ModelInfo[]): Promise<ModelDescription[]> => {
     const status = await d.status.status(models.map((m) => m.name));
@@ -157,13 +135,24 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     return c.json(model!, 200);
   });
 
-  const predict = async (c: Context) => {
-    const name = c.req.param('model')!;
-    const version = c.req.param('version');
+  // Alto's own prediction routes: the request as readRequest reads it, answered as JSON or msgpack.
+  const altoVia: PredictVia = {
+    wait: (c) => parseWait(c.req.header('prefer'), d.maxWaitSeconds),
+    read: (c) => readRequest(c, d.maxBodyBytes),
+    answer: (c, record, headers) =>
+      predictionResponse(c, record, origin(c), TERMINAL.has(record.status) ? 200 : 202, headers),
+  };
+
+  const predict = async (
+    c: Context,
+    via: PredictVia = altoVia,
+    name = c.req.param('model')!,
+    version = c.req.param('version'),
+  ) => {
     let status = 500;
     let known = true;
     try {
-      const response = await submit(c, name, version);
+      const response = await submit(c, name, version, via);
       status = response.status;
       return response;
     } catch (err) {
@@ -176,123 +165,61 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
       d.metrics.requests.inc({ model: known ? name : '_unknown', status: String(status) });
     }
   };
-  mount(app, routes.createPrediction, predict);
-  mount(app, routes.createVersionPrediction, predict);
+  mount(app, routes.createPrediction, (c) => predict(c));
+  mount(app, routes.createVersionPrediction, (c) => predict(c));
+  mountTfServing(app, {
+    predict,
+    errors,
+    maxBodyBytes: d.maxBodyBytes,
+    maxWaitSeconds: d.maxWaitSeconds,
+    apiKeys: d.auth?.enabled ?? false,
+  });
 
   const ownerOf = (c: Context) => d.auth.owner(c.req.header('authorization'));
 
-  async function submit(c: Context, name: string, version: string | undefined): Promise<Response> {
+  async function submit(c: Context, name: string, version: string | undefined, via: PredictVia): Promise<Response> {
     const owner = ownerOf(c);
-    const traced = requestTrace(c);
+    const trace = requestTrace(c);
+    const validate = async () => {
+      const model = version === undefined ? await findModel(name) : await findVersion(name, version);
+      const wait = via.wait(c);
+      const idemKey = idempotencyKeyHash(c.req.header('idempotency-key'));
+      const { json, raw } = await via.read(c, model);
+      const idem = idempotency(idemKey, raw, name, version, d.idempotencyMs ?? 86_400_000);
+      const parsed = PredictionRequestSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
+        throw new AltoError('invalid_input', `${where}: ${issue.message}`);
+      }
+      const { tensors } = validateInputs(model, parsed.data.input);
+      const webhook = await d.webhooks.check(parsed.data, origin(c));
+      return { model, wait, idem, parsed, tensors, webhook };
+    };
     const { model, wait, idem, parsed, tensors, webhook } = await inSpan(
       gatewayTracer,
       'gateway.validate',
       { attributes: { 'alto.model': name } },
-      traced,
-      async () => {
-        const model = version === undefined ? await findModel(name) : await findVersion(name, version);
-        const wait = parseWait(c.req.header('prefer'), d.maxWaitSeconds);
-        const idemKey = idempotencyKeyHash(c.req.header('idempotency-key'));
-        const { json, raw } = await readRequest(c, d.maxBodyBytes);
-        const idem = idempotency(idemKey, raw, name, version, d.idempotencyMs ?? 86_400_000);
-        const parsed = PredictionRequestSchema.safeParse(json);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
-          throw new AltoError('invalid_input', `${where}: ${issue.message}`);
-        }
-        const { tensors } = validateInputs(model, parsed.data.input);
-        const webhook = await d.webhooks.check(parsed.data, origin(c));
-        // Checked last before the enqueue, on a cached reading (no round trip per request).
-        await d.memory?.admit();
-        return { model, wait, idem, parsed, tensors, webhook };
-      },
+      trace,
+      validate,
     );
-    const created = newPredictionId(model.name);
-    // Watch before enqueueing, so a completion published in between is not missed.
-    let watch = wait > 0 ? d.hub.watch(created) : undefined;
-    try {
-      const createdAt = Date.now();
-      const timeout = parsed.data.timeout_ms ?? model.timeout_ms;
-      const enqueueAttributes = {
-        'alto.model': model.name,
-        'alto.model.version': model.version,
-        'alto.prediction.id': created,
-        'alto.priority': parsed.data.priority,
-      };
-      let record = await inSpan(gatewayTracer, 'gateway.enqueue', { attributes: enqueueAttributes }, traced, (span) =>
-        d.store.enqueue({
-          // The entry carries this span's context: the worker's spans continue the trace from here.
-          traceparent: formatTraceparent(span.spanContext()),
-          id: created,
-          model: model.name,
-          version: model.version,
-          pinned: version !== undefined,
-          format: parsed.data.response_format,
-          tensors,
-          createdAt,
-          owner,
-          priority: parsed.data.priority,
-          waited: watch !== undefined,
-          maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
-          ...(timeout ? { deadline: createdAt + timeout } : {}),
-          ...(webhook ? { webhook } : {}),
-          ...(idem ? { idempotency: idem } : {}),
-        }),
-      );
-      const replayed = record.replayed === true;
-      // Indexed for listing while the prediction runs: off the path of a waiting request.
-      let indexed: Promise<void> | undefined;
-      if (replayed) {
-        // The first prediction of this Idempotency-Key: watch it instead, then read it again
-        // so a completion between the enqueue and the watch is not missed.
-        if (watch) {
-          watch.dispose();
-          watch = d.hub.watch(record.id);
-          record = (await d.store.get(record.id)) ?? record;
-        }
-      } else {
-        indexed = d.owners.add(owner, record.id, createdAt, d.retentionMs);
-        // Awaited below; until then its failure must not count as unhandled.
-        indexed.catch(() => undefined);
-        d.log.debug({ prediction_id: record.id, model: model.name }, 'prediction queued');
-      }
-      const id = record.id;
-      if (watch) {
-        d.metrics.waiting.inc();
-        try {
-          record = await awaitTerminal(record, watch, wait * 1000);
-        } finally {
-          d.metrics.waiting.dec();
-        }
-      }
-      await indexed;
-      const body = renderPrediction(record, origin(c));
-      const headers: Record<string, string> = { location: `/v1/predictions/${id}` };
-      if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
-      if (replayed) headers['idempotent-replayed'] = 'true';
-      return c.json(body, TERMINAL.has(record.status) ? 200 : 202, headers);
-    } finally {
-      watch?.dispose();
-    }
-  }
-
-  async function awaitTerminal(
-    initial: PredictionRecord,
-    watch: ReturnType<CompletionHub['watch']>,
-    waitMs: number,
-  ): Promise<PredictionRecord> {
-    const deadline = Date.now() + waitMs;
-    let record = initial;
-    while (!TERMINAL.has(record.status)) {
-      const signal = await watch.next(deadline - Date.now());
-      if (signal === 'timeout') {
-        return (await d.store.get(record.id)) ?? record;
-      }
-      // A notice may carry the finished record; otherwise read it.
-      record = (signal === 'done' ? watch.carried() : undefined) ?? (await d.store.get(record.id)) ?? record;
-    }
-    return record;
+    const { record, replayed } = await enqueue({
+      trace,
+      owner,
+      model,
+      pinned: version !== undefined,
+      tensors,
+      format: parsed.data.response_format,
+      priority: parsed.data.priority,
+      waitMs: wait * 1000,
+      ...(parsed.data.timeout_ms ? { timeoutMs: parsed.data.timeout_ms } : {}),
+      ...(webhook ? { webhook } : {}),
+      ...(idem ? { idempotency: idem } : {}),
+    });
+    const headers: Record<string, string> = { location: `/v1/predictions/${record.id}` };
+    if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
+    if (replayed) headers['idempotent-replayed'] = 'true';
+    return via.answer(c, record, headers);
   }
 
   const notFound = (id: string) =>
@@ -311,11 +238,11 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     await findOwned(c, id);
     const record = await d.store.cancel(id, d.retentionMs);
     if (!record) throw notFound(id);
-    return c.json(renderPrediction(record, origin(c)), 200);
+    return predictionResponse(c, record, origin(c), 200);
   });
 
   mount(app, routes.getPrediction, async (c) =>
-    c.json(renderPrediction(await findOwned(c, c.req.valid('param').id), origin(c)), 200),
+    predictionResponse(c, await findOwned(c, c.req.valid('param').id), origin(c), 200),
   );
 
   mount(app, routes.listPredictions, async (c) => {

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { AltoError, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER, parseBinaryBody } from '@alto/protocol';
 import type { Context } from 'hono';
+import { MSGPACK_TYPE, decodeMsgpackRequest, isMsgpack } from './msgpack.ts';
 
 const tooLarge = (limit: number) =>
   new AltoError('payload_too_large', `request body is larger than the limit of ${limit} bytes`);
@@ -47,13 +48,16 @@ const BINARY_TYPE = /^application\/octet-stream\s*(;|$)/i;
 export async function readRequest(c: Context, limit: number): Promise<{ json: unknown; raw: Buffer }> {
   const type = c.req.header('content-type') ?? '';
   const binary = BINARY_TYPE.test(type);
-  if (!binary && !JSON_TYPE.test(type)) {
+  const msgpack = isMsgpack(type);
+  if (!binary && !msgpack && !JSON_TYPE.test(type)) {
     throw new AltoError(
       'unsupported_media_type',
-      `Content-Type must be application/json or ${BINARY_CONTENT_TYPE} (with Inference-Header-Content-Length), got '${type || '(none)'}'`,
+      `Content-Type must be application/json, ${MSGPACK_TYPE} or ${BINARY_CONTENT_TYPE} ` +
+        `(with Inference-Header-Content-Length), got '${type || '(none)'}'`,
     );
   }
   const body = await readBody(c, limit);
+  if (msgpack) return { json: decodeMsgpackRequest(body), raw: body };
   if (binary) return { json: parseBinaryBody(body, c.req.header(HEADER_LENGTH_HEADER)), raw: body };
   try {
     return { json: JSON.parse(body.toString('utf8')), raw: body };

@@ -72,6 +72,13 @@ export const GatewayEnvSchema = z.object({
   /** Internal addresses webhook URLs may resolve to anyway (CIDRs, comma- or space-separated). */
   ALTO_WEBHOOK_ALLOW_CIDRS: allowCidrsField,
   ALTO_LOG_LEVEL: logLevel,
+  /**
+   * Port of the Open Inference Protocol's gRPC service (and the gRPC health service), on
+   * ALTO_HOST; 0 = any free port (logged). Unset = no gRPC server. `npm start` sets 8001.
+   */
+  ALTO_GRPC_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** How long an Open Inference Protocol infer call holds for its prediction, in seconds. */
+  ALTO_OIP_INFER_TIMEOUT_SECONDS: positiveInt(60).pipe(z.number().max(3600)),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

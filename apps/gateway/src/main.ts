@@ -11,7 +11,8 @@ const tracing = await startTracing(tracingSettings('gateway', process.env));
 
 try {
   const gateway = await startGateway(env, log);
-  log.info({ url: `http://${env.ALTO_HOST}:${gateway.port}` }, 'gateway listening');
+  const grpc = gateway.grpcPort === undefined ? {} : { grpc: `${env.ALTO_HOST}:${gateway.grpcPort}` };
+  log.info({ url: `http://${env.ALTO_HOST}:${gateway.port}`, ...grpc }, 'gateway listening');
   if (env.ALTO_API_KEYS.length === 0) log.info('no API keys: listening on loopback only');
   else log.info({ keys: env.ALTO_API_KEYS.length }, 'API keys required on the prediction routes');
   let stopping = false;

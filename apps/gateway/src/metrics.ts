@@ -7,6 +7,7 @@ export interface GatewayMetrics {
   requests: Counter<'model' | 'status'>;
   duration: Histogram<'route'>;
   waiting: Gauge;
+  notices: Counter<'channel'>;
 }
 
 export function createGatewayMetrics(
@@ -79,6 +80,14 @@ export function createGatewayMetrics(
     waiting: new Gauge({
       name: 'alto_gateway_waiting_requests',
       help: 'Requests held open by Prefer: wait.',
+      registers: [registry],
+    }),
+    notices: new Counter({
+      name: 'alto_gateway_completion_notices_total',
+      help:
+        "Completion notices received: channel 'own' (this gateway's waiting requests), 'shared' " +
+        '(from scripts of earlier versions, during an upgrade).',
+      labelNames: ['channel'],
       registers: [registry],
     }),
   };

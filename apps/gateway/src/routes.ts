@@ -174,7 +174,7 @@ export function gatewayRoutes(o: RouteOptions = {}) {
     model_unpublished: 'the model was unpublished a moment ago.',
     model_not_ready: 'the model is published but no replica has loaded it yet; retry shortly.',
     payload_too_large: `the body is over ${limit}.`,
-    unsupported_media_type: `Content-Type is neither application/json nor ${BINARY_CONTENT_TYPE}.`,
+    unsupported_media_type: `Content-Type is none of application/json, application/msgpack and ${BINARY_CONTENT_TYPE}.`,
     queue_full: 'the model has its max_queue_length requests outstanding; retry later.',
     storage_full:
       "Redis memory is past the gateway's high-water mark (ALTO_REDIS_MEMORY_HIGH_WATER) or full; retry later.",

@@ -1,4 +1,5 @@
 // Wires the gateway: Redis connections, registry, completion hub, HTTP server.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import {
@@ -16,7 +17,9 @@ import {
 import { listen } from '@alto/procs';
 import type { Logger } from '@alto/telemetry';
 import { AddressPolicy } from '@alto/webhooks';
-import { createApp } from './app.ts';
+import { createApp, type GatewayDeps } from './app.ts';
+import { oipDeps } from './oip/deps.ts';
+import { startOipGrpc } from './oip/grpc.ts';
 import { createAuth } from './auth.ts';
 import type { GatewayEnv } from './env.ts';
 import { answerClientError, refusedRequest } from './errors.ts';
@@ -26,6 +29,8 @@ import { webhookGate } from './webhook.ts';
 export interface Gateway {
   server: ServerType;
   port: number;
+  /** The Open Inference Protocol's gRPC port, when ALTO_GRPC_PORT is set. */
+  grpcPort?: number;
   close(): Promise<void>;
 }
 
@@ -37,22 +42,32 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     redis.disconnect();
     throw err;
   });
-  const subscriber = await connectLike(redis, { name: 'alto-gateway:completions' });
-  const hub = new CompletionHub(subscriber, keys.completions);
-  await hub.start();
   const status = new RedisModelRegistry(redis, keys);
   const models = new CachedRegistry(status, 1000);
+  const memory = new MemoryGauge(redis, { highWater: env.ALTO_REDIS_MEMORY_HIGH_WATER });
+  const metrics = createGatewayMetrics(models, status, memory);
+  // A name of this process's own: its completion channels are its alone, and a restarted
+  // gateway (whose held requests ended with it) starts on fresh ones.
+  const gatewayId = randomBytes(6).toString('hex');
+  const subscriber = await connectLike(redis, {
+    name: `alto-gateway:completions:${gatewayId}`,
+    shardedSubscribers: true,
+  });
+  const hub = new CompletionHub(subscriber, {
+    keys,
+    gateway: gatewayId,
+    onNotice: (channel) => metrics.notices.inc({ channel }),
+  });
+  await hub.start();
   // The publisher announces catalog changes (e.g. an unpublish): drop the cache at once.
   const catalogEvents = await connectLike(redis, { name: 'alto-gateway:catalog' });
   catalogEvents.on('message', () => models.invalidate());
   await catalogEvents.subscribe(keys.catalogChannel);
-  const memory = new MemoryGauge(redis, { highWater: env.ALTO_REDIS_MEMORY_HIGH_WATER });
-  const metrics = createGatewayMetrics(models, status, memory);
   const store = new PredictionStore(redis, keys, {
     replicas: env.ALTO_REDIS_WAIT_REPLICAS,
     timeoutMs: env.ALTO_REDIS_WAIT_TIMEOUT_MS,
   });
-  const app = createApp({
+  const deps: GatewayDeps = {
     redis,
     memory,
     store,
@@ -65,11 +80,13 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     log,
     maxBodyBytes: env.ALTO_MAX_BODY_BYTES,
     maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS,
+    oipInferTimeoutSeconds: env.ALTO_OIP_INFER_TIMEOUT_SECONDS,
     retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
     webhooks: webhookGate(new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS)),
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.ALTO_PUBLISHER_URL ? { publisherUrl: env.ALTO_PUBLISHER_URL } : {}),
-  });
+  };
+  const app = createApp(deps);
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused
   // before the app sees them.
   const listener = getRequestListener(app.fetch, {
@@ -79,14 +96,24 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   const server: ServerType = createServer(listener);
   server.on('clientError', answerClientError);
   const port = await listen(server, env.PORT, env.ALTO_HOST, 'PORT');
+  const grpc =
+    env.ALTO_GRPC_PORT === undefined
+      ? undefined
+      : await startOipGrpc(oipDeps(deps), env.ALTO_HOST, env.ALTO_GRPC_PORT).catch((err: unknown) => {
+          server.close();
+          throw err;
+        });
   return {
     server,
     port,
+    ...(grpc ? { grpcPort: grpc.port } : {}),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const grpcClosed = grpc?.close();
       // Answers held `Prefer: wait` requests with their current state, so close can finish.
       await hub.stop();
       await closed;
+      await grpcClosed;
       catalogEvents.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },

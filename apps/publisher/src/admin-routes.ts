@@ -9,9 +9,11 @@ import {
   AdminWorkerListSchema,
   DeadLetterListSchema,
   DrainResultSchema,
+  PoolScalingSchema,
   PublishRequestSchema,
   ReplayRequestSchema,
   ReplayResultSchema,
+  ScalingReportSchema,
   UnpublishResultSchema,
   UpdateRequestSchema,
 } from '@alto/control';
@@ -54,6 +56,11 @@ const URI = {
 const NO_MODEL = { model_not_found: 'no model of that name is published.' } as const;
 
 const NameParams = z.object({ name: z.string().openapi({ description: "The model's name.", example: 'tiny' }) });
+const PoolParams = z.object({
+  pool: z
+    .string()
+    .openapi({ description: 'The pool: `cpu`, `gpu`, `gpu-team-ml` (docs/autoscaling.md).', example: 'cpu' }),
+});
 const WorkerParams = z.object({ id: z.string().openapi({ description: "The worker's id (ALTO_WORKER_ID)." }) });
 
 const limitError = (issue: { input?: unknown }) => `expected an integer from 1 to 1000, got '${String(issue.input)}'`;
@@ -204,6 +211,29 @@ export const adminRoutes = {
     responses: {
       '200': { description: 'Back in service.', content: json(DrainResultSchema) },
       ...errorResponses({ not_found: 'no worker of that id is registered.', ...COMMON }),
+    },
+  }),
+  scaling: createRoute({
+    method: 'get',
+    path: '/v1/admin/scaling',
+    operationId: 'getScaling',
+    summary: 'The autoscaling signal: workers each pool needs, from backlog, arrivals and measured throughput.',
+    security,
+    responses: {
+      '200': { description: 'Every pool with models or workers.', content: json(ScalingReportSchema) },
+      ...errorResponses(COMMON),
+    },
+  }),
+  scalingPool: createRoute({
+    method: 'get',
+    path: '/v1/admin/scaling/pools/{pool}',
+    operationId: 'getPoolScaling',
+    summary: "One pool's autoscaling signal (KEDA's metrics-api trigger reads `desired_workers`).",
+    security,
+    request: { params: PoolParams },
+    responses: {
+      '200': { description: 'The pool.', content: json(PoolScalingSchema) },
+      ...errorResponses({ not_found: 'no model or live worker belongs to that pool.', ...COMMON }),
     },
   }),
 };

@@ -18,6 +18,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ADMIN_INFO, ADMIN_SECURITY_SCHEMES, adminRoutes as routes } from './admin-routes.ts';
 import type { PublisherMetrics } from './metrics.ts';
+import type { ScalingSampler } from './scaling/sampler.ts';
 import { modelView, workerView } from './views.ts';
 
 export interface AdminDeps {
@@ -32,6 +33,8 @@ export interface AdminDeps {
   /** Whether this publisher leads now (shown by /healthz). */
   leading: () => boolean;
   metrics: PublisherMetrics;
+  /** The autoscaling signal (GET /v1/admin/scaling). */
+  scaling: ScalingSampler;
 }
 
 const sameToken = (a: string, b: string) => {
@@ -220,6 +223,20 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
   };
   mount(app, routes.drain, drain(true));
   mount(app, routes.undrain, drain(false));
+
+  // A fresh sample per request: a request queued at zero shows at once.
+  mount(app, routes.scaling, async (c) => c.json(await d.scaling.sample(), 200));
+
+  mount(app, routes.scalingPool, async (c) => {
+    const { pool } = c.req.valid('param');
+    const { pools } = await d.scaling.sample();
+    const found = pools.find((p) => p.pool === pool);
+    if (!found) {
+      const known = pools.map((p) => p.pool).join(', ') || 'none';
+      throw new AltoError('not_found', `no model or live worker is in pool '${pool}' (pools: ${known})`);
+    }
+    return c.json(found, 200);
+  });
 
   return app;
 }

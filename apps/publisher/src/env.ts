@@ -42,6 +42,10 @@ export const PublisherEnvSchema = z.object({
   /** How long predictions failed by an unpublish are kept. */
   ALTO_RETENTION_SECONDS: positiveInt(86_400),
   ALTO_LOG_LEVEL: logLevel,
+  /** Autoscaling: the backlog should drain within this many seconds (docs/autoscaling.md). */
+  ALTO_SCALE_TARGET_DRAIN_S: positiveInt(30),
+  /** Autoscaling: a pool without work this many seconds wants zero workers. */
+  ALTO_SCALE_IDLE_S: positiveInt(300),
 });
 
 export type PublisherEnv = z.infer<typeof PublisherEnvSchema>;

@@ -15,6 +15,7 @@ import { Leadership } from './leadership.ts';
 import { Reconciler } from './reconcile.ts';
 import { releaseEntries } from './release.ts';
 import { VersionWatcher } from './versions.ts';
+import { ScalingSampler } from './scaling/sampler.ts';
 
 const env = envOrExit('publisher', () => loadEnv(process.env, ['STORAGE_EMULATOR_HOST']));
 const log = createLogger({ name: 'publisher', level: env.ALTO_LOG_LEVEL });
@@ -51,6 +52,15 @@ try {
     log,
     metrics,
   });
+  const scaling = new ScalingSampler({
+    redis,
+    keys,
+    store,
+    log,
+    metrics,
+    workerTimeoutMs: env.ALTO_WORKER_TIMEOUT_MS,
+    settings: { targetDrainS: env.ALTO_SCALE_TARGET_DRAIN_S, idleS: env.ALTO_SCALE_IDLE_S },
+  });
   if (!env.ALTO_ADMIN_TOKEN) log.warn('ALTO_ADMIN_TOKEN is not set: the admin API refuses every request');
   if (env.ALTO_ALLOWED_ROOTS.length === 0) log.warn('ALTO_ALLOWED_ROOTS is not set: nothing can be published');
   const app = createAdminApp({
@@ -64,6 +74,7 @@ try {
     retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
     leading: () => leadership.leading,
     metrics,
+    scaling,
   });
   const server = createServer(getRequestListener(app.fetch));
   const port = await listen(server, env.ALTO_ADMIN_PORT, env.ALTO_ADMIN_HOST, 'ALTO_ADMIN_PORT');
@@ -73,6 +84,7 @@ try {
   );
   if (env.ALTO_PUBLISH_ON_START) await publishOnStart(store, env.ALTO_PUBLISH_ON_START, env.ALTO_ALLOWED_ROOTS, log);
   leadership.start();
+  scaling.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -80,6 +92,7 @@ try {
     stopping = true;
     log.info({ signal }, 'publisher stopping');
     setTimeout(() => process.exit(0), 5000).unref();
+    scaling.stop();
     await leadership.stop();
     server.close();
     redis.disconnect();

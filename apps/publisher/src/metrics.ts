@@ -8,7 +8,14 @@ export interface PublisherMetrics {
   models: Gauge<'state'>;
   workers: Gauge<'alive'>;
   deadWorkers: Counter;
+  poolDesired: Gauge<'pool'>;
+  poolWorkers: Gauge<'pool'>;
+  poolBacklog: Gauge<'pool'>;
+  poolArrivalRate: Gauge<'pool'>;
 }
+
+const poolGauge = (registry: Registry, name: string, help: string) =>
+  new Gauge({ name, help, labelNames: ['pool'], registers: [registry] });
 
 export function createPublisherMetrics(publisherId: string): PublisherMetrics {
   const registry = createRegistry({ publisher: publisherId });
@@ -43,5 +50,17 @@ export function createPublisherMetrics(publisherId: string): PublisherMetrics {
       help: 'Workers this publisher found dead.',
       registers: [registry],
     }),
+    poolDesired: poolGauge(
+      registry,
+      'alto_pool_desired_workers',
+      'Workers the pool needs now, by the backlog, arrivals and measured throughput (docs/autoscaling.md).',
+    ),
+    poolWorkers: poolGauge(registry, 'alto_pool_workers', 'Live workers of the pool, drained ones not counted.'),
+    poolBacklog: poolGauge(registry, 'alto_pool_backlog', "Requests queued or running for the pool's models."),
+    poolArrivalRate: poolGauge(
+      registry,
+      'alto_pool_arrival_rate',
+      "Requests per second arriving for the pool's models, over the last 10 s.",
+    ),
   };
 }

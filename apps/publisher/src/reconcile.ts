@@ -178,7 +178,13 @@ export class Reconciler {
       const before = versionInfos.get(key);
       if (!before || JSON.stringify(before) !== JSON.stringify(info)) batch.set(k.modelVersions, key, info);
     }
-    for (const key of versionInfos.keys()) if (!ready.has(key)) batch.del(k.modelVersions, key);
+    // A model with no ready replica keeps its versions' entries, as it keeps its catalog entry
+    // below: requests pinning a version queue at zero replicas too (docs/autoscaling.md).
+    const serving = new Set([...ready.values()].map((i) => i.name));
+    for (const key of versionInfos.keys()) {
+      const name = key.slice(0, key.indexOf('@'));
+      if (!ready.has(key) && (serving.has(name) || !specs.has(name))) batch.del(k.modelVersions, key);
+    }
     for (const spec of specs.values()) {
       const mine = [...ready.values()].filter((i) => i.name === spec.name);
       if (mine.length === 0) continue; // Keep the last entry: requests queue while replicas come back.

@@ -12,6 +12,7 @@ import {
   RUNTIMES,
   UpdateRequestSchema,
 } from './schemas.ts';
+import { PoolScalingSchema, ScalingReportSchema } from './scaling-api.ts';
 
 /** The settings publish and update share, as a client sends them. */
 export type ModelSettings = z.input<typeof UpdateRequestSchema>;
@@ -159,5 +160,7 @@ export const ADMIN_SCHEMAS: SchemaSet = {
     ReplayResult: ReplayResultSchema,
     Health: PublisherHealthSchema,
     Error: ErrorBodySchema,
+    Scaling: ScalingReportSchema,
+    PoolScaling: PoolScalingSchema,
   },
 };

@@ -21,3 +21,16 @@ export {
   type FencedWrite,
   type LeaseOutcome,
 } from './lua.ts';
+export { modelPool, poolName, workerPool, workerKind, type PoolWorker } from './pools.ts';
+export {
+  ScaleTracker,
+  neededReplicas,
+  poolDesired,
+  RATE_WINDOW_MS,
+  type ModelSample,
+  type ModelScaling,
+  type PoolScaling,
+  type ScalingReport,
+  type ScalingSettings,
+} from './scaling.ts';
+export { ModelScalingSchema, PoolScalingSchema, ScalingReportSchema } from './scaling-api.ts';

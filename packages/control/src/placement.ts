@@ -15,7 +15,7 @@ import { DEVICE_KINDS, type Device, type DeviceKind } from './schemas.ts';
 const isKind = (v: string | undefined): v is DeviceKind => (DEVICE_KINDS as readonly string[]).includes(v ?? '');
 
 /** onnxruntime execution providers that run on an NVIDIA GPU. */
-const GPU_PROVIDERS: ReadonlySet<string> = new Set(['cuda', 'tensorrt']);
+export const GPU_PROVIDERS: ReadonlySet<string> = new Set(['cuda', 'tensorrt']);
 
 /** Whether `w` satisfies `accelerator=value`: a device of that kind, else its ALTO_ACCELERATOR label. */
 export function matchesAccelerator(w: PlanWorker, value: string): boolean {

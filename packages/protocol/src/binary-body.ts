@@ -10,6 +10,16 @@ export const HEADER_LENGTH_HEADER = 'inference-header-content-length';
 /** Where parseBinaryBody attaches a tensor's bytes; JSON can never produce this key. */
 export const RAW = Symbol('alto.raw');
 
+/**
+ * Gives a tensor object (`{"datatype", "shape"}`) the bytes of its payload, as a binary body
+ * does: validateInputs then checks and takes them instead of `data` / `b64`. For protocols
+ * that carry raw tensor bytes their own way (the Open Inference Protocol's binary extension
+ * and gRPC `raw_input_contents`).
+ */
+export function attachBytes(tensor: object, bytes: Buffer): void {
+  (tensor as Record<symbol, unknown>)[RAW] = bytes;
+}
+
 export function parseBinaryBody(body: Buffer, headerLength: string | undefined): unknown {
   const header = "header 'Inference-Header-Content-Length'";
   if (headerLength === undefined || !/^\d+$/.test(headerLength)) {

@@ -64,7 +64,7 @@ export {
 } from './prediction.ts';
 export { PredictionRequestSchema, type PredictionRequest } from './schemas.ts';
 export { toHalf, fromHalf } from './fp16.ts';
-export { parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';
+export { attachBytes, parseBinaryBody, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER } from './binary-body.ts';
 export {
   DatatypeSchema,
   ErrorBodySchema,
@@ -114,3 +114,5 @@ export {
   type WebhookRecord,
 } from './webhook.ts';
 export { PRIORITIES, type Priority } from './priority.ts';
+/** Where a decoded body attaches a tensor's raw bytes (a binary or msgpack body) for decodeTensor. */
+export { RAW as RAW_TENSOR } from './binary-body.ts';

@@ -22,6 +22,13 @@ export interface ConnectOptions {
   failFast?: boolean;
   /** Per-command timeout with failFast. @default 1000 */
   commandTimeoutMs?: number;
+  /**
+   * In cluster mode, subscribe to shard channels (SSUBSCRIBE) through a subscriber connection
+   * per master, each following its slots across failovers (ioredis's `shardedSubscribers`).
+   * For the connection that takes completion notices; nothing to do for a single Redis.
+   * @default false
+   */
+  shardedSubscribers?: boolean;
 }
 
 /** Reconnect forever with a capped backoff: Redis outages end, processes should not. */
@@ -125,6 +132,7 @@ async function connectCluster(url: string, options: ConnectOptions): Promise<Red
     retryDelayOnClusterDown: 200,
     retryDelayOnTryAgain: 200,
     slotsRefreshTimeout: 2000,
+    ...(options.shardedSubscribers ? { shardedSubscribers: true } : {}),
     redisOptions,
   });
   let last: string | undefined;

@@ -25,6 +25,11 @@ export const PREDICTION = {
   webhook: 'webhook',
   /** '1' when a gateway waits for it: the completion notice carries the record. */
   wait: 'wait',
+  /**
+   * The waiting gateways' channels (`keys.notices`), newline-separated, until it ends: its
+   * completion notice goes to these only (lua/lib/notify.lua).
+   */
+  notify: 'notify',
   startedAt: 'started_at',
   /** Consumer name of the worker running it. */
   worker: 'worker',

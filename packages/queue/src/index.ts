@@ -21,7 +21,13 @@ export {
 export { PredictionStore, ANONYMOUS, type NewPrediction, type Idempotency, type ReplicaWait } from './predictions.ts';
 export { StreamConsumer, type Entry, type Outcome, type ConsumerOptions, type Started } from './consumer.ts';
 export { RedisModelRegistry, CachedRegistry, type ModelRegistry, type ModelStatus } from './registry.ts';
-export { CompletionHub, type Watch, type Signal } from './completions.ts';
+export {
+  CompletionHub,
+  type CompletionHubOptions,
+  type NoticeChannel,
+  type Watch,
+  type Signal,
+} from './completions.ts';
 export { DeadLetters, type DeadLetter } from './dead-letters.ts';
 export { Outbox, OUTBOX_GROUP, type OutboxEvent } from './outbox.ts';
 export { type NewWebhook } from './webhook-record.ts';

@@ -23,6 +23,7 @@ describe('keys', () => {
     expect(keys.prediction('m', 'm.1')).toBe('alto:{m}:p:m.1');
     expect(keys.idempotency('m', 'o', 'h')).toBe('alto:{m}:idem:o:h');
     expect(keys.ownerPredictions('o')).toBe('alto:{owner:o}:predictions');
+    expect(keys.notices('m', 'g1')).toBe('alto:{m}:notices:g1');
   });
 
   it('puts every key of one model under its hash tag', () => {
@@ -35,6 +36,7 @@ describe('keys', () => {
       keys.replicas('m'),
       keys.idempotency('m', 'o', 'h'),
       keys.outbox('m'),
+      keys.notices('m', 'g1'),
     ];
     for (const k of ofModel) expect(k).toMatch(/^alto:\{m\}:/);
   });

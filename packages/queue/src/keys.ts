@@ -25,8 +25,19 @@ export interface Keys {
   specs: string;
   /** Channel: the catalog changed (gateways drop their caches). */
   catalogChannel: string;
-  /** Channel carrying the id of each prediction that became terminal. */
+  /**
+   * The shared completion channel of earlier versions, where every gateway heard every
+   * notice: now used only for predictions accepted before gateways named their own channel
+   * (see lua/lib/notify.lua). Gateways still subscribe to it, so waits that straddle an
+   * upgrade complete.
+   */
   completions: string;
+  /**
+   * Shard channel (SPUBLISH) of one gateway's completion notices for one model's
+   * predictions: under the model's hash tag, so the scripts that end a prediction publish on
+   * the shard holding its slot, and only the gateway waiting for it hears the notice.
+   */
+  notices(model: string, gateway: string): string;
   /**
    * Request stream of one model (unpinned requests) for one priority: `normal` (the
    * default) is `{model}:stream`, the others `{model}:stream:high` and `:low`.
@@ -75,6 +86,7 @@ export function keys(prefix = 'alto'): Keys {
     specs: `${control}:specs`,
     catalogChannel: `${prefix}:catalog`,
     completions: `${prefix}:completions`,
+    notices: (model, gateway) => `${tag(model)}:notices:${gateway}`,
     stream: (model, priority) => `${tag(model)}:stream${suffix(priority)}`,
     versionStream: (model, version, priority) => `${tag(model)}:v:${version}:stream${suffix(priority)}`,
     unpublished: (model) => `${tag(model)}:unpublished`,

@@ -30,6 +30,9 @@ export const KEY_ARGS: Readonly<Record<string, 'first' | 'all' | 'none'>> = {
   XRANGE: 'first',
   XPENDING: 'first',
   PUBLISH: 'none',
+  // A shard channel is no key, but Redis Cluster wants it in the script's slot: the scripts
+  // publish only to channels built by keys.notices, which carry the model's hash tag.
+  SPUBLISH: 'none',
 };
 
 /** The script's code without its comments (`--[[ ]]` blocks and `--` to the end of a line). */

@@ -16,7 +16,7 @@ import { isCluster, isRedirect, isRedisUnavailable, refreshSlots } from './conne
 import { ENTRY, PREDICTION, entryFields } from './fields.ts';
 import { modelStreams, versionStreamsPattern, type Keys } from './keys.ts';
 import { exhaustive, pipelineReply } from './lua-script.ts';
-import { cancel, defineQueueScripts, enqueue, failQueued } from './scripts/index.ts';
+import { addWaiter, cancel, defineQueueScripts, enqueue, failQueued } from './scripts/index.ts';
 import { encodeWebhook, newWebhookRecord, parseWebhook, type NewWebhook } from './webhook-record.ts';
 
 export interface NewPrediction {
@@ -38,8 +38,11 @@ export interface NewPrediction {
   priority?: Priority;
   /** Fingerprint of the API key that submits it. @default ANONYMOUS */
   owner?: string;
-  /** A gateway waits for the outcome: its completion notice carries the record. */
-  waited?: boolean;
+  /**
+   * The channel of the gateway waiting for the outcome (`keys.notices`, see CompletionHub):
+   * the completion notice goes there, carrying the record. None: nobody is notified.
+   */
+  notify?: string;
   /** The request's Idempotency-Key: a repeat within `ttlMs` gets the first prediction back. */
   idempotency?: Idempotency;
   /** Trace context: the W3C traceparent its worker spans descend from. @default none */
@@ -100,7 +103,7 @@ export class PredictionStore {
       webhook: p.webhook ? encodeWebhook(p.webhook) : undefined,
       owner,
       idempotency: idem,
-      waited: p.waited === true,
+      notify: p.notify,
       traceparent: p.traceparent,
     };
     const result = await (
@@ -187,6 +190,18 @@ export class PredictionStore {
       retentionMs,
     });
     return r.code === 'GONE' ? undefined : this.get(id);
+  }
+
+  /**
+   * Sends a prediction's completion notice to `channel` too (see add-waiter-1.lua): for a
+   * gateway waiting for a prediction another request created. Returns its status, or
+   * undefined when it is unknown or past retention.
+   */
+  async addWaiter(id: string, channel: string): Promise<Status | undefined> {
+    const model = modelOfPrediction(id);
+    if (model === undefined) return undefined;
+    const r = await addWaiter.run(this.redis, { keys: this.keys, model, predictionId: id, channel });
+    return r.code === 'GONE' ? undefined : r.status;
   }
 
   /**

@@ -1,15 +1,13 @@
 // `alto predict` and `alto get`: a prediction's JSON on stdout, and an exit status that says
 // whether it ended well.
-import type { Prediction } from '@alto/protocol';
+import type { PredictionJson, PredictionRequestJson } from '@alto/client';
 import { parseWhole } from '../args.ts';
-import type { Client } from '../client.ts';
 import type { Command, Context } from '../command.ts';
 import { printJson } from '../command.ts';
 import { CliError, EXIT, usageError } from '../exit.ts';
 import { bodyFromInputs, bodyFromJson } from './inputs.ts';
 
 const FAILED = new Set(['failed', 'canceled', 'expired']);
-const TERMINAL = new Set(['succeeded', ...FAILED]);
 
 export const predict: Command = {
   name: 'predict',
@@ -40,21 +38,14 @@ export const predict: Command = {
     const waitFor = waitSeconds(ctx.flags.optional('wait'));
     const [model] = ctx.args as [string];
     const version = ctx.flags.string('version');
-    const path =
-      version === undefined
-        ? `/v1/models/${encodeURIComponent(model)}/predictions`
-        : `/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/predictions`;
-    const headers: Record<string, string> = {};
-    if (waitFor === 'server') headers.prefer = 'wait';
-    else if (waitFor > 0) headers.prefer = `wait=${waitFor}`;
-    const started = Date.now();
-    let p = await ctx.client.gateway<Prediction>('POST', path, {
-      body,
-      headers,
-      timeoutMs: (waitFor === 'server' ? 600 : waitFor) * 1000 + 30_000,
-    });
-    // The server caps its hold (60 s by default); a longer --wait=N goes on by polling.
-    if (typeof waitFor === 'number' && waitFor > 0) p = await pollUntil(ctx.client, p, started + waitFor * 1000);
+    // --wait: one hold as long as the server allows, then the prediction as it is; --wait=N:
+    // N seconds, polling past the server's cap.
+    const p = await ctx.client.gateway((c) =>
+      c.predictJson(model, body as unknown as PredictionRequestJson, {
+        ...(waitFor === 'server' ? { wait: true, poll: false } : waitFor > 0 ? { wait: waitFor * 1000 } : {}),
+        ...(version !== undefined ? { version } : {}),
+      }),
+    );
     return report(ctx, p);
   },
 };
@@ -68,7 +59,7 @@ export const get: Command = {
   notes: 'Exit status 1 when the prediction ended failed, canceled or expired.',
   async run(ctx) {
     const [id] = ctx.args as [string];
-    return report(ctx, await ctx.client.gateway<Prediction>('GET', `/v1/predictions/${encodeURIComponent(id)}`));
+    return report(ctx, await ctx.client.gateway((c) => c.getJson(id)));
   },
 };
 
@@ -87,18 +78,7 @@ function waitSeconds(flag: string | true | undefined): number | 'server' {
   return parseWhole('--wait', flag, 0);
 }
 
-async function pollUntil(client: Client, first: Prediction, deadline: number): Promise<Prediction> {
-  let p = first;
-  let pause = 200;
-  while (!TERMINAL.has(p.status) && Date.now() + pause < deadline) {
-    await new Promise((r) => setTimeout(r, pause));
-    p = await client.gateway<Prediction>('GET', `/v1/predictions/${encodeURIComponent(p.id)}`);
-    pause = Math.min(pause * 2, 1000);
-  }
-  return p;
-}
-
-function report({ io }: Context, p: Prediction): number {
+function report({ io }: Context, p: PredictionJson): number {
   printJson(io, p);
   if (FAILED.has(p.status)) {
     const why = p.error ? `: ${p.error.code}: ${p.error.message}` : '';

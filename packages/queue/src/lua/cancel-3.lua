@@ -10,7 +10,7 @@
 
   ARGV[1] completed_at (epoch ms)
   ARGV[2] retention (ms)
-  ARGV[3] completions channel
+  ARGV[3] shared completions channel (for predictions waited for without a 'notify' field)
   ARGV[4] prediction id
 
   Returns (outcomes named as in scripts/cancel.ts)
@@ -18,8 +18,10 @@
     GONE    false: there is no such prediction.
 
   Webhook events: 'completed' when it is canceled here.
+  Completion notice (lib/notify.lua): when it is canceled here.
 ]]
 -- uses lib/webhook-event.lua
+-- uses lib/notify.lua
 local status = redis.call('HGET', KEYS[2], 'status')
 if not status then
   return false
@@ -33,8 +35,12 @@ if status == 'queued' then
     redis.call('XDEL', KEYS[1], entry)
   end
 end
+local targets = notice_targets(KEYS[2])
 redis.call('HSET', KEYS[2], 'status', 'canceled', 'completed_at', ARGV[1])
+if targets.channels then
+  redis.call('HDEL', KEYS[2], 'notify')
+end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+send_notice(targets, ARGV[3], ARGV[4])
 webhook_event(KEYS[2], KEYS[3], ARGV[4], 'completed', ARGV[1])
 return 'canceled'

@@ -13,7 +13,7 @@
   ARGV[3]  status ('succeeded' | 'failed' | 'canceled' | 'expired')
   ARGV[4]  completed_at (epoch ms)
   ARGV[5]  retention (ms)
-  ARGV[6]  completions channel
+  ARGV[6]  shared completions channel (for predictions waited for without a 'notify' field)
   ARGV[7]  prediction id
   ARGV[8]  encoded output tensors ('' when none)
   ARGV[9]  error code ('' when none)
@@ -24,7 +24,8 @@
   ARGV[14] consumer name (worker id)
   ARGV[15] most bytes of a notice that carries the record
 
-  The completion notice is the prediction id; when a gateway waits for it (field 'wait') and
+  The completion notice goes to the gateways waiting for it (lib/notify.lua), none when
+  nobody waits. It is the prediction id; when a gateway waits for it (field 'wait') and
   the record is at most ARGV[15] bytes, the id is followed by a newline and the record's
   fields, each field name and value as <length>:<bytes> — so the gateway answers without
   reading the record back (see notice.ts).
@@ -38,6 +39,7 @@
   Webhook events: 'completed' when the outcome is stored.
 ]]
 -- uses lib/webhook-event.lua
+-- uses lib/notify.lua
 local STORED = 1
 local DISCARDED = 0
 local FENCED = -1
@@ -68,11 +70,13 @@ else
     redis.call('HSET', KEYS[2], 'err_code', ARGV[9], 'err_msg', ARGV[10])
   end
 end
-redis.call('HDEL', KEYS[2], 'entry')
+-- Read, then deleted before the record is: the notice does not carry the channels.
+local targets = notice_targets(KEYS[2])
+redis.call('HDEL', KEYS[2], 'entry', 'notify')
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 webhook_event(KEYS[2], KEYS[3], ARGV[7], 'completed', ARGV[4])
 local notice = ARGV[7]
-if redis.call('HGET', KEYS[2], 'wait') == '1' then
+if targets.waited then
   local fields = redis.call('HGETALL', KEYS[2])
   local size = 0
   for i = 1, #fields do
@@ -86,5 +90,5 @@ if redis.call('HGET', KEYS[2], 'wait') == '1' then
     notice = ARGV[7] .. '\n' .. table.concat(parts)
   end
 end
-redis.call('PUBLISH', ARGV[6], notice)
+send_notice(targets, ARGV[6], notice)
 return STORED

@@ -24,8 +24,9 @@
   ARGV[11] hash of the request (body, model, version) when it has an idempotency key; '' = none
   ARGV[12] how long the idempotency key is kept (ms)
   ARGV[13] priority ('high' | 'normal' | 'low'), stored so cancel finds the entry's stream
-  ARGV[14] '1' when a gateway waits for the outcome (Prefer: wait): the completion notice
-           then carries the record (see complete-3.lua); else '0'
+  ARGV[14] the channel of the gateway that waits for the outcome (Prefer: wait), '' when none:
+           the completion notice goes there and carries the record (see lib/notify.lua and
+           complete-3.lua)
   ARGV[15] trace context: W3C traceparent the worker continues ('' = none); kept in the
            entry (always, '' included) and in the prediction (when not '')
 
@@ -79,8 +80,8 @@ end
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[2], 'webhook', ARGV[9])
 end
-if ARGV[14] == '1' then
-  redis.call('HSET', KEYS[2], 'wait', '1')
+if ARGV[14] ~= '' then
+  redis.call('HSET', KEYS[2], 'wait', '1', 'notify', ARGV[14])
 end
 -- trace context
 if ARGV[15] ~= '' then

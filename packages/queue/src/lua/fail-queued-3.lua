@@ -13,7 +13,7 @@
   ARGV[3] error message
   ARGV[4] completed_at (epoch ms)
   ARGV[5] retention (ms)
-  ARGV[6] completions channel
+  ARGV[6] shared completions channel (for predictions waited for without a 'notify' field)
   ARGV[7] prediction id
 
   Returns (outcomes named as in scripts/fail-queued.ts)
@@ -21,8 +21,10 @@
     NOT_QUEUED  0 it was not queued: left alone.
 
   Webhook events: 'completed' when it is failed here.
+  Completion notice (lib/notify.lua): when it is failed here.
 ]]
 -- uses lib/webhook-event.lua
+-- uses lib/notify.lua
 local FAILED = 1
 local NOT_QUEUED = 0
 if redis.call('HGET', KEYS[2], 'status') ~= 'queued' then
@@ -30,8 +32,9 @@ if redis.call('HGET', KEYS[2], 'status') ~= 'queued' then
 end
 redis.call('XDEL', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'status', 'failed', 'completed_at', ARGV[4], 'err_code', ARGV[2], 'err_msg', ARGV[3])
-redis.call('HDEL', KEYS[2], 'entry')
+local targets = notice_targets(KEYS[2])
+redis.call('HDEL', KEYS[2], 'entry', 'notify')
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-redis.call('PUBLISH', ARGV[6], ARGV[7])
+send_notice(targets, ARGV[6], ARGV[7])
 webhook_event(KEYS[2], KEYS[3], ARGV[7], 'completed', ARGV[4])
 return FAILED

@@ -31,7 +31,9 @@ local entry = redis.call('XADD', KEYS[2], '*', 'id', f['id'], 'v', f['v'], 't', 
 if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('HSET', KEYS[3], 'version', f['v'], 'created_at', f['t'], 'fmt', 'json')
 end
-redis.call('HDEL', KEYS[3], 'err_code', 'err_msg', 'completed_at', 'started_at', 'out', 'deadline', 'pin', 'prio')
+-- Nobody waits for it any more ('wait', 'notify'): its completion notifies no gateway.
+redis.call('HDEL', KEYS[3], 'err_code', 'err_msg', 'completed_at', 'started_at', 'out', 'deadline', 'pin', 'prio',
+  'wait', 'notify')
 redis.call('HSET', KEYS[3], 'status', 'queued', 'entry', entry, 'replayed_at', ARGV[2])
 redis.call('PERSIST', KEYS[3])
 redis.call('XDEL', KEYS[1], ARGV[1])

@@ -14,7 +14,7 @@
   ARGV[4] stream entry id
   ARGV[5] most deliveries allowed
   ARGV[6] retention (ms)
-  ARGV[7] completions channel
+  ARGV[7] shared completions channel (for predictions waited for without a 'notify' field)
   ARGV[8] prediction id
 
   Returns (outcomes named as in scripts/start.ts)
@@ -34,6 +34,7 @@
   is failed as poison here.
 ]]
 -- uses lib/webhook-event.lua
+-- uses lib/notify.lua
 local TERMINAL = 0
 local GONE = -1
 local FENCED = -2
@@ -52,9 +53,10 @@ end
 -- completion notice and webhook event.
 local function settle(state, code, message)
   redis.call('HSET', KEYS[3], 'status', state, 'completed_at', ARGV[1], 'err_code', code, 'err_msg', message)
-  redis.call('HDEL', KEYS[3], 'entry')
+  local targets = notice_targets(KEYS[3])
+  redis.call('HDEL', KEYS[3], 'entry', 'notify')
   redis.call('PEXPIRE', KEYS[3], ARGV[6])
-  redis.call('PUBLISH', ARGV[7], ARGV[8])
+  send_notice(targets, ARGV[7], ARGV[8])
   webhook_event(KEYS[3], KEYS[4], ARGV[8], 'completed', ARGV[1])
 end
 local status = redis.call('HGET', KEYS[3], 'status')

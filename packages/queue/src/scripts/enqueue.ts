@@ -25,8 +25,11 @@ export interface EnqueueParams {
   owner: string;
   /** The request's Idempotency-Key, when it has one. */
   idempotency: { keyHash: string; requestHash: string; ttlMs: number } | undefined;
-  /** A gateway waits for the outcome: the completion notice carries the record. */
-  waited: boolean;
+  /**
+   * The channel of the gateway that waits for the outcome (`keys.notices`): the completion
+   * notice goes there and carries the record. Undefined when no gateway waits.
+   */
+  notify: string | undefined;
   /** Trace context: the W3C traceparent the worker's spans descend from; undefined = none. */
   traceparent?: string | undefined;
 }
@@ -65,7 +68,7 @@ export const enqueue = queueScript<EnqueueParams, EnqueueOutcome>('enqueue', {
     p.idempotency?.requestHash ?? '',
     p.idempotency?.ttlMs ?? 0,
     p.priority,
-    p.waited ? '1' : '0',
+    p.notify ?? '',
     // trace context
     p.traceparent ?? '',
   ],

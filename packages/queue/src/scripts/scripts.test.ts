@@ -7,6 +7,7 @@ import { keys as makeKeys } from '../keys.ts';
 import { contractProblems, headerSlots, type LuaScript } from '../lua-script.ts';
 import {
   QUEUE_SCRIPTS,
+  addWaiter,
   VERSION,
   cancel,
   complete,
@@ -38,7 +39,7 @@ const base: EnqueueParams = {
   webhook: undefined,
   owner: 'o',
   idempotency: undefined,
-  waited: false,
+  notify: undefined,
 };
 
 /** One sample call of every script. */
@@ -96,6 +97,7 @@ const samples: [LuaScript<never, unknown>, unknown][] = [
     { keys, model: 'm', predictionId: 'm.1', event: 'completed', state: { state: 'pending', attempts: 0 } },
   ],
   [ownerAdd, { keys, owner: 'o', predictionId: 'm.1', createdAt: 1, oldest: 0, retentionMs: 9 }],
+  [addWaiter, { keys, model: 'm', predictionId: 'm.1', channel: keys.notices('m', 'g') }],
 ];
 
 describe('queue scripts', () => {
@@ -166,6 +168,8 @@ describe('queue scripts', () => {
     expect(replay.decode('2-0')).toEqual({ code: 'REPLAYED', entryId: '2-0' });
     expect([1, 0].map((r) => webhookDelivery.decode(r))).toEqual(['STORED', 'GONE']);
     expect(ownerAdd.decode(1)).toBe('ADDED');
+    expect(addWaiter.decode(null)).toEqual({ code: 'GONE' });
+    expect(addWaiter.decode('running')).toEqual({ code: 'STATUS', status: 'running' });
   });
 
   it('refuses a reply no outcome names', () => {

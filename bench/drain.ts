@@ -1,0 +1,130 @@
+// The "drain" scenario — worker efficiency, the number that matters on an accelerator VM where
+// the gateway and the clients are on other machines: `requests` textdir requests are queued
+// with no worker running, then one worker starts and drains them while the gateway idles. Its
+// steady rate (rows/s between 10 % and 90 % of the queue done, so start-up and the tail do not
+// count) is set against `limit`: onnxruntime alone at the batch size the worker actually ran,
+// with the same intra-op threads.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keys } from '@alto/queue';
+import type { Redis } from 'ioredis';
+import { ROOT, freePort, node, type Proc } from './procs.ts';
+
+export interface DrainResult {
+  threads: number;
+  requests: number;
+  /** Rows/s between 10 % and 90 % drained. */
+  rowsPerSecond: number;
+  meanBatch: number;
+  /** onnxruntime alone at round(meanBatch), same threads. */
+  limitRowsPerSecond: number;
+  efficiency: number;
+  fillSeconds: number;
+}
+
+async function metric(port: number, name: string, model: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(new RegExp(`${name}\\{[^}]*model="${model}"[^}]*\\} ([0-9.e+]+)`).exec(text)?.[1] ?? 0);
+}
+
+export async function benchDrain(o: {
+  redisUrl: string;
+  redis: Redis;
+  model: string;
+  requests: number;
+  threads: number;
+  body: { file: string; headers: Record<string, string> };
+  log: (msg: string) => void;
+  /** Rows/s of onnxruntime alone at `batch` with `threads`. */
+  limit: (batch: number, threads: number) => Promise<number>;
+}): Promise<DrainResult> {
+  const prefix = `drain${Date.now()}`;
+  const common = { REDIS_URL: o.redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'info' };
+  const metricsPort = await freePort();
+  const startWorker = () =>
+    node(
+      'worker',
+      'apps/worker/src/main.ts',
+      {
+        ...common,
+        ALTO_MODEL_REPOSITORY: join(ROOT, 'models'),
+        ALTO_MODELS: o.model,
+        ALTO_INTRA_OP_THREADS: String(o.threads),
+        ALTO_METRICS_PORT: String(metricsPort),
+        ALTO_WORKER_ID: 'drain',
+      },
+      /worker ready/,
+    );
+  // A first worker publishes the model's metadata to the catalog, then leaves; the queue bound
+  // is lifted so the whole backlog is accepted.
+  await (await startWorker()).stop();
+  const infoKey = keys(prefix).models;
+  const info = JSON.parse((await o.redis.hget(infoKey, o.model))!) as Record<string, unknown>;
+  await o.redis.hset(infoKey, o.model, JSON.stringify({ ...info, max_queue_length: 0 }));
+  const gwPort = await freePort();
+  const gateway: Proc = await node(
+    'gateway',
+    'apps/gateway/src/main.ts',
+    { ...common, PORT: String(gwPort) },
+    /gateway listening/,
+  );
+  try {
+    const url = `http://127.0.0.1:${gwPort}/v1/models/${o.model}/predictions`;
+    for (const deadline = Date.now() + 10_000; ;) {
+      const m = (await (await fetch(`http://127.0.0.1:${gwPort}/v1/models/${o.model}`)).json()) as {
+        max_queue_length?: number;
+      };
+      if (m.max_queue_length === 0) break;
+      if (Date.now() > deadline) throw new Error('the gateway did not see the lifted queue limit');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const body = readFileSync(o.body.file);
+    let sent = 0;
+    const fill0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (sent < o.requests) {
+          sent++;
+          const res = await fetch(url, { method: 'POST', body, headers: o.body.headers });
+          await res.arrayBuffer();
+          if (res.status !== 202) throw new Error(`queueing for the drain: ${res.status}`);
+        }
+      }),
+    );
+    const fillSeconds = Math.round((performance.now() - fill0) / 100) / 10;
+    o.log(`drain: ${o.requests} requests queued in ${fillSeconds} s; one worker, ${o.threads} thread(s), drains`);
+
+    const worker = await startWorker();
+    const marks: { t: number; rows: number }[] = [];
+    let batches: number;
+    try {
+      for (const deadline = Date.now() + 600_000; ;) {
+        const rows = await metric(metricsPort, 'alto_worker_batch_size_sum', o.model);
+        marks.push({ t: performance.now(), rows });
+        if (rows >= o.requests) break;
+        if (Date.now() > deadline) throw new Error(`drain: ${rows} of ${o.requests} rows after 600 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      batches = await metric(metricsPort, 'alto_worker_batch_size_count', o.model);
+    } finally {
+      await worker.stop();
+    }
+    const at = (frac: number) => marks.find((m) => m.rows >= frac * o.requests)!;
+    const [a, b] = [at(0.1), at(0.9)];
+    const rowsPerSecond = Math.round(((b.rows - a.rows) / (b.t - a.t)) * 1000 * 10) / 10;
+    const meanBatch = Math.round((o.requests / Math.max(1, batches)) * 100) / 100;
+    // Measured with the worker gone and the gateway idle, as the drain ran.
+    const limitRowsPerSecond = Math.round((await o.limit(Math.max(1, Math.round(meanBatch)), o.threads)) * 10) / 10;
+    return {
+      threads: o.threads,
+      requests: o.requests,
+      rowsPerSecond,
+      meanBatch,
+      limitRowsPerSecond,
+      efficiency: Math.round((rowsPerSecond / limitRowsPerSecond) * 1000) / 1000,
+      fillSeconds,
+    };
+  } finally {
+    await gateway.stop();
+  }
+}
