@@ -105,6 +105,29 @@ describe('tracing', () => {
     expect(deliver.service).toBe('alto-dispatcher');
   });
 
+  it("continues the caller's trace through the Open Inference Protocol's REST infer", async () => {
+    const traceId = hex(16);
+    const callerSpan = hex(8);
+    const r = await postJson(
+      `${traced.url}/v2/models/tiny/infer`,
+      { inputs: [{ name: 'x', shape: [1, 64], datatype: 'FP32', data: tiny.x.data }] },
+      { traceparent: `00-${traceId}-${callerSpan}-01` },
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const names = ['POST /v2/models/:model/infer', 'gateway.enqueue', 'worker.batch'];
+    const spans = await waitFor(
+      async () => {
+        const t = await getTrace(jaeger, traceId);
+        return t && names.every((n) => t.some((s) => s.name === n)) ? t : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: `trace ${traceId} with spans ${names.join(', ')} in Jaeger` },
+    );
+    const [server, enqueue, batch] = names.map((n) => only(spans, n));
+    expect(server!.parentSpanId).toBe(callerSpan);
+    expect(enqueue!.parentSpanId).toBe(server!.spanId);
+    expect(batch!.parentSpanId).toBe(enqueue!.spanId);
+  });
+
   it('starts a trace for a request without a traceparent, and ignores an invalid one', async () => {
     const none = await predict(traced.url);
     expect(none.body.trace_id).toMatch(/^[0-9a-f]{32}$/);
