@@ -9,6 +9,7 @@ import type { AttemptResult, Deliverer } from '@alto/webhooks';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { RetryLater, backoffStrategy, deliveryProcessor } from './deliveries.ts';
+import { createDispatcherMetrics, type DispatcherMetrics } from './metrics.ts';
 import type { DeliveryJob } from './relay.ts';
 
 const SCHEDULE = [0, 5000, 60_000];
@@ -21,7 +22,11 @@ const data: DeliveryJob = {
   body: '{}',
 };
 
-function attempt(result: AttemptResult, attemptsMade: number, o: { recordFails?: boolean } = {}) {
+function attempt(
+  result: AttemptResult,
+  attemptsMade: number,
+  o: { recordFails?: boolean; metrics?: DispatcherMetrics } = {},
+) {
   const recorded: DeliveryState[] = [];
   const deliverer = { deliver: async () => result } as unknown as Deliverer;
   const outbox = {
@@ -35,6 +40,7 @@ function attempt(result: AttemptResult, attemptsMade: number, o: { recordFails?:
     outbox,
     schedule: SCHEDULE,
     log: createLogger({ name: 'test', level: 'silent' }),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
   });
   return { done: run({ data, attemptsMade } as Job<DeliveryJob>), recorded };
 }
@@ -80,6 +86,34 @@ describe('a delivery attempt', () => {
 
   it('an attempt made is not repeated because recording its state failed', async () => {
     await expect(attempt(answer(200), 0, { recordFails: true }).done).resolves.toBeUndefined();
+  });
+});
+
+describe('delivery metrics', () => {
+  it('count each attempt by outcome, and a finished delivery by the attempt it ended on', async () => {
+    const metrics = createDispatcherMetrics('d1', async () => ({ waiting: 3, delayed: 2 }));
+    await attempt(answer(204), 1, { metrics }).done;
+    await attempt(answer(500), 0, { metrics }).done.catch(() => undefined);
+    await attempt(answer(410), 2, { metrics }).done.catch(() => undefined);
+    // A sample of a metric: `name` may end in _sum or _count for a histogram's.
+    const byName = async (name: string, labels: Record<string, string>) =>
+      (await metrics.registry.getSingleMetric(name.replace(/_(sum|count)$/, ''))?.get())?.values.find(
+        (v) =>
+          (v as { metricName?: string }).metricName ===
+            (name.endsWith('_sum') || name.endsWith('_count') ? name : undefined) &&
+          Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
+      )?.value;
+    const c = { event: 'completed' };
+    expect(await byName('alto_webhook_attempts_total', { ...c, outcome: 'delivered' })).toBe(1);
+    expect(await byName('alto_webhook_attempts_total', { ...c, outcome: 'retrying' })).toBe(1);
+    expect(await byName('alto_webhook_attempts_total', { ...c, outcome: 'gave_up' })).toBe(1);
+    // Delivered on attempt 2, given up on attempt 3; the retrying attempt finished nothing.
+    expect(await byName('alto_webhook_delivery_attempts_sum', { ...c, outcome: 'delivered' })).toBe(2);
+    expect(await byName('alto_webhook_delivery_attempts_sum', { ...c, outcome: 'gave_up' })).toBe(3);
+    expect(await byName('alto_webhook_delivery_attempts_count', { ...c, outcome: 'retrying' })).toBeUndefined();
+    expect(await byName('alto_webhook_attempt_duration_ms_count', { outcome: 'retrying' })).toBe(1);
+    expect(await byName('alto_webhook_backlog', { state: 'waiting' })).toBe(3);
+    expect(await byName('alto_webhook_backlog', { state: 'active' })).toBe(0);
   });
 });
 

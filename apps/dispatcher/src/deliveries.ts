@@ -3,10 +3,13 @@
 // before BullMQ hears of it; BullMQ then holds the job until that time (RetryLater) or fails
 // it for good (UnrecoverableError).
 import type { Outbox } from '@alto/queue';
-import type { Logger } from '@alto/telemetry';
+import { SpanKind, contextFrom, failSpan, tracer, type Logger } from '@alto/telemetry';
 import { afterAttempt, jitter, type Deliverer } from '@alto/webhooks';
 import { UnrecoverableError, type BackoffStrategy, type Job, type Processor } from 'bullmq';
+import type { AttemptOutcome, DispatcherMetrics } from './metrics.ts';
 import type { DeliveryJob } from './relay.ts';
+
+const dispatcherTracer = tracer('dispatcher');
 
 /** A failed attempt to be repeated after `delayMs`. */
 export class RetryLater extends Error {
@@ -24,6 +27,8 @@ export interface DeliveryDeps {
   outbox: Outbox;
   schedule: readonly number[];
   log: Logger;
+  /** @default none: nothing counted */
+  metrics?: DispatcherMetrics;
 }
 
 export function deliveryProcessor(d: DeliveryDeps): Processor<DeliveryJob> {
@@ -31,8 +36,42 @@ export function deliveryProcessor(d: DeliveryDeps): Processor<DeliveryJob> {
     const j = job.data;
     // attemptsMade counts finished attempts; one cut short by a crash (a stalled job) is not among them.
     const attempt = job.attemptsMade + 1;
-    const result = await d.deliverer.deliver({ url: j.url, webhookId: j.webhookId, body: j.body });
+    // A span per attempt, in the prediction's trace.
+    const span = dispatcherTracer.startSpan(
+      'webhook.deliver',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'alto.prediction.id': j.predictionId,
+          'alto.webhook.event': j.event,
+          'alto.webhook.id': j.webhookId,
+          'alto.webhook.attempt': attempt,
+        },
+      },
+      contextFrom(j.traceparent),
+    );
+    const started = performance.now();
+    let result: Awaited<ReturnType<Deliverer['deliver']>>;
+    try {
+      result = await d.deliverer.deliver({ url: j.url, webhookId: j.webhookId, body: j.body });
+    } catch (err) {
+      failSpan(span, err);
+      span.end();
+      throw err;
+    }
+    const ms = performance.now() - started;
     const { state, retryInMs } = afterAttempt(result, attempt, d.schedule);
+    const outcome: AttemptOutcome =
+      state.state === 'delivered' ? 'delivered' : retryInMs === null ? 'gave_up' : 'retrying';
+    if (result.status !== null) span.setAttribute('http.response.status_code', result.status);
+    span.setAttribute('alto.webhook.outcome', outcome);
+    if (outcome !== 'delivered') failSpan(span, new Error(result.error ?? `HTTP ${result.status}`));
+    span.end();
+    if (d.metrics) {
+      d.metrics.attempts.inc({ event: j.event, outcome });
+      d.metrics.duration.observe({ outcome }, ms);
+      if (outcome !== 'retrying') d.metrics.deliveries.observe({ event: j.event, outcome }, attempt);
+    }
     // The state is for showing; failing to record it must not repeat an attempt that was made.
     await d.outbox
       .recordDelivery(j.model, j.predictionId, j.event, state)

@@ -8,9 +8,11 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { backoffStrategy, deliveryProcessor } from './deliveries.ts';
 import type { DispatcherEnv } from './env.ts';
+import { BACKLOG_STATES, createDispatcherMetrics, type DispatcherMetrics } from './metrics.ts';
 import { Relay, WEBHOOK_QUEUE, type DeliveryJob } from './relay.ts';
 
 export interface Dispatcher {
+  metrics: DispatcherMetrics;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,9 @@ export async function startDispatcher(env: DispatcherEnv, log: Logger): Promise<
     // (or the same, restarted) picks it up again. Locks are renewed while a delivery runs, so
     // the bound is about how soon a crash is noticed, not how long a delivery may take.
     const lockDuration = env.ALTO_WEBHOOK_TIMEOUT_MS + 5000;
-    const worker = new Worker<DeliveryJob>(WEBHOOK_QUEUE, deliveryProcessor({ deliverer, outbox, schedule, log }), {
+    const metrics = createDispatcherMetrics(env.ALTO_DISPATCHER_ID, () => queue.getJobCounts(...BACKLOG_STATES));
+    const processor = deliveryProcessor({ deliverer, outbox, schedule, log, metrics });
+    const worker = new Worker<DeliveryJob>(WEBHOOK_QUEUE, processor, {
       connection: bull,
       prefix: keys.webhookQueuePrefix,
       concurrency: env.ALTO_WEBHOOK_CONCURRENCY,
@@ -53,6 +57,7 @@ export async function startDispatcher(env: DispatcherEnv, log: Logger): Promise<
     const relay = new Relay(outbox, new PredictionStore(redis, keys), queue, { schedule, log });
     relay.start();
     return {
+      metrics,
       async close() {
         await relay.stop();
         // Waits for deliveries in flight (each bounded by the attempt timeout).

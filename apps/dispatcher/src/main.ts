@@ -1,7 +1,7 @@
 // Dispatcher entry point: `node --import tsx apps/dispatcher/src/main.ts`. Delivers the
 // webhook events of predictions (docs/webhooks.md).
 import { envOrExit } from '@alto/config';
-import { createLogger } from '@alto/telemetry';
+import { createLogger, startTracing, tracingSettings } from '@alto/telemetry';
 import type { AddressInfo } from 'node:net';
 import { startDispatcher } from './dispatcher.ts';
 import { startDispatcherHttp } from './http.ts';
@@ -12,10 +12,18 @@ const log = createLogger({ name: 'dispatcher', level: env.ALTO_LOG_LEVEL }).chil
   dispatcher: env.ALTO_DISPATCHER_ID,
 });
 
+// Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
+const tracing = await startTracing(tracingSettings('dispatcher', process.env));
+
 try {
   const dispatcher = await startDispatcher(env, log);
   let stopping = false;
-  const http = await startDispatcherHttp(env.ALTO_HOST, env.ALTO_METRICS_PORT, () => stopping);
+  const http = await startDispatcherHttp(
+    env.ALTO_HOST,
+    env.ALTO_METRICS_PORT,
+    () => stopping,
+    dispatcher.metrics.registry,
+  );
   log.info(
     {
       attempts: env.ALTO_WEBHOOK_RETRY_SCHEDULE.length,
@@ -33,6 +41,7 @@ try {
     hard.unref();
     await dispatcher.close().catch((err: unknown) => log.warn({ err }, 'closing the dispatcher failed'));
     http.close();
+    await tracing.shutdown().catch(() => {});
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -25,6 +25,8 @@ export interface DeliveryJob {
   url: string;
   /** The signed payload, the same on every attempt. */
   body: string;
+  /** The prediction's W3C traceparent: delivery spans join its trace. Absent when not traced. */
+  traceparent?: string;
 }
 
 export interface RelayOptions {
@@ -137,6 +139,7 @@ export class Relay {
         webhookId: id,
         url: record.webhook.url,
         body,
+        ...(record.traceparent ? { traceparent: record.traceparent } : {}),
       };
       return [{ name: 'deliver', data, opts: jobOptions(id, this.o.schedule) }];
     });

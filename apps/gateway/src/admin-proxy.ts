@@ -24,13 +24,21 @@ const forwarded = (from: Headers): Headers => {
   return headers;
 };
 
-/** A handler that answers with the publisher's reply to the same request. */
-export function adminProxy(publisherUrl: string): (c: Context) => Promise<Response> {
+/**
+ * A handler that answers with the publisher's reply to the same request. `traceparent` gives
+ * the trace context to send on (the gateway's span of the request), replacing the caller's.
+ */
+export function adminProxy(
+  publisherUrl: string,
+  traceparent: (c: Context) => string | undefined = () => undefined,
+): (c: Context) => Promise<Response> {
   return async (c) => {
     const url = new URL(c.req.url);
     const target = new URL(url.pathname + url.search, publisherUrl);
     const req = c.req.raw;
     const headers = forwarded(req.headers);
+    const tp = traceparent(c);
+    if (tp) headers.set('traceparent', tp);
     // The body streams through; its length, if the client gave one, is the length it streams.
     headers.delete('content-length');
     const peer = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;

@@ -23,7 +23,7 @@ import {
   type PredictionStore,
   type RedisModelRegistry,
 } from '@alto/queue';
-import type { Logger } from '@alto/telemetry';
+import { inSpan, type Logger } from '@alto/telemetry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
@@ -43,6 +43,7 @@ import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
 import { predictionResponse } from './msgpack.ts';
 import type { PredictVia } from './predict-via.ts';
 import { mountTfServing } from './tfserving-routes.ts';
+import { downstreamTraceparent, gatewayTracer, requestTrace, traceRequests } from './tracing.ts';
 import type { WebhookGate } from './webhook.ts';
 
 export interface GatewayDeps {
@@ -83,9 +84,11 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   const errors = gatewayErrors(d.log);
   app.onError(errors.onError);
   app.notFound(errors.notFound);
+  // Every route, the admin API's included: a span per request, child of the caller's traceparent.
+  app.use(traceRequests);
   if (d.publisherUrl) {
     // Before the metrics middleware: the publisher counts its own requests.
-    const proxy = adminProxy(d.publisherUrl);
+    const proxy = adminProxy(d.publisherUrl, downstreamTraceparent);
     app.all('/v1/admin', proxy);
     app.all('/v1/admin/*', proxy);
   }
@@ -176,20 +179,32 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
 
   async function submit(c: Context, name: string, version: string | undefined, via: PredictVia): Promise<Response> {
     const owner = ownerOf(c);
-    const model = version === undefined ? await findModel(name) : await findVersion(name, version);
-    const wait = via.wait(c);
-    const idemKey = idempotencyKeyHash(c.req.header('idempotency-key'));
-    const { json, raw } = await via.read(c, model);
-    const idem = idempotency(idemKey, raw, name, version, d.idempotencyMs ?? 86_400_000);
-    const parsed = PredictionRequestSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
-      throw new AltoError('invalid_input', `${where}: ${issue.message}`);
-    }
-    const { tensors } = validateInputs(model, parsed.data.input);
-    const webhook = await d.webhooks.check(parsed.data, origin(c));
+    const trace = requestTrace(c);
+    const validate = async () => {
+      const model = version === undefined ? await findModel(name) : await findVersion(name, version);
+      const wait = via.wait(c);
+      const idemKey = idempotencyKeyHash(c.req.header('idempotency-key'));
+      const { json, raw } = await via.read(c, model);
+      const idem = idempotency(idemKey, raw, name, version, d.idempotencyMs ?? 86_400_000);
+      const parsed = PredictionRequestSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
+        throw new AltoError('invalid_input', `${where}: ${issue.message}`);
+      }
+      const { tensors } = validateInputs(model, parsed.data.input);
+      const webhook = await d.webhooks.check(parsed.data, origin(c));
+      return { model, wait, idem, parsed, tensors, webhook };
+    };
+    const { model, wait, idem, parsed, tensors, webhook } = await inSpan(
+      gatewayTracer,
+      'gateway.validate',
+      { attributes: { 'alto.model': name } },
+      trace,
+      validate,
+    );
     const { record, replayed } = await enqueue({
+      trace,
       owner,
       model,
       pinned: version !== undefined,

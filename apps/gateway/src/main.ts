@@ -1,11 +1,13 @@
 // Gateway entry point: `node --import tsx apps/gateway/src/main.ts`.
 import { envOrExit } from '@alto/config';
-import { createLogger } from '@alto/telemetry';
+import { createLogger, startTracing, tracingSettings } from '@alto/telemetry';
 import { loadEnv } from './env.ts';
 import { startGateway } from './server.ts';
 
 const env = envOrExit('gateway', () => loadEnv());
 const log = createLogger({ name: 'gateway', level: env.ALTO_LOG_LEVEL });
+// Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
+const tracing = await startTracing(tracingSettings('gateway', process.env));
 
 try {
   const gateway = await startGateway(env, log);
@@ -22,6 +24,7 @@ try {
     const hard = setTimeout(() => process.exit(0), 5000);
     hard.unref();
     await gateway.close().catch(() => {});
+    await tracing.shutdown().catch(() => {});
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

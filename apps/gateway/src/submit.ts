@@ -22,8 +22,9 @@ import type {
   PredictionStore,
   NewWebhook,
 } from '@alto/queue';
-import type { Logger } from '@alto/telemetry';
+import { ROOT_CONTEXT, formatTraceparent, inSpan, type Context as TraceContext, type Logger } from '@alto/telemetry';
 import type { GatewayMetrics } from './metrics.ts';
+import { gatewayTracer } from './tracing.ts';
 
 export interface SubmitDeps {
   memory?: MemoryGauge;
@@ -50,6 +51,8 @@ export interface Submission {
   idempotency?: Idempotency;
   /** How long to hold for a terminal state; 0 = answer as soon as it is queued. */
   waitMs: number;
+  /** The request's trace context (its server span): the enqueue span goes under it. @default none */
+  trace?: TraceContext;
 }
 
 export interface Submitted {
@@ -122,22 +125,33 @@ export function predictions(d: SubmitDeps): Predictions {
       const notify = watch ? await d.hub.listen(model.name) : undefined;
       const createdAt = Date.now();
       const timeout = s.timeoutMs ?? model.timeout_ms;
-      let record = await d.store.enqueue({
-        id: created,
-        model: model.name,
-        version: model.version,
-        pinned: s.pinned,
-        format: s.format ?? 'json',
-        tensors: s.tensors,
-        createdAt,
-        owner: s.owner,
-        priority: s.priority ?? 'normal',
-        ...(notify ? { notify } : {}),
-        maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
-        ...(timeout ? { deadline: createdAt + timeout } : {}),
-        ...(s.webhook ? { webhook: s.webhook } : {}),
-        ...(s.idempotency ? { idempotency: s.idempotency } : {}),
-      });
+      const attributes = {
+        'alto.model': model.name,
+        'alto.model.version': model.version,
+        'alto.prediction.id': created,
+        'alto.priority': s.priority ?? 'normal',
+      };
+      const enqueueSpan = { attributes };
+      let record = await inSpan(gatewayTracer, 'gateway.enqueue', enqueueSpan, s.trace ?? ROOT_CONTEXT, (span) =>
+        d.store.enqueue({
+          // The entry carries this span's context: the worker's spans continue the trace from here.
+          traceparent: formatTraceparent(span.spanContext()),
+          id: created,
+          model: model.name,
+          version: model.version,
+          pinned: s.pinned,
+          format: s.format ?? 'json',
+          tensors: s.tensors,
+          createdAt,
+          owner: s.owner,
+          priority: s.priority ?? 'normal',
+          ...(notify ? { notify } : {}),
+          maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,
+          ...(timeout ? { deadline: createdAt + timeout } : {}),
+          ...(s.webhook ? { webhook: s.webhook } : {}),
+          ...(s.idempotency ? { idempotency: s.idempotency } : {}),
+        }),
+      );
       const replayed = record.replayed === true;
       // Indexed for listing while the prediction runs: off the path of a waiting request.
       let indexed: Promise<void> | undefined;

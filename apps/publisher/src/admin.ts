@@ -15,7 +15,7 @@ import {
 import { AltoError, errorModel, mount, openApiApp, serveDocument, type OutcomeCode } from '@alto/protocol';
 import { asAltoError, type DeadLetters, type PredictionStore } from '@alto/queue';
 import { CheckpointError, assertAllowedResolved, openSource } from '@alto/repository';
-import type { Logger } from '@alto/telemetry';
+import { startServerSpan, tracer, type Logger } from '@alto/telemetry';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
@@ -88,6 +88,8 @@ function adminError(err: unknown): unknown {
   return e;
 }
 
+const publisherTracer = tracer('publisher');
+
 export function createAdminApp(d: AdminDeps): OpenAPIHono {
   const app = openApiApp();
   const now = () => Date.now();
@@ -95,6 +97,15 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
   const errors = errorModel({ log: d.log, convert: adminError });
   app.onError(errors.onError);
   app.notFound(errors.notFound);
+  // A span per admin request, child of the caller's (or the gateway proxy's) traceparent.
+  app.use(async (c, next) => {
+    const span = startServerSpan(publisherTracer, c.req.method, c.req.header('traceparent'));
+    try {
+      await next();
+    } finally {
+      span.end(c.req.routePath || 'unmatched', c.req.path, c.res.status);
+    }
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok', leader: d.leading() }));
   app.get('/metrics', async (c) =>

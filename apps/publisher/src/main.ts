@@ -7,7 +7,7 @@ import { listen } from '@alto/procs';
 import { envOrExit, redisTlsOf } from '@alto/config';
 import { ControlStore } from '@alto/control';
 import { DeadLetters, PredictionStore, assertNoEviction, connect, keys as makeKeys } from '@alto/queue';
-import { createLogger } from '@alto/telemetry';
+import { createLogger, startTracing, tracingSettings } from '@alto/telemetry';
 import { createAdminApp } from './admin.ts';
 import { collectAdminTokens } from './admin-tokens.ts';
 import { loadEnv } from './env.ts';
@@ -21,6 +21,8 @@ import { ScalingSampler } from './scaling/sampler.ts';
 
 const env = envOrExit('publisher', () => loadEnv(process.env, ['STORAGE_EMULATOR_HOST']));
 const log = createLogger({ name: 'publisher', level: env.ALTO_LOG_LEVEL });
+// Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
+const tracing = await startTracing(tracingSettings('publisher', process.env));
 
 try {
   const keys = makeKeys(env.ALTO_PREFIX);
@@ -113,6 +115,7 @@ try {
     await leadership.stop();
     server.close();
     redis.disconnect();
+    await tracing.shutdown().catch(() => {});
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

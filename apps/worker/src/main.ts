@@ -2,7 +2,7 @@
 import { envOrExit } from '@alto/config';
 import type { AddressInfo } from 'node:net';
 import { prepareOnnxRuntime, ProviderUnavailableError, type OnnxRuntimeBuild } from '@alto/runtime';
-import { createLogger } from '@alto/telemetry';
+import { createLogger, startTracing, tracingSettings } from '@alto/telemetry';
 import { loadEnv } from './env.ts';
 import { startWorkerHttp } from './http.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -23,6 +23,8 @@ try {
 }
 const log = createLogger({ name: 'worker', level: env.ALTO_LOG_LEVEL }).child({ worker: env.ALTO_WORKER_ID });
 const metrics = createWorkerMetrics(env.ALTO_WORKER_ID);
+// Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
+const tracing = await startTracing(tracingSettings('worker', process.env));
 // With ALTO_MODEL_REPOSITORY the worker serves that directory on its own, without a publisher.
 const repository = env.ALTO_MODEL_REPOSITORY;
 const worker: WorkerProcess = new ManagedWorker(env, log, metrics, ({ redis, keys, registry, runtimes }) =>
@@ -38,6 +40,7 @@ const shutdown = async (signal: string) => {
   log.info({ signal }, 'stopping: finishing in-flight batches');
   const ok = await worker.stop(env.ALTO_SHUTDOWN_GRACE_MS);
   server?.close();
+  await tracing.shutdown().catch(() => {});
   process.exit(ok ? 0 : 1);
 };
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -15,6 +15,7 @@ import {
   type Settled,
 } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
+import { batchSpan, executorSpan, queueWaitSpans, storeSpan, type BatchTrace } from './tracing.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { Scheduler } from './scheduler.ts';
 import type { SlotPool } from './slot-pool.ts';
@@ -135,19 +136,30 @@ export class ModelLoop {
       for (const group of planBatches(entries, info.batching.max_batch_size)) {
         const startedAt = Date.now();
         for (const e of group) metrics.queueWait.observe({ model: info.name }, startedAt - e.createdAt);
-        // A failing batch is retried in halves: the culprit fails alone, the rest succeed.
-        for (const settled of await runIsolating(group, (g) => this.infer(g))) {
-          const outcomes = this.outcomes(settled, startedAt);
-          writes.push(
-            running.then((run) => {
-              const keep = settled.items.flatMap((e, i) => (run.has(e) ? [{ e, o: outcomes[i]! }] : []));
-              return this.store(
-                keep.map((k) => k.e),
-                keep.map((k) => k.o),
-              );
-            }),
-          );
+        queueWaitSpans(group, startedAt, info.name);
+        const batch = batchSpan(group, info.name, this.o.workerId);
+        const stored: Promise<void>[] = [];
+        try {
+          // A failing batch is retried in halves: the culprit fails alone, the rest succeed.
+          for (const settled of await runIsolating(group, (g) => this.infer(g, batch))) {
+            const outcomes = this.outcomes(settled, startedAt);
+            stored.push(
+              running.then((run) => {
+                const keep = settled.items.flatMap((e, i) => (run.has(e) ? [{ e, o: outcomes[i]! }] : []));
+                return storeSpan(batch, keep.length, () =>
+                  this.store(
+                    keep.map((k) => k.e),
+                    keep.map((k) => k.o),
+                  ),
+                );
+              }),
+            );
+          }
+        } finally {
+          // The batch span lasts until its results are stored (or storing them failed).
+          void Promise.allSettled(stored).then(() => batch.end());
         }
+        writes.push(...stored);
       }
     } finally {
       computed();
@@ -156,7 +168,7 @@ export class ModelLoop {
   }
 
   /** One inference over a group; returns each request's encoded outputs. */
-  private async infer(group: Entry[]): Promise<{ outputs: Buffer[]; ms: number; rows: number }> {
+  private async infer(group: Entry[], batch: BatchTrace): Promise<{ outputs: Buffer[]; ms: number; rows: number }> {
     const { info, executor, metrics } = this.o;
     const rows = group.map(rowsOf);
     const total = rows.reduce((a, b) => a + b, 0);
@@ -164,7 +176,7 @@ export class ModelLoop {
     metrics.busy.inc({ model: info.name });
     try {
       await this.o.failpoint?.(group);
-      const result = await executor.run(concatInputs(group));
+      const result = await executorSpan(batch, total, () => executor.run(concatInputs(group)));
       const maps = splitOutputs(result.outputs, rows);
       metrics.inference.observe({ model: info.name }, result.ms);
       metrics.batchSize.observe({ model: info.name }, total);

@@ -28,6 +28,8 @@ class Prediction:
     metrics: dict[str, Any]
     urls: dict[str, str]
     webhooks: dict[str, Any] | None
+    #: The OpenTelemetry trace it belongs to (32 hex digits); None when not traced.
+    trace_id: str | None
     raw: dict[str, Any] = field(repr=False)
 
     def __eq__(self, other: object) -> bool:
@@ -58,6 +60,7 @@ class Prediction:
             metrics=j.get("metrics", {}),
             urls=j.get("urls", {}),
             webhooks=j.get("webhooks"),
+            trace_id=j.get("trace_id"),
             raw=dict(j),
         )
 

@@ -80,6 +80,8 @@ export interface PredictionJson {
     events_filter: WebhookEventName[];
     deliveries: WebhookDeliveryJson[];
   } | null;
+  /** The OpenTelemetry trace it belongs to (32 hex digits); null when not traced. */
+  trace_id: string | null;
 }
 
 export interface PredictionListJson {

@@ -96,6 +96,14 @@ export const PredictionSchema = z.object({
   }),
   urls: z.object({ get: z.string(), cancel: z.string() }),
   webhooks: WebhooksSchema,
+  trace_id: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .nullable()
+    .describe(
+      'The OpenTelemetry trace of this prediction (that of the `traceparent` it was submitted with, ' +
+        'or the one the gateway started); null when not traced.',
+    ),
 });
 
 export const PredictionListSchema = z.object({

@@ -29,6 +29,8 @@ export interface PredictionRecord {
   owner?: string;
   /** Set by an enqueue that found the request's Idempotency-Key: this is the first prediction. */
   replayed?: boolean;
+  /** W3C traceparent the prediction's spans descend from; absent when not traced. */
+  traceparent?: string;
 }
 
 export interface Prediction {
@@ -44,6 +46,8 @@ export interface Prediction {
   metrics: { queue_ms: number | null; predict_ms: number | null; batch_size: number | null };
   urls: { get: string; cancel: string };
   webhooks: RenderedWebhooks;
+  /** The OpenTelemetry trace it belongs to (32 hex digits); null when not traced. */
+  trace_id: string | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -69,5 +73,7 @@ export function renderPrediction(r: PredictionRecord, base: string): Prediction 
     metrics: { queue_ms: r.queueMs, predict_ms: r.predictMs, batch_size: r.batchSize },
     urls: { get: self, cancel: `${self}/cancel` },
     webhooks: renderWebhooks(r.id, r.webhook),
+    // The trace id is the traceparent's second field (validated when it was accepted).
+    trace_id: r.traceparent?.split('-')[1] ?? null,
   };
 }

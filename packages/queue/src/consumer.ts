@@ -20,6 +20,8 @@ export interface Entry {
   /** Submission time, epoch ms. */
   createdAt: number;
   inputs: TensorMap;
+  /** W3C traceparent of the request's enqueue span; undefined = not traced. */
+  traceparent?: string | undefined;
   /** Time the worker read it, epoch ms. */
   readAt: number;
   /**
@@ -213,6 +215,7 @@ export class StreamConsumer {
         version: f.get(ENTRY.version)?.toString() ?? '',
         createdAt: Number(f.get(ENTRY.createdAt)?.toString() ?? readAt),
         inputs: decodeTensors(f.get(ENTRY.inputs)!),
+        traceparent: f.get(ENTRY.traceparent)?.toString() || undefined,
         readAt,
         deliveries,
       });

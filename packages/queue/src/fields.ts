@@ -44,6 +44,10 @@ export const PREDICTION = {
   errorCode: 'err_code',
   errorMessage: 'err_msg',
   replayedAt: 'replayed_at',
+  // --- trace context (OpenTelemetry) ---
+  /** W3C traceparent the request's spans descend from; absent = not traced. */
+  traceparent: 'tp',
+  // --- end trace context ---
 } as const;
 
 /** Prefix of a prediction's per-event webhook delivery state: `webhook_<event>`. */
@@ -60,6 +64,10 @@ export const ENTRY = {
   createdAt: 't',
   /** Encoded input tensors. */
   inputs: 'in',
+  // --- trace context (OpenTelemetry) ---
+  /** W3C traceparent of the gateway's enqueue span ('' = none): the worker continues that trace. */
+  traceparent: 'tp',
+  // --- end trace context ---
 } as const;
 
 /** A dead-letter entry: these, then the request's entry fields. */

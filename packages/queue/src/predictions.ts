@@ -45,6 +45,8 @@ export interface NewPrediction {
   notify?: string;
   /** The request's Idempotency-Key: a repeat within `ttlMs` gets the first prediction back. */
   idempotency?: Idempotency;
+  /** Trace context: the W3C traceparent its worker spans descend from. @default none */
+  traceparent?: string;
 }
 
 export interface Idempotency {
@@ -102,6 +104,7 @@ export class PredictionStore {
       owner,
       idempotency: idem,
       notify: p.notify,
+      traceparent: p.traceparent,
     };
     const result = await (
       this.replicaWait.replicas > 0 ? this.enqueueConfirmed(params) : enqueue.run(this.redis, params)
@@ -159,6 +162,7 @@ export class PredictionStore {
       batchSize: null,
       owner,
       ...(p.webhook ? { webhook: newWebhookRecord(p.webhook) } : {}),
+      ...(p.traceparent ? { traceparent: p.traceparent } : {}),
     };
   }
 
@@ -323,5 +327,6 @@ export function parseRecord(id: string, model: string, h: Record<string, Buffer>
     batchSize: num(h[F.batchSize]),
     webhook: parseWebhook(h),
     owner: str(F.owner) ?? '',
+    ...(h[F.traceparent] ? { traceparent: str(F.traceparent)! } : {}),
   };
 }

@@ -19,7 +19,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { AltoError } from '@alto/protocol';
-import type { Logger } from '@alto/telemetry';
+import { contextFrom, type Logger } from '@alto/telemetry';
 import type { Auth } from '../auth.ts';
 import { idempotency, idempotencyKeyHash } from '../idempotency.ts';
 import type { Readiness } from '../readiness.ts';
@@ -139,6 +139,8 @@ export async function startOipGrpc(d: OipGrpcDeps, host: string, port: number): 
         ...(outputs ? { outputs } : {}),
         options: inferOptions(parameterValues(message.parameters)),
         idempotency: (m, v) => idempotency(keyHash, raw, m, v, d.idempotencyMs),
+        // No server span for gRPC calls: the enqueue span continues the caller's traceparent.
+        trace: contextFrom(first(metadata, 'traceparent')),
       });
       return grpcInferResponse(
         {

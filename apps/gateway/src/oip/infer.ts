@@ -15,6 +15,7 @@ import {
 } from '@alto/protocol';
 import type { Idempotency } from '@alto/queue';
 import { status as Grpc } from '@grpc/grpc-js';
+import type { Context as TraceContext } from '@alto/telemetry';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { Predictions } from '../submit.ts';
 import { OipError, asOipError, predictionError, stillRunning } from './errors.ts';
@@ -43,6 +44,8 @@ export interface InferCall {
   options: InferOptions;
   /** Built by the transport from the request as received. */
   idempotency?: (model: string, version: string | undefined) => Idempotency | undefined;
+  /** The call's trace context (the REST request's span, or gRPC's `traceparent` metadata). */
+  trace?: TraceContext;
 }
 
 export interface InferOptions {
@@ -143,6 +146,7 @@ async function run(d: InferDeps, call: InferCall): Promise<InferResult> {
     ...(call.options.priority ? { priority: call.options.priority } : {}),
     ...(call.options.timeoutMs ? { timeoutMs: call.options.timeoutMs } : {}),
     ...(idem ? { idempotency: idem } : {}),
+    ...(call.trace ? { trace: call.trace } : {}),
   });
   if (!TERMINAL.has(record.status)) {
     // The completion hub answers held calls early only when the gateway stops.

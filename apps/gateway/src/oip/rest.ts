@@ -10,6 +10,7 @@ import type { Auth } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { idempotency, idempotencyKeyHash } from '../idempotency.ts';
 import type { Readiness } from '../readiness.ts';
+import { requestTrace } from '../tracing.ts';
 import { asOipError } from './errors.ts';
 import { infer, inferOptions, type InferDeps } from './infer.ts';
 import { EXTENSIONS, SERVER_NAME, SERVER_VERSION, modelMetadata } from './metadata.ts';
@@ -123,6 +124,7 @@ export function oipRest(d: OipRestDeps): Hono {
       ...(request.outputs ? { outputs: request.outputs.map((o) => o.name) } : {}),
       options: inferOptions(request.parameters),
       idempotency: (m, v) => idempotency(keyHash, raw, m, v, d.idempotencyMs),
+      trace: requestTrace(c),
     });
     const binaryDefault = request.parameters.binary_data_output === true;
     const asked = new Map(request.outputs?.map((o) => [o.name, o.binary]));

@@ -27,6 +27,8 @@
   ARGV[14] the channel of the gateway that waits for the outcome (Prefer: wait), '' when none:
            the completion notice goes there and carries the record (see lib/notify.lua and
            complete-3.lua)
+  ARGV[15] trace context: W3C traceparent the worker continues ('' = none); kept in the
+           entry (always, '' included) and in the prediction (when not '')
 
   Returns (outcomes named as in scripts/enqueue.ts)
     QUEUED      the stream entry id;
@@ -62,7 +64,8 @@ local limit = tonumber(ARGV[6])
 if limit > 0 and redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[5]) + redis.call('XLEN', KEYS[6]) >= limit then
   return QUEUE_FULL
 end
-local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 't', ARGV[3], 'in', ARGV[5])
+local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 't', ARGV[3], 'in', ARGV[5],
+  'tp', ARGV[15])
 redis.call('HSET', KEYS[2],
   'status', 'queued', 'version', ARGV[2], 'created_at', ARGV[3], 'fmt', ARGV[4], 'entry', entry, 'owner', ARGV[10])
 if ARGV[8] == '1' then
@@ -79,6 +82,10 @@ if ARGV[9] ~= '' then
 end
 if ARGV[14] ~= '' then
   redis.call('HSET', KEYS[2], 'wait', '1', 'notify', ARGV[14])
+end
+-- trace context
+if ARGV[15] ~= '' then
+  redis.call('HSET', KEYS[2], 'tp', ARGV[15])
 end
 if ARGV[11] ~= '' then
   redis.call('HSET', KEYS[4], 'id', ARGV[1], 'body', ARGV[11])

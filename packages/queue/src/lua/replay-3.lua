@@ -25,7 +25,9 @@ local fields = found[1][2]
 for i = 1, #fields, 2 do
   f[fields[i]] = fields[i + 1]
 end
-local entry = redis.call('XADD', KEYS[2], '*', 'id', f['id'], 'v', f['v'], 't', f['t'], 'in', f['in'])
+-- The trace context goes along: the replayed run joins the request's trace.
+local entry = redis.call('XADD', KEYS[2], '*', 'id', f['id'], 'v', f['v'], 't', f['t'], 'in', f['in'],
+  'tp', f['tp'] or '')
 if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('HSET', KEYS[3], 'version', f['v'], 'created_at', f['t'], 'fmt', 'json')
 end

@@ -30,6 +30,8 @@ export interface EnqueueParams {
    * notice goes there and carries the record. Undefined when no gateway waits.
    */
   notify: string | undefined;
+  /** Trace context: the W3C traceparent the worker's spans descend from; undefined = none. */
+  traceparent?: string | undefined;
 }
 
 /** The script's negative replies, as its `local NAME = <code>` lines name them. */
@@ -67,6 +69,8 @@ export const enqueue = queueScript<EnqueueParams, EnqueueOutcome>('enqueue', {
     p.idempotency?.ttlMs ?? 0,
     p.priority,
     p.notify ?? '',
+    // trace context
+    p.traceparent ?? '',
   ],
   decode: (reply) => {
     if (typeof reply === 'string') return { code: 'QUEUED', entryId: reply };
