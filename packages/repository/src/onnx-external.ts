@@ -1,0 +1,175 @@
+// Which files a model.onnx keeps its weights in (ONNX "external data"): a walk over just the
+// protobuf fields that say so, ModelProto.graph (7) → GraphProto.initializer (5) → TensorProto
+// data_location (14) = EXTERNAL (1) with external_data (13): StringStringEntryProto key (1) /
+// value (2), key "location". Every other field is skipped by its length without being read,
+// so a model with embedded weights costs a few small reads, not its size.
+import { CONFIG_FILE, MODEL_FILES, WRITING_MARKER } from './layout.ts';
+import { CheckpointError } from './source/errors.ts';
+
+/** Reads `length` bytes at `offset` (fewer only at the end of the file). */
+export type ReadAt = (offset: number, length: number) => Promise<Uint8Array>;
+
+const EXTERNAL = 1;
+const BLOCK = 64 * 1024;
+
+/** A ReadAt over bytes in memory. */
+export const bytesReader =
+  (bytes: Uint8Array): ReadAt =>
+  async (offset, length) =>
+    bytes.subarray(offset, offset + length);
+
+/** Sequential reads over a ReadAt, one block at a time. */
+class Cursor {
+  private buf = new Uint8Array(0);
+  private bufAt = 0;
+  constructor(
+    private readonly read: ReadAt,
+    public pos: number,
+  ) {}
+
+  private async fill(length: number): Promise<void> {
+    if (this.pos >= this.bufAt && this.pos + length <= this.bufAt + this.buf.length) return;
+    this.bufAt = this.pos;
+    this.buf = await this.read(this.pos, Math.max(length, BLOCK));
+  }
+
+  async byte(): Promise<number> {
+    await this.fill(1);
+    const b = this.buf[this.pos - this.bufAt];
+    if (b === undefined) throw malformed(`unexpected end at byte ${this.pos}`);
+    this.pos++;
+    return b;
+  }
+
+  async varint(): Promise<number> {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = await this.byte();
+      value += (b & 0x7f) * scale;
+      scale *= 128;
+      if ((b & 0x80) === 0) return value;
+    }
+    throw malformed(`varint too long at byte ${this.pos}`);
+  }
+
+  async bytes(length: number): Promise<Uint8Array> {
+    await this.fill(length);
+    const out = this.buf.subarray(this.pos - this.bufAt, this.pos - this.bufAt + length);
+    if (out.length !== length) throw malformed(`unexpected end at byte ${this.pos}`);
+    this.pos += length;
+    return out;
+  }
+}
+
+const malformed = (what: string) => new CheckpointError('invalid_uri', `model.onnx is not a valid ONNX model: ${what}`);
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Walks the fields of one message from `c.pos` to `end`, calling `on` for each LEN field
+ * (wire type 2) with its number and payload bounds and for each varint with its value; the
+ * callback returns true when it consumed the payload itself. The rest is skipped.
+ */
+async function fields(
+  c: Cursor,
+  end: number,
+  on: (field: number, wire: number, value: number) => Promise<boolean> | boolean,
+): Promise<void> {
+  while (c.pos < end) {
+    const tag = await c.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
+    if (wire === 0) {
+      await on(field, wire, await c.varint());
+    } else if (wire === 1) c.pos += 8;
+    else if (wire === 5) c.pos += 4;
+    else if (wire === 2) {
+      const length = await c.varint();
+      const payloadEnd = c.pos + length;
+      if (!(await on(field, wire, length))) c.pos = payloadEnd;
+      else if (c.pos !== payloadEnd) throw malformed(`field ${field} read past its length`);
+    } else throw malformed(`unsupported wire type ${wire} (field ${field}) at byte ${c.pos}`);
+    if (c.pos > end) throw malformed(`field ${field} runs past its message`);
+  }
+}
+
+/**
+ * The external data files of the model read by `read` (of `size` bytes): the `location` of
+ * every initializer stored externally, each once, in order of first use. Locations are
+ * returned as written; check them with `externalDataFile`.
+ */
+export async function externalDataLocations(read: ReadAt, size: number): Promise<string[]> {
+  const found: string[] = [];
+  const c = new Cursor(read, 0);
+  await fields(c, size, async (field, wire, length) => {
+    if (field !== 7 || wire !== 2) return false;
+    const graphEnd = c.pos + length;
+    await fields(c, graphEnd, async (gField, gWire, gLength) => {
+      if (gField !== 5 || gWire !== 2) return false;
+      const location = await tensorLocation(c, c.pos + gLength);
+      if (location !== undefined && !found.includes(location)) found.push(location);
+      return true;
+    });
+    return true;
+  });
+  return found;
+}
+
+/** The external location of the TensorProto from `c.pos` to `end`, or undefined when embedded. */
+async function tensorLocation(c: Cursor, end: number): Promise<string | undefined> {
+  let external = false;
+  let location: string | undefined;
+  let name = '';
+  await fields(c, end, async (field, wire, value) => {
+    if (field === 14 && wire === 0) external = value === EXTERNAL;
+    if (wire !== 2) return false;
+    if (field === 8) {
+      name = utf8.decode(await c.bytes(value));
+      return true;
+    }
+    if (field !== 13) return false;
+    let key = '';
+    let val = '';
+    await fields(c, c.pos + value, async (f, w, len) => {
+      if (w !== 2 || (f !== 1 && f !== 2)) return false;
+      const s = utf8.decode(await c.bytes(len));
+      if (f === 1) key = s;
+      else val = s;
+      return true;
+    });
+    if (key === 'location') location = val;
+    return true;
+  });
+  if (!external) return undefined;
+  if (location === undefined)
+    throw malformed(`initializer '${name}' is stored externally (data_location EXTERNAL) but names no location`);
+  return location;
+}
+
+/** Names a version folder keeps for itself (and the worker's cache beside the model file). */
+const RESERVED = new Set<string>([...MODEL_FILES, CONFIG_FILE, WRITING_MARKER, 'meta.json']);
+
+/**
+ * `location` when it is a plain file name inside the version folder: no '/', '\\', '..' or
+ * absolute path, nothing reserved, no partial-download suffix. Throws CheckpointError
+ * 'invalid_uri' naming it otherwise.
+ */
+export function externalDataFile(modelUri: string, location: string): string {
+  const problem =
+    location === '' || location === '.' || location === '..'
+      ? 'is not a file name'
+      : /[/\\]/.test(location)
+        ? "is not a plain file name in the version folder (no '/', '\\\\', '..' or absolute paths)"
+        : /[\0-\x1f]/.test(location)
+          ? 'holds a control character'
+          : RESERVED.has(location) || /\.(partial|tmp)$/.test(location)
+            ? `is a name the version folder keeps for itself (${[...RESERVED].join(', ')}, *.partial, *.tmp)`
+            : undefined;
+  if (problem)
+    throw new CheckpointError(
+      'invalid_uri',
+      `${modelUri}: external data location ${JSON.stringify(location)} ${problem}; ` +
+        'expected a file name beside model.onnx',
+    );
+  return location;
+}
