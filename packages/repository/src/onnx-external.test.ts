@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildTinyModel, buildTinyModelExternal } from '../../../scripts/make-tiny-model.ts';
-import { bytesReader, externalDataFile, externalDataLocations, type ReadAt } from './onnx-external.ts';
+import {
+  bytesReader,
+  externalDataFile,
+  externalDataFiles,
+  externalDataLocations,
+  OnnxFormatError,
+  type ReadAt,
+} from './onnx-external.ts';
 import { CheckpointError } from './source/errors.ts';
 
 const locations = (bytes: Uint8Array, read: ReadAt = bytesReader(bytes)) => externalDataLocations(read, bytes.length);
@@ -14,16 +21,18 @@ const model = (...initializers: number[][]) => new Uint8Array([...varint(1, 8), 
 
 describe('externalDataLocations (the protobuf walk)', () => {
   it('finds the location of an initializer stored externally', async () => {
-    const bytes = model(
-      tensor(text(8, 'w'), len(13, [...text(1, 'location'), ...text(2, 'w.bin')]), varint(14, 1)),
-    );
+    const bytes = model(tensor(text(8, 'w'), len(13, [...text(1, 'location'), ...text(2, 'w.bin')]), varint(14, 1)));
     expect(await locations(bytes)).toEqual(['w.bin']);
   });
 
   it('ignores embedded initializers and other entries of external_data, and lists each file once', async () => {
     const bytes = model(
       tensor(text(8, 'a'), len(9, [1, 2, 3, 4])),
-      tensor(len(13, [...text(1, 'offset'), ...text(2, '0')]), len(13, [...text(2, 'x.bin'), ...text(1, 'location')]), varint(14, 1)),
+      tensor(
+        len(13, [...text(1, 'offset'), ...text(2, '0')]),
+        len(13, [...text(2, 'x.bin'), ...text(1, 'location')]),
+        varint(14, 1),
+      ),
       tensor(varint(14, 1), len(13, [...text(1, 'location'), ...text(2, 'x.bin')])),
       tensor(len(13, [...text(1, 'location'), ...text(2, 'stale.bin')]), varint(14, 0)),
     );
@@ -37,7 +46,13 @@ describe('externalDataLocations (the protobuf walk)', () => {
 
   it('refuses truncated bytes', async () => {
     const bytes = model(tensor(text(8, 'w'), len(13, [...text(1, 'location'), ...text(2, 'w.bin')]), varint(14, 1)));
-    await expect(locations(bytes.subarray(0, bytes.length - 4))).rejects.toThrow(CheckpointError);
+    await expect(locations(bytes.subarray(0, bytes.length - 4))).rejects.toThrow(OnnxFormatError);
+  });
+
+  it('refuses a length past the end of its message without reading it', async () => {
+    // graph (7) claiming 2^40 bytes
+    const bytes = new Uint8Array([(7 << 3) | 2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 1, 2, 3]);
+    await expect(locations(bytes)).rejects.toThrow(/runs past its message/);
   });
 
   it('reads a model written by the ONNX writer, embedded and external', async () => {
@@ -58,6 +73,20 @@ describe('externalDataLocations (the protobuf walk)', () => {
     expect(await locations(m, counting)).toEqual([]);
     // The weights are ~11 KB of raw_data; the walk reads tags and lengths only.
     expect(read).toBeLessThan(m.length / 4);
+  });
+});
+
+describe('externalDataFiles (what a listing uses)', () => {
+  it('checks every location, naming the model and the bad one', async () => {
+    const bytes = model(tensor(len(13, [...text(1, 'location'), ...text(2, '../w.bin')]), varint(14, 1)));
+    await expect(externalDataFiles('/m/1/model.onnx', 'g1', bytesReader(bytes), bytes.length)).rejects.toThrow(
+      '/m/1/model.onnx: external data location "../w.bin" is not a plain file name',
+    );
+  });
+
+  it('bytes that are not an ONNX model reference no files (onnxruntime reports them when loading)', async () => {
+    const junk = new Uint8Array(Buffer.from('model 7'));
+    expect(await externalDataFiles('/m/7/model.onnx', 'g', bytesReader(junk), junk.length)).toEqual([]);
   });
 });
 
@@ -86,7 +115,9 @@ describe('externalDataFile (where a location may point)', () => {
     }
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as CheckpointError).code).toBe('invalid_uri');
-    expect((err as Error).message).toContain(`gs://b/m/1/model.onnx: external data location ${JSON.stringify(location)}`);
+    expect((err as Error).message).toContain(
+      `gs://b/m/1/model.onnx: external data location ${JSON.stringify(location)}`,
+    );
     expect((err as Error).message).toMatch(why);
   });
 });

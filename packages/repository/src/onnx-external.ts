@@ -20,7 +20,7 @@ export const bytesReader =
 
 /** Sequential reads over a ReadAt, one block at a time. */
 class Cursor {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private bufAt = 0;
   constructor(
     private readonly read: ReadAt,
@@ -54,6 +54,7 @@ class Cursor {
   }
 
   async bytes(length: number): Promise<Uint8Array> {
+    if (length > MAX_STRING) throw malformed(`a string field of ${length} bytes at byte ${this.pos}`);
     await this.fill(length);
     const out = this.buf.subarray(this.pos - this.bufAt, this.pos - this.bufAt + length);
     if (out.length !== length) throw malformed(`unexpected end at byte ${this.pos}`);
@@ -62,7 +63,13 @@ class Cursor {
   }
 }
 
-const malformed = (what: string) => new CheckpointError('invalid_uri', `model.onnx is not a valid ONNX model: ${what}`);
+/** Bytes that are not the ONNX protobuf this walk expects: onnxruntime will say more when it loads them. */
+export class OnnxFormatError extends Error {
+  override readonly name = 'OnnxFormatError';
+}
+const malformed = (what: string) => new OnnxFormatError(`model.onnx is not a valid ONNX model: ${what}`);
+/** Longest string field read (a tensor name, an external_data key or value). */
+const MAX_STRING = 1 << 20;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /**
@@ -86,6 +93,7 @@ async function fields(
     else if (wire === 2) {
       const length = await c.varint();
       const payloadEnd = c.pos + length;
+      if (payloadEnd > end) throw malformed(`field ${field} (${length} bytes) runs past its message at byte ${c.pos}`);
       if (!(await on(field, wire, length))) c.pos = payloadEnd;
       else if (c.pos !== payloadEnd) throw malformed(`field ${field} read past its length`);
     } else throw malformed(`unsupported wire type ${wire} (field ${field}) at byte ${c.pos}`);
@@ -160,7 +168,7 @@ export function externalDataFile(modelUri: string, location: string): string {
       ? 'is not a file name'
       : /[/\\]/.test(location)
         ? "is not a plain file name in the version folder (no '/', '\\\\', '..' or absolute paths)"
-        : /[\0-\x1f]/.test(location)
+        : [...location].some((ch) => ch.charCodeAt(0) < 0x20)
           ? 'holds a control character'
           : RESERVED.has(location) || /\.(partial|tmp)$/.test(location)
             ? `is a name the version folder keeps for itself (${[...RESERVED].join(', ')}, *.partial, *.tmp)`
@@ -172,4 +180,34 @@ export function externalDataFile(modelUri: string, location: string): string {
         'expected a file name beside model.onnx',
     );
   return location;
+}
+
+/** Locations by model identity (uri + generation): a listing reads each model.onnx once. */
+const known = new Map<string, string[]>();
+const KNOWN_MAX = 4096;
+
+/**
+ * externalDataLocations of the model `uri` at `generation`, each checked with externalDataFile
+ * (a bad one throws CheckpointError 'invalid_uri' naming it), remembered; [] for bytes that are
+ * not an ONNX model.
+ */
+export async function externalDataFiles(
+  uri: string,
+  generation: string,
+  read: ReadAt,
+  size: number,
+): Promise<string[]> {
+  const id = `${uri}\n${generation}`;
+  let files = known.get(id);
+  if (!files) {
+    // Bytes that are not an ONNX model reference nothing here; loading them fails with onnxruntime's own message.
+    const locations = await externalDataLocations(read, size).catch((err: unknown) => {
+      if (err instanceof OnnxFormatError) return [];
+      throw err;
+    });
+    files = locations.map((l) => externalDataFile(uri, l));
+    if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value!);
+    known.set(id, files);
+  }
+  return files;
 }

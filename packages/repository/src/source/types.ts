@@ -2,7 +2,7 @@
 // under it. The layout and the completeness rule are in ../layout.ts; every source lists its
 // store and applies that rule, so local and gs:// stores agree on what a version is.
 
-/** One more file of a version, downloaded with its model file (an XLA export's params.*). */
+/** One more file of a version, downloaded with its model file (params.*, ONNX external data). */
 export interface CheckpointFile {
   /** e.g. gs://b/p/3/params.npz */
   uri: string;
@@ -29,6 +29,11 @@ export interface CheckpointVersion {
    * stores that are downloaded from (gs://); a local version is read in place with it.
    */
   params?: CheckpointFile;
+  /**
+   * model.onnx only: the external data files its initializers reference (each a plain file
+   * name beside it), all present when listed; downloaded and verified with the model file.
+   */
+  external?: CheckpointFile[];
 }
 
 export type ProgressFn = (done: number, total: number) => void;
