@@ -2,7 +2,7 @@
 // repository and from GCS (fake-gcs-server): listed only with every referenced file present,
 // downloaded and verified together into the cache, loaded by onnxruntime from there with the
 // outputs of the same model with embedded weights.
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Storage } from '@google-cloud/storage';
@@ -71,6 +71,10 @@ function externalDataSuite(name: string, makeFixture: () => Promise<SourceFixtur
         expect(progress.at(-1)).toEqual([ext.model.length + ext.data.length, ext.model.length + ext.data.length]);
         expect(await cache.has(v2!)).toBe(true);
       }
+      // download() writes any listed file of the version, verified against its own listing.
+      const copy = join(cacheDir, 'weights.copy');
+      await source.download({ ...v2!, ...v2!.external![0]! }, copy);
+      expect(Buffer.compare(await readFile(copy), Buffer.from(ext.data))).toBe(0);
       const embedded = await run(await cache.fetch(source, v1!));
       const external = await run(path);
       expect(Array.from(external)).toEqual(Array.from(embedded));

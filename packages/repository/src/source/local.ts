@@ -1,7 +1,7 @@
 // A checkpoint source on the local filesystem (a path or file:// URI). onnxruntime opens its
 // files in place (directPath); download copies, for callers that want their own copy.
 import { lstat, open, readFile, readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   CONFIG_FILE,
   compareVersions,
@@ -10,7 +10,7 @@ import {
   modelFileOf,
   versionFolder,
 } from '../layout.ts';
-import { externalDataFiles } from '../onnx-external.ts';
+import { externalDataFile, externalDataFiles } from '../onnx-external.ts';
 import { CheckpointError } from './errors.ts';
 import type { CheckpointFile, CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
@@ -115,7 +115,12 @@ export class LocalSource implements CheckpointSource {
   }
 
   async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
-    const path = this.directPath(v);
+    // One of the version's external data files (listed with it), else its model file.
+    const data = v.external?.some((f) => f.uri === v.uri) ? basename(v.uri) : undefined;
+    const path =
+      data === undefined
+        ? this.directPath(v)
+        : join(this.root, versionFolder(this.uri, v.version), externalDataFile(v.uri, data));
     // Open first: a stream that opens lazily can fail before anyone listens for its error.
     const fh = await open(path, 'r').catch((err: unknown) => {
       throw this.fsError(path, err);
