@@ -12,8 +12,10 @@ import { CheckpointError } from './source/errors.ts';
 
 const locations = (bytes: Uint8Array, read: ReadAt = bytesReader(bytes)) => externalDataLocations(read, bytes.length);
 
-// Hand-built protobuf: tag = field << 3 | wire type; LEN fields carry a one-byte length here.
-const len = (field: number, payload: number[]) => [(field << 3) | 2, payload.length, ...payload];
+// Hand-built protobuf: tag = field << 3 | wire type (fields < 16 here: one byte); LEN fields
+// carry a varint length.
+const varintBytes = (n: number): number[] => (n < 128 ? [n] : [(n & 0x7f) | 0x80, ...varintBytes(n >>> 7)]);
+const len = (field: number, payload: number[]) => [(field << 3) | 2, ...varintBytes(payload.length), ...payload];
 const text = (field: number, s: string) => len(field, [...Buffer.from(s)]);
 const varint = (field: number, v: number) => [field << 3, v];
 const tensor = (...fields: number[][]) => len(5, fields.flat());
@@ -37,6 +39,18 @@ describe('externalDataLocations (the protobuf walk)', () => {
       tensor(len(13, [...text(1, 'location'), ...text(2, 'stale.bin')]), varint(14, 0)),
     );
     expect(await locations(bytes)).toEqual(['x.bin']);
+  });
+
+  it('finds external tensors of sparse initializers, Constant nodes and subgraphs (If/Loop bodies)', async () => {
+    // A TensorProto's fields, stored externally in `loc`.
+    const ext = (loc: string) => [...len(13, [...text(1, 'location'), ...text(2, loc)]), ...varint(14, 1)];
+    const sparse = len(15, len(1, ext('sparse.bin')));
+    const constant = len(1, [...text(4, 'Constant'), ...len(5, [...text(1, 'value'), ...len(5, ext('const.bin'))])]);
+    const body = len(6, [...text(2, 'then'), ...len(5, ext('sub.bin'))]);
+    const ifNode = len(1, [...text(4, 'If'), ...len(5, [...text(1, 'then_branch'), ...body])]);
+    const ints = len(1, [...text(4, 'X'), ...len(5, [...text(1, 'k'), ...len(8, [1, 2, 3])])]);
+    const bytes = new Uint8Array([...varint(1, 8), ...len(7, [...sparse, ...constant, ...ifNode, ...ints])]);
+    expect(await locations(bytes)).toEqual(['sparse.bin', 'const.bin', 'sub.bin']);
   });
 
   it('refuses an external initializer without a location, naming it', async () => {

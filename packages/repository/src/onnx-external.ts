@@ -1,8 +1,9 @@
 // Which files a model.onnx keeps its weights in (ONNX "external data"): a walk over just the
 // protobuf fields that say so, ModelProto.graph (7) → GraphProto.initializer (5) → TensorProto
 // data_location (14) = EXTERNAL (1) with external_data (13): StringStringEntryProto key (1) /
-// value (2), key "location". Every other field is skipped by its length without being read,
-// so a model with embedded weights costs a few small reads, not its size.
+// value (2), key "location"; also sparse initializers and the tensors and subgraphs of node
+// attributes (ENTER). Every other field is skipped by its length without being read, so a
+// model with embedded weights costs a few small reads per tensor, not its size.
 import { CONFIG_FILE, MODEL_FILES, WRITING_MARKER } from './layout.ts';
 import { CheckpointError } from './source/errors.ts';
 
@@ -102,24 +103,43 @@ async function fields(
 }
 
 /**
+ * The messages the walk enters, by kind: for each, the LEN fields that hold a message it must
+ * read and that message's kind. Initializers, sparse initializers, and the tensors and graphs
+ * of node attributes (Constant values, If/Loop/Scan bodies) can all be stored externally.
+ */
+type Kind = 'model' | 'graph' | 'node' | 'attribute' | 'sparse' | 'tensor';
+const ENTER: Record<Exclude<Kind, 'tensor'>, Record<number, Kind>> = {
+  model: { 7: 'graph' }, // ModelProto.graph
+  graph: { 1: 'node', 5: 'tensor', 15: 'sparse' }, // node, initializer, sparse_initializer
+  node: { 5: 'attribute' }, // NodeProto.attribute
+  attribute: { 5: 'tensor', 6: 'graph', 10: 'tensor', 11: 'graph', 22: 'sparse', 23: 'sparse' }, // t, g, tensors, graphs
+  sparse: { 1: 'tensor', 2: 'tensor' }, // SparseTensorProto values, indices
+};
+/** Nested graphs deeper than this are refused (each level is a subgraph of a node's attribute). */
+const MAX_DEPTH = 64;
+
+/**
  * The external data files of the model read by `read` (of `size` bytes): the `location` of
- * every initializer stored externally, each once, in order of first use. Locations are
- * returned as written; check them with `externalDataFile`.
+ * every tensor stored externally, each once, in order of first use. Locations are returned as
+ * written; check them with `externalDataFile`.
  */
 export async function externalDataLocations(read: ReadAt, size: number): Promise<string[]> {
   const found: string[] = [];
   const c = new Cursor(read, 0);
-  await fields(c, size, async (field, wire, length) => {
-    if (field !== 7 || wire !== 2) return false;
-    const graphEnd = c.pos + length;
-    await fields(c, graphEnd, async (gField, gWire, gLength) => {
-      if (gField !== 5 || gWire !== 2) return false;
-      const location = await tensorLocation(c, c.pos + gLength);
-      if (location !== undefined && !found.includes(location)) found.push(location);
+  const walk = async (kind: Exclude<Kind, 'tensor'>, end: number, depth: number): Promise<void> => {
+    if (depth > MAX_DEPTH) throw malformed(`messages nested deeper than ${MAX_DEPTH} at byte ${c.pos}`);
+    await fields(c, end, async (field, wire, length) => {
+      const sub = wire === 2 ? ENTER[kind][field] : undefined;
+      if (sub === undefined) return false;
+      if (sub !== 'tensor') await walk(sub, c.pos + length, depth + 1);
+      else {
+        const location = await tensorLocation(c, c.pos + length);
+        if (location !== undefined && !found.includes(location)) found.push(location);
+      }
       return true;
     });
-    return true;
-  });
+  };
+  await walk('model', size, 0);
   return found;
 }
 
