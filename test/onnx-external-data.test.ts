@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Storage } from '@google-cloud/storage';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointCache, CheckpointError, openSource, type CheckpointSource } from '@alto/repository';
+import { checkpointBytes, CheckpointCache, CheckpointError, openSource, type CheckpointSource } from '@alto/repository';
 import { encodeModel, withExternalData } from '../scripts/onnx-writer.ts';
 import { buildTinyModel, buildTinyModelExternal, IN, tinyForward, tinyGraph } from '../scripts/make-tiny-model.ts';
 import { createBucket, gcsFixture, localFixture } from './support/checkpoint-fixtures.ts';
@@ -61,6 +61,8 @@ function externalDataSuite(name: string, makeFixture: () => Promise<SourceFixtur
         expect.objectContaining({ uri: `${fx.uri}/2/weights.bin`, size: ext.data.length }),
       ]);
       if (fx.checksums) expect(v2!.external![0]!.crc32c).toMatch(/==$/);
+      // Placement counts the weights: all bytes of the version.
+      expect(checkpointBytes(v2!)).toBe(ext.model.length + ext.data.length);
 
       const cache = new CheckpointCache(cacheDir);
       const progress: [number, number][] = [];

@@ -36,6 +36,10 @@ export interface CheckpointVersion {
   external?: CheckpointFile[];
 }
 
+/** Bytes of every file of a version: its model file, params file and external data files. */
+export const checkpointBytes = (v: CheckpointVersion): number =>
+  v.size + (v.params?.size ?? 0) + (v.external ?? []).reduce((n, f) => n + f.size, 0);
+
 export type ProgressFn = (done: number, total: number) => void;
 
 export interface CheckpointSource {
