@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeModel } from './onnx-writer.ts';
+import { encodeModel, withExternalData, type Graph } from './onnx-writer.ts';
 
 export const SEED = 42;
 export const [IN, HIDDEN, OUT] = [64, 32, 10];
@@ -58,9 +58,9 @@ export function tinyForward(x: Float32Array, rows: number): Float32Array {
   return y;
 }
 
-export function buildTinyModel(): Uint8Array {
+export function tinyGraph(): Graph {
   const w = tinyWeights();
-  return encodeModel({
+  return {
     name: 'tiny',
     nodes: [
       { op: 'Gemm', name: 'fc1', inputs: ['x', 'w1', 'b1'], outputs: ['h'] },
@@ -75,7 +75,15 @@ export function buildTinyModel(): Uint8Array {
     ],
     inputs: [{ name: 'x', shape: ['batch', IN] }],
     outputs: [{ name: 'y', shape: ['batch', OUT] }],
-  });
+  };
+}
+
+export const buildTinyModel = (): Uint8Array => encodeModel(tinyGraph());
+
+/** The same model with its weights in the external data file `location` (written beside model.onnx). */
+export function buildTinyModelExternal(location = 'weights.bin'): { model: Uint8Array; data: Uint8Array } {
+  const { graph, data } = withExternalData(tinyGraph(), location);
+  return { model: encodeModel(graph), data };
 }
 
 export const TINY_PATH = fileURLToPath(new URL('../models/tiny/1/model.onnx', import.meta.url));

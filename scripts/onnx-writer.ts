@@ -1,6 +1,7 @@
 // A minimal ONNX (protobuf) encoder: just enough of ModelProto to write small demo models
 // deterministically, without Python or a protobuf dependency. Not a general ONNX library:
-// it writes float tensors, named nodes and integer attributes, and reads nothing.
+// it writes float tensors (embedded, or as external data in a file beside the model), named
+// nodes and integer attributes, and reads nothing.
 
 type Field = Uint8Array;
 
@@ -55,6 +56,8 @@ export interface Initializer {
   name: string;
   dims: number[];
   values: Float32Array;
+  /** Stored in the file `location` (beside the model) at `offset`, instead of in the model. */
+  external?: { location: string; offset: number };
 }
 
 export interface Graph {
@@ -90,14 +93,45 @@ const node = (n: Node): Field =>
     ...Object.entries(n.attributes ?? {}).map(([name, value]) => msg(5, str(1, name), int(3, value), int(20, 2))),
   );
 
+const tensorBytes = (t: Initializer) => new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength);
+
+// StringStringEntryProto: key (1), value (2)
+const entry = (key: string, value: string): Field => msg(13, str(1, key), str(2, value));
+
 const initializer = (t: Initializer): Field =>
   msg(
     5,
     ...t.dims.map((d) => int(1, d)),
     int(2, FLOAT),
     str(8, t.name),
-    bytes(9, new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength)),
+    ...(t.external
+      ? [
+          entry('location', t.external.location),
+          entry('offset', String(t.external.offset)),
+          entry('length', String(t.values.byteLength)),
+          int(14, 1), // data_location = EXTERNAL
+        ]
+      : [bytes(9, tensorBytes(t))]),
   );
+
+/**
+ * The graph with every initializer stored in the external data file `location`, and that
+ * file's bytes (each tensor at a 64-byte aligned offset).
+ */
+export function withExternalData(graph: Graph, location: string): { graph: Graph; data: Uint8Array } {
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  const initializers = graph.initializers.map((t) => {
+    const pad = (64 - (offset % 64)) % 64;
+    if (pad) parts.push(new Uint8Array(pad));
+    offset += pad;
+    const at = offset;
+    parts.push(tensorBytes(t));
+    offset += t.values.byteLength;
+    return { ...t, external: { location, offset: at } };
+  });
+  return { graph: { ...graph, initializers }, data: concat(parts) };
+}
 
 /** Encodes a ModelProto (IR version 8, default-domain opset `opset`). */
 export function encodeModel(graph: Graph, opset = 17): Uint8Array {

@@ -12,7 +12,7 @@ import {
   type WorkerReport,
 } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
-import { CheckpointCache, compareVersions } from '@alto/repository';
+import { CheckpointCache, checkpointBytes, compareVersions } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { PublisherMetrics } from './metrics.ts';
 import { aliveWorkers, chooseVersion, failKey, finishState, placementConstraints, planWorkers } from './plan-inputs.ts';
@@ -144,7 +144,7 @@ export class Reconciler {
       Object.assign(state, { state: 'failed', reason: (err as Error).message });
       return { model, state };
     }
-    const memory = spec.memory_bytes ?? Math.max(2 * chosen.size, 1 << 20);
+    const memory = spec.memory_bytes ?? Math.max(2 * checkpointBytes(chosen), 1 << 20);
     const target: AssignedModel = {
       name: spec.name,
       version: chosen.version,

@@ -6,7 +6,7 @@
 import type { WorkerReport } from '@alto/control';
 import type { ModelInfo } from '@alto/protocol';
 import type { RedisModelRegistry } from '@alto/queue';
-import { chooseVersion, formatOf, listModelFolders, modelFolder, openSource } from '@alto/repository';
+import { checkpointBytes, chooseVersion, formatOf, listModelFolders, modelFolder, openSource } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
 import type { Assignments, WorkerModel } from './assignments.ts';
 import type { WorkerRuntimes } from './xla.ts';
@@ -48,7 +48,7 @@ export class LocalAssignments implements Assignments {
         base_uri: uri,
         checkpoint: chosen.checkpoint,
         config: chosen.config,
-        memory_bytes: 2 * chosen.checkpoint.size,
+        memory_bytes: 2 * checkpointBytes(chosen.checkpoint),
       });
     }
   }

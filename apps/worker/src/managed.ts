@@ -238,7 +238,10 @@ export class ManagedWorker implements WorkerProcess {
         // A local checkpoint is read in place: checked again here on what it resolves to now,
         // since a link below an allowed root can have been swapped since it was published.
         const roots = this.allowedRoots();
-        return source.directPath(m.checkpoint) !== undefined && roots ? await confineLocalFile(path, roots) : path;
+        if (source.directPath(m.checkpoint) === undefined || !roots) return path;
+        // Its external data files too: onnxruntime opens them beside the model file.
+        for (const f of m.checkpoint.external ?? []) await confineLocalFile(f.uri, roots);
+        return await confineLocalFile(path, roots);
       } catch (err) {
         if (!(err instanceof CheckpointError) || !err.retryable || attempt >= DOWNLOAD_ATTEMPTS) throw err;
         log.warn({ err: err.message, attempt }, 'checkpoint download failed; retrying');

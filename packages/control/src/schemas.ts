@@ -102,6 +102,8 @@ export const CheckpointSchema = CheckpointFileSchema.extend({
   version: z.string(),
   /** model.jax: its params file, downloaded with it. */
   params: CheckpointFileSchema.optional(),
+  /** model.onnx: its external data files, downloaded with it. */
+  external: z.array(CheckpointFileSchema).optional(),
 });
 
 export const AssignedModelSchema = z.object({

@@ -4,6 +4,7 @@
 // Layout under `dir`:
 //   <key>/model.onnx                 verified bytes (named as in the store: a MODEL_FILES name)
 //   <key>/params.npz                 model.jax only: its weights file, when the version has one
+//   <key>/weights.bin                model.onnx only: its external data files, named as referenced
 //   <key>/meta.json                  written last: its presence marks the copy complete
 //   <key>/model.onnx.<nonce>.partial a download in progress (or left by a crash)
 //   <key>.lock/                      held while one process downloads <key> (proper-lockfile)
@@ -49,6 +50,8 @@ interface Meta {
   crc32c?: string;
   /** The version's params file (an XLA export's weights), downloaded with the model file. */
   params?: { name: string; size: number; generation: string };
+  /** model.onnx's external data files, downloaded beside it. */
+  external?: { name: string; size: number; generation: string }[];
   fetchedAt: string;
 }
 
@@ -87,7 +90,9 @@ export class CheckpointCache {
   static key(v: CheckpointVersion): string {
     // A params file is part of the object: new weights under the same model.jax are a new copy.
     const params = v.params ? `\n${v.params.uri}\n${v.params.generation}` : '';
-    return createHash('sha256').update(`${v.uri}\n${v.generation}${params}`).digest('hex').slice(0, 32);
+    // So are external data files (none: the key is the one it always was).
+    const external = (v.external ?? []).map((f) => `\n${f.uri}\n${f.generation}`).join('');
+    return createHash('sha256').update(`${v.uri}\n${v.generation}${params}${external}`).digest('hex').slice(0, 32);
   }
 
   /**
@@ -157,7 +162,7 @@ export class CheckpointCache {
         ),
         stat(join(folder, META)).catch(() => undefined),
       ]);
-      if (meta && st) entries.push({ key, size: meta.size + (meta.params?.size ?? 0), used: st.mtimeMs });
+      if (meta && st) entries.push({ key, size: metaBytes(meta), used: st.mtimeMs });
     }
     let total = entries.reduce((n, e) => n + e.size, 0);
     const removed: string[] = [];
@@ -249,13 +254,25 @@ export class CheckpointCache {
       const nonce = randomBytes(6).toString('hex');
       const partial = join(folder, `${file}.${nonce}.partial`);
       this.onEvent({ type: 'download', key, uri: v.uri });
-      await source.download(v, partial, progress);
+      // Progress counts the external data files too: they hold the weights.
+      const external = (v.external ?? []).map((f) => ({ name: f.uri.slice(f.uri.lastIndexOf('/') + 1), ...f }));
+      const total = v.size + external.reduce((n, f) => n + f.size, 0);
+      await source.download(v, partial, external.length > 0 ? (done) => progress(done, total) : progress);
       await rename(partial, model);
       const params = v.params && { name: checkpointFileOf(v.params.uri), ...v.params };
       if (params) {
         const part = join(folder, `${params.name}.${nonce}.partial`);
         await source.download({ ...v, ...params, md5: params.md5, crc32c: params.crc32c }, part);
         await rename(part, join(folder, params.name));
+      }
+      // Each external data file verified like the model file, and named as model.onnx references it.
+      let before = v.size;
+      for (const f of external) {
+        const part = join(folder, `${f.name}.${nonce}.partial`);
+        const at = before;
+        await source.download({ ...v, ...f, md5: f.md5, crc32c: f.crc32c }, part, (done) => progress(at + done, total));
+        await rename(part, join(folder, f.name));
+        before += f.size;
       }
       const meta: Meta = {
         uri: v.uri,
@@ -265,6 +282,9 @@ export class CheckpointCache {
         ...(v.md5 ? { md5: v.md5 } : {}),
         ...(v.crc32c ? { crc32c: v.crc32c } : {}),
         ...(params ? { params: { name: params.name, size: params.size, generation: params.generation } } : {}),
+        ...(external.length > 0
+          ? { external: external.map((f) => ({ name: f.name, size: f.size, generation: f.generation })) }
+          : {}),
         fetchedAt: new Date().toISOString(),
       };
       const metaTmp = join(folder, `${META}.${nonce}.tmp`);
@@ -303,6 +323,13 @@ export class CheckpointCache {
       const p = await stat(join(folder, meta.params.name)).catch(() => undefined);
       if (p?.isFile() !== true || p.size !== meta.params.size) return false;
     }
+    const external = meta.external ?? [];
+    if (v && (v.external ?? []).map((f) => f.generation).join('\n') !== external.map((f) => f.generation).join('\n'))
+      return false;
+    for (const f of external) {
+      const p = await stat(join(folder, f.name)).catch(() => undefined);
+      if (p?.isFile() !== true || p.size !== f.size) return false;
+    }
     let file;
     try {
       file = modelFileOf(meta.uri);
@@ -330,8 +357,21 @@ async function checkDirect(path: string, v: CheckpointVersion): Promise<string> 
       `${path} (version ${v.version}) holds ${size} bytes, but ${v.size} were listed; list the versions again`,
     );
   }
+  for (const f of v.external ?? []) {
+    const st = await stat(f.uri).catch(() => undefined);
+    if (st?.size === f.size) continue;
+    const what = st ? `holds ${st.size} bytes, but ${f.size} were listed` : 'does not exist';
+    throw new CheckpointError(
+      st ? 'checksum_mismatch' : 'not_found',
+      `${f.uri} (external data of version ${v.version}) ${what}; list the versions again`,
+    );
+  }
   return path;
 }
+
+/** Bytes a copy takes: its model file and every file downloaded with it. */
+const metaBytes = (meta: Meta): number =>
+  meta.size + (meta.params?.size ?? 0) + (meta.external ?? []).reduce((n, f) => n + f.size, 0);
 
 async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r').catch(() => undefined);

@@ -17,4 +17,5 @@ export { assertAllowedRoot } from './source/allowed.ts';
 export { assertAllowedResolved, confineLocalFile, realPathOf } from './source/resolved.ts';
 export { CheckpointError, CHECKPOINT_ERROR_CODES, type CheckpointErrorCode } from './source/errors.ts';
 export type { CheckpointSource, CheckpointVersion, OpenSourceOptions, ProgressFn } from './source/types.ts';
+export { checkpointBytes } from './source/types.ts';
 export { CheckpointCache, type CacheEvent, type CheckpointCacheOptions } from './cache.ts';

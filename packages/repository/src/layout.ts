@@ -2,6 +2,8 @@
 //   <base>/config.json              optional, model level
 //   <base>/<version>/<model file>   the checkpoint (one of MODEL_FILES)
 //   <base>/<version>/params.*       model.jax only: weights passed as arguments (optional)
+//   <base>/<version>/<data file>    model.onnx only: external data its initializers reference
+//                                   (onnx-external.ts); the version is complete only with all
 //   <base>/<version>/config.json    optional, version level
 //   <base>/<version>/_WRITING       present while a job is still writing the version
 // Pure functions over names: each source lists its store and asks these.

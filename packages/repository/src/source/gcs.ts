@@ -11,6 +11,7 @@ import {
   isVersionName,
   versionFolder,
 } from '../layout.ts';
+import { externalDataFile, externalDataFiles } from '../onnx-external.ts';
 import { CheckpointError } from './errors.ts';
 import type { CheckpointFile, CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
@@ -59,7 +60,30 @@ export class GcsSource implements CheckpointSource {
       ...(f.metadata.crc32c ? { crc32c: f.metadata.crc32c } : {}),
     });
     const params = COMPANION_FILES[file!].map((n) => byName.get(n)).find((f) => f !== undefined);
-    return { version, ...describe(model), ...(params ? { params: describe(params) } : {}) };
+    const v: CheckpointVersion = { version, ...describe(model), ...(params ? { params: describe(params) } : {}) };
+    if (file !== 'model.onnx') return v;
+    // Complete only with every external data file its model.onnx references.
+    const names = await externalDataFiles(
+      v.uri,
+      v.generation,
+      (offset, length) => this.readAt(model, v, offset, length),
+      v.size,
+    );
+    const external = names.map((n) => byName.get(n));
+    if (external.some((f) => f === undefined)) return undefined;
+    return external.length > 0 ? { ...v, external: external.map((f) => describe(f!)) } : v;
+  }
+
+  /** Bytes of the listed generation of `f`, from `offset` (fewer at the end of the object). */
+  private async readAt(f: File, v: CheckpointVersion, offset: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(offset + length, v.size) - 1;
+    if (end < offset) return new Uint8Array(0);
+    try {
+      const [bytes] = await this.bucket.file(f.name, { generation: v.generation }).download({ start: offset, end });
+      return bytes;
+    } catch (err) {
+      throw gcsError(`${v.uri}#${v.generation}`, err, 'not found (deleted or replaced since it was listed?)');
+    }
   }
 
   /** Objects directly under `prefix` ('files') or the "folders" there ('prefixes'), all pages. */
@@ -103,7 +127,9 @@ export class GcsSource implements CheckpointSource {
   }
 
   async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
-    const name = `${this.base}${versionFolder(this.uri, v.version)}/${checkpointFileOf(v.uri)}`;
+    const last = v.uri.slice(v.uri.lastIndexOf('/') + 1);
+    const stored = v.external?.some((f) => f.uri === v.uri) ? externalDataFile(v.uri, last) : checkpointFileOf(v.uri);
+    const name = `${this.base}${versionFolder(this.uri, v.version)}/${stored}`;
     const where = `gs://${this.bucket.name}/${name}#${v.generation}`;
     // The client validates the crc32c of a whole-object download against the one GCS sends
     // (that of the pinned generation, i.e. the listed one); the generator hands us its

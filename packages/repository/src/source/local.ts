@@ -1,7 +1,7 @@
 // A checkpoint source on the local filesystem (a path or file:// URI). onnxruntime opens its
 // files in place (directPath); download copies, for callers that want their own copy.
-import { open, readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, open, readFile, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import {
   CONFIG_FILE,
   compareVersions,
@@ -10,8 +10,9 @@ import {
   modelFileOf,
   versionFolder,
 } from '../layout.ts';
+import { externalDataFile, externalDataFiles } from '../onnx-external.ts';
 import { CheckpointError } from './errors.ts';
-import type { CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
+import type { CheckpointFile, CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
@@ -45,10 +46,59 @@ export class LocalSource implements CheckpointSource {
       const file = completeModelFile(await orMissing(readdir(dir), []));
       const model = file === undefined ? undefined : await orMissing(stat(join(dir, file)), undefined);
       if (!file || !model?.isFile()) return undefined;
-      return { version, uri: join(dir, file), size: model.size, generation: `${model.mtimeMs}-${model.size}` };
+      const v: CheckpointVersion = {
+        version,
+        uri: join(dir, file),
+        size: model.size,
+        generation: `${model.mtimeMs}-${model.size}`,
+      };
+      if (file !== 'model.onnx') return v;
+      const external = await this.external(v);
+      if (external === undefined) return undefined;
+      return external.length > 0 ? { ...v, external } : v;
     } catch (err) {
+      if (err instanceof CheckpointError) throw err;
       throw this.fsError(dir, err);
     }
+  }
+
+  /**
+   * The external data files model.onnx references, or undefined while one is missing (the
+   * version is not complete yet). One that is not a regular file (a symlink, a folder) is
+   * refused: it could lead out of the version folder.
+   */
+  private async external(v: CheckpointVersion): Promise<CheckpointFile[] | undefined> {
+    const fh = await open(v.uri, 'r');
+    let names: string[];
+    try {
+      names = await externalDataFiles(
+        v.uri,
+        v.generation,
+        async (offset, length) => {
+          const buf = Buffer.alloc(length);
+          const { bytesRead } = await fh.read(buf, 0, length, offset);
+          return buf.subarray(0, bytesRead);
+        },
+        v.size,
+      );
+    } finally {
+      await fh.close();
+    }
+    const files: CheckpointFile[] = [];
+    for (const name of names) {
+      const path = join(dirname(v.uri), name);
+      const st = await orMissing(lstat(path), undefined);
+      if (st === undefined) return undefined;
+      if (!st.isFile()) {
+        const what = st.isSymbolicLink() ? 'a symlink' : 'not a regular file';
+        throw new CheckpointError(
+          'invalid_uri',
+          `${v.uri}: external data location ${JSON.stringify(name)} is ${what}; expected a regular file beside model.onnx`,
+        );
+      }
+      files.push({ uri: path, size: st.size, generation: `${st.mtimeMs}-${st.size}` });
+    }
+    return files;
   }
 
   async config(version?: string): Promise<string | undefined> {
@@ -65,7 +115,12 @@ export class LocalSource implements CheckpointSource {
   }
 
   async download(v: CheckpointVersion, dest: string, onProgress?: ProgressFn): Promise<void> {
-    const path = this.directPath(v);
+    // One of the version's external data files (listed with it), else its model file.
+    const data = v.external?.some((f) => f.uri === v.uri) ? basename(v.uri) : undefined;
+    const path =
+      data === undefined
+        ? this.directPath(v)
+        : join(this.root, versionFolder(this.uri, v.version), externalDataFile(v.uri, data));
     // Open first: a stream that opens lazily can fail before anyone listens for its error.
     const fh = await open(path, 'r').catch((err: unknown) => {
       throw this.fsError(path, err);

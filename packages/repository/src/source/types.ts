@@ -2,7 +2,7 @@
 // under it. The layout and the completeness rule are in ../layout.ts; every source lists its
 // store and applies that rule, so local and gs:// stores agree on what a version is.
 
-/** One more file of a version, downloaded with its model file (an XLA export's params.*). */
+/** One more file of a version, downloaded with its model file (params.*, ONNX external data). */
 export interface CheckpointFile {
   /** e.g. gs://b/p/3/params.npz */
   uri: string;
@@ -29,7 +29,16 @@ export interface CheckpointVersion {
    * stores that are downloaded from (gs://); a local version is read in place with it.
    */
   params?: CheckpointFile;
+  /**
+   * model.onnx only: the external data files its initializers reference (each a plain file
+   * name beside it), all present when listed; downloaded and verified with the model file.
+   */
+  external?: CheckpointFile[];
 }
+
+/** Bytes of every file of a version: its model file, params file and external data files. */
+export const checkpointBytes = (v: CheckpointVersion): number =>
+  v.size + (v.params?.size ?? 0) + (v.external ?? []).reduce((n, f) => n + f.size, 0);
 
 export type ProgressFn = (done: number, total: number) => void;
 
