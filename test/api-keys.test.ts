@@ -10,7 +10,16 @@ import { connect } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminRequest } from './support/admin.ts';
-import { ROOT, startGateway, startManagedWorker, startPublisher, testPrefix, type Proc } from './support/fleet.ts';
+import { alto } from './support/cli.ts';
+import {
+  ADMIN_TOKEN,
+  ROOT,
+  startGateway,
+  startManagedWorker,
+  startPublisher,
+  testPrefix,
+  type Proc,
+} from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -186,6 +195,30 @@ describe('managed API keys', () => {
     const r = await adminRequest(gateways[0]!.url, 'POST', '/keys', { name: 'x', owner: 'y', rate: -1 });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toContain('rate');
+  });
+
+  it('alto keys create, ls and revoke', async () => {
+    const env = { ALTO_URL: gateways[0]!.url, ALTO_ADMIN_TOKEN: ADMIN_TOKEN };
+    const made = await alto(['keys', 'create', 'cli-key', '--owner', 'team-e', '--rate', '5', '--max-queued', '3'], {
+      env,
+    });
+    expect(made.code, made.stderr).toBe(0);
+    const [, id, secret] = /^([0-9a-f]{12}) \(cli-key\) created; its secret, shown this once only:\n(\S+)\n$/.exec(
+      made.stdout,
+    )!;
+    secrets.push(secret!);
+    expect((await predict(gateways[1]!, secret!)).status).toBe(202);
+    const ls = await alto(['keys', 'ls'], { env });
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toMatch(/^ID\s+NAME\s+OWNER\s+CREATED\s+LAST USED\s+MODELS\s+LIMITS\s+STATE/m);
+    expect(ls.stdout).toMatch(new RegExp(`^${id}\\s+cli-key\\s+team-e\\s+.+\\s+all\\s+5/s, 3 queued\\s+active`, 'm'));
+    expect(ls.stdout).not.toContain(secret);
+    const revoked = await alto(['keys', 'revoke', id!], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await alto(['keys', 'ls', '--json'], { env })).stdout).toContain('"revoked_at": "');
+    const bad = await alto(['keys', 'create', 'x'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--owner');
   });
 
   it('holds no secret anywhere in Redis', async () => {
