@@ -24,6 +24,7 @@ import { getJson, postJson } from './support/http.ts';
 import { waitFor } from './support/wait.ts';
 
 const tinyBody = { input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.25) } } };
+const READER = 'test-reader-token-0123456789';
 const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
 describe('managed API keys', () => {
@@ -48,7 +49,10 @@ describe('managed API keys', () => {
   beforeAll(async () => {
     mkdirSync(join(repo, 'tiny', '1'), { recursive: true });
     cpSync(join(ROOT, 'models/tiny/1/model.onnx'), join(repo, 'tiny', '1', 'model.onnx'));
-    publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: repo });
+    publisher = await startPublisher(redisUrl, prefix, {
+      ALTO_ALLOWED_ROOTS: repo,
+      ALTO_ADMIN_TOKENS: `reader:read:${READER}`,
+    });
     const env = { ALTO_PUBLISHER_URL: publisher.url, ALTO_MANAGED_API_KEYS: 'true', ALTO_LOG_LEVEL: 'info' };
     gateways = await Promise.all([startGateway(redisUrl, prefix, env), startGateway(redisUrl, prefix, env)]);
     worker = await startManagedWorker(redisUrl, prefix, 'keys-w1', { ALTO_CACHE_DIR: join(repo, '.cache') });
@@ -85,9 +89,14 @@ describe('managed API keys', () => {
     expect(listed).toMatchObject({ name: 'ci', owner: 'team-a', revoked_at: null, models: null });
     expect(Date.parse(listed.last_used)).toBeGreaterThan(Date.now() - 60_000);
     expect(JSON.stringify(ls.body)).not.toContain(key.secret);
-    // A read-only check of the scopes: listing needs read, creating needs write (docs/security.md).
+    // Listing needs a read token, creating and revoking a write token.
     const noToken = await adminRequest(gateways[0]!.url, 'POST', '/keys', { name: 'x', owner: 'y' }, null);
     expect(noToken.status).toBe(401);
+    expect((await adminRequest(gateways[0]!.url, 'GET', '/keys', undefined, READER)).status).toBe(200);
+    const readOnly = await adminRequest(gateways[0]!.url, 'POST', '/keys', { name: 'x', owner: 'y' }, READER);
+    expect(readOnly.status).toBe(403);
+    expect(readOnly.body.error.code).toBe('forbidden');
+    expect((await adminRequest(gateways[0]!.url, 'DELETE', `/keys/${key.id}`, undefined, READER)).status).toBe(403);
 
     // Both gateways hold the key's record now; revocation must reach them anyway.
     for (const g of gateways) expect((await getJson(`${g.url}/v1/predictions`, bearer(key.secret))).status).toBe(200);
@@ -107,6 +116,7 @@ describe('managed API keys', () => {
       ),
     );
     for (const ms of refusedAfter) expect(ms).toBeLessThanOrEqual(1000);
+    console.log(`revoked key refused after ${refusedAfter.join(' and ')} ms`);
     const refused = await predict(gateways[1]!, key.secret);
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('unauthorized');
