@@ -14,6 +14,7 @@ import { update } from './commands/update.ts';
 import { workers } from './commands/workers.ts';
 import { scaling } from './commands/scaling.ts';
 import { audit, whoami } from './commands/audit.ts';
+import { keysCommand } from './commands/keys.ts';
 import { CliError, EXIT, usageError } from './exit.ts';
 import { GLOBAL_OPTIONS, commandHelp, topHelp, usageLine } from './help.ts';
 import { resolveAdminToken, resolveApiKey, resolveUrl } from './settings.ts';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   scaling,
   whoami,
   audit,
+  keysCommand,
 ];
 
 export function processIo(): Io {

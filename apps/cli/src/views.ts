@@ -3,6 +3,9 @@
 // Settings go out as the user typed them: the admin API checks them and says why it
 // refuses, so an execution provider is any name here.
 import type {
+  ApiKey,
+  ApiKeyCreateRequest,
+  ApiKeyCreated,
   AdminModel,
   AdminWorker,
   AuditList,
@@ -15,6 +18,7 @@ import type {
 } from '@alto/control';
 
 export type { AuditList, DeadLetterList, ReplayResult, UnpublishResult, Whoami };
+export type { ApiKey, ApiKeyCreateRequest, ApiKeyCreated };
 export type ModelView = AdminModel;
 export type WorkerView = AdminWorker;
 export type ScalingView = ScalingReport;

@@ -28,6 +28,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
+import type { KeyLimits } from './key-limits.ts';
 import { adminProxy } from './admin-proxy.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
@@ -48,6 +49,8 @@ import type { WebhookGate } from './webhook.ts';
 
 export interface GatewayDeps {
   redis: Redis;
+  /** Managed API keys' limits (with ALTO_MANAGED_API_KEYS). @default none */
+  keyLimits?: KeyLimits;
   /** Refuses new work past Redis's memory high-water mark. @default none: no memory check */
   memory?: MemoryGauge;
   store: PredictionStore;
@@ -175,10 +178,11 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     apiKeys: d.auth?.enabled ?? false,
   });
 
-  const ownerOf = (c: Context) => d.auth.owner(c.req.header('authorization'));
+  const callerOf = (c: Context) => d.auth.caller(c.req.header('authorization'));
+  const ownerOf = async (c: Context) => (await callerOf(c)).owner;
 
   async function submit(c: Context, name: string, version: string | undefined, via: PredictVia): Promise<Response> {
-    const owner = ownerOf(c);
+    const { owner, key } = await callerOf(c);
     const trace = requestTrace(c);
     const validate = async () => {
       const model = version === undefined ? await findModel(name) : await findVersion(name, version);
@@ -206,6 +210,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     const { record, replayed } = await enqueue({
       trace,
       owner,
+      ...(key ? { key } : {}),
       model,
       pinned: version !== undefined,
       tensors,
@@ -227,7 +232,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
 
   /** The prediction, if the caller may see it; another key's prediction is reported as absent. */
   const findOwned = async (c: Context, id: string): Promise<PredictionRecord> => {
-    const owner = ownerOf(c);
+    const owner = await ownerOf(c);
     const record = await d.store.get(id);
     if (!record || (d.auth.enabled && record.owner !== owner)) throw notFound(id);
     return record;
@@ -246,7 +251,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   );
 
   mount(app, routes.listPredictions, async (c) => {
-    const owner = ownerOf(c);
+    const owner = await ownerOf(c);
     const query = listOptions(c.req.valid('query'));
     const page = await d.owners.list(owner, query);
     if (!page) {

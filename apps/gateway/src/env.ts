@@ -82,6 +82,16 @@ export const GatewayEnvSchema = z.object({
   ALTO_GRPC_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** How long an Open Inference Protocol infer call holds for its prediction, in seconds. */
   ALTO_OIP_INFER_TIMEOUT_SECONDS: positiveInt(60).pipe(z.number().max(3600)),
+  /**
+   * `true`: also accept managed API keys (`alto keys create`, docs/api-keys.md), with their
+   * limits; prediction routes then require a key even when ALTO_API_KEYS is empty.
+   */
+  ALTO_MANAGED_API_KEYS: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** How long a managed key's record is used before it is read again: the bound on revocation, in ms. */
+  ALTO_API_KEY_CACHE_MS: positiveInt(500).pipe(z.number().max(60_000)),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;
@@ -92,7 +102,7 @@ export const isLoopback = (host: string): boolean =>
 
 export function loadEnv(env: NodeJS.ProcessEnv = process.env, alsoKnown: string[] = []): GatewayEnv {
   const parsed = parseEnv(GatewayEnvSchema, env, { alsoKnown });
-  if (parsed.ALTO_API_KEYS.length === 0 && !isLoopback(parsed.ALTO_HOST)) {
+  if (parsed.ALTO_API_KEYS.length === 0 && !parsed.ALTO_MANAGED_API_KEYS && !isLoopback(parsed.ALTO_HOST)) {
     throw new ConfigError([
       `ALTO_HOST: without ALTO_API_KEYS the gateway serves anyone who can reach it, so it listens on loopback only ` +
         `(127.0.0.1, ::1, localhost); got '${parsed.ALTO_HOST}'. Set ALTO_API_KEYS, or ALTO_HOST=127.0.0.1`,

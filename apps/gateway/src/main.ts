@@ -13,8 +13,11 @@ try {
   const gateway = await startGateway(env, log);
   const grpc = gateway.grpcPort === undefined ? {} : { grpc: `${env.ALTO_HOST}:${gateway.grpcPort}` };
   log.info({ url: `http://${env.ALTO_HOST}:${gateway.port}`, ...grpc }, 'gateway listening');
-  if (env.ALTO_API_KEYS.length === 0) log.info('no API keys: listening on loopback only');
-  else log.info({ keys: env.ALTO_API_KEYS.length }, 'API keys required on the prediction routes');
+  if (env.ALTO_API_KEYS.length === 0 && !env.ALTO_MANAGED_API_KEYS) log.info('no API keys: listening on loopback only');
+  else {
+    const managed = env.ALTO_MANAGED_API_KEYS;
+    log.info({ keys: env.ALTO_API_KEYS.length, managed }, 'API keys required on the prediction routes');
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -8,6 +8,7 @@ export interface GatewayMetrics {
   duration: Histogram<'route'>;
   waiting: Gauge;
   notices: Counter<'channel'>;
+  keyPredictions: Counter<'key' | 'model' | 'outcome'>;
 }
 
 export function createGatewayMetrics(
@@ -88,6 +89,14 @@ export function createGatewayMetrics(
         "Completion notices received: channel 'own' (this gateway's waiting requests), 'shared' " +
         '(from scripts of earlier versions, during an upgrade).',
       labelNames: ['channel'],
+      registers: [registry],
+    }),
+    keyPredictions: new Counter({
+      name: 'alto_gateway_key_predictions_total',
+      help:
+        "Predictions of managed API keys by key id, model and outcome: 'accepted', 'rate_limited', " +
+        "'quota_exceeded' (docs/api-keys.md).",
+      labelNames: ['key', 'model', 'outcome'],
       registers: [registry],
     }),
   };

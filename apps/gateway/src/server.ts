@@ -6,6 +6,7 @@ import { getRequestListener, type ServerType } from '@hono/node-server';
 import {
   CachedRegistry,
   CompletionHub,
+  ApiKeyRing,
   MemoryGauge,
   OwnerIndex,
   PredictionStore,
@@ -22,6 +23,7 @@ import { createApp, type GatewayDeps } from './app.ts';
 import { oipDeps } from './oip/deps.ts';
 import { startOipGrpc } from './oip/grpc.ts';
 import { createAuth } from './auth.ts';
+import { keyLimits } from './key-limits.ts';
 import type { GatewayEnv } from './env.ts';
 import { answerClientError, refusedRequest } from './errors.ts';
 import { createGatewayMetrics } from './metrics.ts';
@@ -78,7 +80,11 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     memory,
     store,
     owners: new OwnerIndex(redis, keys, store),
-    auth: createAuth(env.ALTO_API_KEYS),
+    auth: createAuth(
+      env.ALTO_API_KEYS,
+      env.ALTO_MANAGED_API_KEYS ? new ApiKeyRing(redis, keys, { ttlMs: env.ALTO_API_KEY_CACHE_MS }) : undefined,
+    ),
+    ...(env.ALTO_MANAGED_API_KEYS ? { keyLimits: keyLimits({ redis, keys, store, metrics }) } : {}),
     models,
     status,
     hub,

@@ -14,6 +14,7 @@ import {
   type TensorMap,
 } from '@alto/protocol';
 import type {
+  ApiKeyRecord,
   CompletionHub,
   Idempotency,
   MemoryGauge,
@@ -23,6 +24,7 @@ import type {
   NewWebhook,
 } from '@alto/queue';
 import { ROOT_CONTEXT, formatTraceparent, inSpan, type Context as TraceContext, type Logger } from '@alto/telemetry';
+import type { KeyLimits } from './key-limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { gatewayTracer } from './tracing.ts';
 
@@ -35,10 +37,14 @@ export interface SubmitDeps {
   metrics: GatewayMetrics;
   log: Logger;
   retentionMs: number;
+  /** Managed API keys' limits. @default none: keys carry no limits */
+  keyLimits?: KeyLimits;
 }
 
 export interface Submission {
   owner: string;
+  /** The managed API key used: its limits apply. */
+  key?: ApiKeyRecord;
   model: ModelInfo;
   /** Whether the request named the version (it then runs on that version only). */
   pinned: boolean;
@@ -114,10 +120,16 @@ export function predictions(d: SubmitDeps): Predictions {
   }
 
   async function submit(s: Submission): Promise<Submitted> {
-    const { model } = s;
+    const { model, key } = s;
+    const limits = key ? d.keyLimits : undefined;
+    limits?.allowModel(key!, model.name);
     // Checked last before the enqueue, on a cached reading (no round trip per request).
     await d.memory?.admit();
     const created = newPredictionId(model.name);
+    const timeoutMs = s.timeoutMs ?? model.timeout_ms;
+    await limits?.admit(key!, model.name, created, timeoutMs ? timeoutMs + 60_000 : d.retentionMs);
+    // Counted until it ends: released at once when it is not created, or when seen to end here.
+    let counted = limits !== undefined;
     // Watch before enqueueing, so a completion published in between is not missed.
     let watch = s.waitMs > 0 ? d.hub.watch(created) : undefined;
     try {
@@ -153,6 +165,10 @@ export function predictions(d: SubmitDeps): Predictions {
         }),
       );
       const replayed = record.replayed === true;
+      if (replayed && counted) {
+        counted = false;
+        await limits!.release(key!, created);
+      }
       // Indexed for listing while the prediction runs: off the path of a waiting request.
       let indexed: Promise<void> | undefined;
       if (replayed) {
@@ -180,7 +196,14 @@ export function predictions(d: SubmitDeps): Predictions {
         }
       }
       await indexed;
+      if (counted && TERMINAL.has(record.status)) {
+        counted = false;
+        await limits!.release(key!, record.id);
+      }
       return { record, replayed };
+    } catch (err) {
+      if (counted && !(await d.store.get(created))) await limits!.release(key!, created);
+      throw err;
     } finally {
       watch?.dispose();
     }

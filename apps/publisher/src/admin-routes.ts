@@ -7,6 +7,10 @@ import {
   AdminModelListSchema,
   AdminModelSchema,
   AdminWorkerListSchema,
+  ApiKeyCreateRequestSchema,
+  ApiKeyCreatedSchema,
+  ApiKeyListSchema,
+  ApiKeySchema,
   AuditListSchema,
   DeadLetterListSchema,
   DrainResultSchema,
@@ -72,6 +76,7 @@ const PoolParams = z.object({
     .string()
     .openapi({ description: 'The pool: `cpu`, `gpu`, `gpu-team-ml` (docs/autoscaling.md).', example: 'cpu' }),
 });
+const KeyParams = z.object({ id: z.string().openapi({ description: "The API key's id (not its secret)." }) });
 const WorkerParams = z.object({ id: z.string().openapi({ description: "The worker's id (ALTO_WORKER_ID)." }) });
 
 const limitError = (issue: { input?: unknown }) => `expected an integer from 1 to 1000, got '${String(issue.input)}'`;
@@ -279,6 +284,41 @@ export const adminRoutes = {
     responses: {
       '200': { description: 'The pool.', content: json(PoolScalingSchema) },
       ...errorResponses({ not_found: 'no model or live worker belongs to that pool.', ...COMMON }),
+    },
+  }),
+  listKeys: createRoute({
+    method: 'get',
+    path: '/v1/admin/keys',
+    operationId: 'listApiKeys',
+    summary: 'Every managed API key (revoked ones too), oldest first; never a secret.',
+    security,
+    responses: {
+      '200': { description: 'The keys.', content: json(ApiKeyListSchema) },
+      ...errorResponses(COMMON),
+    },
+  }),
+  createKey: createRoute({
+    method: 'post',
+    path: '/v1/admin/keys',
+    operationId: 'createApiKey',
+    summary: 'Create a managed API key with its limits; the answer holds its secret, shown this once only.',
+    security,
+    request: { body: body(ApiKeyCreateRequestSchema) },
+    responses: {
+      '201': { description: 'Created.', content: json(ApiKeyCreatedSchema) },
+      ...errorResponses({ ...BODY, ...WRITE, ...COMMON }),
+    },
+  }),
+  revokeKey: createRoute({
+    method: 'delete',
+    path: '/v1/admin/keys/{id}',
+    operationId: 'revokeApiKey',
+    summary: 'Revoke a managed API key: every gateway refuses it within ALTO_API_KEY_CACHE_MS.',
+    security,
+    request: { params: KeyParams },
+    responses: {
+      '200': { description: 'Revoked (again, if it already was).', content: json(ApiKeySchema) },
+      ...errorResponses({ not_found: 'no API key of that id exists.', ...WRITE, ...COMMON }),
     },
   }),
 };

@@ -4,6 +4,10 @@
 import {
   ADMIN_SCHEMAS,
   appendAudit,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  ApiKeyCreateRequestSchema,
   readAudit,
   type AuditInput,
   PublishRequestSchema,
@@ -323,6 +327,26 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
       throw new AltoError('not_found', `no model or live worker is in pool '${pool}' (pools: ${known})`);
     }
     return c.json(found, 200);
+  });
+
+  mount(app, routes.listKeys, async (c) => c.json({ keys: await listApiKeys(d.redis, d.store.keys) }, 200));
+
+  mount(app, routes.createKey, async (c) => {
+    const req = parse(ApiKeyCreateRequestSchema, await json(c));
+    const { record, created } = await createApiKey(d.redis, d.store.keys, req);
+    const { secret: _s, ...shown } = created;
+    d.log.info({ api_key: record.id, name: record.name, owner: record.owner }, 'API key created');
+    await audit(c, { action: 'key.create', target: record.id, before: null, after: shown });
+    return c.json(created, 201);
+  });
+
+  mount(app, routes.revokeKey, async (c) => {
+    const { id } = c.req.valid('param');
+    const changed = await revokeApiKey(d.redis, d.store.keys, id);
+    if (!changed) throw new AltoError('not_found', `no API key '${id}' exists`);
+    d.log.info({ api_key: id }, 'API key revoked');
+    await audit(c, { action: 'key.revoke', target: id, before: changed.before, after: changed.after });
+    return c.json(changed.after, 200);
   });
 
   return app;

@@ -32,6 +32,8 @@ API_ERROR_CODES = (
     "internal",
     "forbidden",
     "too_many_attempts",
+    "rate_limited",
+    "quota_exceeded",
 )
 
 
@@ -83,7 +85,7 @@ class UnsupportedMediaTypeError(AltoError):
 
 
 class RateLimitedError(AltoError):
-    """429 queue_full: the model has its queue full; retry later."""
+    """429 queue_full, rate_limited or quota_exceeded: the model's queue or the key's limit is full; retry later."""
 
 
 class ServerError(AltoError):

@@ -26,6 +26,8 @@ export const API_ERROR_CODES = [
   'internal',
   'forbidden',
   'too_many_attempts',
+  'rate_limited',
+  'quota_exceeded',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 

@@ -4,6 +4,7 @@
 // them, and the CLI reads its types from them.
 import { ErrorBodySchema, type SchemaSet } from '@alto/protocol';
 import { z } from 'zod';
+import { ApiKeyCreateRequestSchema, ApiKeyCreatedSchema, ApiKeyListSchema, ApiKeySchema } from './api-keys.ts';
 import { AuditEventSchema, AuditListSchema } from './audit.ts';
 import {
   DeviceSchema,
@@ -155,6 +156,7 @@ export const ADMIN_SCHEMAS: SchemaSet = {
     PublishRequest: PublishRequestSchema,
     UpdateRequest: UpdateRequestSchema,
     ReplayRequest: ReplayRequestSchema,
+    ApiKeyCreateRequest: ApiKeyCreateRequestSchema,
   },
   output: {
     Model: AdminModelSchema,
@@ -173,5 +175,8 @@ export const ADMIN_SCHEMAS: SchemaSet = {
     Error: ErrorBodySchema,
     Scaling: ScalingReportSchema,
     PoolScaling: PoolScalingSchema,
+    ApiKey: ApiKeySchema,
+    ApiKeyCreated: ApiKeyCreatedSchema,
+    ApiKeyList: ApiKeyListSchema,
   },
 };

@@ -47,3 +47,15 @@ export {
   type ScalingSettings,
 } from './scaling.ts';
 export { ModelScalingSchema, PoolScalingSchema, ScalingReportSchema } from './scaling-api.ts';
+export {
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  ApiKeyCreateRequestSchema,
+  ApiKeyCreatedSchema,
+  ApiKeyListSchema,
+  ApiKeySchema,
+  type ApiKey,
+  type ApiKeyCreateRequest,
+  type ApiKeyCreated,
+} from './api-keys.ts';

@@ -7,7 +7,7 @@ import { keys as queueKeys, type Keys } from '@alto/queue';
 
 export interface ControlKeys extends Pick<
   Keys,
-  'prefix' | 'models' | 'modelVersions' | 'specs' | 'catalogChannel' | 'unpublished'
+  'prefix' | 'models' | 'modelVersions' | 'specs' | 'catalogChannel' | 'unpublished' | 'apiKeys' | 'apiKeyBucket'
 > {
   /** What the publisher last observed per model: hash name → ModelState JSON. */
   states: string;
@@ -37,6 +37,8 @@ export function controlKeys(prefix = 'alto'): ControlKeys {
     specs: q.specs,
     catalogChannel: q.catalogChannel,
     unpublished: q.unpublished,
+    apiKeys: q.apiKeys,
+    apiKeyBucket: q.apiKeyBucket,
     states: `${control}:states`,
     assignments: `${control}:assignments`,
     workers: `${control}:workers`,

@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'internal',
   'forbidden',
   'too_many_attempts',
+  'rate_limited',
+  'quota_exceeded',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -48,6 +50,8 @@ export class AltoError extends Error {
     message: string,
     /** Whether the same request may succeed if sent again later. */
     readonly retryable = false,
+    /** Seconds to send as Retry-After (429 and 503 send 1 otherwise). */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'AltoError';
@@ -98,6 +102,8 @@ export function httpStatus(code: ErrorCode): number {
       return 422;
     case 'queue_full':
     case 'too_many_attempts':
+    case 'rate_limited':
+    case 'quota_exceeded':
       return 429;
     case 'internal':
       return 500;

@@ -51,7 +51,9 @@ export function errorHeaders(status: number, bearerRealm?: string): Record<strin
 
 export function errorResponse(e: AltoError, c: Context, o: Pick<ErrorModelOptions, 'bearerRealm'> = {}): Response {
   const status = httpStatus(e.code);
-  return c.json({ error: e.toJSON() }, status as 400, errorHeaders(status, o.bearerRealm));
+  const headers = errorHeaders(status, o.bearerRealm);
+  if (e.retryAfterS !== undefined && headers['retry-after']) headers['retry-after'] = String(e.retryAfterS);
+  return c.json({ error: e.toJSON() }, status as 400, headers);
 }
 
 /** app.onError and app.notFound of an API. */

@@ -96,8 +96,18 @@ export const IDEMPOTENCY = {
 } as const;
 
 /** Every fixed field name of every record, for checks against the scripts. */
+/** A managed API key's bucket (`keys.apiKeyBucket`, key-admit-2.lua). */
+export const API_KEY_BUCKET = {
+  /** Tokens left (a float). */
+  tokens: 'tokens',
+  /** When `tokens` was computed, epoch ms (Redis's clock). */
+  ts: 'ts',
+  /** When a gateway last admitted a request of the key, epoch ms. */
+  lastUsed: 'last_used',
+} as const;
+
 export const ALL_FIELDS: ReadonlySet<string> = new Set(
-  [PREDICTION, ENTRY, DEAD_LETTER, OUTBOX_EVENT, IDEMPOTENCY].flatMap((t) => Object.values(t)),
+  [PREDICTION, ENTRY, DEAD_LETTER, OUTBOX_EVENT, IDEMPOTENCY, API_KEY_BUCKET].flatMap((t) => Object.values(t)),
 );
 
 /** A stream entry's flat [field, value, ...] list as a map; nil fields (a deleted entry) give undefined. */

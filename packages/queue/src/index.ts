@@ -70,3 +70,17 @@ export {
   type RedisRole,
   type RedisCredentials,
 } from './acl.ts';
+export {
+  ApiKeyRing,
+  admitKey,
+  formatSecret,
+  keyLastUsed,
+  touchKey,
+  outstandingIds,
+  releaseKey,
+  secretKeyId,
+  sha256Hex,
+  type ApiKeyRecord,
+  type ApiKeyRingOptions,
+} from './api-keys.ts';
+export type { KeyAdmitOutcome } from './scripts/index.ts';

@@ -64,6 +64,13 @@ export interface Keys {
    * to the retention window.
    */
   ownerPredictions(owner: string): string;
+  // ---- managed API keys (see api-keys.ts) ----
+  /** Managed API keys: hash key id → ApiKeyRecord JSON (secrets only as sha256). Publisher writes, gateways read. */
+  apiKeys: string;
+  /** One API key's token bucket and last use: hash, under the key's own hash tag. */
+  apiKeyBucket(id: string): string;
+  /** One API key's outstanding predictions: sorted set of ids, under the key's own hash tag. */
+  apiKeyOutstanding(id: string): string;
   // ---- webhooks (see outbox.ts) ----
   /** Webhook events of one model's predictions, appended by the scripts that change state. */
   outbox(model: string): string;
@@ -95,6 +102,9 @@ export function keys(prefix = 'alto'): Keys {
     replicas: (model) => `${tag(model)}:replicas`,
     idempotency: (model, owner, keyHash) => `${tag(model)}:idem:${owner}:${keyHash}`,
     ownerPredictions: (owner) => `${prefix}:{owner:${owner}}:predictions`,
+    apiKeys: `${control}:api-keys`,
+    apiKeyBucket: (id) => `${prefix}:{apikey:${id}}:bucket`,
+    apiKeyOutstanding: (id) => `${prefix}:{apikey:${id}}:outstanding`,
     outbox: (model) => `${tag(model)}:outbox`,
     webhookModels: `${prefix}:webhook-models`,
     // BullMQ's keys of one queue must share a slot: the hash tag goes in the prefix.

@@ -23,6 +23,8 @@ export const KEY_ARGS: Readonly<Record<string, 'first' | 'all' | 'none'>> = {
   HINCRBY: 'first',
   ZADD: 'first',
   ZREMRANGEBYSCORE: 'first',
+  ZCARD: 'first',
+  TIME: 'none',
   XADD: 'first',
   XDEL: 'first',
   XACK: 'first',

@@ -47,6 +47,8 @@ export function grpcCode(code: ErrorCode): Grpc {
     case 'queue_full':
     case 'storage_full':
     case 'too_many_attempts':
+    case 'rate_limited':
+    case 'quota_exceeded':
       return Grpc.RESOURCE_EXHAUSTED;
     case 'redis_unavailable':
     case 'control_plane_unavailable':

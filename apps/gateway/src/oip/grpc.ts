@@ -127,7 +127,7 @@ export async function startOipGrpc(d: OipGrpcDeps, host: string, port: number): 
     }),
     ModelMetadata: unary(async (r: { name: string; version: string }) => modelMetadata(await model(r.name, r.version))),
     ModelInfer: unary(async ({ raw, message }: { raw: Buffer; message: GrpcInferRequest }, metadata: Metadata) => {
-      const owner = d.auth.owner(first(metadata, 'authorization'));
+      const { owner, key } = await d.auth.caller(first(metadata, 'authorization'));
       const keyHash = idempotencyKeyHash(first(metadata, 'idempotency-key'));
       if (!message.model_name) throw new OipError(400, Grpc.INVALID_ARGUMENT, "field 'model_name': required");
       const outputs = grpcOutputs(message);
@@ -135,6 +135,7 @@ export async function startOipGrpc(d: OipGrpcDeps, host: string, port: number): 
         model: message.model_name,
         version: message.model_version,
         owner,
+        ...(key ? { key } : {}),
         inputs: grpcInputs(message),
         ...(outputs ? { outputs } : {}),
         options: inferOptions(parameterValues(message.parameters)),

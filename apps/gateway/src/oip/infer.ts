@@ -13,7 +13,7 @@ import {
   type Priority,
   type Tensor,
 } from '@alto/protocol';
-import type { Idempotency } from '@alto/queue';
+import type { ApiKeyRecord, Idempotency } from '@alto/queue';
 import { status as Grpc } from '@grpc/grpc-js';
 import type { Context as TraceContext } from '@alto/telemetry';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -38,6 +38,8 @@ export interface InferCall {
   /** '' or undefined: the version the fleet serves. */
   version?: string;
   owner: string;
+  /** The managed API key used, whose limits apply. */
+  key?: ApiKeyRecord;
   inputs: InferInput[];
   /** Names of the outputs to return, in this order; undefined: all of the model's. */
   outputs?: string[];
@@ -139,6 +141,7 @@ async function run(d: InferDeps, call: InferCall): Promise<InferResult> {
   const started = Date.now();
   const { record, replayed } = await d.predictions.submit({
     owner: call.owner,
+    ...(call.key ? { key: call.key } : {}),
     model,
     pinned: version !== undefined,
     tensors,

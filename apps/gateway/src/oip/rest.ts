@@ -111,7 +111,7 @@ export function oipRest(d: OipRestDeps): Hono {
 
   const inference = async (c: Context) => {
     const { model: name, version } = c.req.param() as { model: string; version?: string };
-    const owner = d.auth.owner(c.req.header('authorization'));
+    const { owner, key } = await d.auth.caller(c.req.header('authorization'));
     const keyHash = idempotencyKeyHash(c.req.header('idempotency-key'));
     const raw = await readBody(c, d.maxBodyBytes);
     const { json, binary } = split(c, decode(c, raw, d.maxBodyBytes));
@@ -120,6 +120,7 @@ export function oipRest(d: OipRestDeps): Hono {
       model: name,
       ...(version !== undefined ? { version } : {}),
       owner,
+      ...(key ? { key } : {}),
       inputs: request.inputs,
       ...(request.outputs ? { outputs: request.outputs.map((o) => o.name) } : {}),
       options: inferOptions(request.parameters),

@@ -6,13 +6,15 @@ import { cancel } from './cancel.ts';
 import { complete } from './complete.ts';
 import { enqueue } from './enqueue.ts';
 import { failQueued } from './fail-queued.ts';
+import { keyAdmit } from './key-admit.ts';
 import { ownerAdd } from './owner-add.ts';
 import { replay } from './replay.ts';
 import { start } from './start.ts';
 import { webhookDelivery } from './webhook-delivery.ts';
 
 export { VERSION } from './queue-script.ts';
-export { addWaiter, cancel, complete, enqueue, failQueued, ownerAdd, replay, start, webhookDelivery };
+export { addWaiter, cancel, complete, enqueue, failQueued, keyAdmit, ownerAdd, replay, start, webhookDelivery };
+export { KEY_ADMIT_CODES, type KeyAdmitOutcome, type KeyAdmitParams } from './key-admit.ts';
 export { ENQUEUE_CODES, type EnqueueOutcome, type EnqueueParams } from './enqueue.ts';
 export { START_CODES, type StartOutcome, type StartParams } from './start.ts';
 export { COMPLETE_CODES, type CompleteOutcome, type CompleteParams } from './complete.ts';
@@ -34,6 +36,7 @@ export const QUEUE_SCRIPTS: readonly LuaScript<never, unknown>[] = [
   webhookDelivery,
   ownerAdd,
   addWaiter,
+  keyAdmit,
 ];
 
 /** Registers every queue script on a connection; pipelines made from it afterwards have them too. */

@@ -13,6 +13,7 @@ import {
   complete,
   enqueue,
   failQueued,
+  keyAdmit,
   ownerAdd,
   replay,
   start,
@@ -98,6 +99,7 @@ const samples: [LuaScript<never, unknown>, unknown][] = [
   ],
   [ownerAdd, { keys, owner: 'o', predictionId: 'm.1', createdAt: 1, oldest: 0, retentionMs: 9 }],
   [addWaiter, { keys, model: 'm', predictionId: 'm.1', channel: keys.notices('m', 'g') }],
+  [keyAdmit, { keys, keyId: 'k1', rate: 10, burst: 5, maxQueued: 3, predictionId: 'm.1', holdMs: 9 }],
 ];
 
 describe('queue scripts', () => {
@@ -170,6 +172,8 @@ describe('queue scripts', () => {
     expect(ownerAdd.decode(1)).toBe('ADDED');
     expect(addWaiter.decode(null)).toEqual({ code: 'GONE' });
     expect(addWaiter.decode('running')).toEqual({ code: 'STATUS', status: 'running' });
+    expect([0, -1].map((r) => keyAdmit.decode(r))).toEqual([{ code: 'ADMITTED' }, { code: 'QUEUE_LIMIT' }]);
+    expect(keyAdmit.decode([250])).toEqual({ code: 'RATE_LIMITED', retryMs: 250 });
   });
 
   it('refuses a reply no outcome names', () => {
