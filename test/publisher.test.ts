@@ -167,6 +167,17 @@ describe('publisher', () => {
     const pinned = await predict('tiny', '2');
     expect(pinned.status).toBe(200);
     expect(pinned.body).toMatchObject({ status: 'succeeded', version: '2' });
+    // The status above follows the assignments; a worker may still hold version 1 for a moment
+    // while it unloads, and a request pinned to it meanwhile is accepted. Once the gateway no
+    // longer lists it, a request pinning it is refused.
+    await waitFor(
+      async () => {
+        const r = await getJson(`${gateway.url}/v1/models/tiny`);
+        const versions = (r.body as { versions?: string[] }).versions;
+        return versions?.length === 1 && versions[0] === '2' ? versions : undefined;
+      },
+      { what: 'the gateway no longer lists version 1', timeoutMs: 20_000 },
+    );
     const gone = await predict('tiny', '1');
     expect(gone.status).toBe(404);
     expect(gone.body.error.code).toBe('version_not_found');
