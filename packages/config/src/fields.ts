@@ -56,3 +56,18 @@ export const redisTlsOf = (env: {
   ...(env.ALTO_REDIS_TLS_CERT ? { cert: env.ALTO_REDIS_TLS_CERT } : {}),
   ...(env.ALTO_REDIS_TLS_KEY ? { key: env.ALTO_REDIS_TLS_KEY } : {}),
 });
+
+/**
+ * `ALTO_PAYLOAD_ROOTS`: comma-separated base URIs (gs://bucket/prefix, file:///dir or a plain path)
+ * under which requests may name input and output objects, and batch jobs their JSONL files.
+ * Anything else is refused with a 400 naming this setting. Empty: no payload by reference.
+ */
+export const payloadRoots = z
+  .string()
+  .optional()
+  .transform((s) =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );

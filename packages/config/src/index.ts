@@ -11,4 +11,5 @@ export {
   keyPrefix,
   redisTls,
   redisTlsOf,
+  payloadRoots,
 } from './fields.ts';
