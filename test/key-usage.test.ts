@@ -85,7 +85,8 @@ describe('per-key usage', () => {
     mkdirSync(join(repo, 'simmy', '1'), { recursive: true });
     writeFileSync(join(repo, 'simmy', '1', 'model.sim'), JSON.stringify(SIM));
     writeFileSync(join(repo, 'simmy', 'config.json'), JSON.stringify({ max_batch_size: 16, max_queue_delay_ms: 20 }));
-    publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: repo });
+    // The worker is stopped for a moment below: not long enough to be taken for dead.
+    publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: repo, ALTO_WORKER_TIMEOUT_MS: '20000' });
     gateway = await startGateway(redisUrl, prefix, {
       ALTO_PUBLISHER_URL: publisher.url,
       ALTO_MANAGED_API_KEYS: 'true',
