@@ -43,13 +43,27 @@ export function batchUsage(
 }
 
 export class KeyUsageRecorder {
+  /** Writes not awaited by their caller (settled()), for flush(). */
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(private readonly d: KeyUsageDeps) {}
 
-  /** Predictions settled without being computed (expired before they started, or poison: failed). */
-  settled(model: string, entries: readonly Entry[], status: UsageStatus): Promise<void> {
-    return this.record(
+  /**
+   * Predictions settled without being computed (expired before they started, or poison:
+   * failed). Not to be awaited on the way to compute: flush() waits for it.
+   */
+  settled(model: string, entries: readonly Entry[], status: UsageStatus): void {
+    if (entries.length === 0) return;
+    const write = this.record(
       entries.map((e) => ({ delta: { key: e.key, model, predictions: 1, computeSeconds: 0 }, status })),
     );
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write));
+  }
+
+  /** Waits for the writes settled() started. */
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
   }
 
   /** A computed batch: `stored` are the entries whose outcome complete() stored. */

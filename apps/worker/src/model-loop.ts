@@ -99,8 +99,9 @@ export class ModelLoop {
   }
 
   /** Stops reading, then waits for every batch read so far to be computed and stored. */
-  drain(): Promise<void> {
-    return this.scheduler.drain();
+  async drain(): Promise<void> {
+    await this.scheduler.drain();
+    await this.o.usage?.flush();
   }
 
   /** Marks entries running; returns those still to compute (not canceled or expired). */
@@ -109,9 +110,9 @@ export class ModelLoop {
     const { run, poisoned, fenced, expired } = await this.retry(() => this.o.consumer.start(entries));
     if (expired.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'expired' }, expired.length);
     if (poisoned.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'poison' }, poisoned.length);
-    // Usage never throws (see key-usage.ts) and is not waited for on the way to compute.
-    void this.o.usage?.settled(this.name, expired, 'expired');
-    void this.o.usage?.settled(this.name, poisoned, 'failed');
+    // Not waited for on the way to compute; drain() waits for it.
+    this.o.usage?.settled(this.name, expired, 'expired');
+    this.o.usage?.settled(this.name, poisoned, 'failed');
     if (poisoned.length > 0) {
       this.o.log.error(
         { model: this.name, prediction_ids: poisoned.map((e) => e.predictionId) },
