@@ -5,6 +5,7 @@ import {
   PredictionRequestSchema,
   httpStatus,
   TERMINAL,
+  modelOfPrediction,
   mount,
   openApiApp,
   renderPrediction,
@@ -20,6 +21,7 @@ import {
   type MemoryGauge,
   type ModelRegistry,
   type OwnerIndex,
+  type Keys,
   type PredictionStore,
   type RedisModelRegistry,
 } from '@alto/queue';
@@ -29,6 +31,7 @@ import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
 import type { KeyLimits } from './key-limits.ts';
+import { countCanceled } from './key-usage.ts';
 import { adminProxy } from './admin-proxy.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
@@ -72,6 +75,8 @@ export interface GatewayDeps {
   publisherUrl?: string;
   /** How long an Open Inference Protocol infer call holds, in seconds. @default 60 */
   oipInferTimeoutSeconds?: number;
+  /** Key names, for managed keys' usage totals (cancellations, key-usage.ts). @default none: metrics only */
+  keys?: Pick<Keys, 'apiKeyUsage'>;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -240,9 +245,13 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
 
   mount(app, routes.cancelPrediction, async (c) => {
     const { id } = c.req.valid('param');
-    await findOwned(c, id);
+    const before = await findOwned(c, id);
     const record = await d.store.cancel(id, d.retentionMs);
     if (!record) throw notFound(id);
+    // Counted by the request that saw it go from queued or running to canceled.
+    if (!TERMINAL.has(before.status) && record.status === 'canceled') {
+      await countCanceled(d, await callerOf(c), modelOfPrediction(id) ?? '');
+    }
     return predictionResponse(c, record, origin(c), 200);
   });
 

@@ -77,6 +77,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   });
   const deps: GatewayDeps = {
     redis,
+    keys,
     memory,
     store,
     owners: new OwnerIndex(redis, keys, store),

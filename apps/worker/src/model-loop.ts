@@ -16,6 +16,7 @@ import {
 } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
 import { batchSpan, executorSpan, queueWaitSpans, storeSpan, type BatchTrace } from './tracing.ts';
+import type { KeyUsageRecorder } from './key-usage.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { Scheduler } from './scheduler.ts';
 import type { SlotPool } from './slot-pool.ts';
@@ -38,6 +39,8 @@ export interface ModelLoopOptions {
   visibilityMs?: number;
   /** Runs before each inference with its requests (fault injection, see failpoint.ts). */
   failpoint?: (group: Entry[]) => Promise<void> | undefined;
+  /** Counts each settled prediction and its compute against its API key (key-usage.ts). */
+  usage?: KeyUsageRecorder;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,8 +99,9 @@ export class ModelLoop {
   }
 
   /** Stops reading, then waits for every batch read so far to be computed and stored. */
-  drain(): Promise<void> {
-    return this.scheduler.drain();
+  async drain(): Promise<void> {
+    await this.scheduler.drain();
+    await this.o.usage?.flush();
   }
 
   /** Marks entries running; returns those still to compute (not canceled or expired). */
@@ -106,6 +110,9 @@ export class ModelLoop {
     const { run, poisoned, fenced, expired } = await this.retry(() => this.o.consumer.start(entries));
     if (expired.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'expired' }, expired.length);
     if (poisoned.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'poison' }, poisoned.length);
+    // Not waited for on the way to compute; drain() waits for it.
+    this.o.usage?.settled(this.name, expired, 'expired');
+    this.o.usage?.settled(this.name, poisoned, 'failed');
     if (poisoned.length > 0) {
       this.o.log.error(
         { model: this.name, prediction_ids: poisoned.map((e) => e.predictionId) },
@@ -218,9 +225,10 @@ export class ModelLoop {
 
   private async store(group: Entry[], outcomes: Outcome[]): Promise<void> {
     const { consumer, metrics, log, info } = this.o;
-    const fenced = await this.retry(() =>
-      consumer.complete(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))),
+    const settled = await this.retry(() =>
+      consumer.settle(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))),
     );
+    const fenced = group.filter((_, i) => settled[i] === 'FENCED');
     if (fenced.length > 0) {
       log.warn(
         { model: info.name, prediction_ids: fenced.map((e) => e.predictionId) },
@@ -235,6 +243,7 @@ export class ModelLoop {
         'prediction finished',
       );
     });
+    await this.o.usage?.batch(info.name, group, outcomes, new Set(group.filter((_, i) => settled[i] === 'STORED')));
   }
 
   /**

@@ -12,6 +12,7 @@ import type { WorkerEnv } from './env.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { buildModelInfo } from './model-info.ts';
 import { crashOn } from './failpoint.ts';
+import { KeyUsageRecorder } from './key-usage.ts';
 import { ModelLoop } from './model-loop.ts';
 import { SlotPool } from './slot-pool.ts';
 import type { WorkerRuntimes } from './xla.ts';
@@ -173,6 +174,7 @@ export class ServedVersion {
         log: log.child({ model: this.name, version: this.version }),
         metrics,
         failpoint: crashOn(env.ALTO_FAILPOINT_CRASH_ON),
+        usage: new KeyUsageRecorder({ redis: this.ctx.redis, keys, metrics, log }),
       });
       loop.start();
       this.loops.push(loop);
