@@ -47,6 +47,7 @@ export const OUTCOME_CODES = [
   'input_not_found',
   'input_too_large',
   'input_invalid',
+  'input_unreadable',
   'output_write_failed',
 ] as const;
 

@@ -6,6 +6,7 @@ import { AltoError } from './errors.ts';
 import type { ModelInfo } from './model.ts';
 import { renderPrediction, type PredictionRecord } from './prediction.ts';
 import { decodeTensors, encodeTensors, type TensorMap } from './tensor-codec.ts';
+import type { Tensor } from './tensor.ts';
 import { splitOutputUri, withOutputUri } from './tensor-ref.ts';
 import { validateInputs } from './validate.ts';
 
@@ -94,7 +95,7 @@ describe('inputs by reference', () => {
 
 describe('references in the queue codec', () => {
   it('carries shaped and unshaped references beside inline tensors, and the output_uri', () => {
-    const inline = { datatype: 'INT64' as const, shape: [2], data: new Uint8Array(16).fill(7) };
+    const inline: Tensor = { datatype: 'INT64', shape: [2], data: new Uint8Array(16).fill(7) };
     const map: TensorMap = new Map([
       ['x', { datatype: 'FP32', shape: [], data: new Uint8Array(0), ref: { uri: 'gs://b/ä.npy', shaped: false } }],
       ['y', { datatype: 'FP16', shape: [2, 0, 5], data: new Uint8Array(0), ref: { uri: '/srv/p/y', shaped: true } }],
