@@ -152,6 +152,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     read: (c) => readRequest(c, d.maxBodyBytes),
     answer: (c, record, headers) =>
       predictionResponse(c, record, origin(c), TERMINAL.has(record.status) ? 200 : 202, headers),
+    outputsByReference: true,
   };
 
   const predict = async (
@@ -206,7 +207,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
       }
       const payloads = d.payloads ?? payloadRefs([]);
       const inputs = validateInputs(model, parsed.data.input, payloads.validate).tensors;
-      const tensors = payloads.withOutput(inputs, parsed.data.output_uri);
+      const tensors = payloads.withOutput(inputs, parsed.data.output_uri, via.outputsByReference === true);
       const webhook = await d.webhooks.check(parsed.data, origin(c));
       return { model, wait, idem, parsed, tensors, webhook };
     };

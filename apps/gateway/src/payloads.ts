@@ -8,8 +8,11 @@ import { PayloadError, assertPayloadAllowed } from '@alto/repository';
 export interface PayloadRefs {
   /** validateInputs's option: vets each input's URI. */
   validate: ValidateOptions;
-  /** The inputs with the request's output_uri (vetted) for the queue. */
-  withOutput(tensors: TensorMap, outputUri: string | undefined): TensorMap;
+  /**
+   * The inputs with the request's output_uri (vetted) for the queue, and whether the route can
+   * answer outputs by URI (then large ones may go to the workers' default output root).
+   */
+  withOutput(tensors: TensorMap, outputUri: string | undefined, byReference: boolean): TensorMap;
 }
 
 function vet(field: string, uri: string, roots: readonly string[]): void {
@@ -27,10 +30,9 @@ function vet(field: string, uri: string, roots: readonly string[]): void {
 export function payloadRefs(roots: readonly string[]): PayloadRefs {
   return {
     validate: { checkUri: (name, uri) => vet(`input '${name}'`, uri, roots) },
-    withOutput(tensors, outputUri) {
-      if (outputUri === undefined) return tensors;
-      vet("field 'output_uri'", outputUri, roots);
-      return withOutputUri(tensors, outputUri);
+    withOutput(tensors, outputUri, byReference) {
+      if (outputUri !== undefined) vet("field 'output_uri'", outputUri, roots);
+      return withOutputUri(tensors, outputUri, byReference);
     },
   };
 }

@@ -3,7 +3,14 @@
 // assembles and splits tensors, stores outcomes, counts metrics — and decides nothing
 // about when to read or what to run. Fetching, computing and writing overlap: the main
 // thread reads and writes while the inference threads compute.
-import { AltoError, PredictionFailure, encodeTensors, type ModelInfo } from '@alto/protocol';
+import {
+  AltoError,
+  OUTPUT_URI_ENTRY,
+  PredictionFailure,
+  encodeTensors,
+  splitOutputUri,
+  type ModelInfo,
+} from '@alto/protocol';
 import { isOutOfMemory, isRedisUnavailable, type Entry, type Outcome, type StreamConsumer } from '@alto/queue';
 import {
   concatInputs,
@@ -55,8 +62,8 @@ export class ModelLoop {
   private readonly payloads: Payloads;
   /** Entries whose references are being read, from when they were read off the stream. */
   private readonly resolving = new WeakMap<Entry, Promise<ResolvedEntry | PredictionFailure>>();
-  /** The output_uri of entries that gave one. */
-  private readonly outputUris = new WeakMap<Entry, string>();
+  /** Where the outputs of entries that hold anything by reference may go. */
+  private readonly outputTo = new WeakMap<Entry, Pick<ResolvedEntry, 'outputUri' | 'byReference'>>();
 
   constructor(private readonly o: ModelLoopOptions) {
     const { consumer, log } = o;
@@ -139,12 +146,22 @@ export class ModelLoop {
     const ready: Entry[] = [];
     const failed: [Entry, PredictionFailure][] = [];
     for (const e of entries) {
-      const r = await this.resolving.get(e);
-      if (r === undefined) ready.push(e);
-      else if (r instanceof PredictionFailure) failed.push([e, r]);
+      const pending = this.resolving.get(e);
+      if (pending === undefined) {
+        // Nothing to read; where its outputs go may still ride with its inputs.
+        if (e.inputs.has(OUTPUT_URI_ENTRY)) {
+          const { inputs, ...to } = splitOutputUri(e.inputs);
+          e.inputs = inputs;
+          this.outputTo.set(e, to);
+        }
+        ready.push(e);
+        continue;
+      }
+      const r = await pending;
+      if (r instanceof PredictionFailure) failed.push([e, r]);
       else {
         e.inputs = r.inputs;
-        if (r.outputUri !== undefined) this.outputUris.set(e, r.outputUri);
+        this.outputTo.set(e, { outputUri: r.outputUri, byReference: r.byReference });
         this.resolving.delete(e);
         ready.push(e);
       }
@@ -294,7 +311,9 @@ export class ModelLoop {
 
   private async store(group: Entry[], placing: Outcome[]): Promise<void> {
     const { consumer, metrics, log, info } = this.o;
-    const outcomes = await Promise.all(group.map((e, i) => this.place(e, placing[i]!)));
+    // Without an output root only requests that gave output_uri have outputs to write.
+    const writes = this.payloads.hasOutputRoot || group.some((e) => this.outputTo.get(e)?.outputUri !== undefined);
+    const outcomes = writes ? await Promise.all(group.map((e, i) => this.place(e, placing[i]!))) : placing;
     const settled = await this.retry(() =>
       consumer.settle(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))),
     );
@@ -320,7 +339,8 @@ export class ModelLoop {
   private async place(e: Entry, o: Outcome): Promise<Outcome> {
     if (o.kind !== 'succeeded') return o;
     try {
-      return { ...o, outputs: await this.payloads.place(e.predictionId, o.outputs, this.outputUris.get(e)) };
+      const to = this.outputTo.get(e) ?? { outputUri: undefined, byReference: true };
+      return { ...o, outputs: await this.payloads.place(e.predictionId, o.outputs, to) };
     } catch (err) {
       if (!(err instanceof PredictionFailure)) throw err;
       const { queueMs, predictMs, batchSize } = o;

@@ -11,6 +11,7 @@ import {
   encodeTensors,
   fmtShape,
   isNpyUri,
+  OUTPUT_URI_ENTRY,
   sameShape,
   splitOutputUri,
   type ModelInfo,
@@ -65,30 +66,37 @@ export interface ResolvedEntry {
   inputs: TensorMap;
   /** The request's output_uri, if any. */
   outputUri: string | undefined;
+  /** Whether its outputs may be answered by URI (large ones then go to the output root). */
+  byReference: boolean;
 }
 
-/** Whether the entry's tensors hold anything by reference (an input, or the output_uri). */
+/** Whether the entry's tensors hold an input by reference (not just where its outputs go). */
 export const hasReferences = (inputs: TensorMap): boolean => {
-  for (const t of inputs.values()) if (t.ref) return true;
+  for (const [name, t] of inputs) if (t.ref && name !== OUTPUT_URI_ENTRY) return true;
   return false;
 };
 
 export class Payloads {
   constructor(private readonly o: PayloadOptions) {}
 
+  /** Whether outputs may go to objects without the request asking (an output root is set). */
+  get hasOutputRoot(): boolean {
+    return this.o.outputRoot !== undefined;
+  }
+
   /**
    * Reads every input given by reference and checks it; throws PredictionFailure (its code one
    * of input_not_found, input_too_large, input_invalid, input_unreadable) naming the input.
    */
   async resolve(entry: TensorMap, info: ModelInfo): Promise<ResolvedEntry> {
-    const { inputs, outputUri } = splitOutputUri(entry);
-    if (!hasReferences(inputs)) return { inputs, outputUri };
+    const { inputs, outputUri, byReference } = splitOutputUri(entry);
+    if (!hasReferences(inputs)) return { inputs, outputUri, byReference };
     const read = await Promise.all(
       [...inputs].map(async ([name, t]) => [name, t.ref ? await this.read(name, t) : t] as const),
     );
     const resolved: TensorMap = new Map(read);
     checkAgainstModel(resolved, info);
-    return { inputs: resolved, outputUri };
+    return { inputs: resolved, outputUri, byReference };
   }
 
   private async read(name: string, t: Tensor): Promise<Tensor> {
@@ -125,11 +133,17 @@ export class Payloads {
 
   /**
    * The prediction's encoded outputs, with each tensor written to an object and replaced by its
-   * URI when the request gave output_uri, or when they total more than inlineMaxBytes and an
-   * output root is set; otherwise `encoded` itself. Throws PredictionFailure output_write_failed.
+   * URI when the request gave output_uri, or when they total more than inlineMaxBytes, an output
+   * root is set and the request's protocol answers outputs by URI (`to.byReference`); otherwise
+   * `encoded` itself. Throws PredictionFailure output_write_failed.
    */
-  async place(predictionId: string, encoded: Buffer, outputUri: string | undefined): Promise<Buffer> {
-    const base = outputUri ?? this.o.outputRoot;
+  async place(
+    predictionId: string,
+    encoded: Buffer,
+    to: Pick<ResolvedEntry, 'outputUri' | 'byReference'>,
+  ): Promise<Buffer> {
+    const { outputUri } = to;
+    const base = outputUri ?? (to.byReference ? this.o.outputRoot : undefined);
     if (base === undefined) return encoded;
     const outputs = decodeTensors(encoded);
     if (outputUri === undefined) {

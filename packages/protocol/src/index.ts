@@ -124,6 +124,7 @@ export {
   sameShape,
   splitOutputUri,
   withOutputUri,
+  type EntryTensors,
   type TensorRef,
 } from './tensor-ref.ts';
 export type { ValidateOptions } from './validate.ts';

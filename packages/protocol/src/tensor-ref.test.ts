@@ -108,7 +108,15 @@ describe('references in the queue codec', () => {
     expect(inputs.get('x')).toEqual(map.get('x'));
     expect(inputs.get('y')).toEqual(map.get('y'));
     expect(Buffer.from(inputs.get('k')!.data).equals(Buffer.from(inline.data))).toBe(true);
-    expect(splitOutputUri(decodeTensors(encodeTensors(map))).outputUri).toBeUndefined();
+    expect(splitOutputUri(decodeTensors(encodeTensors(map)))).toMatchObject({
+      outputUri: undefined,
+      byReference: true,
+    });
+    // A protocol that cannot answer outputs by URI marks its requests inline-only.
+    const inlineOnly = splitOutputUri(decodeTensors(encodeTensors(withOutputUri(map, undefined, false))));
+    expect(inlineOnly).toMatchObject({ outputUri: undefined, byReference: false });
+    expect([...inlineOnly.inputs.keys()]).toEqual(['x', 'y', 'k']);
+    expect(withOutputUri(map, undefined)).toBe(map);
   });
 
   it('renders an output by reference as its uri, datatype and shape', () => {

@@ -65,31 +65,44 @@ export function readReference(
 }
 
 /**
- * The request's output_uri rides in the entry's tensor map under this name, which no model
- * input can have: the stream entry's fields (and the queue scripts' contract) stay as they are.
+ * Where a request's outputs go rides in the entry's tensor map under this name, which no model
+ * input can have, so the stream entry's fields (and the queue scripts' contract) stay as they
+ * are: its URI is the request's output_uri, or '' for a request whose protocol cannot answer
+ * outputs by URI (TF Serving's, the Open Inference Protocol's): its outputs stay inline. Absent
+ * (Alto's own API, JSON or msgpack): inline, or the workers' default output root when large.
  */
 export const OUTPUT_URI_ENTRY = '\u0000output_uri';
 
-/** `inputs` with the request's output_uri added to them, for the queue. */
-export function withOutputUri(inputs: TensorMap, outputUri: string | undefined): TensorMap {
-  if (outputUri === undefined) return inputs;
+/** `inputs` with where their outputs may go (see OUTPUT_URI_ENTRY), for the queue. */
+export function withOutputUri(inputs: TensorMap, outputUri: string | undefined, byReference = true): TensorMap {
+  if (outputUri === undefined && byReference) return inputs;
   const out: TensorMap = new Map(inputs);
   out.set(OUTPUT_URI_ENTRY, {
     datatype: 'UINT8',
     shape: [],
     data: new Uint8Array(0),
-    ref: { uri: outputUri, shaped: false },
+    ref: { uri: outputUri ?? '', shaped: false },
   });
   return out;
 }
 
-/** The model's inputs and the output_uri of a queued request (see withOutputUri). */
-export function splitOutputUri(entry: TensorMap): { inputs: TensorMap; outputUri: string | undefined } {
+/** What a queued request's entry holds (see withOutputUri). */
+export interface EntryTensors {
+  /** The model's inputs. */
+  inputs: TensorMap;
+  /** The request's output_uri. */
+  outputUri: string | undefined;
+  /** Whether its outputs may be answered by URI (so moved to the default output root). */
+  byReference: boolean;
+}
+
+export function splitOutputUri(entry: TensorMap): EntryTensors {
   const target = entry.get(OUTPUT_URI_ENTRY);
-  if (!target) return { inputs: entry, outputUri: undefined };
+  if (!target) return { inputs: entry, outputUri: undefined, byReference: true };
   const inputs: TensorMap = new Map(entry);
   inputs.delete(OUTPUT_URI_ENTRY);
-  return { inputs, outputUri: target.ref?.uri };
+  const outputUri = target.ref?.uri || undefined;
+  return { inputs, outputUri, byReference: outputUri !== undefined };
 }
 
 /** Checks a tensor's shape against a declared one (a request's, for a .npy it named). */
