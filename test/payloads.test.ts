@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Storage } from '@google-cloud/storage';
+import { keys } from '@alto/queue';
 import { readNpy, writeNpy } from '@alto/repository';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createBucket } from './support/checkpoint-fixtures.ts';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
@@ -31,6 +33,7 @@ describe('tensors by reference', () => {
   let gateway: Proc & { url: string };
   let worker: Proc;
   let python: string;
+  let redis: Redis;
   const roots = [`gs://${BUCKET}/in`, `gs://${BUCKET}/out`, pathToFileURL(local).href];
 
   const predict = (body: unknown) => postJson(`${gateway.url}/v1/models/tiny/predictions`, body, { prefer: 'wait=30' });
@@ -52,6 +55,7 @@ describe('tensors by reference', () => {
 
   beforeAll(async () => {
     python = testPython();
+    redis = new Redis(redisUrl);
     gcs = await startFakeGcs();
     storage = await createBucket(gcs, BUCKET);
     const payloads = { ALTO_PAYLOAD_ROOTS: roots.join(',') };
@@ -68,6 +72,7 @@ describe('tensors by reference', () => {
     ]);
   }, TEST_VENV_INSTALL_TIMEOUT_MS);
   afterAll(async () => {
+    redis?.disconnect();
     await Promise.all([worker?.kill(), gateway?.kill()]);
     await gcs?.stop();
     rmSync(local, { recursive: true, force: true });
@@ -198,6 +203,9 @@ describe('tensors by reference', () => {
     expect(t.uri).toBe(`gs://${BUCKET}/out/auto/${r.body.id}/${name}.npy`);
     const back = readNpy(await get(t.uri));
     expect(back.shape).toEqual([64, t.shape[1]]);
+    // Redis holds the URI, not the 2,560 bytes of output: the record is about 1 KB without it.
+    const record = keys(prefix).prediction('tiny', r.body.id);
+    expect(Number(await redis.call('MEMORY', 'USAGE', record, 'SAMPLES', '0'))).toBeLessThan(2048);
     const small = await inline(x.subarray(0, 64), 1);
     // TF Serving's :predict cannot answer an output by URI: the same rows come back inline.
     const rows = Array.from({ length: 64 }, (_, i) => Array.from(x.subarray(i * 64, (i + 1) * 64)));
