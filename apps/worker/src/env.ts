@@ -2,6 +2,7 @@
 import { hostname, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
+  ConfigError,
   keyPrefix,
   logLevel,
   nonNegativeInt,
@@ -13,6 +14,7 @@ import {
   redisUrl,
   redisTls,
 } from '@alto/config';
+import { assertPayloadAllowed, joinObjectUri } from '@alto/repository';
 import { z } from 'zod';
 import { parseDevicePin } from './devices.ts';
 
@@ -158,5 +160,17 @@ export const WorkerEnvSchema = z.object({
 
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
-export const loadEnv = (env: NodeJS.ProcessEnv = process.env, alsoKnown: string[] = []): WorkerEnv =>
-  parseEnv(WorkerEnvSchema, env, { alsoKnown });
+export function loadEnv(env: NodeJS.ProcessEnv = process.env, alsoKnown: string[] = []): WorkerEnv {
+  const parsed = parseEnv(WorkerEnvSchema, env, { alsoKnown });
+  const root = parsed.ALTO_PAYLOAD_OUTPUT_ROOT;
+  if (root !== undefined) {
+    try {
+      assertPayloadAllowed(joinObjectUri(root, 'x.npy'), parsed.ALTO_PAYLOAD_ROOTS);
+    } catch (err) {
+      throw new ConfigError([
+        `ALTO_PAYLOAD_OUTPUT_ROOT: '${root}' must be a folder under ALTO_PAYLOAD_ROOTS: ${(err as Error).message}`,
+      ]);
+    }
+  }
+  return parsed;
+}
