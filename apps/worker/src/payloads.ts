@@ -19,8 +19,8 @@ import {
   type Tensor,
   type TensorMap,
 } from '@alto/protocol';
-import type { WorkerEnv } from './env.ts';
 import { NpyError, PayloadError, PayloadStore, joinObjectUri, readNpy, writeNpy } from '@alto/repository';
+import type { WorkerEnv } from './env.ts';
 
 export interface PayloadOptions {
   store: PayloadStore;
