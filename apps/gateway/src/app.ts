@@ -38,6 +38,7 @@ import { idempotency, idempotencyKeyHash } from './idempotency.ts';
 import { listOptions, queryError } from './listing.ts';
 import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { payloadRefs, type PayloadRefs } from './payloads.ts';
 import { parseWait } from './prefer.ts';
 import { predictions } from './submit.ts';
 import { readiness } from './readiness.ts';
@@ -77,6 +78,8 @@ export interface GatewayDeps {
   oipInferTimeoutSeconds?: number;
   /** Key names, for managed keys' usage totals (cancellations, key-usage.ts). @default none: metrics only */
   keys?: Pick<Keys, 'apiKeyUsage'>;
+  /** Where inputs and outputs by reference may be (ALTO_PAYLOAD_ROOTS). @default none: refused */
+  payloads?: PayloadRefs;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -149,6 +152,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     read: (c) => readRequest(c, d.maxBodyBytes),
     answer: (c, record, headers) =>
       predictionResponse(c, record, origin(c), TERMINAL.has(record.status) ? 200 : 202, headers),
+    outputsByReference: true,
   };
 
   const predict = async (
@@ -201,7 +205,9 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
         const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
         throw new AltoError('invalid_input', `${where}: ${issue.message}`);
       }
-      const { tensors } = validateInputs(model, parsed.data.input);
+      const payloads = d.payloads ?? payloadRefs([]);
+      const inputs = validateInputs(model, parsed.data.input, payloads.validate).tensors;
+      const tensors = payloads.withOutput(inputs, parsed.data.output_uri, via.outputsByReference === true);
       const webhook = await d.webhooks.check(parsed.data, origin(c));
       return { model, wait, idem, parsed, tensors, webhook };
     };

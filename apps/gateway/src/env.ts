@@ -5,6 +5,7 @@ import {
   logLevel,
   nonNegativeInt,
   parseEnv,
+  payloadRoots,
   port,
   positiveInt,
   redisCluster,
@@ -92,6 +93,8 @@ export const GatewayEnvSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
   /** How long a managed key's record is used before it is read again: the bound on revocation, in ms. */
   ALTO_API_KEY_CACHE_MS: positiveInt(500).pipe(z.number().max(60_000)),
+  /** Where a request's inputs by reference and output_uri may be (docs/payloads.md). Empty: refused. */
+  ALTO_PAYLOAD_ROOTS: payloadRoots,
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

@@ -20,6 +20,7 @@ import { listen } from '@alto/procs';
 import type { Logger } from '@alto/telemetry';
 import { AddressPolicy } from '@alto/webhooks';
 import { createApp, type GatewayDeps } from './app.ts';
+import { payloadRefs } from './payloads.ts';
 import { oipDeps } from './oip/deps.ts';
 import { startOipGrpc } from './oip/grpc.ts';
 import { createAuth } from './auth.ts';
@@ -98,6 +99,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     webhooks: webhookGate(new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS)),
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.ALTO_PUBLISHER_URL ? { publisherUrl: env.ALTO_PUBLISHER_URL } : {}),
+    payloads: payloadRefs(env.ALTO_PAYLOAD_ROOTS),
   };
   const app = createApp(deps);
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused

@@ -14,6 +14,7 @@ import { buildModelInfo } from './model-info.ts';
 import { crashOn } from './failpoint.ts';
 import { KeyUsageRecorder } from './key-usage.ts';
 import { ModelLoop } from './model-loop.ts';
+import { payloadsOf } from './payloads.ts';
 import { SlotPool } from './slot-pool.ts';
 import type { WorkerRuntimes } from './xla.ts';
 
@@ -175,6 +176,7 @@ export class ServedVersion {
         metrics,
         failpoint: crashOn(env.ALTO_FAILPOINT_CRASH_ON),
         usage: new KeyUsageRecorder({ redis: this.ctx.redis, keys, metrics, log }),
+        payloads: payloadsOf(env),
       });
       loop.start();
       this.loops.push(loop);
