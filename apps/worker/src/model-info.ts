@@ -21,6 +21,9 @@ export function buildModelInfo(
       throw new Error(`model '${name}': config.json names input '${narrowed.name}', which the model does not have`);
     narrow(name, spec, narrowed.shape);
   }
+  // A pipeline's tokenizer input takes text: the gateway refuses elements that are not UTF-8.
+  const text = config.pipeline?.tokenizer.input;
+  for (const spec of specs) if (spec.name === text && spec.datatype === 'BYTES') spec.text = true;
   const batchable = canBatch(specs);
   const maxBatch = config.max_batch_size ?? (batchable ? DEFAULT_MAX_BATCH_SIZE : 0);
   if (maxBatch > 0 && !batchable) {
