@@ -45,7 +45,7 @@ describe('tokenizer', () => {
     const ours = (await tokenizer.encodeBatch(TEXTS)).map((e) => e.ids);
     expect(ours).toEqual(pythonIds(file, TEXTS, MAX_LENGTH));
     // The hand-written WordPiece of test/support knows no CJK splitting: held to the ASCII texts.
-    const ascii = TEXTS.flatMap((t, i) => (/^[\x00-\x7f]*$/.test(t) ? [i] : []));
+    const ascii = TEXTS.flatMap((t, i) => ([...t].every((ch) => ch.charCodeAt(0) < 128) ? [i] : []));
     expect(ascii.map((i) => ours[i])).toEqual(ascii.map((i) => referenceIds(TEXTS[i]!, MAX_LENGTH)));
     expect(tokenizer.padId).toBe(0);
   });
