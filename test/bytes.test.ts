@@ -1,8 +1,10 @@
 // BYTES tensors end to end through real processes, on an ONNX model whose input and output are
 // string tensors (Identity): every API's BYTES form in and out (Alto JSON strings, b64 and the
 // binary body; OIP REST and gRPC; TF Serving; msgpack), batching of rows of different lengths,
-// and the size and UTF-8 checks with messages that name the input and both sides.
+// the size and UTF-8 checks with messages that name the input and both sides, and both SDKs.
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createClient } from '@alto/client';
 import { credentials, loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { freePort } from '@alto/procs';
@@ -10,6 +12,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
+import { TEST_VENV_INSTALL_TIMEOUT_MS, testPython } from './support/python.ts';
 import { stringIdentityModel, textRepository } from './support/text-model.ts';
 
 /** The length-prefixed layout, written here independently of @alto/protocol. */
@@ -229,4 +232,31 @@ describe('BYTES tensors', () => {
     const reply = new Unpackr({ useRecords: false }).unpack(Buffer.from(await res.arrayBuffer())) as any;
     expect(Buffer.from(reply.output.out.data).equals(layout(['ab', 'ünï']))).toBe(true);
   });
+
+  it('round-trips through the TypeScript client: strings in, strings out', async () => {
+    const client = createClient({ url: gateway.url });
+    const p = await client.predict(
+      'echo',
+      { s: { datatype: 'BYTES', shape: [2], data: ['a cat', 'ünï'] } },
+      { wait: 30_000 },
+    );
+    expect(p.status).toBe('succeeded');
+    expect(p.output?.out?.data).toEqual(['a cat', 'ünï']);
+  });
+
+  it(
+    'round-trips through the Python client: a numpy object array in, an object array of str out',
+    () => {
+      const script = [
+        'import sys, numpy as np',
+        'from alto_client import Client',
+        'with Client(sys.argv[1]) as c:',
+        '    p = c.predict("echo", {"s": np.array(["a cat", "", "ünï"], dtype=object)}, wait=30)',
+        '    print(p.status, repr(p.output["out"].tolist()))',
+      ].join('\n');
+      const out = execFileSync(testPython(), ['-c', script, gateway.url], { encoding: 'utf8' });
+      expect(out.trim()).toBe("succeeded ['a cat', '', 'ünï']");
+    },
+    TEST_VENV_INSTALL_TIMEOUT_MS,
+  );
 });
