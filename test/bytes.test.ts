@@ -259,4 +259,31 @@ describe('BYTES tensors', () => {
     },
     TEST_VENV_INSTALL_TIMEOUT_MS,
   );
+
+  it(
+    'round-trips through tritonclient over HTTP (binary and JSON) and gRPC',
+    () => {
+      const script = [
+        'import sys, numpy as np',
+        'import tritonclient.http as th, tritonclient.grpc as tg',
+        '# tritonclient reads JSON strings as str and binary elements as bytes: compared as text.',
+        'show = lambda a: print([v.decode() if isinstance(v, bytes) else v for v in a.tolist()])',
+        'texts = np.array(["a cat".encode(), b"", "ünï".encode()], dtype=np.object_)',
+        'for binary in (True, False):',
+        '    c = th.InferenceServerClient(sys.argv[1])',
+        '    i = th.InferInput("s", [3], "BYTES"); i.set_data_from_numpy(texts, binary_data=binary)',
+        '    o = th.InferRequestedOutput("out", binary_data=binary)',
+        '    show(c.infer("echo", [i], outputs=[o]).as_numpy("out"))',
+        'g = tg.InferenceServerClient(sys.argv[2])',
+        'i = tg.InferInput("s", [3], "BYTES"); i.set_data_from_numpy(texts)',
+        'show(g.infer("echo", [i]).as_numpy("out"))',
+      ].join('\n');
+      const out = execFileSync(testPython(), ['-c', script, gateway.url.replace('http://', ''), gateway.grpc], {
+        encoding: 'utf8',
+      });
+      const want = "['a cat', '', 'ünï']";
+      expect(out.trim().split('\n')).toEqual([want, want, want]);
+    },
+    TEST_VENV_INSTALL_TIMEOUT_MS,
+  );
 });
