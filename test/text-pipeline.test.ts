@@ -108,6 +108,24 @@ describe('text pipeline', () => {
     });
   });
 
+  it('answers /embed with 202 and the prediction to poll when the wait runs out first', async () => {
+    worker.child.kill('SIGSTOP');
+    let reply;
+    try {
+      reply = await postJson(`${gateway.url}/v1/models/minilm/embed`, { texts: ['a cat'] }, { prefer: 'wait=1' });
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    expect(reply.status).toBe(202);
+    expect(reply.body).toMatchObject({ model: 'minilm', status: 'queued' });
+    const done = await getJson(`${gateway.url}/v1/predictions/${reply.body.id}`, { prefer: 'wait=30' });
+    expect(done.body.status).toBe('succeeded');
+    expectVectors(
+      [done.body.output.embedding.data],
+      [referenceEmbedding(referenceIds('a cat', MAX_LENGTH), 'mean', true)],
+    );
+  });
+
   it('pools the first token with mode cls', async () => {
     const r = await postJson(`${gateway.url}/v1/models/cls/embed`, { texts: ['a cat', 'dog'] });
     expect(r.status).toBe(200);
