@@ -7,6 +7,7 @@ import { OnnxExecutor, PipelineExecutor, loadTokenizer } from '@alto/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
+import { waitFor } from './support/wait.ts';
 import {
   HIDDEN,
   embeddingConfig,
@@ -118,7 +119,14 @@ describe('text pipeline', () => {
     }
     expect(reply.status).toBe(202);
     expect(reply.body).toMatchObject({ model: 'minilm', status: 'queued' });
-    const done = await getJson(`${gateway.url}/v1/predictions/${reply.body.id}`, { prefer: 'wait=30' });
+    // A held GET answers at each change of status (queued → running → succeeded): polled to the end.
+    const done = await waitFor(
+      async () => {
+        const r = await getJson(`${gateway.url}/v1/predictions/${reply.body.id}`, { prefer: 'wait=10' });
+        return ['succeeded', 'failed'].includes(r.body.status) ? r : undefined;
+      },
+      { what: `prediction ${reply.body.id}`, timeoutMs: 60_000 },
+    );
     expect(done.body.status).toBe('succeeded');
     expectVectors(
       [done.body.output.embedding.data],
