@@ -11,6 +11,7 @@ import {
   renderPrediction,
   serveDocument,
   validateInputs,
+  type BytesLimits,
   type ModelDescription,
   type ModelInfo,
   type PredictionRecord,
@@ -48,6 +49,7 @@ import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
 import { predictionResponse } from './msgpack.ts';
 import type { PredictVia } from './predict-via.ts';
 import { mountTfServing } from './tfserving-routes.ts';
+import { mountEmbed } from './embed.ts';
 import { downstreamTraceparent, gatewayTracer, requestTrace, traceRequests } from './tracing.ts';
 import type { WebhookGate } from './webhook.ts';
 
@@ -64,6 +66,8 @@ export interface GatewayDeps {
   metrics: GatewayMetrics;
   log: Logger;
   maxBodyBytes: number;
+  /** Size limits on BYTES inputs. @default DEFAULT_BYTES_LIMITS */
+  bytesLimits?: BytesLimits;
   maxWaitSeconds: number;
   retentionMs: number;
   publicUrl?: string;
@@ -186,6 +190,13 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     maxWaitSeconds: d.maxWaitSeconds,
     apiKeys: d.auth?.enabled ?? false,
   });
+  mountEmbed(app, {
+    predict,
+    maxBodyBytes: d.maxBodyBytes,
+    maxWaitSeconds: d.maxWaitSeconds,
+    origin,
+    apiKeys: d.auth?.enabled ?? false,
+  });
 
   const callerOf = (c: Context) => d.auth.caller(c.req.header('authorization'));
   const ownerOf = async (c: Context) => (await callerOf(c)).owner;
@@ -206,7 +217,8 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
         throw new AltoError('invalid_input', `${where}: ${issue.message}`);
       }
       const payloads = d.payloads ?? payloadRefs([]);
-      const inputs = validateInputs(model, parsed.data.input, payloads.validate).tensors;
+      const options = { ...payloads.validate, ...(d.bytesLimits ? { bytes: d.bytesLimits } : {}) };
+      const inputs = validateInputs(model, parsed.data.input, options).tensors;
       const tensors = payloads.withOutput(inputs, parsed.data.output_uri, via.outputsByReference === true);
       const webhook = await d.webhooks.check(parsed.data, origin(c));
       return { model, wait, idem, parsed, tensors, webhook };

@@ -95,6 +95,10 @@ export const GatewayEnvSchema = z.object({
   ALTO_API_KEY_CACHE_MS: positiveInt(500).pipe(z.number().max(60_000)),
   /** Where a request's inputs by reference and output_uri may be (docs/payloads.md). Empty: refused. */
   ALTO_PAYLOAD_ROOTS: payloadRoots,
+  /** Longest element of a BYTES input, in bytes (docs/text-models.md). */
+  ALTO_BYTES_ELEMENT_MAX_BYTES: positiveInt(1024 * 1024),
+  /** Most bytes of one BYTES input's elements together. */
+  ALTO_BYTES_TOTAL_MAX_BYTES: positiveInt(16 * 1024 * 1024),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

@@ -154,6 +154,8 @@ export class Payloads {
     const placed: TensorMap = new Map();
     await Promise.all(
       [...outputs].map(async ([name, t]) => {
+        // BYTES has no .npy form (its elements vary in length): such an output stays inline.
+        if (t.datatype === 'BYTES') return void placed.set(name, t);
         const uri = joinObjectUri(base, `${predictionId}/${objectName(name)}.npy`);
         try {
           await tried(() => this.o.store.write(uri, writeNpy(t)));

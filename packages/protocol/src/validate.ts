@@ -2,6 +2,7 @@
 import { PredictionFailure, invalidInput } from './errors.ts';
 import type { ModelInfo } from './model.ts';
 import { decodeTensor, fmtShape, readEnvelope, type Tensor } from './tensor.ts';
+import type { BytesLimits } from './bytes.ts';
 import type { TensorMap } from './tensor-codec.ts';
 import { isReferenceValue, readReference } from './tensor-ref.ts';
 
@@ -17,6 +18,8 @@ export interface ValidateOptions {
    * the request is refused with. @default none: inputs by reference are refused
    */
   checkUri?: (name: string, uri: string) => void;
+  /** Size limits on BYTES inputs. @default DEFAULT_BYTES_LIMITS */
+  bytes?: BytesLimits;
 }
 
 export function validateInputs(
@@ -74,7 +77,8 @@ export function validateInputs(
       rows = n;
       rowsFrom = spec.name;
     }
-    tensors.set(spec.name, ref ?? decodeTensor(spec.name, value as Record<string, unknown>, datatype, shape));
+    const bytes = { ...(options.bytes ? { limits: options.bytes } : {}), text: spec.text === true };
+    tensors.set(spec.name, ref ?? decodeTensor(spec.name, value as Record<string, unknown>, datatype, shape, bytes));
   }
   return { tensors, rows: rows ?? 1 };
 }

@@ -9,6 +9,7 @@ import {
   invalidInput,
   validateInputs,
   withOutputUri,
+  type BytesLimits,
   type ModelInfo,
   type PredictionRecord,
   type Priority,
@@ -26,6 +27,8 @@ export interface InferDeps {
   metrics: GatewayMetrics;
   /** How long an infer call holds for the prediction to finish, in seconds. */
   inferTimeoutSeconds: number;
+  /** Size limits on BYTES inputs. @default DEFAULT_BYTES_LIMITS */
+  bytesLimits?: BytesLimits;
 }
 
 /** One input: its name and an Alto tensor object (`datatype`, `shape`, and `data` or attached bytes). */
@@ -127,7 +130,8 @@ async function run(d: InferDeps, call: InferCall): Promise<InferResult> {
     input[name] = tensor;
   }
   // Outputs inline always: the protocol has no way to answer one by URI (docs/payloads.md).
-  const tensors = withOutputUri(validateInputs(model, input).tensors, undefined, false);
+  const validated = validateInputs(model, input, d.bytesLimits ? { bytes: d.bytesLimits } : {});
+  const tensors = withOutputUri(validated.tensors, undefined, false);
   const outputs = call.outputs ?? model.outputs.map((o) => o.name);
   const names = model.outputs.map((o) => o.name);
   outputs.forEach((name, i) => {

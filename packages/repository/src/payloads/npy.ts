@@ -6,8 +6,11 @@ import { DATATYPE_INFO, type Datatype } from '@alto/protocol';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
-/** NumPy's `descr` of each datatype (little-endian; '|' where byte order does not apply). */
-export const NPY_DESCR: Record<Datatype, string> = {
+/**
+ * NumPy's `descr` of each datatype (little-endian; '|' where byte order does not apply). BYTES has
+ * none: its elements vary in length, which a .npy holds only as Python objects.
+ */
+export const NPY_DESCR: Record<Exclude<Datatype, 'BYTES'>, string> = {
   BOOL: '|b1',
   UINT8: '|u1',
   INT8: '|i1',
@@ -113,6 +116,7 @@ function parseHeader(
 
 /** A .npy (version 1.0, or 2.0 when the header needs it) of a little-endian C-order array. */
 export function writeNpy(a: { datatype: Datatype; shape: readonly number[]; data: Uint8Array }): Buffer {
+  if (a.datatype === 'BYTES') throw new NpyError('a BYTES tensor has no .npy form; BYTES outputs stay inline');
   const shape = a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.join(', ')})`;
   const dict = `{'descr': '${NPY_DESCR[a.datatype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   // The header (magic, version, length, dict, padding, '\n') is a multiple of 64 bytes.
