@@ -30,6 +30,7 @@ import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
 import type { KeyLimits } from './key-limits.ts';
 import { adminProxy } from './admin-proxy.ts';
+import { mountConsole, type ConsoleDeps } from './console/index.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
 import { listOptions, queryError } from './listing.ts';
@@ -72,6 +73,8 @@ export interface GatewayDeps {
   publisherUrl?: string;
   /** How long an Open Inference Protocol infer call holds, in seconds. @default 60 */
   oipInferTimeoutSeconds?: number;
+  /** The web console under /console (with publisherUrl). @default none: /console is 404 */
+  console?: ConsoleDeps;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -95,6 +98,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     app.all('/v1/admin', proxy);
     app.all('/v1/admin/*', proxy);
   }
+  if (d.console) mountConsole(app, d.console);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -221,6 +225,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
       ...(webhook ? { webhook } : {}),
       ...(idem ? { idempotency: idem } : {}),
     });
+    d.console?.accepted.add(model.name, record.id);
     const headers: Record<string, string> = { location: `/v1/predictions/${record.id}` };
     if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
     if (replayed) headers['idempotent-replayed'] = 'true';

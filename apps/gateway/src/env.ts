@@ -92,6 +92,13 @@ export const GatewayEnvSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
   /** How long a managed key's record is used before it is read again: the bound on revocation, in ms. */
   ALTO_API_KEY_CACHE_MS: positiveInt(500).pipe(z.number().max(60_000)),
+  /**
+   * Seals the web console's session cookies (/console, on with ALTO_PUBLISHER_URL); gateways
+   * sharing it share sessions. Unset: a random secret per process (a restart logs everyone out).
+   */
+  ALTO_CONSOLE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** The console's link to a prediction's trace, e.g. `http://jaeger:16686/trace/{trace_id}`. */
+  ALTO_CONSOLE_TRACE_URL: z.string().includes('{trace_id}', { message: "must contain '{trace_id}'" }).optional(),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

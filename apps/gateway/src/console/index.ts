@@ -1,0 +1,41 @@
+// The web console (docs/operations.md#web-console): what the gateway wires.
+import { randomBytes } from 'node:crypto';
+import { controlKeys } from '@alto/control';
+import type { Keys, ModelRegistry, PredictionStore } from '@alto/queue';
+import type { Redis } from 'ioredis';
+import type { ConsoleDeps } from './routes.ts';
+import { Sampler } from './sampler.ts';
+import { Accepted } from './series.ts';
+
+export { mountConsole, type ConsoleDeps } from './routes.ts';
+
+export interface ConsoleSettings {
+  publisherUrl: string;
+  /** ALTO_CONSOLE_SECRET; unset: a random one, so sessions end with this process. */
+  secret?: string;
+  traceUrl?: string;
+  publicUrl?: string;
+  /** @default 5000 */
+  sampleIntervalMs?: number;
+}
+
+/** The console's parts over the gateway's connections; its sampler is started. */
+export function createConsole(
+  s: ConsoleSettings,
+  parts: { redis: Redis; keys: Keys; models: ModelRegistry; store: PredictionStore },
+): ConsoleDeps {
+  const accepted = new Accepted();
+  const sampler = new Sampler({ ...parts, accepted, intervalMs: s.sampleIntervalMs ?? 5000 });
+  sampler.start();
+  return {
+    publisherUrl: s.publisherUrl,
+    secret: s.secret ?? randomBytes(32).toString('hex'),
+    ...(s.traceUrl ? { traceUrl: s.traceUrl } : {}),
+    ...(s.publicUrl ? { publicUrl: s.publicUrl } : {}),
+    leaderKey: controlKeys(parts.keys.prefix).leader,
+    redis: parts.redis,
+    store: parts.store,
+    sampler,
+    accepted,
+  };
+}
