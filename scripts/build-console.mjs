@@ -1,7 +1,7 @@
 // Builds the web console (apps/gateway/console) into apps/gateway/console/dist: one bundled
 // script (esbuild, uPlot inside), one stylesheet (uPlot's and the console's), index.html.
 // Runs after `npm ci`, so `npm start` serves it with no network at run time; safe to run again.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'apps/gateway/console');
 const out = join(src, 'dist');
 const require = createRequire(join(root, 'apps/gateway/package.json'));
+
+// An image's dependency layer installs before the sources are copied: nothing to build yet.
+if (!existsSync(join(src, 'src/main.ts'))) {
+  console.warn('build-console: no console sources (apps/gateway/console/src); nothing built');
+  process.exit(0);
+}
 
 let esbuild;
 try {

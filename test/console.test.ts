@@ -55,6 +55,7 @@ describe.skipIf(!haveChromium)('web console', () => {
   let publisher: Proc & { url: string };
   let gateway: Proc & { url: string };
   let publisherPort: string;
+  let worker: Proc;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -68,6 +69,22 @@ describe.skipIf(!haveChromium)('web console', () => {
   };
   const admin = async (path: string) =>
     fetch(`${gateway.url}/v1/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  /** A session cookie got the way a form would, for calls made from the test. */
+  const loginCookie = async () => {
+    const login = await fetch(`${gateway.url}/console/login`, {
+      method: 'POST',
+      headers: { origin: gateway.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${ADMIN_TOKEN}`,
+      redirect: 'manual',
+    });
+    return login.headers.get('set-cookie')!.split(';')[0]!;
+  };
+  const predictTiny = () =>
+    fetch(`${gateway.url}/v1/models/tiny/predictions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'wait=10' },
+      body: JSON.stringify({ input: { x: { datatype: 'FP32', shape: [1, 64], data: Array(64).fill(0.25) } } }),
+    });
   const expectAccessible = async (what: string) => {
     expect(await axeViolations(page), `axe on ${what}`).toEqual([]);
   };
@@ -85,9 +102,12 @@ describe.skipIf(!haveChromium)('web console', () => {
     gateway = await startGateway(redisUrl, prefix, {
       ALTO_PUBLISHER_URL: publisher.url,
       ALTO_CONSOLE_TRACE_URL: 'http://jaeger.invalid:16686/trace/{trace_id}',
+      // Traced, so predictions carry a trace id; nothing listens there and nothing needs to.
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
     });
     procs.push(gateway);
-    procs.push(await startManagedWorker(redisUrl, prefix, 'console-w1', { ALTO_CACHE_DIR: join(repo, '.cache') }));
+    worker = await startManagedWorker(redisUrl, prefix, 'console-w1', { ALTO_CACHE_DIR: join(repo, '.cache') });
+    procs.push(worker);
     await waitFor(
       async () => {
         const { models } = (await (await admin('/models')).json()) as { models: { status: { state: string } }[] };
@@ -154,13 +174,7 @@ describe.skipIf(!haveChromium)('web console', () => {
   });
 
   it('refuses state-changing calls without the CSRF token or from another origin', async () => {
-    const login = await fetch(`${gateway.url}/console/login`, {
-      method: 'POST',
-      headers: { origin: gateway.url, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `token=${ADMIN_TOKEN}`,
-      redirect: 'manual',
-    });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await loginCookie();
     const session = (await (await fetch(`${gateway.url}/console/api/session`, { headers: { cookie } })).json()) as any;
     expect(session).toMatchObject({ name: 'default', scope: 'write' });
     const replay = (headers: Record<string, string>) =>
@@ -195,7 +209,23 @@ describe.skipIf(!haveChromium)('web console', () => {
     await models.getByRole('link', { name: 'textdir' }).waitFor();
     const workers = page.getByRole('table', { name: 'Workers' });
     await workers.getByText('console-w1').waitFor();
-    await expect.poll(() => page.getByTestId('leader').textContent()).toMatch(/^(?!none)/);
+    await expect.poll(() => page.getByTestId('leader').textContent()).toMatch(/^vm-\d+$/);
+    // Traffic, until the gateway's samples show it: fleet-wide rates and this gateway's latencies.
+    const cookie = await loginCookie();
+    await waitFor(
+      async () => {
+        for (let i = 0; i < 5; i++) expect((await predictTiny()).status).toBe(200);
+        const stats = (await (await fetch(`${gateway.url}/console/api/stats`, { headers: { cookie } })).json()) as any;
+        const tiny = stats.series.tiny as any[];
+        return (
+          tiny.some((x) => x.arrivals > 0) &&
+          tiny.some((x) => x.completions > 0) &&
+          tiny.some((x) => x.p50 !== null && x.p50 > 0 && x.p99 >= x.p50) &&
+          tiny.every((x) => x.errors === 0)
+        );
+      },
+      { what: 'tiny traffic in the samples', timeoutMs: 60_000, intervalMs: 200 },
+    );
     // The charts have samples to draw: wait for two rounds of the sampler.
     await waitFor(
       async () => {
@@ -248,8 +278,7 @@ describe.skipIf(!haveChromium)('web console', () => {
     await page.getByTestId('timeline').getByText('completed').waitFor();
     expect(await page.getByTestId('timeline').textContent()).toMatch(/started .*\(\+\d+ ms, queued/);
     const trace = page.getByRole('link', { name: 'trace' });
-    if (await trace.count())
-      expect(await trace.getAttribute('href')).toMatch(/^http:\/\/jaeger\.invalid:16686\/trace\/[0-9a-f]{32}$/);
+    expect(await trace.getAttribute('href')).toMatch(/^http:\/\/jaeger\.invalid:16686\/trace\/[0-9a-f]{32}$/);
     await shot('prediction');
     await expectAccessible('the prediction page');
   });
@@ -327,6 +356,18 @@ describe.skipIf(!haveChromium)('web console', () => {
     await page.waitForFunction(() => (globalThis as any).document.body.dataset.loaded === 'true');
     await shot('keys');
     await expectAccessible('the API keys page');
+  });
+
+  it('shows a worker lost when it dies, and serving again when it is back', async () => {
+    await page.goto(`${gateway.url}/console/#/`);
+    const row = page.getByRole('table', { name: 'Workers' }).getByRole('row').filter({ hasText: 'console-w1' });
+    await row.getByText('running').waitFor();
+    await worker.kill('SIGKILL');
+    await row.getByText('lost').waitFor({ timeout: 30_000 });
+    worker = await startManagedWorker(redisUrl, prefix, 'console-w1', { ALTO_CACHE_DIR: join(repo, '.cache') });
+    procs.push(worker);
+    await row.getByText('running').waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await row.textContent())?.match(/ready/g)?.length ?? 0, { timeout: 60_000 }).toBe(2);
   });
 
   it('shows that the publisher is gone, and recovers when it comes back', async () => {

@@ -6,7 +6,7 @@
 import { PRIORITIES, TERMINAL, type Priority } from '@alto/protocol';
 import { GROUP, modelStreams, type Keys, type ModelRegistry, type PredictionStore } from '@alto/queue';
 import type { Redis } from 'ioredis';
-import type { Accepted} from './series.ts';
+import type { Accepted } from './series.ts';
 import { Ring, quantile, rate, type Sample } from './series.ts';
 
 export interface SamplerDeps {
