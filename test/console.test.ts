@@ -27,6 +27,8 @@ const CHROMIUM = process.env.ALTO_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, '.alto/test-artifacts/console');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const haveChromium = existsSync(CHROMIUM);
+/** A read-only admin token (ALTO_ADMIN_TOKENS). */
+const READ_TOKEN = 'console-read-only-token-0123456789';
 if (!haveChromium) {
   console.warn(
     `console.test.ts: SKIPPED — no Chromium at ${CHROMIUM} (apt-get install chromium, or set ALTO_CHROMIUM); ` +
@@ -96,7 +98,11 @@ describe.skipIf(!haveChromium)('web console', () => {
       cpSync(join(ROOT, 'models', m, 'config.json'), join(repo, m, 'config.json'));
       cpSync(join(ROOT, 'models', m, '1', 'model.onnx'), join(repo, m, '1', 'model.onnx'));
     }
-    publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: repo, ALTO_PUBLISH_ON_START: repo });
+    publisher = await startPublisher(redisUrl, prefix, {
+      ALTO_ALLOWED_ROOTS: repo,
+      ALTO_PUBLISH_ON_START: repo,
+      ALTO_ADMIN_TOKENS: `viewer:read:${READ_TOKEN}`,
+    });
     procs.push(publisher);
     publisherPort = new URL(publisher.url).port;
     gateway = await startGateway(redisUrl, prefix, {
@@ -104,6 +110,7 @@ describe.skipIf(!haveChromium)('web console', () => {
       ALTO_CONSOLE_TRACE_URL: 'http://jaeger.invalid:16686/trace/{trace_id}',
       // Traced, so predictions carry a trace id; nothing listens there and nothing needs to.
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+      ALTO_CONSOLE_SAMPLE_MS: '1000',
     });
     procs.push(gateway);
     worker = await startManagedWorker(redisUrl, prefix, 'console-w1', { ALTO_CACHE_DIR: join(repo, '.cache') });
@@ -212,13 +219,16 @@ describe.skipIf(!haveChromium)('web console', () => {
     await expect.poll(() => page.getByTestId('leader').textContent()).toMatch(/^vm-\d+$/);
     // Traffic, until the gateway's samples show it: fleet-wide rates and this gateway's latencies.
     const cookie = await loginCookie();
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) expect((await predictTiny()).status).toBe(200);
+    })();
     await waitFor(
       async () => {
-        for (let i = 0; i < 5; i++) expect((await predictTiny()).status).toBe(200);
         const stats = (await (await fetch(`${gateway.url}/console/api/stats`, { headers: { cookie } })).json()) as any;
         const tiny = stats.series.tiny as any[];
         return (
-          tiny.some((x) => x.arrivals > 0) &&
+          tiny.filter((x) => x.arrivals > 0).length >= 4 &&
           tiny.some((x) => x.completions > 0) &&
           tiny.some((x) => x.p50 !== null && x.p50 > 0 && x.p99 >= x.p50) &&
           tiny.every((x) => x.errors === 0)
@@ -226,6 +236,9 @@ describe.skipIf(!haveChromium)('web console', () => {
       },
       { what: 'tiny traffic in the samples', timeoutMs: 60_000, intervalMs: 200 },
     );
+    // And the page shows them on its next poll.
+    const tinyRow = models.getByRole('row').filter({ has: page.getByRole('link', { name: 'tiny', exact: true }) });
+    await expect.poll(() => tinyRow.textContent(), { timeout: 30_000 }).toMatch(/\d ms \/ [\d.]+ ms/);
     // The charts have samples to draw: wait for two rounds of the sampler.
     await waitFor(
       async () => {
@@ -237,6 +250,8 @@ describe.skipIf(!haveChromium)('web console', () => {
       { what: 'charts drawn', timeoutMs: 30_000, intervalMs: 250 },
     );
     await shot('overview');
+    sending = false;
+    await traffic;
     expect(pageErrors).toEqual([]);
     await expectAccessible('the overview');
   });
@@ -358,6 +373,34 @@ describe.skipIf(!haveChromium)('web console', () => {
     await expectAccessible('the API keys page');
   });
 
+  it('offers a read-only token no action, and the publisher refuses its changes', async () => {
+    const reader = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      const p = await reader.newPage();
+      await p.goto(`${gateway.url}/console/login`);
+      await p.fill('#token', READ_TOKEN);
+      await Promise.all([p.waitForURL(`${gateway.url}/console/`), p.click('button[type=submit]')]);
+      await p.getByText('viewer (read)').waitFor();
+      await p.goto(`${gateway.url}/console/#/models/tiny`);
+      await p.getByText('This token is read-only: no action is offered.').waitFor();
+      expect(await p.getByRole('button', { name: 'Unpublish tiny' }).count()).toBe(0);
+      // Its session cannot change state even when asked directly.
+      const cookie = (await reader.cookies()).find((c) => c.name === 'alto_console')!;
+      const session = (await (
+        await fetch(`${gateway.url}/console/api/session`, { headers: { cookie: `alto_console=${cookie.value}` } })
+      ).json()) as any;
+      const r = await fetch(`${gateway.url}/console/api/admin/models/tiny`, {
+        method: 'DELETE',
+        headers: { cookie: `alto_console=${cookie.value}`, origin: gateway.url, 'x-alto-csrf': session.csrf },
+      });
+      expect(r.status).toBe(403);
+      expect(((await r.json()) as any).error.code).toBe('forbidden');
+      expect((await admin('/models/tiny')).status).toBe(200);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('shows a worker lost when it dies, and serving again when it is back', async () => {
     await page.goto(`${gateway.url}/console/#/`);
     const row = page.getByRole('table', { name: 'Workers' }).getByRole('row').filter({ hasText: 'console-w1' });
@@ -377,7 +420,11 @@ describe.skipIf(!haveChromium)('web console', () => {
     const banner = page.locator('#banner');
     await banner.getByText(/Reconnecting: .*cannot be reached/).waitFor({ timeout: 30_000 });
     await shot('publisher-down');
-    publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: repo, ALTO_ADMIN_PORT: publisherPort });
+    publisher = await startPublisher(redisUrl, prefix, {
+      ALTO_ALLOWED_ROOTS: repo,
+      ALTO_ADMIN_TOKENS: `viewer:read:${READ_TOKEN}`,
+      ALTO_ADMIN_PORT: publisherPort,
+    });
     procs.push(publisher);
     await banner.waitFor({ state: 'hidden', timeout: 60_000 });
     await page.getByRole('table', { name: 'Published models' }).getByRole('link', { name: 'tiny' }).waitFor();

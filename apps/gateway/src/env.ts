@@ -97,6 +97,8 @@ export const GatewayEnvSchema = z.object({
    * sharing it share sessions. Unset: a random secret per process (a restart logs everyone out).
    */
   ALTO_CONSOLE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** How often the console samples each model for its charts (15 minutes are kept), in ms. */
+  ALTO_CONSOLE_SAMPLE_MS: positiveInt(5000).pipe(z.number().min(250).max(60_000)),
   /** The console's link to a prediction's trace, e.g. `http://jaeger:16686/trace/{trace_id}`. */
   ALTO_CONSOLE_TRACE_URL: z.string().includes('{trace_id}', { message: "must contain '{trace_id}'" }).optional(),
 });

@@ -105,6 +105,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
               publisherUrl: env.ALTO_PUBLISHER_URL,
               ...(env.ALTO_CONSOLE_SECRET ? { secret: env.ALTO_CONSOLE_SECRET } : {}),
               ...(env.ALTO_CONSOLE_TRACE_URL ? { traceUrl: env.ALTO_CONSOLE_TRACE_URL } : {}),
+              sampleIntervalMs: env.ALTO_CONSOLE_SAMPLE_MS,
               ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
             },
             { redis, keys, models: status, store },

@@ -57,7 +57,7 @@ export class Chart {
           height: this.height,
           legend: { show: false },
           cursor: { show: false },
-          axes: [{ show: false }, { size: 36, font: '10px sans-serif', ticks: { show: false } }],
+          axes: [{ show: false }, { size: 36, space: 15, font: '10px sans-serif', ticks: { show: false } }],
           scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1)] } },
           series: [
             {},

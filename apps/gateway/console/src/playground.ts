@@ -46,7 +46,12 @@ export function playgroundPage(root: HTMLElement, preselect: string | undefined)
     'form',
     { class: 'settings' },
     h('div', { class: 'field' }, h('label', { for: 'pg-model' }, 'Model'), select),
-    h('div', { class: 'field' }, h('label', { for: 'pg-input' }, 'Input (JSON: input name → tensor)'), input),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'pg-input' }, 'Input (JSON: input name → tensor; or plain text for a text model)'),
+      input,
+    ),
     h('div', { class: 'field' }, h('label', { for: 'pg-file' }, 'Or upload an image, a text or a JSON file'), file),
     h('div', { class: 'field' }, h('label', { for: 'pg-key' }, 'API key (only where the gateway requires one)'), key),
     h('button', { type: 'submit' }, 'Run'),
@@ -84,11 +89,17 @@ export function playgroundPage(root: HTMLElement, preselect: string | undefined)
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     let parsed: unknown;
+    const first = current()?.inputs[0];
     try {
       parsed = JSON.parse(input.value);
     } catch (err) {
-      status.textContent = `input: not JSON (${(err as Error).message})`;
-      return;
+      // Plain text for a text model (one BYTES input): sent as a one-element tensor.
+      if (first?.datatype === 'BYTES' && current()?.inputs.length === 1) {
+        parsed = { [first.name]: { datatype: 'BYTES', shape: [1], data: [input.value] } };
+      } else {
+        status.textContent = `input: not JSON (${(err as Error).message})`;
+        return;
+      }
     }
     status.textContent = 'Running…';
     const headers: Record<string, string> = key.value ? { 'x-alto-api-key': key.value } : {};

@@ -3,8 +3,8 @@
 // Redis already keeps on each stream (XINFO: entries-added, and the worker group's
 // entries-read less its pending entries); latency and errors come from the predictions this
 // gateway accepted, read back once they end. Nothing is written to Redis.
-import { PRIORITIES, TERMINAL, type Priority } from '@alto/protocol';
-import { GROUP, modelStreams, type Keys, type ModelRegistry, type PredictionStore } from '@alto/queue';
+import { PRIORITIES, TERMINAL, type Priority, type Status } from '@alto/protocol';
+import { GROUP, PREDICTION, modelStreams, type Keys, type ModelRegistry } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import type { Accepted } from './series.ts';
 import { Ring, quantile, rate, type Sample } from './series.ts';
@@ -13,7 +13,6 @@ export interface SamplerDeps {
   redis: Redis;
   keys: Keys;
   models: ModelRegistry;
-  store: PredictionStore;
   accepted: Accepted;
   /** @default 5000 */
   intervalMs?: number;
@@ -100,22 +99,29 @@ export class Sampler {
     return c;
   }
 
-  /** Reads back this gateway's unfinished predictions of `model`: the ones that ended give errors and latencies. */
+  /**
+   * Reads back this gateway's unfinished predictions of `model` (three fields each, in one
+   * pipeline: a model's keys share its hash tag): the ones that ended give errors and latencies.
+   */
   private async ended(model: string): Promise<{ errors: number; latencies: number[] }> {
-    const { accepted, store } = this.d;
-    const ids = accepted.unfinished(model).slice(0, 500);
-    const records = await Promise.all(ids.map((id) => store.get(id).catch(() => undefined)));
+    const { accepted, keys, redis } = this.d;
+    const ids = accepted.unfinished(model).slice(0, 1000);
+    const pipe = redis.pipeline();
+    for (const id of ids) {
+      pipe.hmget(keys.prediction(model, id), PREDICTION.status, PREDICTION.createdAt, PREDICTION.completedAt);
+    }
+    const replies = ids.length ? ((await pipe.exec()) ?? []) : [];
     let errors = 0;
     const latencies: number[] = [];
-    records.forEach((r, i) => {
-      if (r === undefined) {
-        accepted.finished(model, ids[i]!);
-        return;
-      }
-      if (!TERMINAL.has(r.status)) return;
-      accepted.finished(model, r.id);
-      if (r.status === 'failed' || r.status === 'expired') errors++;
-      if (r.status === 'succeeded' && r.completedAt !== null) latencies.push(r.completedAt - r.createdAt);
+    replies.forEach(([err, value], i) => {
+      if (err) return;
+      const [status, created, completed] = value as (string | null)[];
+      // Gone (expired past retention) or ended: no longer followed.
+      if (status === null || status === undefined) return accepted.finished(model, ids[i]!);
+      if (!TERMINAL.has(status as Status)) return;
+      accepted.finished(model, ids[i]!);
+      if (status === 'failed' || status === 'expired') errors++;
+      if (status === 'succeeded' && completed && created) latencies.push(Number(completed) - Number(created));
     });
     return { errors, latencies };
   }
