@@ -1,6 +1,7 @@
 // The web console in a real browser (Debian's Chromium, driven by playwright-core) against a
 // real fleet: publisher, gateway and a managed worker serving the demo models tiny and textdir.
 // Screenshots of each page go to .alto/test-artifacts/console/; axe-core checks each page.
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,10 @@ describe.skipIf(!haveChromium)('web console', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    // npm ci builds the console (postinstall); an install without scripts did not.
+    if (!existsSync(join(ROOT, 'apps/gateway/console/dist/index.html'))) {
+      execFileSync(process.execPath, [join(ROOT, 'scripts/build-console.mjs')], { stdio: 'pipe' });
+    }
     for (const m of ['tiny', 'textdir']) {
       mkdirSync(join(repo, m, '1'), { recursive: true });
       cpSync(join(ROOT, 'models', m, 'config.json'), join(repo, m, 'config.json'));

@@ -183,7 +183,8 @@ export function mountConsole(app: OpenAPIHono, d: ConsoleDeps): void {
   });
 
   app.get('/console/api/models/:name/predictions', async (c) => {
-    const ids = d.accepted.newest(c.req.param('name'), 25);
+    const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? 10) || 10));
+    const ids = d.accepted.newest(c.req.param('name'), limit);
     const records = await Promise.all(ids.map((id) => d.store.get(id)));
     const list = records.filter((r): r is PredictionRecord => r !== undefined).map((r) => summary(r, origin(c)));
     return c.json({ predictions: list });
