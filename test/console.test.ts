@@ -11,9 +11,11 @@ import { PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alt
 import type { Redis } from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { generateSecret } from '@alto/webhooks';
 import {
   ADMIN_TOKEN,
   ROOT,
+  startDispatcher,
   startGateway,
   startManagedWorker,
   startPublisher,
@@ -21,6 +23,7 @@ import {
   type Proc,
 } from './support/fleet.ts';
 import { expectClose } from './support/http.ts';
+import { startReceiver, type Receiver } from './support/receiver.ts';
 import { runDirect } from './support/ort.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -59,6 +62,7 @@ describe.skipIf(!haveChromium)('web console', () => {
   let gateway: Proc & { url: string };
   let publisherPort: string;
   let worker: Proc;
+  let receiver: Receiver;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -116,8 +120,17 @@ describe.skipIf(!haveChromium)('web console', () => {
       // Traced, so predictions carry a trace id; nothing listens there and nothing needs to.
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
       ALTO_CONSOLE_SAMPLE_MS: '1000',
+      ALTO_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
     });
     procs.push(gateway);
+    receiver = await startReceiver();
+    procs.push(
+      await startDispatcher(redisUrl, prefix, {
+        ALTO_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
+        ALTO_WEBHOOK_SECRET: generateSecret(),
+        ALTO_WEBHOOK_RETRY_SCHEDULE: '0,300ms',
+      }),
+    );
     worker = await startManagedWorker(redisUrl, prefix, 'console-w1', { ALTO_CACHE_DIR: join(repo, '.cache') });
     procs.push(worker);
     await waitFor(
@@ -144,6 +157,7 @@ describe.skipIf(!haveChromium)('web console', () => {
     await Promise.all(procs.map((p) => p.kill()));
     await redis?.quit();
     await blocking?.quit();
+    await receiver?.close();
     rmSync(repo, { recursive: true, force: true });
   });
 
@@ -301,6 +315,29 @@ describe.skipIf(!haveChromium)('web console', () => {
     expect(await trace.getAttribute('href')).toMatch(/^http:\/\/jaeger\.invalid:16686\/trace\/[0-9a-f]{32}$/);
     await shot('prediction');
     await expectAccessible('the prediction page');
+  });
+
+  it('shows the webhook deliveries of a prediction with their attempts', async () => {
+    // The receiver fails the first attempt: delivered on the second.
+    receiver.reply('/hook', { status: 500 });
+    const r = await fetch(`${gateway.url}/v1/models/tiny/predictions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'wait=10' },
+      body: JSON.stringify({
+        input: { x: { datatype: 'FP32', shape: [1, 64], data: Array(64).fill(0.5) } },
+        webhook: `${receiver.url}/hook`,
+      }),
+    });
+    const { id } = (await r.json()) as { id: string };
+    await page.goto(`${gateway.url}/console/#/predictions/${id}`);
+    const deliveries = page.getByRole('table', { name: `Deliveries to ${receiver.url}/hook` });
+    const completed = deliveries.getByRole('row').filter({ hasText: 'prediction.completed' });
+    await completed.getByText('delivered').waitFor({ timeout: 30_000 });
+    const cells = await completed.getByRole('cell').allTextContents();
+    // Event, state, attempts, last status.
+    expect(cells.slice(0, 4)).toEqual(['prediction.completed', 'delivered', '2', '200']);
+    expect(receiver.to('/hook')).toHaveLength(2);
+    await shot('prediction-webhook');
   });
 
   it('replays a dead letter from the model page', async () => {
