@@ -472,10 +472,15 @@ describe.skipIf(!haveChromium)('web console', () => {
     await page.getByRole('table', { name: 'Published models' }).getByRole('link', { name: 'tiny' }).waitFor();
   });
 
-  it('logs out: the session cookie is cleared', async () => {
+  it('logs out: the session cookie is cleared, and a copy of it no longer works', async () => {
+    const copy = (await context.cookies()).find((c) => c.name === 'alto_console')!;
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(`${gateway.url}/console/login`);
     await page.goto(`${gateway.url}/console/`);
     await expect.poll(() => page.url()).toBe(`${gateway.url}/console/login`);
+    const replayed = await fetch(`${gateway.url}/console/api/session`, {
+      headers: { cookie: `alto_console=${copy.value}` },
+    });
+    expect(replayed.status).toBe(401);
   });
 });

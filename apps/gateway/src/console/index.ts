@@ -1,5 +1,5 @@
 // The web console (docs/operations.md#web-console): what the gateway wires.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { controlKeys } from '@alto/control';
 import type { Keys, ModelRegistry, PredictionStore } from '@alto/queue';
 import type { Redis } from 'ioredis';
@@ -33,6 +33,10 @@ export function createConsole(
     ...(s.traceUrl ? { traceUrl: s.traceUrl } : {}),
     ...(s.publicUrl ? { publicUrl: s.publicUrl } : {}),
     leaderKey: controlKeys(parts.keys.prefix).leader,
+    // A session is named by a digest of its CSRF token (random per session), under a hash tag
+    // of the console's own: never a model's or the control plane's.
+    revokedKey: (session) =>
+      `${parts.keys.prefix}:{console}:logged-out:${createHash('sha256').update(session.csrf).digest('hex').slice(0, 32)}`,
     redis: parts.redis,
     store: parts.store,
     sampler,

@@ -26,6 +26,8 @@ export interface ConsoleDeps {
   traceUrl?: string;
   /** The key of the publisher leader lease (holds the leader's id). */
   leaderKey: string;
+  /** The Redis key marking a session logged out. */
+  revokedKey: (s: Session) => string;
   redis: Redis;
   store: PredictionStore;
   sampler: Sampler;
@@ -55,7 +57,12 @@ export function mountConsole(app: OpenAPIHono, d: ConsoleDeps): void {
   const seal = sessionSeal(d.secret);
   const assets = d.assets ?? loadAssets();
   const origin = (c: Context) => d.publicUrl ?? new URL(c.req.url).origin;
-  const session = (c: Context): Session | undefined => seal.open(readCookie(c.req.header('cookie')));
+  /** The request's session: its cookie opens and it was not logged out (on any gateway). */
+  const session = async (c: Context): Promise<Session | undefined> => {
+    const s = seal.open(readCookie(c.req.header('cookie')));
+    if (!s) return undefined;
+    return (await d.redis.exists(d.revokedKey(s))) === 1 ? undefined : s;
+  };
 
   /** Calls the publisher's admin API with `token`, the client's address appended to X-Forwarded-For. */
   const publisher = async (c: Context, token: string, path: string, init: RequestInit = {}): Promise<Response> => {
@@ -75,8 +82,8 @@ export function mountConsole(app: OpenAPIHono, d: ConsoleDeps): void {
     }
   };
 
-  const requireSession = (c: Context): Session => {
-    const s = session(c);
+  const requireSession = async (c: Context): Promise<Session> => {
+    const s = await session(c);
     if (!s) throw new AltoError('unauthorized', 'console: not logged in, or the session has expired; log in again');
     return s;
   };
@@ -94,8 +101,8 @@ export function mountConsole(app: OpenAPIHono, d: ConsoleDeps): void {
 
   app.get('/console', (c) => c.redirect('/console/', 302));
 
-  app.get('/console/', (c) => {
-    if (!session(c)) return c.redirect('/console/login', 303);
+  app.get('/console/', async (c) => {
+    if (!(await session(c))) return c.redirect('/console/login', 303);
     if (!assets) {
       return html(
         loginPage('The console was not built: run `node scripts/build-console.mjs` (npm ci runs it) and restart.'),
@@ -133,23 +140,26 @@ export function mountConsole(app: OpenAPIHono, d: ConsoleDeps): void {
 
   app.post('/console/logout', async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    requireCsrf(c, session(c), typeof form.csrf === 'string' ? form.csrf : undefined);
+    const s = await session(c);
+    requireCsrf(c, s, typeof form.csrf === 'string' ? form.csrf : undefined);
+    // Remembered until it would have expired, so a copy of the cookie is refused too.
+    if (s) await d.redis.set(d.revokedKey(s), '1', 'PX', Math.max(1, s.exp - Date.now()));
     const cookie = sessionCookie('', { secure: overTls(c, d.publicUrl), maxAgeSeconds: 0 });
     return new Response(null, { status: 303, headers: { location: '/console/login', 'set-cookie': cookie } });
   });
 
   // Everything below acts for a logged-in operator; non-GET calls also need the CSRF token.
   app.use('/console/api/*', async (c, next) => {
-    const s = requireSession(c);
+    const s = await requireSession(c);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') requireCsrf(c, s);
-    c.set('console' as never, s as never);
     await next();
     c.header('cache-control', 'no-store');
   });
-  const sessionOf = (c: Context) => c.get('console' as never) as Session;
+  // Opened again where a handler needs it: no request-scoped state.
+  const sessionOf = requireSession;
 
   app.get('/console/api/session', async (c) => {
-    const s = sessionOf(c);
+    const s = await sessionOf(c);
     const r = await publisher(c, s.token, '/v1/admin/whoami');
     if (!r.ok) return new Response(r.body, { status: r.status, headers: { 'content-type': 'application/json' } });
     const who = (await r.json()) as { name: string; scope: string };
@@ -163,7 +173,7 @@ export function mountConsole(app: OpenAPIHono, d: ConsoleDeps): void {
   });
 
   app.all('/console/api/admin/*', async (c) => {
-    const s = sessionOf(c);
+    const s = await sessionOf(c);
     const url = new URL(c.req.url);
     const path = `/v1${url.pathname.slice('/console/api'.length)}${url.search}`;
     const method = c.req.method;
