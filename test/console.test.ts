@@ -407,10 +407,29 @@ describe.skipIf(!haveChromium)('web console', () => {
     await shot('model-published');
   });
 
-  it('lists API keys', async () => {
+  it('lists API keys with their owner and limits', async () => {
+    const created = await fetch(`${gateway.url}/v1/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'batch-jobs', owner: 'team-ml', models: ['tiny'], rate: 5, burst: 10 }),
+    });
+    expect(created.status).toBe(201);
     await page.goto(`${gateway.url}/console/#/keys`);
-    await page.getByRole('heading', { name: 'API keys' }).waitFor();
-    await page.waitForFunction(() => (globalThis as any).document.body.dataset.loaded === 'true');
+    const row = page
+      .getByRole('table', { name: 'Managed API keys' })
+      .getByRole('row')
+      .filter({ hasText: 'batch-jobs' });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    // Name, id, owner, created, last used, models, rate, burst.
+    expect([cells[0], cells[2], cells[4], cells[5], cells[6], cells[7]]).toEqual([
+      'batch-jobs',
+      'team-ml',
+      'never',
+      'tiny',
+      '5',
+      '10',
+    ]);
     await shot('keys');
     await expectAccessible('the API keys page');
   });
