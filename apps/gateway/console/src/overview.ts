@@ -19,6 +19,13 @@ const latest = (s: Sample[] | undefined, f: (x: Sample) => number | null) => {
 const progress = (p?: { done: number; total: number }) =>
   p && p.total > 0 ? ` ${Math.round((100 * p.done) / p.total)}%` : '';
 
+/** The serving version, `1 → 2` while a rollout moves to another, and how many are complete. */
+const rollout = (m: AdminModel) => {
+  const { serving_version: serving, target_version: target, versions } = m.status;
+  const now = serving && target && serving !== target ? `${serving} → ${target}` : (serving ?? target ?? '–');
+  return `${now} (${versions.length} complete)`;
+};
+
 export function overviewPage(root: HTMLElement) {
   const fleet = h('section', { 'aria-labelledby': 'fleet-h' });
   const models = h('section', { 'aria-labelledby': 'models-h' });
@@ -81,7 +88,7 @@ export function overviewPage(root: HTMLElement) {
       return [
         h('a', { href: `#/models/${encodeURIComponent(model.name)}` }, model.name),
         badge(model.status.state),
-        model.status.serving_version ?? model.status.target_version ?? '–',
+        rollout(model),
         `${model.status.ready_replicas}/${model.replicas}`,
         now ? `${now.depth.high} / ${now.depth.normal} / ${now.depth.low}` : '–',
         `${fmt.num(now?.arrivals)} / ${fmt.num(now?.completions)}`,
@@ -98,7 +105,7 @@ export function overviewPage(root: HTMLElement) {
         [
           'Model',
           'State',
-          'Version',
+          'Version (rollout)',
           'Ready/requested',
           'Queue high/normal/low',
           'Arrivals/completions per s',
