@@ -34,6 +34,17 @@ const example = (m: ModelDescription) =>
     ),
   );
 
+const TERMINAL = ['succeeded', 'failed', 'canceled', 'expired'];
+
+/** The prediction once it ends: the gateway held the request up to its wait limit; past that, it is polled. */
+async function finish(p: Prediction): Promise<Prediction> {
+  while (!TERMINAL.includes(p.status)) {
+    await new Promise((r) => setTimeout(r, 500));
+    p = await api<Prediction>(`/predictions/${encodeURIComponent(p.id)}`);
+  }
+  return p;
+}
+
 export function playgroundPage(root: HTMLElement, preselect: string | undefined) {
   const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
   const output = h('div', { 'data-testid': 'playground-output' });
@@ -107,22 +118,24 @@ export function playgroundPage(root: HTMLElement, preselect: string | undefined)
       method: 'POST',
       body: { input: parsed },
       headers,
-    }).then(
-      (p) => {
-        status.textContent = `Prediction ${p.id}: ${p.status}.`;
-        fill(
-          output,
-          h('p', {}, badge(p.status), ' ', h('a', { href: `#/predictions/${encodeURIComponent(p.id)}` }, p.id)),
-          p.error ? h('p', { class: 'alert', role: 'alert' }, `${p.error.code}: ${p.error.message}`) : null,
-          h(
-            'pre',
-            { class: 'json', tabindex: 0, 'aria-label': 'output JSON', 'data-testid': 'output-json' },
-            JSON.stringify(p.output, null, 2),
-          ),
-        );
-      },
-      (err: ApiError) => (status.textContent = `${err.code}: ${err.message}`),
-    );
+    })
+      .then(finish)
+      .then(
+        (p) => {
+          status.textContent = `Prediction ${p.id}: ${p.status}.`;
+          fill(
+            output,
+            h('p', {}, badge(p.status), ' ', h('a', { href: `#/predictions/${encodeURIComponent(p.id)}` }, p.id)),
+            p.error ? h('p', { class: 'alert', role: 'alert' }, `${p.error.code}: ${p.error.message}`) : null,
+            h(
+              'pre',
+              { class: 'json', tabindex: 0, 'aria-label': 'output JSON', 'data-testid': 'output-json' },
+              JSON.stringify(p.output, null, 2),
+            ),
+          );
+        },
+        (err: ApiError) => (status.textContent = `${err.code}: ${err.message}`),
+      );
   });
 
   let loaded = false;
