@@ -37,6 +37,10 @@ COPY packages/webhooks/package.json ./packages/webhooks/
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --no-audit --no-fund
 
+# The web console, built after the install so a change to it does not redo the install.
+COPY apps/gateway/console/ ./apps/gateway/console/
+RUN node scripts/build-console.mjs
+
 # ---- runtime ----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -48,6 +52,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY packages/ ./packages/
 COPY apps/gateway/ ./apps/gateway/
+COPY --from=deps /app/apps/gateway/console/dist ./apps/gateway/console/dist
 
 # Files stay root-owned (read-only for the process); the app only writes to stdout and /tmp.
 USER node

@@ -123,7 +123,8 @@ export async function startPublisher(
   prefix: string,
   extra: Record<string, string> = {},
 ): Promise<Proc & { url: string }> {
-  const port = await freePort();
+  // A restarted publisher may keep its port (extra.ALTO_ADMIN_PORT), so a gateway still finds it.
+  const port = extra.ALTO_ADMIN_PORT ? Number(extra.ALTO_ADMIN_PORT) : await freePort();
   const p = run('publisher', {
     REDIS_URL: redisUrl,
     ALTO_PREFIX: prefix,

@@ -238,6 +238,7 @@ try {
       `Open Inference Protocol (Triton clients): REST ${base}/v2, gRPC ${new URL(base).hostname}:${ports.grpc} ` +
       `(docs/protocols.md).\n` +
       `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${tokenNote}).\n` +
+      `Web console: ${base}/console/ (log in with the admin token).\n` +
       `Webhooks (docs/webhooks.md) are signed with ${secretNote}.\n` +
       xlaNote +
       `Ctrl-C stops everything.\n`,

@@ -34,6 +34,7 @@ import type { Auth } from './auth.ts';
 import type { KeyLimits } from './key-limits.ts';
 import { countCanceled } from './key-usage.ts';
 import { adminProxy } from './admin-proxy.ts';
+import { mountConsole, type ConsoleDeps } from './console/index.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
 import { listOptions, queryError } from './listing.ts';
@@ -84,6 +85,8 @@ export interface GatewayDeps {
   keys?: Pick<Keys, 'apiKeyUsage'>;
   /** Where inputs and outputs by reference may be (ALTO_PAYLOAD_ROOTS). @default none: refused */
   payloads?: PayloadRefs;
+  /** The web console under /console (with publisherUrl). @default none: /console is 404 */
+  console?: ConsoleDeps;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -107,6 +110,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     app.all('/v1/admin', proxy);
     app.all('/v1/admin/*', proxy);
   }
+  if (d.console) mountConsole(app, d.console);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -244,6 +248,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
       ...(webhook ? { webhook } : {}),
       ...(idem ? { idempotency: idem } : {}),
     });
+    d.console?.accepted.add(model.name, record.id);
     const headers: Record<string, string> = { location: `/v1/predictions/${record.id}` };
     if (wait > 0) headers['preference-applied'] = `wait=${wait}`;
     if (replayed) headers['idempotent-replayed'] = 'true';

@@ -99,6 +99,15 @@ export const GatewayEnvSchema = z.object({
   ALTO_BYTES_ELEMENT_MAX_BYTES: positiveInt(1024 * 1024),
   /** Most bytes of one BYTES input's elements together. */
   ALTO_BYTES_TOTAL_MAX_BYTES: positiveInt(16 * 1024 * 1024),
+  /**
+   * Seals the web console's session cookies (/console, on with ALTO_PUBLISHER_URL); gateways
+   * sharing it share sessions. Unset: a random secret per process (a restart logs everyone out).
+   */
+  ALTO_CONSOLE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** How often the console samples each model for its charts (15 minutes are kept), in ms. */
+  ALTO_CONSOLE_SAMPLE_MS: positiveInt(5000).pipe(z.number().min(250).max(60_000)),
+  /** The console's link to a prediction's trace, e.g. `http://jaeger:16686/trace/{trace_id}`. */
+  ALTO_CONSOLE_TRACE_URL: z.string().includes('{trace_id}', { message: "must contain '{trace_id}'" }).optional(),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

@@ -21,6 +21,7 @@ import type { Logger } from '@alto/telemetry';
 import { AddressPolicy } from '@alto/webhooks';
 import { createApp, type GatewayDeps } from './app.ts';
 import { payloadRefs } from './payloads.ts';
+import { createConsole } from './console/index.ts';
 import { oipDeps } from './oip/deps.ts';
 import { startOipGrpc } from './oip/grpc.ts';
 import { createAuth } from './auth.ts';
@@ -101,6 +102,20 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.ALTO_PUBLISHER_URL ? { publisherUrl: env.ALTO_PUBLISHER_URL } : {}),
     payloads: payloadRefs(env.ALTO_PAYLOAD_ROOTS),
+    ...(env.ALTO_PUBLISHER_URL
+      ? {
+          console: createConsole(
+            {
+              publisherUrl: env.ALTO_PUBLISHER_URL,
+              ...(env.ALTO_CONSOLE_SECRET ? { secret: env.ALTO_CONSOLE_SECRET } : {}),
+              ...(env.ALTO_CONSOLE_TRACE_URL ? { traceUrl: env.ALTO_CONSOLE_TRACE_URL } : {}),
+              sampleIntervalMs: env.ALTO_CONSOLE_SAMPLE_MS,
+              ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
+            },
+            { redis, keys, models: status, store },
+          ),
+        }
+      : {}),
   };
   const app = createApp(deps);
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused
@@ -127,6 +142,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const grpcClosed = grpc?.close();
       // Answers held `Prefer: wait` requests with their current state, so close can finish.
+      deps.console?.sampler.stop();
       await hub.stop();
       await closed;
       await grpcClosed;
