@@ -8,6 +8,8 @@ over the tokens, then L2 normalisation, as sentence-transformers' modules.json s
 Run: python reference.py <sentence-transformers folder> <sentences.json> [out.json]
   sentences.json: a JSON list of strings, or an object whose "sentences" is one.
   Prints (or writes) {"embeddings": [[384 floats], ...], "tokens": [count, ...]}.
+With --ids SEQ after the folder it prints the tokenization only, padded to SEQ tokens (for the
+fixed-length minilm-xla export): {"input_ids": [[...]], "attention_mask": ..., "token_type_ids": ...}.
 """
 
 from __future__ import annotations
@@ -70,12 +72,31 @@ class Reference:
         return pooled / np.linalg.norm(pooled), len(enc.ids)
 
 
+def padded_ids(model_dir: Path, sentences: list[str], seq: int) -> dict[str, list[list[int]]]:
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.enable_truncation(seq)
+    tokenizer.enable_padding(length=seq, pad_id=0, pad_token="[PAD]")
+    encs = tokenizer.encode_batch(sentences)
+    return {
+        "input_ids": [e.ids for e in encs],
+        "attention_mask": [e.attention_mask for e in encs],
+        "token_type_ids": [e.type_ids for e in encs],
+    }
+
+
+def _sentences(path: Path) -> list[str]:
+    doc = json.loads(path.read_text())
+    return doc["sentences"] if isinstance(doc, dict) else doc
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[2] == "--ids":
+        print(json.dumps(padded_ids(Path(sys.argv[1]), _sentences(Path(sys.argv[4])), int(sys.argv[3]))))
+        return
     if len(sys.argv) not in (3, 4):
         sys.exit("usage: reference.py <sentence-transformers folder> <sentences.json> [out.json]")
     ref = Reference(Path(sys.argv[1]))
-    doc = json.loads(Path(sys.argv[2]).read_text())
-    sentences = doc["sentences"] if isinstance(doc, dict) else doc
+    sentences = _sentences(Path(sys.argv[2]))
     embeddings, tokens = [], []
     for s in sentences:
         e, n = ref.embed(s)
