@@ -72,7 +72,7 @@ describe('minilm checkpoint', () => {
     expect(s.inputNames).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
     for (const m of s.inputMetadata) expect(m).toMatchObject({ type: 'int64', shape: ['batch', 'seq'] });
     expect(s.outputMetadata[0]).toMatchObject({ name: 'last_hidden_state', type: 'float32' });
-    expect((s.outputMetadata[0] as { shape: unknown[] }).shape).toEqual(['batch', 'seq', MINILM_DIM]);
+    expect((s.outputMetadata[0] as { shape: readonly unknown[] }).shape).toEqual(['batch', 'seq', MINILM_DIM]);
     await s.release();
   });
 
