@@ -39,6 +39,9 @@ const str = (field: number, value: string): Field => bytes(field, new TextEncode
 const msg = (field: number, ...parts: Field[]): Field => bytes(field, concat(parts));
 
 export const FLOAT = 1;
+/** TensorProto.DataType of int64 and string graph inputs and outputs (initializers stay float). */
+export const INT64 = 7;
+export const STRING = 8;
 
 /** A dimension: a number for a fixed size, a string for a named dynamic one. */
 export type Dim = number | string;
@@ -64,11 +67,18 @@ export interface Graph {
   name: string;
   nodes: Node[];
   initializers: Initializer[];
-  inputs: { name: string; shape: Dim[] }[];
-  outputs: { name: string; shape: Dim[] }[];
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
 }
 
-const valueInfo = (field: number, v: { name: string; shape: Dim[] }): Field =>
+/** A graph input or output; `type` is its element type. @default FLOAT */
+export interface ValueInfo {
+  name: string;
+  shape: Dim[];
+  type?: number;
+}
+
+const valueInfo = (field: number, v: ValueInfo): Field =>
   msg(
     field,
     str(1, v.name),
@@ -76,7 +86,7 @@ const valueInfo = (field: number, v: { name: string; shape: Dim[] }): Field =>
       2, // TypeProto
       msg(
         1, // TypeProto.Tensor
-        int(1, FLOAT),
+        int(1, v.type ?? FLOAT),
         msg(2, ...v.shape.map((d) => msg(1, typeof d === 'number' ? int(1, d) : str(2, d)))),
       ),
     ),

@@ -10,6 +10,7 @@ import {
   renderPrediction,
   serveDocument,
   validateInputs,
+  type BytesLimits,
   type ModelDescription,
   type ModelInfo,
   type PredictionRecord,
@@ -44,6 +45,7 @@ import { INFO, SECURITY_SCHEMES, gatewayRoutes } from './routes.ts';
 import { predictionResponse } from './msgpack.ts';
 import type { PredictVia } from './predict-via.ts';
 import { mountTfServing } from './tfserving-routes.ts';
+import { mountEmbed } from './embed.ts';
 import { downstreamTraceparent, gatewayTracer, requestTrace, traceRequests } from './tracing.ts';
 import type { WebhookGate } from './webhook.ts';
 
@@ -72,6 +74,8 @@ export interface GatewayDeps {
   publisherUrl?: string;
   /** How long an Open Inference Protocol infer call holds, in seconds. @default 60 */
   oipInferTimeoutSeconds?: number;
+  /** Size limits on BYTES inputs. @default DEFAULT_BYTES_LIMITS */
+  bytesLimits?: BytesLimits;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -177,6 +181,13 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     maxWaitSeconds: d.maxWaitSeconds,
     apiKeys: d.auth?.enabled ?? false,
   });
+  mountEmbed(app, {
+    predict,
+    maxBodyBytes: d.maxBodyBytes,
+    maxWaitSeconds: d.maxWaitSeconds,
+    origin,
+    apiKeys: d.auth?.enabled ?? false,
+  });
 
   const callerOf = (c: Context) => d.auth.caller(c.req.header('authorization'));
   const ownerOf = async (c: Context) => (await callerOf(c)).owner;
@@ -196,7 +207,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
         const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
         throw new AltoError('invalid_input', `${where}: ${issue.message}`);
       }
-      const { tensors } = validateInputs(model, parsed.data.input);
+      const { tensors } = validateInputs(model, parsed.data.input, d.bytesLimits ? { bytes: d.bytesLimits } : {});
       const webhook = await d.webhooks.check(parsed.data, origin(c));
       return { model, wait, idem, parsed, tensors, webhook };
     };

@@ -92,6 +92,10 @@ export const GatewayEnvSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
   /** How long a managed key's record is used before it is read again: the bound on revocation, in ms. */
   ALTO_API_KEY_CACHE_MS: positiveInt(500).pipe(z.number().max(60_000)),
+  /** Longest element of a BYTES input, in bytes (docs/text-models.md). */
+  ALTO_BYTES_ELEMENT_MAX_BYTES: positiveInt(1024 * 1024),
+  /** Most bytes of one BYTES input's elements together. */
+  ALTO_BYTES_TOTAL_MAX_BYTES: positiveInt(16 * 1024 * 1024),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

@@ -7,6 +7,7 @@ import {
   DATATYPE_INFO,
   RAW_TENSOR,
   elementCount,
+  encodeBytes,
   fmtShape,
   invalidInput,
   isDatatype,
@@ -46,6 +47,8 @@ export function acceptsMsgpack(accept: string | undefined): boolean {
   return msgpack > 0 && msgpack >= other;
 }
 
+const isBin = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+
 /**
  * The request a msgpack body holds, shaped as the JSON one; a tensor whose "data" is bin has
  * its bytes attached where decodeTensor takes raw bytes (checked there against shape and datatype).
@@ -62,11 +65,19 @@ export function decodeMsgpackRequest(body: Buffer): unknown {
   for (const [name, tensor] of Object.entries(input)) {
     if (typeof tensor !== 'object' || tensor === null) continue;
     const t = tensor as Record<string | symbol, unknown>;
+    // BYTES elements as a flat array of bin: the length-prefixed layout decodeTensor takes.
+    if (t.datatype === 'BYTES' && Array.isArray(t.data) && t.data.length > 0 && t.data.every(isBin)) {
+      t[RAW_TENSOR] = Buffer.from(encodeBytes(t.data as Uint8Array[]));
+      delete t.data;
+      continue;
+    }
     if (t.data instanceof Uint8Array) {
       const bytes = t.data;
       // Worded for msgpack here; anything else about the tensor is validateInputs's to check.
       const { datatype, shape } = t;
-      if (isDatatype(datatype) && Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      // BYTES bin is length-prefixed elements, checked element by element by decodeTensor.
+      const sized = isDatatype(datatype) && datatype !== 'BYTES';
+      if (sized && Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
         const need = elementCount(name, shape as number[]) * DATATYPE_INFO[datatype].size;
         if (need !== bytes.byteLength) {
           throw invalidInput(

@@ -93,6 +93,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     maxBodyBytes: env.ALTO_MAX_BODY_BYTES,
     maxWaitSeconds: env.ALTO_MAX_WAIT_SECONDS,
     oipInferTimeoutSeconds: env.ALTO_OIP_INFER_TIMEOUT_SECONDS,
+    bytesLimits: { elementMaxBytes: env.ALTO_BYTES_ELEMENT_MAX_BYTES, totalMaxBytes: env.ALTO_BYTES_TOTAL_MAX_BYTES },
     retentionMs: env.ALTO_RETENTION_SECONDS * 1000,
     webhooks: webhookGate(new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS)),
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),

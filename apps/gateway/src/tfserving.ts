@@ -16,6 +16,7 @@ import {
   type Tensor,
   type TensorSpec,
 } from '@alto/protocol';
+import { tfBytesTensor, tfBytesValues } from './tfserving-bytes.ts';
 
 export type TfFormat = 'row' | 'columnar';
 
@@ -84,7 +85,7 @@ function rowElements(spec: TensorSpec): number | undefined {
 const noStrings = (name: string, spec: TensorSpec) =>
   invalidInput(
     `input '${name}': a {"b64": ...} value stands for the raw little-endian bytes of the whole ` +
-      `${fmtShape(spec.shape)} ${spec.datatype} value; Alto models have no DT_STRING inputs, so it cannot be an element of a list`,
+      `${fmtShape(spec.shape)} ${spec.datatype} value; only BYTES inputs take {"b64"} elements in a list`,
   );
 
 /** An Alto tensor of raw bytes, in the input's datatype. */
@@ -97,6 +98,7 @@ function rawTensor(spec: TensorSpec, shape: number[], bytes: Buffer): Record<str
  * tensor. `rows` is set in the row format: the value is then the stack of `rows` instances.
  */
 function toTensor(spec: TensorSpec, value: Json): Record<string | symbol, unknown> {
+  if (spec.datatype === 'BYTES') return tfBytesTensor(spec.name, value);
   if (isB64(value)) {
     const bytes = strictB64(spec.name, value.b64);
     const size = DATATYPE_INFO[spec.datatype].size;
@@ -130,6 +132,7 @@ function toTensor(spec: TensorSpec, value: Json): Record<string | symbol, unknow
 
 /** Instances' values of one input stacked along a new dim 0; `{"b64"}` instances are each one row's bytes. */
 function stack(spec: TensorSpec, values: Json[]): Record<string | symbol, unknown> {
+  if (spec.datatype === 'BYTES') return tfBytesTensor(spec.name, values);
   const b64 = values.filter(isB64).length;
   if (b64 === 0) return toTensor(spec, values);
   if (b64 !== values.length) {
@@ -247,7 +250,7 @@ export function fromTfRequest(model: ModelInfo, body: Json): TfRequest {
 
 /** A tensor's values nested to its shape (a scalar for rank 0). */
 export function nested(t: Tensor): Json {
-  const flat = tensorValues(t) as Json[];
+  const flat = t.datatype === 'BYTES' ? tfBytesValues(t) : (tensorValues(t) as Json[]);
   if (t.shape.length === 0) return flat[0];
   const build = (dim: number, offset: number): Json[] => {
     const n = t.shape[dim]!;

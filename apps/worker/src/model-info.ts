@@ -21,6 +21,9 @@ export function buildModelInfo(
       throw new Error(`model '${name}': config.json names input '${narrowed.name}', which the model does not have`);
     narrow(name, spec, narrowed.shape);
   }
+  // BYTES inputs of an ONNX model take text: onnxruntime-node carries string tensors as JS
+  // strings (UTF-8), and a pipeline's tokenizer reads text. The gateway refuses other bytes.
+  if (platform === 'onnx') for (const spec of specs) if (spec.datatype === 'BYTES') spec.text = true;
   const batchable = canBatch(specs);
   const maxBatch = config.max_batch_size ?? (batchable ? DEFAULT_MAX_BATCH_SIZE : 0);
   if (maxBatch > 0 && !batchable) {

@@ -4,6 +4,7 @@
 import { DATATYPE_INFO, type ModelInfo } from '@alto/protocol';
 import { StreamConsumer, connectLike, type Keys } from '@alto/queue';
 import { dirname } from 'node:path';
+import { openPipeline } from './pipeline.ts';
 import { formatOf, type ResolvedModel } from '@alto/repository';
 import { OnnxExecutor, SimExecutor, XlaExecutor, type Executor, type RawTensor } from '@alto/runtime';
 import type { Logger } from '@alto/telemetry';
@@ -52,6 +53,8 @@ export class ServedVersion {
       throw new Error(
         `model '${resolved.name}': config.json says format '${declared}', but the checkpoint is ${resolved.path} (${format})`,
       );
+    if (resolved.config.pipeline && format !== 'onnx')
+      throw new Error(`model '${resolved.name}': config.json's pipeline needs an ONNX checkpoint, got ${format}`);
     if (format === 'sim') return ServedVersion.openSim(ctx, resolved);
     return format === 'xla'
       ? ServedVersion.openXla(ctx, resolved)
@@ -102,7 +105,7 @@ export class ServedVersion {
   ): Promise<ServedVersion> {
     const { env, log } = ctx;
     const instances = resolved.config.instances ?? 1;
-    const executor = await OnnxExecutor.create({
+    const network = await OnnxExecutor.create({
       path: resolved.path,
       instances,
       session: {
@@ -112,9 +115,10 @@ export class ServedVersion {
       onThreadDeath: (err) => log.error({ err, model: resolved.name }, 'inference thread died; replacing it'),
     });
     try {
+      const executor = resolved.config.pipeline ? await openPipeline(resolved, network) : network;
       return new ServedVersion(buildModelInfo(resolved, executor.inputs, executor.outputs), executor, ctx);
     } catch (err) {
-      await executor.close();
+      await network.close();
       throw err;
     }
   }
@@ -141,7 +145,9 @@ export class ServedVersion {
     for (const spec of this.info.inputs) {
       const dims = spec.shape.map((d) => (d === -1 ? 1 : d));
       const t = DATATYPE_INFO[spec.datatype];
-      feeds[spec.name] = { type: t.ort, dims, data: new ArrayBuffer(dims.reduce((a, b) => a * b, 1) * t.size) };
+      // A BYTES element of zero length is its 4-byte length prefix.
+      const size = spec.datatype === 'BYTES' ? 4 : t.size;
+      feeds[spec.name] = { type: t.ort, dims, data: new ArrayBuffer(dims.reduce((a, b) => a * b, 1) * size) };
     }
     await this.executor.run(feeds);
   }

@@ -3,7 +3,15 @@
 // `Inference-Header-Content-Length` bytes, then each such tensor's raw bytes in input order),
 // which spares both sides base64 and JSON number parsing.
 import { invalidInput } from './errors.ts';
-import { isTypedArray, tensor, tensorBytes, tensorToJson, type Tensor, type TypedArray } from './tensor.ts';
+import {
+  isTypedArray,
+  tensor,
+  tensorBytes,
+  tensorToJson,
+  type FixedDatatype,
+  type Tensor,
+  type TypedArray,
+} from './tensor.ts';
 import type { Datatype, InputTensorJson, PredictionRequestJson } from './types.ts';
 
 /** An input: a TypedArray tensor (datatype optional, implied by the array) or a tensor in JSON. */
@@ -25,7 +33,7 @@ export function encodeRequest(
   if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
     throw invalidInput(`inputs: expected an object of input name → tensor, got ${JSON.stringify(inputs)}`);
   }
-  const typed = new Map<string, Tensor>();
+  const typed = new Map<string, Tensor<FixedDatatype>>();
   let bytes = 0;
   for (const [name, t] of Object.entries(inputs)) {
     if (typeof t !== 'object' || t === null) throw invalidInput(`input '${name}': expected a tensor, got ${String(t)}`);

@@ -1,7 +1,9 @@
 // Tensors as TypedArrays: which array each datatype takes, the checks of a tensor before it
 // is sent (datatype against array type, shape against element count), and the conversions
 // to and from the wire (little-endian bytes, b64, JSON `data`). FP16 travels as its raw bits
-// in a Uint16Array; BOOL as 0/1 in a Uint8Array; INT64/UINT64 in BigInt64Array/BigUint64Array.
+// in a Uint16Array; BOOL as 0/1 in a Uint8Array; INT64/UINT64 in BigInt64Array/BigUint64Array;
+// BYTES as an array of strings (Uint8Array for an element that is not UTF-8), sent as JSON
+// `data` and read from `data` or from `b64` of u32 little-endian length-prefixed elements.
 import { decodeBase64, encodeBase64 } from './base64.ts';
 import { AltoError, invalidInput } from './errors.ts';
 import { DATATYPES, type Datatype, type InputTensorJson, type OutputTensorJson } from './types.ts';
@@ -32,7 +34,11 @@ export interface ArrayOf {
   FP16: Uint16Array;
   FP32: Float32Array;
   FP64: Float64Array;
+  BYTES: BytesElements;
 }
+
+/** BYTES elements: strings, or bytes where an element is not UTF-8. */
+export type BytesElements = (string | Uint8Array)[];
 
 /** A tensor: row-major `data` of `shape` (every dim's actual size; their product is data.length). */
 export interface Tensor<D extends Datatype = Datatype> {
@@ -43,7 +49,10 @@ export interface Tensor<D extends Datatype = Datatype> {
 
 type Ctor = { new (n: number): TypedArray; new (b: ArrayBuffer): TypedArray; BYTES_PER_ELEMENT: number; name: string };
 
-const CTOR: Record<Datatype, Ctor> = {
+/** Datatypes with a fixed element size, carried in TypedArrays. */
+export type FixedDatatype = Exclude<Datatype, 'BYTES'>;
+
+const CTOR: Record<FixedDatatype, Ctor> = {
   BOOL: Uint8Array,
   UINT8: Uint8Array,
   INT8: Int8Array,
@@ -93,8 +102,10 @@ export function tensor<A extends TypedArray>(data: A, shape: readonly number[], 
     if (dt === undefined) throw invalidInput(`${where}: no datatype is implied by ${data.constructor.name}`);
   } else if (!(DATATYPES as readonly string[]).includes(dt)) {
     throw invalidInput(`${where}: expected a datatype of ${DATATYPES.join(', ')}, got ${JSON.stringify(dt)}`);
+  } else if (dt === 'BYTES') {
+    throw invalidInput(`${where}: BYTES takes strings: give {"datatype": "BYTES", "shape", "data": [...strings]}`);
   }
-  const want = CTOR[dt];
+  const want = CTOR[dt as FixedDatatype];
   if (!(data instanceof want)) {
     throw invalidInput(`${where}: datatype ${dt} takes a ${want.name}, got ${data.constructor.name}`);
   }
@@ -107,13 +118,15 @@ export function tensor<A extends TypedArray>(data: A, shape: readonly number[], 
       `${where}: shape ${JSON.stringify(shape)} holds ${count} elements, got ${data.length} in ${data.constructor.name}`,
     );
   }
-  return { datatype: dt, shape: [...shape], data } as Tensor;
+  return { datatype: dt, shape: [...shape], data } as Tensor<FixedDatatype>;
 }
 
 /** The little-endian bytes of a tensor's data (a view when the host is little-endian). */
 export function tensorBytes(t: Tensor): Uint8Array {
-  const view = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return LITTLE_ENDIAN ? view : swapped(view, t.data.BYTES_PER_ELEMENT);
+  if (isBytes(t)) return encodeBytes(t.data);
+  const data = (t as Tensor<FixedDatatype>).data;
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return LITTLE_ENDIAN ? view : swapped(view, data.BYTES_PER_ELEMENT);
 }
 
 function swapped(bytes: Uint8Array, size: number): Uint8Array {
@@ -129,8 +142,59 @@ export const tensorToJson = (t: Tensor): InputTensorJson => ({
   b64: encodeBase64(tensorBytes(t)),
 });
 
+const isBytes = (t: Tensor): t is Tensor<'BYTES'> => t.datatype === 'BYTES';
+
+/** The length-prefixed layout of BYTES elements: per element a u32 little-endian length, then the bytes. */
+export function encodeBytes(elements: BytesElements): Uint8Array {
+  const parts = elements.map((e) => (typeof e === 'string' ? new TextEncoder().encode(e) : e));
+  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+  const view = new DataView(out.buffer);
+  let o = 0;
+  for (const p of parts) {
+    view.setUint32(o, p.length, true);
+    out.set(p, o + 4);
+    o += 4 + p.length;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** BYTES elements of a length-prefixed buffer: strings, or bytes where an element is not UTF-8. */
+export function decodeBytes(bytes: Uint8Array, count: number, what: string): BytesElements {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: BytesElements = [];
+  let o = 0;
+  while (o < bytes.length) {
+    const n = o + 4 <= bytes.length ? view.getUint32(o, true) : -1;
+    if (n < 0 || o + 4 + n > bytes.length)
+      throw new AltoError('invalid_response', `${what}: BYTES element ${out.length} runs past the end`);
+    const element = bytes.slice(o + 4, o + 4 + n);
+    try {
+      out.push(utf8.decode(element));
+    } catch {
+      out.push(element);
+    }
+    o += 4 + n;
+  }
+  if (out.length !== count)
+    throw new AltoError('invalid_response', `${what}: shape holds ${count} BYTES elements, got ${out.length}`);
+  return out;
+}
+
 /** A tensor over little-endian `bytes` (copied, so the array is aligned and owns its buffer). */
 export function tensorFromBytes(datatype: Datatype, shape: number[], bytes: Uint8Array, what: string): Tensor {
+  if (datatype === 'BYTES') {
+    return {
+      datatype,
+      shape,
+      data: decodeBytes(
+        bytes,
+        shape.reduce((a, b) => a * b, 1),
+        what,
+      ),
+    };
+  }
   const ctor = CTOR[datatype];
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== count * ctor.BYTES_PER_ELEMENT) {
@@ -151,6 +215,11 @@ function tensorFromValues(datatype: Datatype, shape: number[], values: unknown[]
       'invalid_response',
       `${what}: shape ${JSON.stringify(shape)} holds ${count}, got ${values.length} values`,
     );
+  }
+  if (datatype === 'BYTES') {
+    if (values.some((v) => typeof v !== 'string'))
+      throw new AltoError('invalid_response', `${what}: BYTES data must be strings`);
+    return { datatype, shape, data: values as string[] };
   }
   const out = new CTOR[datatype](count);
   const big = out instanceof BigInt64Array || out instanceof BigUint64Array;

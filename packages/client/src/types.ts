@@ -15,6 +15,7 @@ export const DATATYPES = [
   'FP16',
   'FP32',
   'FP64',
+  'BYTES',
 ] as const;
 export type Datatype = (typeof DATATYPES)[number];
 
@@ -30,15 +31,18 @@ export type Priority = (typeof PRIORITIES)[number];
 export const WEBHOOK_EVENTS = ['start', 'completed'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
-type Nested = number | boolean | Nested[];
+type Nested = number | boolean | string | Nested[];
 
-/** A request tensor in JSON: `data` (flat or nested) or `b64` of its little-endian bytes. */
+/** A request tensor in JSON: `data` (flat or nested; strings for BYTES) or `b64` of its little-endian bytes. */
 export type InputTensorJson =
   { datatype: Datatype; shape: number[]; data: Nested[] } | { datatype: Datatype; shape: number[]; b64: string };
 
-/** An output tensor in JSON: `data` (null for NaN/±Infinity) with response_format json, `b64` with b64. */
+/**
+ * An output tensor in JSON: `data` (null for NaN/±Infinity; strings for BYTES) with response_format json,
+ * `b64` with b64 (BYTES: u32 little-endian length-prefixed elements).
+ */
 export type OutputTensorJson =
-  | { datatype: Datatype; shape: number[]; data: (number | boolean | null)[] }
+  | { datatype: Datatype; shape: number[]; data: (number | boolean | string | null)[] }
   | { datatype: Datatype; shape: number[]; b64: string };
 
 /** The JSON request body of POST /v1/models/{model}/predictions. */

@@ -17,13 +17,13 @@ const requestShape = z
   .array(z.number().int().min(0))
   .describe("Every dimension's actual size (no -1); the product is the element count.");
 
-type Nested = number | boolean | Nested[];
-/** Tensor `data`: numbers (booleans for BOOL), flat or nested row-major. */
+type Nested = number | boolean | string | Nested[];
+/** Tensor `data`: numbers (booleans for BOOL, strings for BYTES), flat or nested row-major. */
 export const TensorDataSchema: z.ZodType<Nested[]> = z
-  .array(z.lazy(() => z.union([z.number(), z.boolean(), TensorDataSchema])))
+  .array(z.lazy(() => z.union([z.number(), z.boolean(), z.string(), TensorDataSchema])))
   .describe(
-    'Row-major values, flat or nested to the shape. Numbers; true/false for BOOL; integers within the ' +
-      "datatype's range (within ±2^53 for 64-bit types).",
+    'Row-major values, flat or nested to the shape. Numbers; true/false for BOOL; strings for BYTES; integers ' +
+      "within the datatype's range (within ±2^53 for 64-bit types).",
   );
 
 /** A request tensor, as validateInputs reads it: exactly one of `data` and `b64`. */
@@ -33,7 +33,12 @@ export const InputTensorSchema = z
     z.object({
       datatype: DatatypeSchema,
       shape: requestShape,
-      b64: z.string().describe('Base64 (standard or URL-safe alphabet, padded) of the little-endian row-major bytes.'),
+      b64: z
+        .string()
+        .describe(
+          'Base64 (standard or URL-safe alphabet, padded) of the little-endian row-major bytes; for BYTES, of the ' +
+            'elements each prefixed by its u32 little-endian byte length.',
+        ),
     }),
   ])
   .describe(
@@ -61,18 +66,21 @@ export const OutputTensorSchema = z
       datatype: DatatypeSchema,
       shape: responseShape,
       data: z
-        .array(z.union([z.number(), z.boolean(), z.null()]))
+        .array(z.union([z.number(), z.boolean(), z.string(), z.null()]))
         .describe(
-          'Flat row-major values; null stands for NaN or ±Infinity, which JSON cannot express (ask for b64 to get them).',
+          'Flat row-major values (strings for BYTES); null stands for NaN or ±Infinity, which JSON cannot express ' +
+            '(ask for b64 to get them).',
         ),
     }),
     z.object({
       datatype: DatatypeSchema,
       shape: responseShape,
-      b64: z.string().describe('Base64 of the little-endian row-major bytes.'),
+      b64: z.string().describe('Base64 of the little-endian row-major bytes (BYTES: u32 length-prefixed elements).'),
     }),
   ])
-  .describe('An output tensor: `data` for response_format json, `b64` for b64.');
+  .describe(
+    'An output tensor: `data` for response_format json, `b64` for b64 (and for a BYTES output that is not UTF-8).',
+  );
 
 const timestamp = z.iso.datetime();
 

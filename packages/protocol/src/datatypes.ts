@@ -13,6 +13,8 @@ export const DATATYPES = [
   'FP16',
   'FP32',
   'FP64',
+  // Appended last: stored tensor records name a datatype by its index here.
+  'BYTES',
 ] as const;
 
 export type Datatype = (typeof DATATYPES)[number];
@@ -30,11 +32,15 @@ export type OrtType =
   | 'int64'
   | 'float16'
   | 'float32'
-  | 'float64';
+  | 'float64'
+  | 'string';
 
 export interface DatatypeInfo {
   ort: OrtType;
-  /** Bytes per element. */
+  /**
+   * Bytes per element; 0 for BYTES, whose elements vary in length and are carried in the
+   * length-prefixed layout of bytes.ts instead.
+   */
   size: number;
   /** Inclusive range of values a JSON number may take; undefined for floats and BOOL. */
   range?: readonly [number, number];
@@ -53,6 +59,7 @@ export const DATATYPE_INFO: Record<Datatype, DatatypeInfo> = {
   FP16: { ort: 'float16', size: 2 },
   FP32: { ort: 'float32', size: 4 },
   FP64: { ort: 'float64', size: 8 },
+  BYTES: { ort: 'string', size: 0 },
 };
 
 const BY_ORT = new Map<string, Datatype>(DATATYPES.map((d) => [DATATYPE_INFO[d].ort, d]));
@@ -66,7 +73,7 @@ export function isDatatype(value: unknown): value is Datatype {
   return typeof value === 'string' && (DATATYPES as readonly string[]).includes(value);
 }
 
-/** A model's tensor has a type Alto cannot carry (e.g. string tensors): the model cannot be served. */
+/** A model's tensor has a type Alto cannot carry (e.g. complex numbers): the model cannot be served. */
 export class UnsupportedDatatypeError extends Error {
   readonly code = 'unsupported_datatype';
 

@@ -30,10 +30,12 @@ export {
 export {
   decodeTensor,
   elementCount,
+  hasTextValues,
   fmtShape,
   readEnvelope,
   tensorToJson,
   tensorValues,
+  type BytesOptions,
   type ResponseFormat,
   type Tensor,
   type TensorJson,
@@ -51,8 +53,18 @@ export {
   type TensorSpec,
   type Batching,
 } from './model.ts';
-export { ModelConfigSchema, type ModelConfig } from './model-config.ts';
-export { validateInputs, unsplittable, type ValidatedInput } from './validate.ts';
+export { ModelConfigSchema, PipelineSchema, type ModelConfig, type PipelineConfig } from './model-config.ts';
+export { validateInputs, unsplittable, type ValidatedInput, type ValidateOptions } from './validate.ts';
+export {
+  DEFAULT_BYTES_LIMITS,
+  bytesElements,
+  bytesOffsets,
+  bytesStrings,
+  checkBytes,
+  encodeBytes,
+  isUtf8,
+  type BytesLimits,
+} from './bytes.ts';
 export { newPredictionId, modelOfPrediction, ulid } from './ids.ts';
 export {
   renderPrediction,

@@ -10,6 +10,50 @@ const TensorConfigSchema = z
   .object({ name: z.string(), datatype: z.enum(DATATYPES).optional(), shape: z.array(z.number().int().min(-1)) })
   .strict();
 
+/** Input/output names a pipeline gives its public tensors. */
+const PublicName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/, 'a tensor name: letters, digits, _ . -');
+
+/**
+ * Text in, token ids to the network: a Hugging Face `tokenizer.json` in the version folder.
+ * Padding is always to the longest sequence of a micro-batch (whatever the file says).
+ */
+export const TokenizerStepSchema = z
+  .object({
+    /** The tokenizer file, in the version folder. @default "tokenizer.json" */
+    file: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a file name in the version folder')
+      .default('tokenizer.json'),
+    /** Longest sequence in tokens (special tokens included); longer texts are truncated. @default 512 */
+    max_length: z.number().int().min(2).max(65_536).default(512),
+    /** The public BYTES input that carries the texts. @default "text" */
+    input: PublicName.default('text'),
+  })
+  .strict();
+
+/** The network's per-token output reduced to one vector per text. */
+export const PoolingStepSchema = z
+  .object({
+    /** `mean` over the tokens the attention mask keeps, or `cls`: the first token's vector. */
+    mode: z.enum(['mean', 'cls']),
+    /** Scale each vector to unit L2 norm. @default false */
+    normalize: z.boolean().default(false),
+    /** The network output pooled, [batch, seq, hidden]. @default "last_hidden_state" */
+    input: PublicName.default('last_hidden_state'),
+    /** The public FP32 output [batch, hidden]. @default "embedding" */
+    output: PublicName.default('embedding'),
+  })
+  .strict();
+
+/**
+ * Pre- and post-processing the worker runs around the network, next to the batch. A small
+ * declarative vocabulary: no user code runs in the worker.
+ */
+export const PipelineSchema = z
+  .object({ tokenizer: TokenizerStepSchema, pooling: PoolingStepSchema.optional() })
+  .strict();
+export type PipelineConfig = z.infer<typeof PipelineSchema>;
+
 /**
  * A model's config. Strict, because config.json is written by people and a misspelt field
  * must fail; records written by programs (assignments in Redis) are read with `.strip()`, so
@@ -51,6 +95,8 @@ export const ModelConfigSchema = z
      * serving a repository on its own. A publisher pins through its spec instead.
      */
     version: z.string().regex(VERSION_NAME, `version names are ${VERSION_NAME_RULE}`).optional(),
+    /** Text models: tokenizer before the network, pooling after it (docs/text-models.md). ONNX only. */
+    pipeline: PipelineSchema.optional(),
   })
   .strict();
 

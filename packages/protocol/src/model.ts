@@ -8,6 +8,8 @@ export const TensorSpecSchema = z.object({
   datatype: z.enum(DATATYPES),
   /** -1 marks a dynamic dimension. */
   shape: z.array(z.number().int().min(-1)),
+  /** BYTES only: every element is UTF-8 text (a pipeline's tokenizer input); other bytes get 400. */
+  text: z.boolean().optional(),
 });
 export type TensorSpec = z.infer<typeof TensorSpecSchema>;
 

@@ -6,8 +6,12 @@ import { invalidInput } from './errors.ts';
 import { DATATYPE_INFO, DATATYPES, isDatatype, type Datatype } from './datatypes.ts';
 import { fromHalf, toHalf } from './fp16.ts';
 import { RAW } from './binary-body.ts';
+import { DEFAULT_BYTES_LIMITS, bytesStrings, checkBytes, packStrings, type BytesLimits } from './bytes.ts';
 
-/** A decoded tensor: raw little-endian row-major bytes. */
+/**
+ * A decoded tensor: raw little-endian row-major bytes; for BYTES, the length-prefixed
+ * elements (bytes.ts).
+ */
 export interface Tensor {
   datatype: Datatype;
   shape: number[];
@@ -17,7 +21,7 @@ export interface Tensor {
 export interface TensorJson {
   datatype: Datatype;
   shape: number[];
-  data?: number[] | boolean[];
+  data?: number[] | boolean[] | string[];
   b64?: string;
 }
 
@@ -67,6 +71,14 @@ export function readEnvelope(name: string, value: unknown): { datatype: Datatype
   return { datatype, shape: shape as number[] };
 }
 
+/** How BYTES inputs are checked. */
+export interface BytesOptions {
+  /** @default DEFAULT_BYTES_LIMITS */
+  limits?: BytesLimits;
+  /** Every element must be UTF-8: the model declares the input as text. */
+  text?: boolean;
+}
+
 /**
  * Decodes the payload (`data`, `b64`, or the bytes of a binary body) of a tensor whose
  * envelope passed readEnvelope.
@@ -76,6 +88,7 @@ export function decodeTensor(
   value: Record<string, unknown>,
   datatype: Datatype,
   shape: number[],
+  bytes: BytesOptions = {},
 ): Tensor {
   const { data, b64 } = value;
   const raw = (value as { [RAW]?: Buffer })[RAW];
@@ -84,6 +97,7 @@ export function decodeTensor(
   if ([data, b64, raw].filter((v) => v !== undefined).length !== 1) {
     throw invalidInput(`input '${name}': give exactly one of "data", "b64" or "binary_data_size"`);
   }
+  if (datatype === 'BYTES') return decodeBytesTensor(name, value, shape, count, bytes);
   if (raw !== undefined) {
     if (raw.length !== count * size) {
       throw invalidInput(
@@ -106,6 +120,33 @@ export function decodeTensor(
   if (!Array.isArray(data)) throw invalidInput(`input '${name}': data must be an array, got ${describe(data)}`);
   const flat = flatten(name, data, shape, count);
   return { datatype, shape, data: pack(name, datatype, flat) };
+}
+
+function decodeBytesTensor(
+  name: string,
+  value: Record<string, unknown>,
+  shape: number[],
+  count: number,
+  options: BytesOptions,
+): Tensor {
+  const { data, b64 } = value;
+  const raw = (value as { [RAW]?: Buffer })[RAW];
+  const check = { count, limits: options.limits ?? DEFAULT_BYTES_LIMITS, text: options.text ?? false };
+  let bytes: Uint8Array | undefined;
+  if (raw !== undefined) {
+    bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+    checkBytes(name, bytes, { ...check, from: 'binary_data_size' });
+  } else if (b64 !== undefined) {
+    const decoded = typeof b64 === 'string' ? strictBase64(b64) : undefined;
+    if (!decoded)
+      throw invalidInput(`input '${name}': b64 must be a base64 string (standard or URL-safe alphabet, padded with =)`);
+    bytes = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
+    checkBytes(name, bytes, { ...check, from: 'b64' });
+  } else {
+    if (!Array.isArray(data)) throw invalidInput(`input '${name}': data must be an array, got ${describe(data)}`);
+    bytes = packStrings(name, flatten(name, data, shape, count), { ...check, from: 'data' }, describe);
+  }
+  return { datatype: 'BYTES', shape, data: bytes };
 }
 
 /**
@@ -217,6 +258,8 @@ function typedArray(datatype: Datatype, buffer: ArrayBuffer, offset = 0, length?
       return new Float32Array(buffer, offset, length);
     case 'FP64':
       return new Float64Array(buffer, offset, length);
+    case 'BYTES':
+      throw new Error('BYTES elements vary in length; they have no typed array (see bytes.ts)');
     default: {
       const unhandled: never = datatype;
       throw new Error(`unhandled datatype ${String(unhandled)}`);
@@ -224,8 +267,16 @@ function typedArray(datatype: Datatype, buffer: ArrayBuffer, offset = 0, length?
   }
 }
 
-/** Reads raw bytes as JS values (numbers or booleans) in row-major order. */
-export function tensorValues(t: Tensor): number[] | boolean[] {
+/**
+ * Reads raw bytes as JS values (numbers, booleans; strings for BYTES) in row-major order.
+ * A BYTES element that is not UTF-8 cannot be a JSON string: that throws (see hasTextValues).
+ */
+export function tensorValues(t: Tensor): number[] | boolean[] | string[] {
+  if (t.datatype === 'BYTES') {
+    const strings = bytesStrings(t.data);
+    if (!strings) throw new Error('BYTES tensor holds an element that is not UTF-8; render it as bytes');
+    return strings;
+  }
   const size = DATATYPE_INFO[t.datatype].size;
   const count = t.data.byteLength / size;
   // Copy so that the view is aligned whatever the source buffer's offset.
@@ -239,9 +290,15 @@ export function tensorValues(t: Tensor): number[] | boolean[] {
   return out;
 }
 
-/** Renders a tensor for a response: flat row-major `data`, or `b64` when asked for. */
+/** Whether tensorValues can render the tensor as JSON values (false for BYTES that are not all UTF-8). */
+export const hasTextValues = (t: Tensor): boolean => t.datatype !== 'BYTES' || bytesStrings(t.data) !== undefined;
+
+/**
+ * Renders a tensor for a response: flat row-major `data`, or `b64` when asked for. A BYTES
+ * tensor with an element that is not UTF-8 comes as `b64` (its length-prefixed layout) either way.
+ */
 export function tensorToJson(t: Tensor, format: ResponseFormat): TensorJson {
-  if (format === 'b64') {
+  if (format === 'b64' || !hasTextValues(t)) {
     return {
       datatype: t.datatype,
       shape: t.shape,

@@ -2,6 +2,7 @@
 import { PredictionFailure, invalidInput } from './errors.ts';
 import type { ModelInfo } from './model.ts';
 import { decodeTensor, fmtShape, readEnvelope, type Tensor } from './tensor.ts';
+import type { BytesLimits } from './bytes.ts';
 import type { TensorMap } from './tensor-codec.ts';
 
 export interface ValidatedInput {
@@ -10,7 +11,16 @@ export interface ValidatedInput {
   rows: number;
 }
 
-export function validateInputs(model: ModelInfo, input: Record<string, unknown>): ValidatedInput {
+export interface ValidateOptions {
+  /** Size limits on BYTES inputs. @default DEFAULT_BYTES_LIMITS */
+  bytes?: BytesLimits;
+}
+
+export function validateInputs(
+  model: ModelInfo,
+  input: Record<string, unknown>,
+  options: ValidateOptions = {},
+): ValidatedInput {
   const expected = model.inputs.map((i) => i.name);
   for (const name of Object.keys(input)) {
     if (!expected.includes(name)) {
@@ -50,7 +60,8 @@ export function validateInputs(model: ModelInfo, input: Record<string, unknown>)
       rows = n;
       rowsFrom = spec.name;
     }
-    tensors.set(spec.name, decodeTensor(spec.name, value as Record<string, unknown>, datatype, shape));
+    const bytes = { ...(options.bytes ? { limits: options.bytes } : {}), text: spec.text === true };
+    tensors.set(spec.name, decodeTensor(spec.name, value as Record<string, unknown>, datatype, shape, bytes));
   }
   return { tensors, rows: rows ?? 1 };
 }

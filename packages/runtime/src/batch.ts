@@ -3,6 +3,7 @@
 import {
   DATATYPE_INFO,
   PredictionFailure,
+  bytesOffsets,
   datatypeOfOrt,
   unsplittable,
   type Tensor,
@@ -89,6 +90,10 @@ export function splitOutputs(outputs: Record<string, RawTensor>, rows: readonly 
       continue;
     }
     if (raw.dims[0] !== total) throw unsplittable(name, raw.dims[0] ?? 0, total);
+    if (datatype === 'BYTES') {
+      splitBytes(name, raw.dims, bytes, rows, maps);
+      continue;
+    }
     const rowBytes = total === 0 ? 0 : bytes.byteLength / total;
     let offset = 0;
     rows.forEach((n, i) => {
@@ -102,4 +107,25 @@ export function splitOutputs(outputs: Record<string, RawTensor>, rows: readonly 
     });
   }
   return maps;
+}
+
+/** BYTES rows vary in length: walk the length prefixes to cut each request's elements out. */
+function splitBytes(name: string, dims: number[], bytes: Uint8Array, rows: readonly number[], maps: TensorMap[]): void {
+  const offsets = bytesOffsets(bytes);
+  const total = rows.reduce((a, b) => a + b, 0);
+  const elements = offsets.length - 1;
+  const perRow = total === 0 ? 0 : elements / total;
+  if (!Number.isInteger(perRow)) {
+    throw new PredictionFailure(
+      'inference_failed',
+      `output '${name}': ${elements} elements do not split into ${total} rows`,
+    );
+  }
+  let row = 0;
+  rows.forEach((n, i) => {
+    const from = offsets[row * perRow]!;
+    const to = offsets[(row + n) * perRow]!;
+    maps[i]!.set(name, { datatype: 'BYTES', shape: [n, ...dims.slice(1)], data: bytes.subarray(from, to) });
+    row += n;
+  });
 }

@@ -15,3 +15,7 @@ export { XlaExecutor, type XlaExecutorOptions } from './xla-executor.ts';
 export { XlaRuntime, type XlaRuntimeOptions, type XlaRuntimeEvent, type XlaModelMeta } from './xla/runtime.ts';
 export { XlaRuntimeError, RuntimeGoneError } from './xla/connection.ts';
 export { SimExecutor, parseSimModel, type SimModel, type SimExecutorOptions } from './sim-executor.ts';
+export { PipelineExecutor, type PipelineExecutorOptions } from './pipeline/pipeline-executor.ts';
+export { loadTokenizer, type TextTokenizer, type TokenizedText } from './pipeline/tokenizer.ts';
+export { pool, normalizeRows, type PoolingMode } from './pipeline/pooling.ts';
+export { lengthGroups } from './pipeline/length-groups.ts';

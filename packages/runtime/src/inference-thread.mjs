@@ -4,6 +4,7 @@
 // main thread runs under. Messages are described in thread-protocol.ts.
 import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
+import { TextDecoder } from 'node:util';
 
 const ARRAYS = {
   bool: Uint8Array,
@@ -19,6 +20,37 @@ const ARRAYS = {
   float32: Float32Array,
   float64: Float64Array,
 };
+
+// BYTES travel between threads in Alto's length-prefixed layout (u32 LE length, bytes), as
+// @alto/protocol's bytes.ts writes it; onnxruntime takes and gives string tensors as string[].
+const utf8 = new TextDecoder();
+
+/** @param {ArrayBuffer} buffer */
+function readStrings(buffer) {
+  const view = new DataView(buffer);
+  const bytes = new Uint8Array(buffer);
+  const out = [];
+  for (let o = 0; o < bytes.length;) {
+    const n = view.getUint32(o, true);
+    out.push(utf8.decode(bytes.subarray(o + 4, o + 4 + n)));
+    o += 4 + n;
+  }
+  return out;
+}
+
+/** @param {string[]} strings */
+function writeStrings(strings) {
+  const parts = strings.map((s) => Buffer.from(s, 'utf8'));
+  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+  const view = new DataView(out.buffer);
+  let o = 0;
+  for (const p of parts) {
+    view.setUint32(o, p.length, true);
+    out.set(p, o + 4);
+    o += 4 + p.length;
+  }
+  return out.buffer;
+}
 
 /** @type {import('onnxruntime-node').InferenceSession | undefined} */
 let session;
@@ -43,6 +75,10 @@ parentPort.on('message', async (msg) => {
     try {
       const feeds = {};
       for (const [name, t] of Object.entries(msg.feeds)) {
+        if (t.type === 'string') {
+          feeds[name] = new ort.Tensor('string', readStrings(t.data), t.dims);
+          continue;
+        }
         const Array = ARRAYS[t.type];
         if (!Array) throw new Error(`input '${name}': unsupported tensor type ${t.type}`);
         feeds[name] = new ort.Tensor(t.type, new Array(t.data), t.dims);
@@ -53,6 +89,12 @@ parentPort.on('message', async (msg) => {
       const outputs = {};
       const transfer = [];
       for (const [name, tensor] of Object.entries(results)) {
+        if (tensor.type === 'string') {
+          const data = writeStrings(tensor.data);
+          outputs[name] = { type: 'string', dims: [...tensor.dims], data };
+          transfer.push(data);
+          continue;
+        }
         const view = tensor.data;
         // Hand over an ArrayBuffer that holds exactly this tensor, without copying when possible.
         const data =

@@ -13,6 +13,7 @@ export const oipDeps = (d: GatewayDeps): OipDeps => ({
   maxBodyBytes: d.maxBodyBytes,
   predictions: predictions(d),
   inferTimeoutSeconds: d.oipInferTimeoutSeconds ?? 60,
+  ...(d.bytesLimits ? { bytesLimits: d.bytesLimits } : {}),
   idempotencyMs: d.idempotencyMs ?? 86_400_000,
   ready: () => readiness(d),
 });

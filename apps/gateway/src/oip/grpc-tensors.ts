@@ -2,7 +2,7 @@
 // as strings, bytes as Buffers, every field defaulted) to and from Alto's inputs and outputs.
 // Inputs come as `raw_input_contents` (one entry per input) or typed `contents`; every output
 // goes back in `raw_output_contents`, as Triton answers and tritonclient reads. Pure.
-import { attachBytes, invalidInput, type Tensor } from '@alto/protocol';
+import { attachBytes, encodeBytes, invalidInput, type Tensor } from '@alto/protocol';
 import type { InferInput, ParameterValue } from './infer.ts';
 
 type Long = string | number;
@@ -122,6 +122,12 @@ export function grpcInputs(request: GrpcInferRequest): InferInput[] {
       throw invalidInput(`${where}: datatype ${input.datatype} takes ${want}, got ${stray.join(', ')}`);
     }
     const values = field ? (input.contents?.[field] ?? []) : [];
+    if (field === 'bytes_contents') {
+      // Elements of any bytes: carried length-prefixed, as raw_input_contents would bring them.
+      const bytes = encodeBytes(values as Buffer[]);
+      attachBytes(tensor, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return { name: input.name, tensor };
+    }
     tensor.data =
       field === 'int64_contents' || field === 'uint64_contents'
         ? (values as Long[]).map((v, j) => safeNumber(`${where}: element ${j}`, v))

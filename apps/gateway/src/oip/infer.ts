@@ -8,6 +8,7 @@ import {
   TERMINAL,
   invalidInput,
   validateInputs,
+  type BytesLimits,
   type ModelInfo,
   type PredictionRecord,
   type Priority,
@@ -25,6 +26,8 @@ export interface InferDeps {
   metrics: GatewayMetrics;
   /** How long an infer call holds for the prediction to finish, in seconds. */
   inferTimeoutSeconds: number;
+  /** Size limits on BYTES inputs. @default DEFAULT_BYTES_LIMITS */
+  bytesLimits?: BytesLimits;
 }
 
 /** One input: its name and an Alto tensor object (`datatype`, `shape`, and `data` or attached bytes). */
@@ -125,7 +128,7 @@ async function run(d: InferDeps, call: InferCall): Promise<InferResult> {
     if (name in input) throw invalidInput(`input '${name}': given more than once`);
     input[name] = tensor;
   }
-  const { tensors } = validateInputs(model, input);
+  const { tensors } = validateInputs(model, input, d.bytesLimits ? { bytes: d.bytesLimits } : {});
   const outputs = call.outputs ?? model.outputs.map((o) => o.name);
   const names = model.outputs.map((o) => o.name);
   outputs.forEach((name, i) => {

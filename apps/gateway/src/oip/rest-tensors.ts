@@ -1,7 +1,7 @@
 // The Open Inference Protocol's REST inference bodies: the request's JSON (with the binary
 // tensor extension's raw bytes after it) into Alto inputs, and the response's outputs as JSON
 // `data` or raw bytes after the JSON header. Pure: no I/O, unit-tested beside.
-import { attachBytes, invalidInput, tensorValues, type Tensor } from '@alto/protocol';
+import { attachBytes, hasTextValues, invalidInput, tensorValues, type Tensor } from '@alto/protocol';
 import type { InferInput, ParameterValue } from './infer.ts';
 
 export interface RestInferRequest {
@@ -115,8 +115,10 @@ export function restInferResponse(
   outputs: { name: string; tensor: Tensor; binary: boolean }[],
 ): RestInferResponse {
   const binary: Buffer[] = [];
-  const rendered = outputs.map(({ name, tensor, binary: raw }) => {
+  const rendered = outputs.map(({ name, tensor, binary: asked }) => {
     const base = { name, datatype: tensor.datatype, shape: tensor.shape };
+    // BYTES that are not UTF-8 cannot be JSON strings: they come as binary data whatever was asked.
+    const raw = asked || !hasTextValues(tensor);
     if (!raw) return { ...base, data: tensorValues(tensor) };
     binary.push(Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
     return { ...base, parameters: { binary_data_size: tensor.data.byteLength } };
