@@ -1,8 +1,10 @@
 // BYTES tensors end to end through real processes, on an ONNX model whose input and output are
 // string tensors (Identity): every API's BYTES form in and out (Alto JSON strings, b64 and the
 // binary body; OIP REST and gRPC; TF Serving; msgpack), batching of rows of different lengths,
-// and the size and UTF-8 checks with messages that name the input and both sides.
+// the size and UTF-8 checks with messages that name the input and both sides, and both SDKs.
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createClient } from '@alto/client';
 import { credentials, loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { freePort } from '@alto/procs';
@@ -10,6 +12,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
+import { TEST_VENV_INSTALL_TIMEOUT_MS, testPython } from './support/python.ts';
 import { stringIdentityModel, textRepository } from './support/text-model.ts';
 
 /** The length-prefixed layout, written here independently of @alto/protocol. */
@@ -229,4 +232,58 @@ describe('BYTES tensors', () => {
     const reply = new Unpackr({ useRecords: false }).unpack(Buffer.from(await res.arrayBuffer())) as any;
     expect(Buffer.from(reply.output.out.data).equals(layout(['ab', 'ünï']))).toBe(true);
   });
+
+  it('round-trips through the TypeScript client: strings in, strings out', async () => {
+    const client = createClient({ url: gateway.url });
+    const p = await client.predict(
+      'echo',
+      { s: { datatype: 'BYTES', shape: [2], data: ['a cat', 'ünï'] } },
+      { wait: 30_000 },
+    );
+    expect(p.status).toBe('succeeded');
+    expect(p.output?.out?.data).toEqual(['a cat', 'ünï']);
+  });
+
+  it(
+    'round-trips through the Python client: a numpy object array in, an object array of str out',
+    () => {
+      const script = [
+        'import sys, numpy as np',
+        'from alto_client import Client',
+        'with Client(sys.argv[1]) as c:',
+        '    p = c.predict("echo", {"s": np.array(["a cat", "", "ünï"], dtype=object)}, wait=30)',
+        '    print(p.status, repr(p.output["out"].tolist()))',
+      ].join('\n');
+      const out = execFileSync(testPython(), ['-c', script, gateway.url], { encoding: 'utf8' });
+      expect(out.trim()).toBe("succeeded ['a cat', '', 'ünï']");
+    },
+    TEST_VENV_INSTALL_TIMEOUT_MS,
+  );
+
+  it(
+    'round-trips through tritonclient over HTTP (binary and JSON) and gRPC',
+    () => {
+      const script = [
+        'import sys, numpy as np',
+        'import tritonclient.http as th, tritonclient.grpc as tg',
+        '# tritonclient reads JSON strings as str and binary elements as bytes: compared as text.',
+        'show = lambda a: print([v.decode() if isinstance(v, bytes) else v for v in a.tolist()])',
+        'texts = np.array(["a cat".encode(), b"", "ünï".encode()], dtype=np.object_)',
+        'for binary in (True, False):',
+        '    c = th.InferenceServerClient(sys.argv[1])',
+        '    i = th.InferInput("s", [3], "BYTES"); i.set_data_from_numpy(texts, binary_data=binary)',
+        '    o = th.InferRequestedOutput("out", binary_data=binary)',
+        '    show(c.infer("echo", [i], outputs=[o]).as_numpy("out"))',
+        'g = tg.InferenceServerClient(sys.argv[2])',
+        'i = tg.InferInput("s", [3], "BYTES"); i.set_data_from_numpy(texts)',
+        'show(g.infer("echo", [i]).as_numpy("out"))',
+      ].join('\n');
+      const out = execFileSync(testPython(), ['-c', script, gateway.url.replace('http://', ''), gateway.grpc], {
+        encoding: 'utf8',
+      });
+      const want = "['a cat', '', 'ünï']";
+      expect(out.trim().split('\n')).toEqual([want, want, want]);
+    },
+    TEST_VENV_INSTALL_TIMEOUT_MS,
+  );
 });

@@ -428,7 +428,7 @@ describe('OpenAPI document', () => {
       /queue_ms: must be number,null/,
     );
     expect(
-      validate({ ...ok, output: { y: { datatype: 'FP32', shape: [1], data: ['x'] } } }, prediction, doc),
+      validate({ ...ok, output: { y: { datatype: 'FP32', shape: [1], data: [{ x: 1 }] } } }, prediction, doc),
     ).not.toEqual([]);
     // Each status narrows the codes it may carry.
     const notFound = doc.paths['/v1/models/{model}']!.get.responses['404'].content['application/json'].schema;

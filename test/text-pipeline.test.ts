@@ -2,6 +2,8 @@
 // via /embed), tokenized by the worker with the checkpoint's tokenizer.json, fed to a real
 // onnxruntime network, mean/CLS-pooled and normalised. The expected vectors come from a
 // WordPiece tokenizer and a table lookup written out by hand in test/support/text-model.ts.
+import { PipelineSchema } from '@alto/protocol';
+import { OnnxExecutor, PipelineExecutor, loadTokenizer } from '@alto/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
@@ -10,6 +12,7 @@ import {
   embeddingConfig,
   lookupModel,
   referenceEmbedding,
+  stringIdentityModel,
   referenceIds,
   textRepository,
   tinyTokenizerJson,
@@ -154,5 +157,40 @@ describe('text pipeline', () => {
     });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toBe("input 'text': element 0 is not valid UTF-8; the model takes text");
+  });
+});
+
+describe('text pipeline load checks', () => {
+  const repo = textRepository();
+  repo.add('lookup', { 'model.onnx': lookupModel() });
+  repo.add('echo', { 'model.onnx': stringIdentityModel() });
+  const tokenizer = loadTokenizer(tinyTokenizerJson(), MAX_LENGTH, 'tiny');
+  const open = (name: string) =>
+    OnnxExecutor.create({ path: `${repo.dir}/${name}/1/model.onnx`, session: { executionProviders: ['cpu'] } });
+
+  it('refuses a network with an input a tokenizer does not feed', async () => {
+    const network = await open('echo');
+    try {
+      const pipeline = PipelineSchema.parse({ tokenizer: {} });
+      expect(() => PipelineExecutor.create({ network, pipeline, tokenizer, where: "model 'echo'" })).toThrow(
+        "model 'echo': network input 's' (string) is not one a tokenizer feeds; " +
+          'expected some of input_ids, attention_mask, token_type_ids, each int64 [batch, seq]',
+      );
+    } finally {
+      await network.close();
+    }
+  });
+
+  it('refuses pooling of an output the network does not have', async () => {
+    const network = await open('lookup');
+    try {
+      const pipeline = PipelineSchema.parse({ tokenizer: {}, pooling: { mode: 'mean', input: 'hidden' } });
+      expect(() => PipelineExecutor.create({ network, pipeline, tokenizer, where: "model 'lookup'" })).toThrow(
+        "model 'lookup': pooling.input 'hidden' must be a float32 network output [batch, seq, hidden]; " +
+          "the network's outputs are last_hidden_state float32 [batch,seq,8]",
+      );
+    } finally {
+      await network.close();
+    }
   });
 });

@@ -93,6 +93,22 @@ export function describeCheckpointSource(name: string, makeFixture: () => Promis
       expect(await versionNames()).toEqual(['1', '2']);
     });
 
+    it('lists a version whose config.json declares a pipeline only once its tokenizer file is there', async () => {
+      await fx.put('1/model.onnx', 'one');
+      await fx.put('1/config.json', JSON.stringify({ pipeline: { tokenizer: { file: 'vocab.json' } } }));
+      await fx.put('config.json', JSON.stringify({ pipeline: { tokenizer: {} } }));
+      await fx.put('2/model.onnx', 'two');
+      expect(await versionNames()).toEqual([]);
+      await fx.put('1/vocab.json', '{}');
+      await fx.put('2/tokenizer.json', '{}');
+      const listed = await source.versions();
+      const files = listed.map((v) => (v.external ?? []).map((f) => f.uri.slice(f.uri.lastIndexOf('/') + 1)));
+      expect(files).toEqual([['vocab.json'], ['tokenizer.json']]);
+      const dest = join(tmp, 'tokenizer.json');
+      await source.download({ ...listed[1]!, ...listed[1]!.external![0]! }, dest);
+      expect(await readFile(dest, 'utf8')).toBe('{}');
+    });
+
     it('ignores files at the base and files nested deeper than a version folder', async () => {
       await fx.put('model.onnx', 'stray');
       await fx.put('config.json', '{}');

@@ -39,18 +39,15 @@ export const EmbedRequestSchema = z
       .min(1)
       .openapi({ description: 'Texts to embed, at most the model’s max_batch_size.', example: ['a cat sits'] }),
   })
-  .strict()
-  .openapi('EmbedRequest');
+  .strict();
 
-export const EmbedResponseSchema = z
-  .object({
-    embeddings: z
-      .array(z.array(z.number().nullable()))
-      .openapi({ description: 'One vector per text, in the order given.' }),
-    model: z.string(),
-    version: z.string(),
-  })
-  .openapi('EmbedResponse');
+export const EmbedResponseSchema = z.object({
+  embeddings: z
+    .array(z.array(z.number().nullable()))
+    .openapi({ description: 'One vector per text, in the order given.' }),
+  model: z.string(),
+  version: z.string(),
+});
 
 /** The model's text input and its embedding output, or a 400 saying why it does not embed. */
 export function embeddingIo(model: ModelInfo): { input: string; output: string } {

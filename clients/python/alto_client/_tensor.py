@@ -1,6 +1,8 @@
 """Tensors on the wire: what a datatype is in numpy and in ``struct``, input checks, request
 bodies (JSON with exact ``b64``, or the binary tensor extension past a size threshold) and
-output decoding (numpy arrays when numpy is there, else :class:`Tensor` with a flat list)."""
+output decoding (numpy arrays when numpy is there, else :class:`Tensor` with a flat list).
+BYTES elements are ``str`` (or ``bytes`` where not UTF-8), carried as a u32 little-endian
+length then the bytes of each element; numpy holds them in an object array."""
 
 from __future__ import annotations
 
@@ -18,7 +20,21 @@ try:  # numpy is optional: arrays in and out when present
 except ImportError:  # pragma: no cover - exercised only without numpy
     np = None  # type: ignore[assignment]
 
-DATATYPES = ("BOOL", "UINT8", "INT8", "UINT16", "INT16", "UINT32", "INT32", "UINT64", "INT64", "FP16", "FP32", "FP64")
+DATATYPES = (
+    "BOOL",
+    "UINT8",
+    "INT8",
+    "UINT16",
+    "INT16",
+    "UINT32",
+    "INT32",
+    "UINT64",
+    "INT64",
+    "FP16",
+    "FP32",
+    "FP64",
+    "BYTES",
+)
 
 # struct format character and element size of each datatype (little-endian on the wire).
 _STRUCT = {
@@ -65,8 +81,38 @@ class Tensor:
     def to_bytes(self) -> bytes:
         if isinstance(self.data, (bytes, bytearray, memoryview)):
             return bytes(self.data)
+        if self.datatype == "BYTES":
+            return encode_bytes(self.data)
         fmt, _ = _STRUCT[self.datatype]
         return struct.pack(f"<{len(self.data)}{fmt}", *self.data)
+
+
+def encode_bytes(elements: Sequence[Any]) -> bytes:
+    """BYTES elements (str or bytes) in the length-prefixed layout."""
+    parts = []
+    for e in elements:
+        b = e.encode("utf-8") if isinstance(e, str) else bytes(e)
+        parts.append(struct.pack("<I", len(b)) + b)
+    return b"".join(parts)
+
+
+def decode_bytes(raw: bytes, what: str) -> list[str | bytes]:
+    """Elements of the length-prefixed layout: str where UTF-8, else bytes."""
+    out: list[str | bytes] = []
+    o = 0
+    while o < len(raw):
+        if o + 4 > len(raw):
+            raise InvalidResponseError("invalid_response", f"{what}: BYTES element {len(out)} runs past the end")
+        (n,) = struct.unpack_from("<I", raw, o)
+        if o + 4 + n > len(raw):
+            raise InvalidResponseError("invalid_response", f"{what}: BYTES element {len(out)} runs past the end")
+        element = raw[o + 4 : o + 4 + n]
+        try:
+            out.append(element.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(element)
+        o += 4 + n
+    return out
 
 
 def _count(shape: Sequence[int]) -> int:
@@ -89,6 +135,8 @@ def check_input(name: str, t: Any) -> tuple[tuple[str, list[int], bytes] | None,
     """Returns ((datatype, shape, little-endian bytes), None) for an array or Tensor, or
     (None, the JSON tensor as given). Raises InvalidInputError naming the input."""
     where = f"input '{name}'"
+    if np is not None and isinstance(t, np.ndarray) and t.dtype.kind in "OUS":
+        return ("BYTES", list(t.shape), encode_bytes(list(t.reshape(-1)))), None
     if np is not None and isinstance(t, np.ndarray):
         dt = _datatype_of(t.dtype, where)
         data = np.ascontiguousarray(t, dtype=np.dtype(_NUMPY[dt]))
@@ -103,8 +151,15 @@ def check_input(name: str, t: Any) -> tuple[tuple[str, list[int], bytes] | None,
                 "invalid_input", f"{where}: expected shape as non-negative integers, got {list(t.shape)}"
             )
         raw = t.to_bytes()
-        size = _STRUCT[t.datatype][1]
         count = _count(t.shape)
+        if t.datatype == "BYTES":
+            got = len(decode_bytes(raw, where)) if isinstance(t.data, (bytes, bytearray)) else len(t.data)
+            if got != count:
+                raise InvalidInputError(
+                    "invalid_input", f"{where}: shape {list(t.shape)} holds {count} elements, got {got}"
+                )
+            return (t.datatype, list(t.shape), raw), None
+        size = _STRUCT[t.datatype][1]
         if len(raw) != count * size:
             raise InvalidInputError(
                 "invalid_input",
@@ -148,8 +203,19 @@ def decode_output(name: str, t: Mapping[str, Any], use_numpy: bool) -> Any:
     """An output tensor: a numpy array of its shape, or a Tensor with a flat list."""
     what = f"output '{name}'"
     datatype, shape = t["datatype"], list(t["shape"])
-    fmt, size = _STRUCT[datatype]
     count = _count(shape)
+    if datatype == "BYTES":
+        elements = decode_bytes(base64.b64decode(t["b64"]), what) if "b64" in t else list(t["data"])
+        if len(elements) != count:
+            raise InvalidResponseError(
+                "invalid_response", f"{what}: shape {shape} holds {count}, got {len(elements)} BYTES elements"
+            )
+        if use_numpy:
+            arr = np.empty(count, dtype=object)
+            arr[:] = elements
+            return arr.reshape(shape)
+        return Tensor(datatype, shape, elements)
+    fmt, size = _STRUCT[datatype]
     if "b64" in t:
         raw = base64.b64decode(t["b64"].replace("-", "+").replace("_", "/"))
         if len(raw) != count * size:

@@ -117,3 +117,19 @@ def test_verify_webhook_accepts_a_signed_body_and_refuses_tampering_staleness_an
     with pytest.raises(WebhookVerificationError) as e:
         verify_webhook(headers, body, other, now=ts)
     assert e.value.code == "invalid_signature"
+
+
+def test_bytes_tensors_encode_length_prefixed_and_decode_to_str_or_bytes():
+    texts = np.array(["a cat", "", "ünï"], dtype=object)
+    body, _ = encode_request({"s": texts, "t": Tensor("BYTES", [2], ["x", b"\xff"])}, {}, 1 << 16)
+    j = json.loads(body)
+    want = b"".join(struct.pack("<I", len(e)) + e for e in [b"a cat", b"", "ünï".encode()])
+    assert j["input"]["s"] == {"datatype": "BYTES", "shape": [3], "b64": base64.b64encode(want).decode()}
+    assert base64.b64decode(j["input"]["t"]["b64"]) == b"\x01\x00\x00\x00x\x01\x00\x00\x00\xff"
+    out = decode_output("out", {"datatype": "BYTES", "shape": [3], "b64": base64.b64encode(want).decode()}, True)
+    assert out.dtype == object and out.tolist() == ["a cat", "", "ünï"]
+    raw = decode_output("out", {"datatype": "BYTES", "shape": [1], "b64": "AQAAAP8="}, False)
+    assert raw == Tensor("BYTES", [1], [b"\xff"])
+    assert decode_output("out", {"datatype": "BYTES", "shape": [2], "data": ["p", "q"]}, False).data == ["p", "q"]
+    with pytest.raises(InvalidInputError, match=r"input 't': shape \[3\] holds 3 elements, got 2"):
+        encode_request({"t": Tensor("BYTES", [3], ["x", "y"])}, {}, 1 << 16)

@@ -129,3 +129,20 @@ describe('encodeRequest', () => {
     );
   });
 });
+
+describe('BYTES', () => {
+  // 'ab', 'é', and the byte 0xff, each after its u32 little-endian length, by hand.
+  const layout = new Uint8Array([2, 0, 0, 0, 0x61, 0x62, 2, 0, 0, 0, 0xc3, 0xa9, 1, 0, 0, 0, 0xff]);
+
+  it('decodes outputs from data strings and from b64 of the length-prefixed layout', () => {
+    expect(decodeOutput('out', { datatype: 'BYTES', shape: [2], data: ['p', 'q'] }).data).toEqual(['p', 'q']);
+    const t = decodeOutput('out', { datatype: 'BYTES', shape: [3], b64: encodeBase64(layout) });
+    expect(t.data).toEqual(['ab', 'é', new Uint8Array([0xff])]);
+  });
+
+  it('sends BYTES inputs as JSON strings and refuses a TypedArray for them', () => {
+    const body = encodeRequest({ s: { datatype: 'BYTES', shape: [2], data: ['a', 'b'] } }, {}, 1 << 16);
+    expect(JSON.parse(body.body as string).input.s).toEqual({ datatype: 'BYTES', shape: [2], data: ['a', 'b'] });
+    expect(refused(() => tensor(new Uint8Array(3), [3], 'BYTES', 's'))).toMatch(/^input 's': BYTES takes strings/);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Tensor } from '@alto/protocol';
+import { bytesStrings, encodeBytes, type Tensor } from '@alto/protocol';
 import { concatInputs, planBatches, splitOutputs } from './batch.ts';
 
 const f32 = (shape: number[], values: number[]): Tensor => ({
@@ -57,5 +57,23 @@ describe('concatInputs and splitOutputs', () => {
   it('fails clearly when an output does not carry the batch dim', () => {
     const out = { y: { type: 'float32' as const, dims: [1], data: new Float32Array([1]).buffer } };
     expect(() => splitOutputs(out, [1, 1])).toThrow("output 'y': dim 0 is 1, expected the batch's 2 rows");
+  });
+});
+
+describe('BYTES rows', () => {
+  const strings = (rows: number, texts: string[]) => ({
+    inputs: new Map([['s', { datatype: 'BYTES' as const, shape: [rows], data: encodeBytes(texts) }]]),
+  });
+
+  it('concatenates requests of any lengths and splits the output back by their rows', () => {
+    const group = [strings(2, ['a', 'bcd']), strings(1, ['']), strings(3, ['éé', 'f', 'ghijkl'])];
+    const feeds = concatInputs(group);
+    expect(feeds.s!.type).toBe('string');
+    expect(feeds.s!.dims).toEqual([6]);
+    expect(bytesStrings(new Uint8Array(feeds.s!.data))).toEqual(['a', 'bcd', '', 'éé', 'f', 'ghijkl']);
+    const out = { type: 'string' as const, dims: [6], data: feeds.s!.data };
+    const maps = splitOutputs({ out }, [2, 1, 3]);
+    expect(maps.map((m) => m.get('out')!.shape)).toEqual([[2], [1], [3]]);
+    expect(maps.map((m) => bytesStrings(m.get('out')!.data))).toEqual([['a', 'bcd'], [''], ['éé', 'f', 'ghijkl']]);
   });
 });

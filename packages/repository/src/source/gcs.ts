@@ -12,6 +12,7 @@ import {
   versionFolder,
 } from '../layout.ts';
 import { externalDataFile, externalDataFiles } from '../onnx-external.ts';
+import { pipelineFiles } from '../pipeline-files.ts';
 import { CheckpointError } from './errors.ts';
 import type { CheckpointFile, CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
@@ -69,7 +70,9 @@ export class GcsSource implements CheckpointSource {
       (offset, length) => this.readAt(model, v, offset, length),
       v.size,
     );
-    const external = names.map((n) => byName.get(n));
+    // The files config.json's pipeline reads (tokenizer.json) complete the version too.
+    const extra = pipelineFiles(this.uri, await this.config(), await this.config(version));
+    const external = [...names, ...extra].map((n) => byName.get(n));
     if (external.some((f) => f === undefined)) return undefined;
     return external.length > 0 ? { ...v, external: external.map((f) => describe(f!)) } : v;
   }

@@ -11,6 +11,7 @@ import {
   versionFolder,
 } from '../layout.ts';
 import { externalDataFile, externalDataFiles } from '../onnx-external.ts';
+import { pipelineFiles } from '../pipeline-files.ts';
 import { CheckpointError } from './errors.ts';
 import type { CheckpointFile, CheckpointSource, CheckpointVersion, ProgressFn } from './types.ts';
 import { writeVerified } from './verified-write.ts';
@@ -55,7 +56,12 @@ export class LocalSource implements CheckpointSource {
       if (file !== 'model.onnx') return v;
       const external = await this.external(v);
       if (external === undefined) return undefined;
-      return external.length > 0 ? { ...v, external } : v;
+      // The files config.json's pipeline reads (tokenizer.json) complete the version too.
+      const names = pipelineFiles(dir, await this.config(), await this.config(version));
+      const extra = await this.plainFiles(v, names, 'pipeline file');
+      if (extra === undefined) return undefined;
+      const all = [...external, ...extra];
+      return all.length > 0 ? { ...v, external: all } : v;
     } catch (err) {
       if (err instanceof CheckpointError) throw err;
       throw this.fsError(dir, err);
@@ -84,16 +90,21 @@ export class LocalSource implements CheckpointSource {
     } finally {
       await fh.close();
     }
+    return this.plainFiles(v, names, 'external data location');
+  }
+
+  /** Regular files beside the model file, or undefined while one is missing. */
+  private async plainFiles(v: CheckpointVersion, names: string[], what: string): Promise<CheckpointFile[] | undefined> {
     const files: CheckpointFile[] = [];
     for (const name of names) {
       const path = join(dirname(v.uri), name);
       const st = await orMissing(lstat(path), undefined);
       if (st === undefined) return undefined;
       if (!st.isFile()) {
-        const what = st.isSymbolicLink() ? 'a symlink' : 'not a regular file';
+        const kind = st.isSymbolicLink() ? 'a symlink' : 'not a regular file';
         throw new CheckpointError(
           'invalid_uri',
-          `${v.uri}: external data location ${JSON.stringify(name)} is ${what}; expected a regular file beside model.onnx`,
+          `${v.uri}: ${what} ${JSON.stringify(name)} is ${kind}; expected a regular file beside model.onnx`,
         );
       }
       files.push({ uri: path, size: st.size, generation: `${st.mtimeMs}-${st.size}` });

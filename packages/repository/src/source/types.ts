@@ -32,6 +32,7 @@ export interface CheckpointVersion {
   /**
    * model.onnx only: the external data files its initializers reference (each a plain file
    * name beside it), all present when listed; downloaded and verified with the model file.
+   * The files config.json's pipeline reads (its tokenizer.json) are listed here too.
    */
   external?: CheckpointFile[];
 }
