@@ -248,6 +248,10 @@ try {
     `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +
       `  ${curl} --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
       `  ${curl} --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
+      (demo
+        ? `  ${curl} --data '{"texts": ["a cat sits", "a kitten sits"]}' ${base}/v1/models/minilm/embed` +
+          ` (minilm follows once built; docs/text-models.md)\n`
+        : '') +
       `Open Inference Protocol (Triton clients): REST ${base}/v2, gRPC ${new URL(base).hostname}:${ports.grpc} ` +
       `(docs/protocols.md).\n` +
       `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${tokenNote}).\n` +
