@@ -107,10 +107,21 @@ describe('minilm checkpoint', () => {
 describe('minilm served by Alto', () => {
   const f = gatewayFleet('minilm');
 
+  let metricsUrl = '';
   beforeAll(async () => {
     // The worker serves .alto/models on its own: minilm and nothing else.
-    f.procs.push(await startWorker(f.redisUrl, f.prefix, { ALTO_MODEL_REPOSITORY: repository }));
+    const worker = await startWorker(f.redisUrl, f.prefix, { ALTO_MODEL_REPOSITORY: repository });
+    f.procs.push(worker);
+    metricsUrl = `http://127.0.0.1:${/"metrics_port":(\d+)/.exec(worker.output())![1]}/metrics`;
   }, SETUP_MS);
+
+  /** The worker's batch-size histogram for minilm so far: rows and batches. */
+  const batches = async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    const get = (s: string) =>
+      Number(new RegExp(`alto_worker_batch_size_${s}\\{[^}]*model="minilm"[^}]*\\} ([0-9.e+]+)`).exec(text)?.[1] ?? 0);
+    return { rows: get('sum'), batches: get('count') };
+  };
 
   const predict = (texts: string[]) =>
     postJson(
@@ -152,8 +163,13 @@ describe('minilm served by Alto', () => {
     }
   }, 300_000);
 
-  it('59 concurrent single-sentence requests (batched by the worker as they queue) agree with the reference', async () => {
+  it('59 concurrent single-sentence requests, batched by the worker, agree with the reference', async () => {
+    const before = await batches();
     const replies = await Promise.all(sentences.map((s) => predict([s])));
+    const after = await batches();
+    // Fewer batches than requests: the worker ran several requests' sentences together.
+    expect(after.rows - before.rows).toBe(sentences.length);
+    expect(after.batches - before.batches).toBeLessThan(sentences.length);
     const worst = worstAgreement(
       replies.map((r) => embedded(r, 1)[0]!),
       sentences.map((_, i) => i),
