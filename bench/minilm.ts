@@ -63,13 +63,17 @@ export async function benchMiniLm(o: MiniLmBenchOptions): Promise<MiniLmResults>
   // The 32 sentences of the paraphrase pairs: 5 to 17 tokens, everyday length.
   const batch32 = fixture.sentences.slice(0, 32);
 
+  // Measured before and after Alto, the better of the two kept per row: on a shared machine a
+  // single measurement of the limit can land in a busy moment and understate it.
+  const measureLimit = () =>
+    o.runJson<Record<'one' | 'batch32', MiniLmLimitRow>>('bench/minilm-limit.ts', {
+      versionDir: join(folder, '1'),
+      threads: o.threads,
+      seconds: o.seconds,
+      workloads: { one: [ONE], batch32 },
+    });
   o.log('minilm: limit (onnxruntime-node in-process, the worker tokenizer and pooling)');
-  const limit = await o.runJson<Record<'one' | 'batch32', MiniLmLimitRow>>('bench/minilm-limit.ts', {
-    versionDir: join(folder, '1'),
-    threads: o.threads,
-    seconds: o.seconds,
-    workloads: { one: [ONE], batch32 },
-  });
+  const firstLimit = await measureLimit();
 
   o.log('minilm: alto');
   const gwPort = await freePort();
@@ -129,6 +133,17 @@ export async function benchMiniLm(o: MiniLmBenchOptions): Promise<MiniLmResults>
   } finally {
     await Promise.all([worker.stop(), gateway.stop()]);
   }
+  o.log('minilm: limit again');
+  const secondLimit = await measureLimit();
+  const better = (a: MiniLmLimitRow, b: MiniLmLimitRow): MiniLmLimitRow => ({
+    ...a,
+    sentencesPerSecond: Math.max(a.sentencesPerSecond, b.sentencesPerSecond),
+    networkOnly: Math.max(a.networkOnly, b.networkOnly),
+  });
+  const limit = {
+    one: better(firstLimit.one, secondLimit.one),
+    batch32: better(firstLimit.batch32, secondLimit.batch32),
+  };
   return { threads: o.threads, seconds: o.seconds, limit, alto, cpu, workerRssMiB: workerRssMiB ?? NaN };
 }
 
@@ -140,25 +155,25 @@ export function miniLmTable(r: MiniLmResults, date: string): string {
   const pct = (x: number, of: number) => `${Math.round((x / of) * 100)}%`;
   const lines = [
     `Run ${date}; ${r.threads} intra-op thread(s) everywhere, ${r.seconds} s per row. ` +
-      `Limit: onnxruntime-node in one process with the worker's tokenizer and pooling (network alone in brackets).`,
+      `Limit: onnxruntime-node in one process with the worker's tokenizer and pooling (network alone in brackets), ` +
+      "the better of a measurement before and one after Alto's.",
     '',
-    '| workload | limit sentences/s (network only) | Alto route, texts/request | concurrency | ' +
-      'Alto sentences/s | of limit | p50 ms | p99 ms |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| Alto route, texts/request | concurrency | Alto sentences/s | p50 ms | p99 ms | of limit batch 1 ` +
+      `(${r.limit.one.sentencesPerSecond}; ${r.limit.one.networkOnly}) | of limit batch 32 ` +
+      `(${r.limit.batch32.sentencesPerSecond}; ${r.limit.batch32.networkOnly}) |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const best = Math.max(r.limit.one.sentencesPerSecond, r.limit.batch32.sentencesPerSecond);
   for (const a of r.alto) {
-    const lim = a.route === 'predictions' ? r.limit.one : r.limit.batch32;
-    const name = a.route === 'predictions' ? 'one 12-token sentence' : '32 sentences of 5–17 tokens';
     lines.push(
-      `| ${name} | ${lim.sentencesPerSecond} (${lim.networkOnly}) | ${a.route}, ${a.textsPerRequest} | ${a.concurrency} | ` +
-        `${a.sentencesPerSecond} | ${pct(a.sentencesPerSecond, best)} | ` +
-        `${a.load.p50} | ${a.load.p99} |`,
+      `| ${a.route}, ${a.textsPerRequest} | ${a.concurrency} | ${a.sentencesPerSecond} | ${a.load.p50} | ${a.load.p99} | ` +
+        `${pct(a.sentencesPerSecond, r.limit.one.sentencesPerSecond)} | ` +
+        `${pct(a.sentencesPerSecond, r.limit.batch32.sentencesPerSecond)} |`,
     );
   }
   lines.push(
     '',
-    `"of limit" is against the best limit row (batch 32). Worker RSS ${r.workerRssMiB} MiB; ` +
+    'Batch 1: one 12-token sentence; batch 32: 32 sentences of 5–17 tokens (what /embed sends). ' +
+      `Worker RSS ${r.workerRssMiB} MiB; ` +
       `CPU in cores during /embed at the highest concurrency: ${Object.entries(r.cpu)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}.`,
