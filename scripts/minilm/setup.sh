@@ -46,7 +46,10 @@ fi
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.alto-stamp" 2>/dev/null || true)" != "$(sha256sum <"$here/requirements.txt" | cut -c1-16)" ]; then
   say "installing numpy and onnx into .alto/minilm-venv"
   rm -rf "$venv"
-  "$python" -m venv "$venv"
+  if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
+    say "skipped: $python cannot create a venv (on Debian: apt-get install python3-venv); minilm is not served"
+    exit 1
+  fi
   if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt" >&2; then
     say "skipped: pip could not install scripts/minilm/requirements.txt (offline?); minilm is not served"
     exit 1
