@@ -14,6 +14,7 @@ import { startGateway, startWorker, testPrefix, type Proc } from './support/flee
 import { getJson, postJson } from './support/http.ts';
 import { TEST_VENV_INSTALL_TIMEOUT_MS, testPython } from './support/python.ts';
 import { stringIdentityModel, textRepository } from './support/text-model.ts';
+import { waitFor } from './support/wait.ts';
 
 /** The length-prefixed layout, written here independently of @alto/protocol. */
 const layout = (elements: (string | Buffer)[]): Buffer =>
@@ -38,7 +39,7 @@ describe('BYTES tensors', () => {
   beforeAll(async () => {
     repo.add('echo', {
       'model.onnx': stringIdentityModel(),
-      'config.json': JSON.stringify({ max_batch_size: 16, max_queue_delay_ms: 200 }),
+      'config.json': JSON.stringify({ max_batch_size: 16 }),
     });
     worker = await startWorker(redisUrl, prefix, { ALTO_MODEL_REPOSITORY: repo.dir });
     const grpcPort = await freePort();
@@ -99,9 +100,19 @@ describe('BYTES tensors', () => {
     const requests = Array.from({ length: 10 }, (_, i) =>
       Array.from({ length: (i % 3) + 1 }, (_, j) => `${i}:${'z'.repeat(i * j)}`),
     );
-    const replies = await Promise.all(
-      requests.map((data) => predict({ input: { s: { datatype: 'BYTES', shape: [data.length], data } } })),
-    );
+    worker.child.kill('SIGSTOP');
+    let pending: ReturnType<typeof predict>[];
+    try {
+      pending = requests.map((data) => predict({ input: { s: { datatype: 'BYTES', shape: [data.length], data } } }));
+      // All queued behind the stopped worker before it wakes up to them: it reads them as one backlog.
+      await waitFor(async () => (await getJson(`${gateway.url}/v1/models/echo`)).body.queue_depth === requests.length, {
+        what: `${requests.length} queued requests`,
+        timeoutMs: 60_000,
+      });
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    const replies = await Promise.all(pending);
     replies.forEach((r, i) => {
       expect(r.status).toBe(200);
       expect(r.body.output.out.data).toEqual(requests[i]);

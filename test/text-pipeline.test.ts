@@ -7,6 +7,7 @@ import { OnnxExecutor, PipelineExecutor, loadTokenizer } from '@alto/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
+import { waitFor } from './support/wait.ts';
 import {
   HIDDEN,
   embeddingConfig,
@@ -106,6 +107,31 @@ describe('text pipeline', () => {
       expect(r.status).toBe(200);
       expectVectors(r.body.embeddings, [referenceEmbedding(referenceIds(texts[i]!, MAX_LENGTH), 'mean', true)]);
     });
+  });
+
+  it('answers /embed with 202 and the prediction to poll when the wait runs out first', async () => {
+    worker.child.kill('SIGSTOP');
+    let reply;
+    try {
+      reply = await postJson(`${gateway.url}/v1/models/minilm/embed`, { texts: ['a cat'] }, { prefer: 'wait=1' });
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    expect(reply.status).toBe(202);
+    expect(reply.body).toMatchObject({ model: 'minilm', status: 'queued' });
+    // A held GET answers at each change of status (queued → running → succeeded): polled to the end.
+    const done = await waitFor(
+      async () => {
+        const r = await getJson(`${gateway.url}/v1/predictions/${reply.body.id}`, { prefer: 'wait=10' });
+        return ['succeeded', 'failed'].includes(r.body.status) ? r : undefined;
+      },
+      { what: `prediction ${reply.body.id}`, timeoutMs: 60_000 },
+    );
+    expect(done.body.status).toBe('succeeded');
+    expectVectors(
+      [done.body.output.embedding.data],
+      [referenceEmbedding(referenceIds('a cat', MAX_LENGTH), 'mean', true)],
+    );
   });
 
   it('pools the first token with mode cls', async () => {

@@ -62,6 +62,8 @@ export interface GatewayDeps {
   metrics: GatewayMetrics;
   log: Logger;
   maxBodyBytes: number;
+  /** Size limits on BYTES inputs. @default DEFAULT_BYTES_LIMITS */
+  bytesLimits?: BytesLimits;
   maxWaitSeconds: number;
   retentionMs: number;
   publicUrl?: string;
@@ -74,8 +76,6 @@ export interface GatewayDeps {
   publisherUrl?: string;
   /** How long an Open Inference Protocol infer call holds, in seconds. @default 60 */
   oipInferTimeoutSeconds?: number;
-  /** Size limits on BYTES inputs. @default DEFAULT_BYTES_LIMITS */
-  bytesLimits?: BytesLimits;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {

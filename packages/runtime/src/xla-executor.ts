@@ -23,7 +23,8 @@ export interface XlaExecutorOptions extends XlaLoadSpec {
 
 const toIo = (t: { name: string; datatype: string; shape: number[] }): IoMeta => ({
   name: t.name,
-  type: isDatatype(t.datatype) ? DATATYPE_INFO[t.datatype].ort : t.datatype,
+  // BYTES has no fixed element size, which the XLA runtime's frames need: left unmapped, refused as unservable.
+  type: isDatatype(t.datatype) && t.datatype !== 'BYTES' ? DATATYPE_INFO[t.datatype].ort : t.datatype,
   shape: t.shape,
 });
 
