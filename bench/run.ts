@@ -425,7 +425,10 @@ try {
     await redis.flushall();
   }
   if (!runMiniLm) log('minilm (sentence embeddings) skipped in quick mode; `-- --quick --minilm` runs it');
-  else await redis.flushall().then(miniLm);
+  else {
+    await redis.flushall();
+    await miniLm();
+  }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const out = join(ROOT, 'bench/results', `${results.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
