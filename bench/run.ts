@@ -16,11 +16,15 @@ import { benchPeers, benchPython } from './peers.ts';
 import { SIM, benchScale, perWorkerCapacity, type ScaleResults } from './scale.ts';
 import { benchCluster } from './scale-cluster.ts';
 import { writeScaleReport } from './scale-report.ts';
+import { benchMiniLm, writeMiniLmReport } from './minilm.ts';
 
 const quick = process.argv.includes('--quick');
 /** `--peers` / `--drain`: those scenarios in quick mode too (full mode always runs them). */
 const runPeers = !quick || process.argv.includes('--peers');
 const runDrain = !quick || process.argv.includes('--drain');
+/** `--minilm`: the sentence-embedding scenario (bench/minilm.ts) in quick mode too; `--minilm-only`: it alone. */
+const miniLmOnly = process.argv.includes('--minilm-only');
+const runMiniLm = !quick || miniLmOnly || process.argv.includes('--minilm');
 /** The concurrencies of the peers comparison (and of Alto's JSON-body rows beside them). */
 const PEER_CONCURRENCY = [1, 64];
 /** `--scale`: only the many-workers run on the sim model (bench/scale.ts); never part of --quick. */
@@ -319,6 +323,35 @@ if (scale) {
   }
   process.exit();
 }
+const miniLm = async () => {
+  const date = new Date().toISOString();
+  const res = await benchMiniLm({
+    redisUrl,
+    threads: THREADS,
+    seconds: CFG.seconds,
+    quick,
+    tmp,
+    log,
+    runJson,
+    load: (url, file, mode, c) => load(url, file, mode, c),
+  });
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(ROOT, 'bench/results', `minilm-${date.replace(/[:.]/g, '-')}.json`),
+    JSON.stringify({ date, ...res }, null, 2) + '\n',
+  );
+  process.stdout.write(writeMiniLmReport(res, date, join(ROOT, 'docs/benchmarks.md')) + '\n');
+  return res;
+};
+if (miniLmOnly) {
+  try {
+    await miniLm();
+  } finally {
+    redis.disconnect();
+    await redisServer.stop();
+  }
+  process.exit();
+}
 try {
   const results: Results = {
     date: new Date().toISOString(),
@@ -390,6 +423,11 @@ try {
       );
     }
     await redis.flushall();
+  }
+  if (!runMiniLm) log('minilm (sentence embeddings) skipped in quick mode; `-- --quick --minilm` runs it');
+  else {
+    await redis.flushall();
+    await miniLm();
   }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const out = join(ROOT, 'bench/results', `${results.date.replace(/[:.]/g, '-')}.json`);

@@ -38,6 +38,22 @@ oip=$(curl -s --data "{\"id\":\"smoke\",\"inputs\":[{\"name\":\"x\",\"datatype\"
 { echo "$oip" | grep -q '"id":"smoke"' && echo "$oip" | grep -q '"outputs":\[{"name":"y"'; } ||
   { echo "$oip"; cat "$log"; echo "the Open Inference Protocol request did not succeed"; exit 1; }
 
+# minilm (sentence embeddings), where scripts/minilm/setup.sh has built it (.ci/run does): npm start
+# publishes it in the background; the README's request is retried until it is served (120 s).
+if [ -f .alto/models/minilm/1/model.onnx ]; then
+  minilm=
+  for _ in $(seq 1 120); do
+    minilm=$(curl -s -H 'Content-Type: application/json' -H 'Prefer: wait' \
+      --data '{"input": {"text": {"datatype": "BYTES", "shape": [2], "data": ["a cat sits", "a kitten sits"]}}}' \
+      "http://127.0.0.1:$port/v1/models/minilm/predictions")
+    echo "$minilm" | grep -q '"status":"succeeded"' && break
+    sleep 1
+  done
+  echo "$minilm" | head -c 300; echo
+  echo "$minilm" | grep -q '"embedding":{"datatype":"FP32","shape":\[2,384\]' ||
+    { cat "$log"; echo "minilm was not served by npm start"; exit 1; }
+fi
+
 # Ctrl-C: SIGINT to the whole foreground process group, as a terminal sends it. npm itself
 # reports 130 for that; the fleet's own clean stop is what is checked.
 kill -INT -- -"$pid"

@@ -18,6 +18,7 @@ import { fleetPorts } from './ports.ts';
 import { RedisDirInUseError, claimRedisDir, startLocalRedis } from './redis.ts';
 import { fleetRedisUsers } from './redis-users.ts';
 import { installXlaRuntime, type XlaInstall } from './xla-install.ts';
+import { buildMiniLm, miniLmRoot, publishMiniLm, type MiniLmBuild } from './minilm.ts';
 
 const env = envOrExit('fleet', () => loadEnv());
 const log = createLogger({ name: 'fleet', level: env.ALTO_LOG_LEVEL });
@@ -29,6 +30,7 @@ const children: Proc[] = [];
 let stopping = false;
 let xlaInstall: XlaInstall | undefined;
 let autoscaler: WorkerAutoscaler | undefined;
+let minilm: MiniLmBuild | undefined;
 
 function start(name: string, app: string, vars: readonly string[], extra: Record<string, string>): Proc {
   const proc = spawnProc(process.execPath, ['--import', 'tsx', entry(app)], {
@@ -58,6 +60,7 @@ async function stop(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
   xlaInstall?.stop();
+  minilm?.stop();
   autoscaler?.stop();
   log.info('stopping: workers drain, then the gateway, publisher and dispatcher, then Redis');
   const workers = children.filter((c) => c.name.startsWith('worker'));
@@ -72,6 +75,7 @@ async function stop(code: number): Promise<never> {
 // If the launcher itself dies, take the children with it.
 process.on('exit', () => {
   xlaInstall?.stop();
+  minilm?.stop();
   for (const c of children) c.child.kill('SIGKILL');
   redis?.child.kill('SIGKILL');
   releaseRedisDir?.();
@@ -152,6 +156,10 @@ try {
   }
   const port = ports.gateway;
   const repository = env.ALTO_MODEL_REPOSITORY ?? `${root}models`;
+  // The demo repository also gets minilm, built once under .alto/models (apps/fleet/src/minilm.ts).
+  const demo = env.ALTO_MODEL_REPOSITORY === undefined;
+  if (demo) minilm = buildMiniLm(root, log);
+  const allowedRoots = process.env.ALTO_ALLOWED_ROOTS ?? (demo ? `${repository},${miniLmRoot(root)}` : repository);
   const common = { REDIS_URL: redisUrl, ALTO_LOG_LEVEL: env.ALTO_LOG_LEVEL };
   // Its own Redis: one ACL user per role, each process connecting as its own (docs/security.md).
   const roleUrls = redis ? await fleetRedisUsers(redisUrl, process.env.ALTO_PREFIX ?? 'alto') : undefined;
@@ -164,7 +172,7 @@ try {
     ALTO_ADMIN_TOKEN: token.value,
     ALTO_ADMIN_PORT: adminPort,
     ALTO_ADMIN_HOST: '127.0.0.1',
-    ALTO_ALLOWED_ROOTS: process.env.ALTO_ALLOWED_ROOTS ?? repository,
+    ALTO_ALLOWED_ROOTS: allowedRoots,
     ALTO_PUBLISH_ON_START: repository,
     ALTO_PUBLISHER_ID: process.env.ALTO_PUBLISHER_ID ?? 'local-publisher',
   });
@@ -182,7 +190,7 @@ try {
       REDIS_URL: roleUrls?.worker ?? redisUrl,
       ALTO_WORKER_ID: process.env.ALTO_WORKER_ID ?? `local-${i}`,
       ALTO_CACHE_DIR: process.env.ALTO_CACHE_DIR ?? `${root}.alto/cache`,
-      ALTO_ALLOWED_ROOTS: process.env.ALTO_ALLOWED_ROOTS ?? repository,
+      ALTO_ALLOWED_ROOTS: allowedRoots,
       ALTO_METRICS_PORT: i === 1 ? ports.metrics : '0',
     });
   if (env.autoscale) {
@@ -206,6 +214,11 @@ try {
   const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   await waitLeader(publisherUrl, 60_000);
   autoscaler?.start();
+  void minilm?.done.then(async (dir) => {
+    if (dir && !stopping && (await publishMiniLm(publisherUrl, token.value, dir, log))) {
+      log.info({ model: 'minilm', uri: dir }, 'minilm published (sentence embeddings: POST /v1/models/minilm/embed)');
+    }
+  });
   const formats = await formatsOf(repository);
   const xlaModels = [...formats].filter(([, f]) => f === 'xla').map(([name]) => name);
   // The ONNX models are what the ready line waits for; XLA models need the runtime first.
@@ -235,6 +248,10 @@ try {
     `\nAlto is ready on ${base} serving ${models.join(', ')}. Try:\n` +
       `  ${curl} --data '${tiny}' ${base}/v1/models/tiny/predictions\n` +
       `  ${curl} --data @examples/textdir.json ${base}/v1/models/textdir/predictions\n` +
+      (demo
+        ? `  ${curl} --data '{"texts": ["a cat sits", "a kitten sits"]}' ${base}/v1/models/minilm/embed` +
+          ` (minilm follows once built; docs/text-models.md)\n`
+        : '') +
       `Open Inference Protocol (Triton clients): REST ${base}/v2, gRPC ${new URL(base).hostname}:${ports.grpc} ` +
       `(docs/protocols.md).\n` +
       `Admin API and CLI: npx alto ls, npx alto workers (ALTO_URL=${base}; ${tokenNote}).\n` +
