@@ -30,6 +30,7 @@ import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
 import type { KeyLimits } from './key-limits.ts';
 import { adminProxy } from './admin-proxy.ts';
+import { BATCH_GATEWAY_SCHEMAS, mountBatches, type BatchApiDeps } from './batch-routes.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
 import { listOptions, queryError } from './listing.ts';
@@ -72,6 +73,8 @@ export interface GatewayDeps {
   publisherUrl?: string;
   /** How long an Open Inference Protocol infer call holds, in seconds. @default 60 */
   oipInferTimeoutSeconds?: number;
+  /** Batch jobs (docs/batches.md): their store and where their objects may be. @default none: no /v1/batches */
+  batches?: Omit<BatchApiDeps, 'auth' | 'predictions' | 'keyLimits'>;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -104,7 +107,11 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   mount(app, routes.healthz, (c) => c.json({ status: 'ok' as const }, 200));
 
   // The document of this API (OpenAPI 3.1), generated from its routes.
-  serveDocument(app, routes.openapi, { info: INFO, schemas: GATEWAY_SCHEMAS, securitySchemes: SECURITY_SCHEMES });
+  serveDocument(app, routes.openapi, {
+    info: INFO,
+    schemas: d.batches ? BATCH_GATEWAY_SCHEMAS : GATEWAY_SCHEMAS,
+    securitySchemes: SECURITY_SCHEMES,
+  });
 
   mount(app, routes.readyz, async (c) => {
     const r = await readiness(d);
@@ -117,7 +124,17 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }),
   );
 
-  const { findModel, findVersion, submit: enqueue } = predictions(d);
+  const submitPath = predictions(d);
+  const { findModel, findVersion, submit: enqueue } = submitPath;
+  if (d.batches) {
+    const batchDeps = {
+      ...d.batches,
+      auth: d.auth,
+      predictions: submitPath,
+      ...(d.keyLimits ? { keyLimits: d.keyLimits } : {}),
+    };
+    mountBatches(app, batchDeps, { apiKeys: d.auth?.enabled ?? false });
+  }
 
   // The Open Inference Protocol (docs/protocols.md): its own routes and error format.
   app.route('/v2', oipRest(oipDeps(d)));

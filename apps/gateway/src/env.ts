@@ -3,6 +3,7 @@ import {
   ConfigError,
   keyPrefix,
   logLevel,
+  payloadRoots,
   nonNegativeInt,
   parseEnv,
   port,
@@ -92,6 +93,10 @@ export const GatewayEnvSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
   /** How long a managed key's record is used before it is read again: the bound on revocation, in ms. */
   ALTO_API_KEY_CACHE_MS: positiveInt(500).pipe(z.number().max(60_000)),
+  /** Where batch jobs' input and output objects may be (gs:// or local roots, comma-separated). */
+  ALTO_PAYLOAD_ROOTS: payloadRoots,
+  /** Most predictions of one batch outstanding at once (also bounded by half the model's max_queue_length). */
+  ALTO_BATCH_WINDOW: positiveInt(64),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

@@ -16,6 +16,7 @@ import {
   connectLike,
   keys as makeKeys,
 } from '@alto/queue';
+import { BatchRunner, BatchStore, batchKeys } from '@alto/batches';
 import { listen } from '@alto/procs';
 import type { Logger } from '@alto/telemetry';
 import { AddressPolicy } from '@alto/webhooks';
@@ -23,6 +24,9 @@ import { createApp, type GatewayDeps } from './app.ts';
 import { oipDeps } from './oip/deps.ts';
 import { startOipGrpc } from './oip/grpc.ts';
 import { createAuth } from './auth.ts';
+import { batchFeed } from './batch-feed.ts';
+import { batchMetrics } from './batch-metrics.ts';
+import { predictions } from './submit.ts';
 import { keyLimits } from './key-limits.ts';
 import type { GatewayEnv } from './env.ts';
 import { answerClientError, refusedRequest } from './errors.ts';
@@ -98,6 +102,8 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.ALTO_PUBLISHER_URL ? { publisherUrl: env.ALTO_PUBLISHER_URL } : {}),
   };
+  const batches = new BatchStore(redis, batchKeys(env.ALTO_PREFIX));
+  deps.batches = { batches, payloadRoots: env.ALTO_PAYLOAD_ROOTS };
   const app = createApp(deps);
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused
   // before the app sees them.
@@ -115,11 +121,34 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
           server.close();
           throw err;
         });
+  // Feeds batch jobs whose lease no other gateway holds (docs/batches.md).
+  const limits = deps.keyLimits;
+  const runner = new BatchRunner({
+    store: batches,
+    feed: batchFeed({
+      redis,
+      keys,
+      predictions: predictions(deps),
+      models,
+      status,
+      store,
+      webhooks: deps.webhooks,
+      retentionMs: deps.retentionMs,
+      origin: deps.publicUrl ?? `http://${env.ALTO_HOST}:${port}`,
+      ...(limits ? { release: (key, id) => limits.release(key, id) } : {}),
+    }),
+    log,
+    metrics: batchMetrics(metrics.registry),
+    window: env.ALTO_BATCH_WINDOW,
+    retentionMs: deps.retentionMs,
+  });
+  runner.start();
   return {
     server,
     port,
     ...(grpc ? { grpcPort: grpc.port } : {}),
     async close() {
+      await runner.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const grpcClosed = grpc?.close();
       // Answers held `Prefer: wait` requests with their current state, so close can finish.

@@ -1,0 +1,18 @@
+export { batchKeys, type BatchKeys } from './keys.ts';
+export {
+  BATCH_STATUSES,
+  parseBatch,
+  renderBatch,
+  shardUri,
+  type Batch,
+  type BatchStatus,
+  type PendingEntry,
+  type RenderedBatch,
+  type ResultLine,
+  type SealedShard,
+} from './batch.ts';
+export { BatchStore, newBatchId, type NewBatch } from './store.ts';
+export { BATCH_SCRIPTS, VERSION as BATCH_SCRIPTS_VERSION } from './scripts.ts';
+export { BatchRunner, resultLine, type BatchFeed, type BatchMetrics, type BatchRunnerOptions } from './runner.ts';
+export { allowedPayloadUri, objectExists, readLines, writeObject, type ObjectOptions } from './objects.ts';
+export { BatchCreateSchema, BatchSchema, BatchListSchema, type BatchCreate } from './schemas.ts';

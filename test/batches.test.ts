@@ -1,0 +1,269 @@
+// Batch jobs end to end (docs/batches.md): a real gateway feeding a real worker serving
+// `tiny`, inputs and shards on local files and on fake-gcs-server. 10,000 lines each way all
+// succeed, once each, with tiny's outputs; the batch never holds more than its share of the
+// model's queue bound while interactive high-priority requests keep completing promptly;
+// cancel stops new work; bad requests get 400s naming the field.
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { gcsResults, localResults, resultProblems, tinyLines, type ResultRow } from './support/batches.ts';
+import { createBucket } from './support/checkpoint-fixtures.ts';
+import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
+import { ROOT, startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
+import { getJson, postJson } from './support/http.ts';
+import { runDirect } from './support/ort.ts';
+import { waitFor } from './support/wait.ts';
+
+const N = 10_000;
+const BUCKET = 'alto-batches';
+/** tinyq: tiny with max_queue_length 20, so a batch may hold 10 of its queue. */
+const QUEUE_BOUND = 20;
+
+describe('batch jobs', () => {
+  const redisUrl = inject('redisUrl');
+  const prefix = testPrefix('batches');
+  let dir: string;
+  let io: string;
+  let gcs: FakeGcs;
+  let storage: Storage;
+  let gateway: Proc & { url: string };
+  let worker: Proc;
+
+  const create = (body: unknown) => postJson(`${gateway.url}/v1/batches`, body);
+  const get = async (id: string) => (await getJson(`${gateway.url}/v1/batches/${id}`)).body;
+  const finished = (id: string, timeoutMs = 240_000) =>
+    waitFor(async () => ((b) => (b.finished_at ? b : undefined))(await get(id)), {
+      timeoutMs,
+      intervalMs: 200,
+      what: `batch ${id} to finish`,
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'alto-batches-'));
+    io = join(dir, 'io');
+    await mkdir(io);
+    const repo = join(dir, 'models');
+    await cp(join(ROOT, 'models/tiny'), join(repo, 'tiny'), { recursive: true });
+    await cp(join(ROOT, 'models/tiny'), join(repo, 'tinyq'), { recursive: true });
+    await writeFile(
+      join(repo, 'tinyq/config.json'),
+      JSON.stringify({ max_batch_size: 64, max_queue_delay_ms: 0, max_queue_length: QUEUE_BOUND }),
+    );
+    gcs = await startFakeGcs();
+    storage = await createBucket(gcs, BUCKET);
+    worker = await startWorker(redisUrl, prefix, { ALTO_MODEL_REPOSITORY: repo });
+    gateway = await startGateway(redisUrl, prefix, {
+      ALTO_PAYLOAD_ROOTS: `${io},gs://${BUCKET}/io`,
+      STORAGE_EMULATOR_HOST: gcs.endpoint,
+    });
+    for (const m of ['tiny', 'tinyq']) {
+      await waitFor(async () => (await getJson(`${gateway.url}/v1/models/${m}`)).body.ready_replicas > 0, {
+        timeoutMs: 60_000,
+        what: `${m} to be served`,
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await gateway?.kill('SIGKILL');
+    await worker?.kill('SIGKILL');
+    await gcs?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** tiny's output for row i of tinyLines(N), computed by onnxruntime directly. */
+  const expected = async (i: number, n: number) =>
+    (await runDirect('tiny', 'x', new Float32Array(64).fill(i / n), [1, 64])).data;
+
+  const checkOutputs = async (rows: ResultRow[], n: number) => {
+    for (const i of [0, Math.floor(n / 2), n - 1]) {
+      const row = rows.find((r) => r.custom_id === `row-${i}`)!;
+      const want = await expected(i, n);
+      row.output!.y!.data.forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 4));
+    }
+  };
+
+  it('refuses a batch with a missing field, a URI outside ALTO_PAYLOAD_ROOTS or no input object, naming each', async () => {
+    const missing = await create({ model: 'tiny', output_uri: pathToFileURL(io).href });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.code).toBe('invalid_input');
+    expect(missing.body.error.message).toContain("field 'input_uri'");
+
+    const outside = await create({
+      model: 'tiny',
+      input_uri: 'file:///etc/passwd',
+      output_uri: pathToFileURL(io).href,
+    });
+    expect(outside.status).toBe(400);
+    expect(outside.body.error.code).toBe('uri_not_allowed');
+    expect(outside.body.error.message).toContain('ALTO_PAYLOAD_ROOTS');
+    expect(outside.body.error.message).toContain("'file:///etc/passwd'");
+    expect(outside.body.error.message).toContain(io);
+
+    const otherBucket = await create({
+      model: 'tiny',
+      input_uri: `gs://${BUCKET}/io/in.jsonl`,
+      output_uri: 'gs://elsewhere/out',
+    });
+    expect(otherBucket.status).toBe(400);
+    expect(otherBucket.body.error.message).toContain("field 'output_uri'");
+
+    const absent = await create({
+      model: 'tiny',
+      input_uri: pathToFileURL(join(io, 'absent.jsonl')).href,
+      output_uri: pathToFileURL(io).href,
+    });
+    expect(absent.status).toBe(400);
+    expect(absent.body.error.message).toContain("field 'input_uri'");
+
+    const unknownField = await create({ model: 'tiny', input_uri: 'x', output_uri: 'y', webhooks: 'z' });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error.message).toContain('webhooks');
+
+    const model = await create({ model: 'nope', input_uri: 'x', output_uri: 'y' });
+    expect(model.status).toBe(404);
+    expect(model.body.error.code).toBe('model_not_found');
+
+    const unknown = await getJson(`${gateway.url}/v1/batches/batch_nope`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('batch_not_found');
+  });
+
+  it(`runs ${N} lines from file:// to file:// shards, each custom_id once, while high-priority requests complete promptly`, async () => {
+    const input = join(io, 'tiny.jsonl');
+    await writeFile(input, tinyLines(N));
+    const started = Date.now();
+    const res = await create({
+      model: 'tiny',
+      input_uri: pathToFileURL(input).href,
+      output_uri: pathToFileURL(join(io, 'out')).href,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'queued', priority: 'low', counts: { fed: 0 } });
+    const id: string = res.body.id;
+    await waitFor(async () => (await get(id)).counts.succeeded > 0, { timeoutMs: 60_000, what: 'the batch to run' });
+
+    // Interactive requests while the batch runs: each is answered within a few seconds.
+    const latencies: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = Date.now();
+      const r = await postJson(
+        `${gateway.url}/v1/models/tiny/predictions`,
+        { input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.25) } }, priority: 'high' },
+        { prefer: 'wait=30' },
+      );
+      expect(r.status).toBe(200);
+      expect(r.body.status).toBe('succeeded');
+      latencies.push(Date.now() - t);
+    }
+    const during = await get(id);
+    expect(during.status).toBe('running');
+    expect(Math.max(...latencies)).toBeLessThan(3000);
+
+    const b = await finished(id);
+    const seconds = (Date.now() - started) / 1000;
+    expect(b).toMatchObject({
+      status: 'succeeded',
+      counts: { total: N, fed: N, succeeded: N, failed: 0, outstanding: 0 },
+    });
+    expect(b.rows_per_second).toBeGreaterThan(0);
+    const { rows, shards } = await localResults(join(io, 'out', id));
+    expect(shards).toBe(b.shards);
+    expect(resultProblems(rows, N)).toEqual([]);
+    await checkOutputs(rows, N);
+    console.log(`file:// batch: ${N} lines in ${seconds.toFixed(1)} s (${b.rows_per_second} rows/s), ${shards} shards`);
+  }, 300_000);
+
+  it(`runs ${N} lines from gs:// (fake-gcs-server) to gs:// shards, each custom_id once`, async () => {
+    await storage.bucket(BUCKET).file('io/tiny.jsonl').save(tinyLines(N), { resumable: false });
+    const res = await create({
+      model: 'tiny',
+      input_uri: `gs://${BUCKET}/io/tiny.jsonl`,
+      output_uri: `gs://${BUCKET}/io/out`,
+    });
+    expect(res.status).toBe(201);
+    const b = await finished(res.body.id);
+    expect(b).toMatchObject({ status: 'succeeded', counts: { total: N, succeeded: N, failed: 0 } });
+    const { rows, shards } = await gcsResults(storage, BUCKET, `io/out/${res.body.id}/`);
+    expect(shards).toBe(b.shards);
+    expect(resultProblems(rows, N)).toEqual([]);
+    await checkOutputs(rows, N);
+  }, 300_000);
+
+  it('keeps at most half the model queue bound outstanding, leaving room for interactive requests', async () => {
+    const n = 300;
+    const input = join(io, 'bound.jsonl');
+    await writeFile(input, tinyLines(n));
+    worker.child.kill('SIGSTOP');
+    let id = '';
+    try {
+      const res = await create({
+        model: 'tinyq',
+        input_uri: pathToFileURL(input).href,
+        output_uri: pathToFileURL(join(io, 'out')).href,
+      });
+      id = res.body.id;
+      await waitFor(async () => (await get(id)).counts.fed >= QUEUE_BOUND / 2, { what: 'the batch to fill its share' });
+      // Observe the queue while the worker is stopped: the feeder has every chance to overfill it.
+      let most = 0;
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        const depth = (await getJson(`${gateway.url}/v1/models/tinyq`)).body.queue_depth as number;
+        most = Math.max(most, depth, (await get(id)).counts.fed);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(most).toBe(QUEUE_BOUND / 2);
+      // The other half is the interactive requests': one is accepted, not refused queue_full.
+      const r = await postJson(`${gateway.url}/v1/models/tinyq/predictions`, {
+        input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } },
+        priority: 'high',
+      });
+      expect(r.status).toBe(202);
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    const b = await finished(id);
+    expect(b.counts).toMatchObject({ total: n, succeeded: n });
+  }, 120_000);
+
+  it('cancel mid-run stops new work: nothing is fed after it, and every fed line still has one result', async () => {
+    const n = 2000;
+    const input = join(io, 'cancel.jsonl');
+    await writeFile(input, tinyLines(n));
+    worker.child.kill('SIGSTOP');
+    let id = '';
+    let fedAtCancel: number | undefined;
+    let b: { status: string; counts: Record<string, number> } | undefined;
+    try {
+      const res = await create({
+        model: 'tiny',
+        input_uri: pathToFileURL(input).href,
+        output_uri: pathToFileURL(join(io, 'out')).href,
+      });
+      id = res.body.id;
+      await waitFor(async () => (await get(id)).counts.fed >= 32, { what: 'the batch to be fed' });
+      const canceled = await postJson(`${gateway.url}/v1/batches/${id}/cancel`, {});
+      expect(canceled.status).toBe(200);
+      expect(canceled.body.status).toBe('canceled');
+      fedAtCancel = canceled.body.counts.fed;
+      // While the worker is stopped: the feeder cancels every queued prediction, writes their
+      // results and ends the batch without any of them running.
+      b = await finished(id, 60_000);
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    expect(b?.status).toBe('canceled');
+    expect(b!.counts.fed).toBe(fedAtCancel);
+    expect(b!.counts.fed).toBeLessThan(n);
+    expect(b!.counts).toMatchObject({ succeeded: 0, failed: 0, canceled: fedAtCancel, outstanding: 0 });
+    const { rows } = await localResults(join(io, 'out', id));
+    expect(rows).toHaveLength(b!.counts.fed!);
+    expect(new Set(rows.map((r) => r.custom_id)).size).toBe(rows.length);
+    // Listing shows it.
+    const list = await getJson(`${gateway.url}/v1/batches`);
+    expect(list.body.batches.map((x: { id: string }) => x.id)).toContain(id);
+  }, 120_000);
+});
