@@ -7,6 +7,8 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { batchKeys } from '@alto/batches';
+import { ANONYMOUS, connect, keys } from '@alto/queue';
 import type { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gcsResults, localResults, resultProblems, tinyLines, type ResultRow } from './support/batches.ts';
@@ -266,4 +268,89 @@ describe('batch jobs', () => {
     const list = await getJson(`${gateway.url}/v1/batches`);
     expect(list.body.batches.map((x: { id: string }) => x.id)).toContain(id);
   }, 120_000);
+});
+
+describe('batch jobs across feeder crashes', () => {
+  const redisUrl = inject('redisUrl');
+  const prefix = testPrefix('batchcrash');
+  let dir: string;
+  let worker: Proc;
+  const procs: Proc[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'alto-batch-crash-'));
+    worker = await startWorker(redisUrl, prefix);
+    procs.push(worker);
+  });
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a gateway killed after submitting a line, after sealing a shard and after writing one leaves each line once', async () => {
+    const n = 2000;
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, tinyLines(n));
+    const gateway = async (failpoint?: string) => {
+      const g = await startGateway(redisUrl, prefix, {
+        ALTO_PAYLOAD_ROOTS: dir,
+        ...(failpoint ? { ALTO_FAILPOINT_BATCH: failpoint } : {}),
+      });
+      procs.push(g);
+      return g;
+    };
+    const killedBy = (g: Proc, failpoint: string) =>
+      waitFor(() => g.gone() && g.output().includes(`ALTO_FAILPOINT_BATCH=${failpoint}`), {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+        what: `the gateway to die at ${failpoint}`,
+      });
+
+    let g = await gateway('submitted:700');
+    await waitFor(async () => (await getJson(`${g.url}/v1/models/tiny`)).body.ready_replicas > 0, {
+      timeoutMs: 60_000,
+      what: 'tiny to be served',
+    });
+    const res = await postJson(`${g.url}/v1/batches`, {
+      model: 'tiny',
+      input_uri: pathToFileURL(input).href,
+      output_uri: pathToFileURL(join(dir, 'out')).href,
+    });
+    expect(res.status).toBe(201);
+    const id: string = res.body.id;
+    await killedBy(g, 'submitted:700');
+
+    // The next gateway dies once it seals the next shard, the one after that once it has
+    // written that shard's object (its first step: the shard is sealed and unwritten).
+    const view = async () => (await getJson(`${g.url}/v1/batches/${id}`)).body;
+    const meta = await connect(redisUrl, { name: 'test' });
+    const shards = Number(await meta.hget(batchKeys(prefix).meta(id), 'sealed'));
+    meta.disconnect();
+    const sealedAt = `sealed:${shards + 1}`;
+    g = await gateway(sealedAt);
+    await killedBy(g, sealedAt);
+    const writtenAt = `written:${shards + 1}`;
+    g = await gateway(writtenAt);
+    await killedBy(g, writtenAt);
+
+    g = await gateway();
+    const b = await waitFor(async () => ((v) => (v.finished_at ? v : undefined))(await view()), {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      what: 'the batch to finish',
+    });
+    expect(b).toMatchObject({ status: 'succeeded', counts: { total: n, fed: n, succeeded: n, failed: 0 } });
+    const { rows } = await localResults(join(dir, 'out', id));
+    expect(resultProblems(rows, n)).toEqual([]);
+    // Line 700 was submitted twice (before and after the crash) and is one prediction: the
+    // prefix holds exactly n predictions, the ones the shards name.
+    expect(new Set(rows.map((r) => r.prediction_id)).size).toBe(n);
+    const redis = await connect(redisUrl, { name: 'test' });
+    try {
+      expect(await redis.zcard(keys(prefix).ownerPredictions(ANONYMOUS))).toBe(n);
+    } finally {
+      redis.disconnect();
+    }
+  }, 300_000);
 });

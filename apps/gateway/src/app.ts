@@ -1,7 +1,6 @@
 // The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
   AltoError,
-  GATEWAY_SCHEMAS,
   PredictionRequestSchema,
   httpStatus,
   TERMINAL,
@@ -109,7 +108,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   // The document of this API (OpenAPI 3.1), generated from its routes.
   serveDocument(app, routes.openapi, {
     info: INFO,
-    schemas: d.batches ? BATCH_GATEWAY_SCHEMAS : GATEWAY_SCHEMAS,
+    schemas: BATCH_GATEWAY_SCHEMAS,
     securitySchemes: SECURITY_SCHEMES,
   });
 
@@ -126,15 +125,12 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
 
   const submitPath = predictions(d);
   const { findModel, findVersion, submit: enqueue } = submitPath;
-  if (d.batches) {
-    const batchDeps = {
-      ...d.batches,
-      auth: d.auth,
-      predictions: submitPath,
-      ...(d.keyLimits ? { keyLimits: d.keyLimits } : {}),
-    };
-    mountBatches(app, batchDeps, { apiKeys: d.auth?.enabled ?? false });
-  }
+  // Batch jobs (docs/batches.md): documented always, served when the gateway has their store.
+  mountBatches(
+    app,
+    { ...d.batches, auth: d.auth, predictions: submitPath, ...(d.keyLimits ? { keyLimits: d.keyLimits } : {}) },
+    { apiKeys: d.auth?.enabled ?? false },
+  );
 
   // The Open Inference Protocol (docs/protocols.md): its own routes and error format.
   app.route('/v2', oipRest(oipDeps(d)));

@@ -103,21 +103,28 @@ export function batchRoutes(o: { apiKeys: boolean }) {
 }
 
 export interface BatchApiDeps {
-  batches: BatchStore;
+  /** The batches' store. @default none: every batch route answers 404 not_found */
+  batches?: BatchStore;
   auth: Auth;
   predictions: Predictions;
   keyLimits?: KeyLimits;
-  payloadRoots: readonly string[];
+  /** ALTO_PAYLOAD_ROOTS. @default none: every URI is refused */
+  payloadRoots?: readonly string[];
   objects?: ObjectOptions;
 }
 
 export function mountBatches(app: OpenAPIHono, d: BatchApiDeps, o: { apiKeys: boolean }): void {
   const routes = batchRoutes(o);
+  const roots = d.payloadRoots ?? [];
+  const store = (): BatchStore => {
+    if (!d.batches) throw new AltoError('not_found', 'this gateway serves no batch jobs');
+    return d.batches;
+  };
   const callerOf = (c: Context) => d.auth.caller(c.req.header('authorization'));
   const notFound = (id: string) => new AltoError('batch_not_found', `batch '${id}' does not exist or has expired`);
   const findOwned = async (c: Context, id: string): Promise<Batch> => {
     const { owner } = await callerOf(c);
-    const b = await d.batches.get(id);
+    const b = await store().get(id);
     if (!b || (d.auth.enabled && b.owner !== owner)) throw notFound(id);
     return b;
   };
@@ -146,15 +153,15 @@ export function mountBatches(app: OpenAPIHono, d: BatchApiDeps, o: { apiKeys: bo
     const req = parsed.data;
     const model = await d.predictions.findModel(req.model);
     if (key) d.keyLimits?.allowModel(key, model.name);
-    const inputUri = await allowedPayloadUri('input_uri', req.input_uri, d.payloadRoots);
-    const outputUri = await allowedPayloadUri('output_uri', req.output_uri, d.payloadRoots);
+    const inputUri = await allowedPayloadUri('input_uri', req.input_uri, roots);
+    const outputUri = await allowedPayloadUri('output_uri', req.output_uri, roots);
     if (!(await objectExists(inputUri, d.objects))) {
       throw new AltoError(
         'invalid_input',
         `field 'input_uri': expected an existing JSONL object, got '${req.input_uri}' (no such object)`,
       );
     }
-    const b = await d.batches.create({
+    const b = await store().create({
       owner,
       ...(key ? { keyId: key.id } : {}),
       model: model.name,
@@ -167,7 +174,7 @@ export function mountBatches(app: OpenAPIHono, d: BatchApiDeps, o: { apiKeys: bo
 
   mount(app, routes.listBatches, async (c) => {
     const { owner } = await callerOf(c);
-    return c.json({ batches: (await d.batches.list(owner, 100)).map((b) => renderBatch(b)) }, 200);
+    return c.json({ batches: (await store().list(owner, 100)).map((b) => renderBatch(b)) }, 200);
   });
 
   mount(app, routes.getBatch, async (c) => c.json(renderBatch(await findOwned(c, c.req.valid('param').id)), 200));
@@ -175,8 +182,8 @@ export function mountBatches(app: OpenAPIHono, d: BatchApiDeps, o: { apiKeys: bo
   mount(app, routes.cancelBatch, async (c) => {
     const { id } = c.req.valid('param');
     await findOwned(c, id);
-    const r = await d.batches.cancel(id);
+    const r = await store().cancel(id);
     if (r.code === 'GONE') throw notFound(id);
-    return c.json(renderBatch((await d.batches.get(id))!), 200);
+    return c.json(renderBatch((await store().get(id))!), 200);
   });
 }

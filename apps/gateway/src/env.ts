@@ -97,6 +97,11 @@ export const GatewayEnvSchema = z.object({
   ALTO_PAYLOAD_ROOTS: payloadRoots,
   /** Most predictions of one batch outstanding at once (also bounded by half the model's max_queue_length). */
   ALTO_BATCH_WINDOW: positiveInt(64),
+  /** Tests only: `<submitted|sealed|written>:<n>` kills the gateway after that batch step (batch-failpoint.ts). */
+  ALTO_FAILPOINT_BATCH: z
+    .string()
+    .regex(/^(submitted|sealed|written):\d+$/, 'expected <submitted|sealed|written>:<number>')
+    .optional(),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

@@ -24,6 +24,7 @@ import { createApp, type GatewayDeps } from './app.ts';
 import { oipDeps } from './oip/deps.ts';
 import { startOipGrpc } from './oip/grpc.ts';
 import { createAuth } from './auth.ts';
+import { batchFailpoint } from './batch-failpoint.ts';
 import { batchFeed } from './batch-feed.ts';
 import { batchMetrics } from './batch-metrics.ts';
 import { predictions } from './submit.ts';
@@ -141,6 +142,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     metrics: batchMetrics(metrics.registry),
     window: env.ALTO_BATCH_WINDOW,
     retentionMs: deps.retentionMs,
+    ...(env.ALTO_FAILPOINT_BATCH ? { failpoint: batchFailpoint(env.ALTO_FAILPOINT_BATCH)! } : {}),
   });
   runner.start();
   return {

@@ -52,7 +52,16 @@ export interface BatchRunnerOptions {
   concurrency?: number;
   /** How long a finished batch is kept. @default 24 h */
   retentionMs?: number;
+  /**
+   * Fault injection for tests: called after each step whose crash the design must survive —
+   * a line submitted and not yet recorded, a shard sealed and not yet written, a shard written
+   * and not yet recorded. @default none
+   */
+  failpoint?: (step: FailStep, n: number) => void;
 }
+
+/** The steps a failpoint can stop the feeder after (see BatchRunnerOptions.failpoint). */
+export type FailStep = 'submitted' | 'sealed' | 'written';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,7 +92,8 @@ export function resultLine(line: number, entry: PendingEntry, record: Prediction
 }
 
 export class BatchRunner {
-  private readonly o: Required<Omit<BatchRunnerOptions, 'log' | 'metrics' | 'objects'>> & BatchRunnerOptions;
+  private readonly o: Required<Omit<BatchRunnerOptions, 'log' | 'metrics' | 'objects' | 'failpoint'>> &
+    BatchRunnerOptions;
   private readonly token = randomBytes(8).toString('hex');
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
@@ -258,6 +268,7 @@ export class BatchRunner {
       const custom = customId(text);
       try {
         const id = await this.o.feed.submit(b, line, text);
+        this.o.failpoint?.('submitted', line);
         entry = { p: id, ...(custom !== undefined ? { c: custom } : {}) };
       } catch (err) {
         if (!(err instanceof AltoError)) throw err;
@@ -289,6 +300,7 @@ export class BatchRunner {
     const shard = b.sealed + 1;
     const r = await this.o.store.seal(b.id, this.token, shard, record, counts);
     if (r.code !== 'SEALED') return false;
+    this.o.failpoint?.('sealed', shard);
     for (const [k, n] of Object.entries(counts)) if (n > 0) this.o.metrics?.rows(k as Outcome, n);
     const ids = chosen.map((l) => pending.get(l)!).flatMap((e) => ('p' in e ? [e.p] : []));
     await this.o.feed.ended?.(b, ids);
@@ -312,6 +324,7 @@ export class BatchRunner {
       }),
     );
     await writeObject(shardUri(b, n), out.join('\n') + '\n', this.o.objects);
+    this.o.failpoint?.('written', n);
     return (await this.o.store.written(b.id, this.token, n)).code === 'WRITTEN';
   }
 
