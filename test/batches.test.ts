@@ -14,7 +14,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gcsResults, localResults, resultProblems, tinyLines, type ResultRow } from './support/batches.ts';
 import { createBucket } from './support/checkpoint-fixtures.ts';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
-import { ROOT, startGateway, startWorker, testPrefix, type Proc } from './support/fleet.ts';
+import { adminRequest } from './support/admin.ts';
+import {
+  ROOT,
+  startGateway,
+  startManagedWorker,
+  startPublisher,
+  startWorker,
+  testPrefix,
+  type Proc,
+} from './support/fleet.ts';
 import { getJson, postJson } from './support/http.ts';
 import { runDirect } from './support/ort.ts';
 import { waitFor } from './support/wait.ts';
@@ -353,4 +362,98 @@ describe('batch jobs across feeder crashes', () => {
       redis.disconnect();
     }
   }, 300_000);
+});
+
+describe('batch jobs of a managed API key', () => {
+  const redisUrl = inject('redisUrl');
+  const prefix = testPrefix('batchkeys');
+  let dir: string;
+  const procs: Proc[] = [];
+  let gateway: Proc & { url: string };
+  let worker: Proc;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'alto-batch-keys-'));
+    await cp(join(ROOT, 'models/tiny'), join(dir, 'models/tiny'), { recursive: true });
+    const publisher = await startPublisher(redisUrl, prefix, { ALTO_ALLOWED_ROOTS: join(dir, 'models') });
+    procs.push(publisher);
+    gateway = await startGateway(redisUrl, prefix, {
+      ALTO_PUBLISHER_URL: publisher.url,
+      ALTO_MANAGED_API_KEYS: 'true',
+      ALTO_PAYLOAD_ROOTS: dir,
+    });
+    procs.push(gateway);
+    worker = await startManagedWorker(redisUrl, prefix, 'batch-keys-w1', { ALTO_CACHE_DIR: join(dir, 'cache') });
+    procs.push(worker);
+    const r = await adminRequest(publisher.url, 'POST', '/models', {
+      name: 'tiny',
+      uri: join(dir, 'models/tiny'),
+      replicas: 1,
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await waitFor(async () => (await fetch(`${gateway.url}/v1/models/tiny`)).ok, {
+      timeoutMs: 60_000,
+      what: 'tiny served',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("counts the batch's lines against the key's queued limit as they are fed, and releases them as they end", async () => {
+    const key = await adminRequest(gateway.url, 'POST', '/keys', { name: 'batch', owner: 'team-b', max_queued: 5 });
+    expect(key.status, JSON.stringify(key.body)).toBe(201);
+    const auth = { authorization: `Bearer ${key.body.secret}` };
+    const n = 200;
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, tinyLines(n));
+    const tinyRequest = { input: { x: { datatype: 'FP32', shape: [1, 64], data: new Array(64).fill(0.5) } } };
+    const redis = await connect(redisUrl, { name: 'test' });
+    const counted = () => redis.zcard(keys(prefix).apiKeyOutstanding(key.body.id));
+    worker.child.kill('SIGSTOP');
+    let id = '';
+    try {
+      const res = await postJson(
+        `${gateway.url}/v1/batches`,
+        { model: 'tiny', input_uri: pathToFileURL(input).href, output_uri: pathToFileURL(join(dir, 'out')).href },
+        auth,
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      id = res.body.id;
+      // Another key sees no such batch.
+      expect((await getJson(`${gateway.url}/v1/batches/${id}`)).status).toBe(401);
+      await waitFor(async () => (await counted()) === 5, { what: 'the batch to reach the key limit' });
+      let most = 0;
+      const until = Date.now() + 1000;
+      while (Date.now() < until) {
+        most = Math.max(
+          most,
+          await counted(),
+          (await getJson(`${gateway.url}/v1/batches/${id}`, auth)).body.counts.fed,
+        );
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(most).toBe(5);
+      // The key is at its limit: its interactive requests are refused until the batch's lines end.
+      const over = await postJson(`${gateway.url}/v1/models/tiny/predictions`, tinyRequest, auth);
+      expect(over.status).toBe(429);
+      expect(over.body.error.code).toBe('quota_exceeded');
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    const b = await waitFor(
+      async () =>
+        ((v) => (v.finished_at ? v : undefined))((await getJson(`${gateway.url}/v1/batches/${id}`, auth)).body),
+      { timeoutMs: 120_000, intervalMs: 200, what: 'the batch to finish' },
+    );
+    expect(b.counts).toMatchObject({ total: n, succeeded: n, failed: 0 });
+    expect(await counted()).toBe(0);
+    redis.disconnect();
+    const after = await postJson(`${gateway.url}/v1/models/tiny/predictions`, tinyRequest, auth);
+    expect(after.status).toBe(202);
+    const listed = await getJson(`${gateway.url}/v1/batches`, auth);
+    expect(listed.body.batches.map((x: { id: string }) => x.id)).toEqual([id]);
+  }, 180_000);
 });
