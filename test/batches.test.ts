@@ -15,6 +15,7 @@ import { gcsResults, localResults, resultProblems, tinyLines, type ResultRow } f
 import { createBucket } from './support/checkpoint-fixtures.ts';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
 import { adminRequest } from './support/admin.ts';
+import { alto } from './support/cli.ts';
 import {
   ROOT,
   startGateway,
@@ -276,6 +277,43 @@ describe('batch jobs', () => {
     // Listing shows it.
     const list = await getJson(`${gateway.url}/v1/batches`);
     expect(list.body.batches.map((x: { id: string }) => x.id)).toContain(id);
+  }, 120_000);
+
+  it('alto batch create, get --watch, ls and cancel', async () => {
+    const input = join(io, 'cli.jsonl');
+    await writeFile(input, tinyLines(50));
+    const env = { ALTO_URL: gateway.url };
+    const created = await alto(
+      [
+        'batch',
+        'create',
+        'tiny',
+        '--input',
+        pathToFileURL(input).href,
+        '--output',
+        pathToFileURL(join(io, 'out')).href,
+        '--json',
+      ],
+      { env },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const id = (JSON.parse(created.stdout) as { id: string }).id;
+    const watched = await alto(['batch', 'get', id, '--watch'], { env });
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toMatch(/status:\s+succeeded/);
+    expect(watched.stdout).toMatch(/progress:\s+50\/50 \(100%\)/);
+    const listed = await alto(['batch', 'ls'], { env });
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain('ROWS/S');
+    // A finished batch is returned unchanged by cancel.
+    const canceled = await alto(['batch', 'cancel', id, '--json'], { env });
+    expect(JSON.parse(canceled.stdout).status).toBe('succeeded');
+    const refused = await alto(
+      ['batch', 'create', 'tiny', '--input', 'file:///etc/passwd', '--output', pathToFileURL(io).href],
+      { env },
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('uri_not_allowed');
   }, 120_000);
 });
 

@@ -22,4 +22,11 @@ export {
   type FailStep,
 } from './runner.ts';
 export { allowedPayloadUri, objectExists, readLines, writeObject, type ObjectOptions } from './objects.ts';
-export { BatchCreateSchema, BatchSchema, BatchListSchema, type BatchCreate } from './schemas.ts';
+export {
+  BatchCreateSchema,
+  BatchSchema,
+  BatchListSchema,
+  type BatchCreate,
+  type BatchCreateJson,
+  type BatchJson,
+} from './schemas.ts';

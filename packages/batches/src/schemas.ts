@@ -61,3 +61,8 @@ export const BatchSchema = z.object({
 export const BatchListSchema = z.object({
   batches: z.array(BatchSchema).describe("The caller's batches, newest first."),
 });
+
+/** A batch as the API renders it (for clients: the CLI). */
+export type BatchJson = z.infer<typeof BatchSchema>;
+/** The body of POST /v1/batches, as sent (priority optional). */
+export type BatchCreateJson = z.input<typeof BatchCreateSchema>;
