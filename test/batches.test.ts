@@ -16,6 +16,7 @@ import { createBucket } from './support/checkpoint-fixtures.ts';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
 import { adminRequest } from './support/admin.ts';
 import { alto } from './support/cli.ts';
+import { validate } from './support/json-schema.ts';
 import {
   ROOT,
   startGateway,
@@ -315,6 +316,49 @@ describe('batch jobs', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('uri_not_allowed');
   }, 120_000);
+
+  it('every batch reply conforms to /openapi.json: its status documented, its body the documented schema', async () => {
+    const doc = (await getJson(`${gateway.url}/openapi.json`)).body;
+    const conforms = async (method: string, template: string, path: string, body?: unknown) => {
+      const res = await fetch(`${gateway.url}${path}`, {
+        method: method.toUpperCase(),
+        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      });
+      const response = doc.paths[template]?.[method]?.responses?.[String(res.status)];
+      expect(response, `${method} ${template} → ${res.status} is documented`).toBeDefined();
+      const json = (await res.json()) as Record<string, any>;
+      expect(validate(json, response.content['application/json'].schema, doc)).toEqual([]);
+      return { status: res.status, body: json };
+    };
+    const input = join(io, 'doc.jsonl');
+    await writeFile(input, tinyLines(3) + 'not json\n');
+    const out = pathToFileURL(join(io, 'out')).href;
+    const created = await conforms('post', '/v1/batches', '/v1/batches', {
+      model: 'tiny',
+      input_uri: pathToFileURL(input).href,
+      output_uri: out,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const b = await finished(id, 60_000);
+    // A line that is not JSON fails alone, with its error in its result line.
+    expect(b.counts).toMatchObject({ total: 4, succeeded: 3, failed: 1 });
+    const { rows } = await localResults(join(io, 'out', id));
+    expect(rows.find((r) => r.line === 4)).toMatchObject({
+      custom_id: null,
+      status: 'failed',
+      error: { code: 'invalid_json' },
+    });
+    expect((await conforms('get', '/v1/batches/{id}', `/v1/batches/${id}`)).status).toBe(200);
+    expect((await conforms('get', '/v1/batches', '/v1/batches')).status).toBe(200);
+    expect((await conforms('post', '/v1/batches/{id}/cancel', `/v1/batches/${id}/cancel`)).status).toBe(200);
+    expect((await conforms('post', '/v1/batches/{id}/cancel', '/v1/batches/nope/cancel')).status).toBe(404);
+    expect((await conforms('get', '/v1/batches/{id}', '/v1/batches/nope')).status).toBe(404);
+    expect((await conforms('post', '/v1/batches', '/v1/batches', { model: 'tiny' })).status).toBe(400);
+    expect((await conforms('post', '/v1/batches', '/v1/batches', 'x'.repeat(20_000))).status).toBe(413);
+    const outside = { model: 'tiny', input_uri: 'gs://other/x', output_uri: out };
+    expect((await conforms('post', '/v1/batches', '/v1/batches', outside)).status).toBe(400);
+  });
 });
 
 describe('batch jobs across feeder crashes', () => {
