@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { batchKeys } from '@alto/batches';
 import { ANONYMOUS, connect, keys } from '@alto/queue';
 import type { Storage } from '@google-cloud/storage';
+import { generateSecret } from '@alto/webhooks';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { gcsResults, localResults, resultProblems, tinyLines, type ResultRow } from './support/batches.ts';
 import { createBucket } from './support/checkpoint-fixtures.ts';
@@ -17,9 +19,11 @@ import { startFakeGcs, type FakeGcs } from './support/fake-gcs.ts';
 import { adminRequest } from './support/admin.ts';
 import { alto } from './support/cli.ts';
 import { validate } from './support/json-schema.ts';
+import { startReceiver, type Receiver } from './support/receiver.ts';
 import {
   ROOT,
   startGateway,
+  startDispatcher,
   startManagedWorker,
   startPublisher,
   startWorker,
@@ -44,6 +48,9 @@ describe('batch jobs', () => {
   let storage: Storage;
   let gateway: Proc & { url: string };
   let worker: Proc;
+  let dispatcher: Proc;
+  let receiver: Receiver;
+  const secret = generateSecret();
 
   const create = (body: unknown) => postJson(`${gateway.url}/v1/batches`, body);
   const get = async (id: string) => (await getJson(`${gateway.url}/v1/batches/${id}`)).body;
@@ -71,6 +78,12 @@ describe('batch jobs', () => {
     gateway = await startGateway(redisUrl, prefix, {
       ALTO_PAYLOAD_ROOTS: `${io},gs://${BUCKET}/io`,
       STORAGE_EMULATOR_HOST: gcs.endpoint,
+      ALTO_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
+    });
+    receiver = await startReceiver();
+    dispatcher = await startDispatcher(redisUrl, prefix, {
+      ALTO_WEBHOOK_SECRET: secret,
+      ALTO_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
     });
     for (const m of ['tiny', 'tinyq']) {
       await waitFor(async () => (await getJson(`${gateway.url}/v1/models/${m}`)).body.ready_replicas > 0, {
@@ -83,6 +96,8 @@ describe('batch jobs', () => {
   afterAll(async () => {
     await gateway?.kill('SIGKILL');
     await worker?.kill('SIGKILL');
+    await dispatcher?.kill('SIGKILL');
+    await receiver?.close();
     await gcs?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -359,6 +374,50 @@ describe('batch jobs', () => {
     const outside = { model: 'tiny', input_uri: 'gs://other/x', output_uri: out };
     expect((await conforms('post', '/v1/batches', '/v1/batches', outside)).status).toBe(400);
   });
+
+  it('sends one signed batch.completed webhook when the batch ends, and refuses an internal webhook address', async () => {
+    const input = join(io, 'hook.jsonl');
+    await writeFile(input, tinyLines(20));
+    const out = pathToFileURL(join(io, 'out')).href;
+    const res = await create({
+      model: 'tiny',
+      input_uri: pathToFileURL(input).href,
+      output_uri: out,
+      webhook: `${receiver.url}/batch`,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.webhook).toBe(`${receiver.url}/batch`);
+    await finished(res.body.id, 60_000);
+    const [hook] = await waitFor(() => receiver.to('/batch').length > 0 && receiver.to('/batch'), {
+      what: 'the webhook',
+    });
+    const event = new Webhook(secret).verify(hook!.body, hook!.headers as Record<string, string>) as any;
+    expect(event).toMatchObject({
+      type: 'batch.completed',
+      data: { id: res.body.id, status: 'succeeded', counts: { succeeded: 20 } },
+    });
+    expect(hook!.headers['webhook-id']).toBe(`${res.body.id}.completed`);
+
+    const refused = await create({
+      model: 'tiny',
+      input_uri: pathToFileURL(input).href,
+      output_uri: out,
+      webhook: 'http://10.1.2.3/x',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('webhook_refused');
+    expect(refused.body.error.message).toContain("field 'webhook'");
+    // Exactly one delivery: no second event for the batch arrives while the next one is run.
+    const second = await create({
+      model: 'tiny',
+      input_uri: pathToFileURL(input).href,
+      output_uri: out,
+      webhook: `${receiver.url}/batch2`,
+    });
+    await finished(second.body.id, 60_000);
+    await waitFor(() => receiver.to('/batch2').length > 0, { what: 'the second webhook' });
+    expect(receiver.to('/batch')).toHaveLength(1);
+  }, 120_000);
 });
 
 describe('batch jobs across feeder crashes', () => {

@@ -128,7 +128,13 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   // Batch jobs (docs/batches.md): documented always, served when the gateway has their store.
   mountBatches(
     app,
-    { ...d.batches, auth: d.auth, predictions: submitPath, ...(d.keyLimits ? { keyLimits: d.keyLimits } : {}) },
+    {
+      ...d.batches,
+      auth: d.auth,
+      predictions: submitPath,
+      webhooks: d.webhooks,
+      ...(d.keyLimits ? { keyLimits: d.keyLimits } : {}),
+    },
     { apiKeys: d.auth?.enabled ?? false },
   );
 

@@ -12,10 +12,19 @@ import {
   type BatchStore,
   type ObjectOptions,
 } from '@alto/batches';
-import { AltoError, GATEWAY_SCHEMAS, errorResponses, mount, schemaRef, type SchemaSet } from '@alto/protocol';
+import {
+  AltoError,
+  GATEWAY_SCHEMAS,
+  errorResponses,
+  mount,
+  schemaRef,
+  type PredictionRequest,
+  type SchemaSet,
+} from '@alto/protocol';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Auth } from './auth.ts';
+import type { WebhookGate } from './webhook.ts';
 import type { KeyLimits } from './key-limits.ts';
 import type { Predictions } from './submit.ts';
 
@@ -63,6 +72,8 @@ export function batchRoutes(o: { apiKeys: boolean }) {
         ...errorResponses({
           invalid_input: 'a field is missing, unknown or malformed, or `input_uri` names no object.',
           invalid_json: 'the body is not JSON.',
+          webhook_refused:
+            "`webhook`'s host does not resolve, or only to addresses deliveries are refused for (see createPrediction).",
           uri_not_allowed: "`input_uri` or `output_uri` is not under the gateway's ALTO_PAYLOAD_ROOTS.",
           model_not_found: 'no such model is published (or the API key may not use it).',
           model_not_ready: 'the model is published but no replica has loaded it yet; retry shortly.',
@@ -108,6 +119,8 @@ export interface BatchApiDeps {
   auth: Auth;
   predictions: Predictions;
   keyLimits?: KeyLimits;
+  /** Checks a batch's webhook URL as a prediction's is checked. @default none: webhooks are refused */
+  webhooks?: WebhookGate;
   /** ALTO_PAYLOAD_ROOTS. @default none: every URI is refused */
   payloadRoots?: readonly string[];
   objects?: ObjectOptions;
@@ -155,6 +168,10 @@ export function mountBatches(app: OpenAPIHono, d: BatchApiDeps, o: { apiKeys: bo
     if (key) d.keyLimits?.allowModel(key, model.name);
     const inputUri = await allowedPayloadUri('input_uri', req.input_uri, roots);
     const outputUri = await allowedPayloadUri('output_uri', req.output_uri, roots);
+    if (req.webhook !== undefined) {
+      if (!d.webhooks) throw new AltoError('webhook_refused', "field 'webhook': this gateway sends no webhooks");
+      await d.webhooks.check({ input: {}, webhook: req.webhook } as PredictionRequest, '');
+    }
     if (!(await objectExists(inputUri, d.objects))) {
       throw new AltoError(
         'invalid_input',
@@ -168,6 +185,7 @@ export function mountBatches(app: OpenAPIHono, d: BatchApiDeps, o: { apiKeys: bo
       inputUri,
       outputUri,
       priority: req.priority,
+      ...(req.webhook ? { webhook: req.webhook } : {}),
     });
     return c.json(renderBatch(b), 201, { location: `/v1/batches/${b.id}` });
   });

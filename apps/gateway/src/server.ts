@@ -126,6 +126,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   const limits = deps.keyLimits;
   const runner = new BatchRunner({
     store: batches,
+    queueKeys: keys,
     feed: batchFeed({
       redis,
       keys,

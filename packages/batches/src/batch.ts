@@ -35,7 +35,14 @@ export interface Batch {
   sealed: number;
   written: number;
   error: { code: string; message: string } | null;
+  /** Where the `batch.completed` event is POSTed when the batch ends; null for none. */
+  webhook: string | null;
+  /** Whether that event has been handed to the webhook outbox. */
+  webhookSent: boolean;
 }
+
+/** Batch ids, told apart from prediction ids (`<model>.<ulid>`) in a webhook outbox. */
+export const isBatchId = (id: string): boolean => id.startsWith('batch_');
 
 /** A fed line: the prediction it became, or why it was refused; its custom_id if it had one. */
 export type PendingEntry =
@@ -83,6 +90,8 @@ export function parseBatch(h: Record<string, string>): Batch | undefined {
     sealed: Number(h.sealed ?? 0),
     written: Number(h.written ?? 0),
     error: h.error ? (JSON.parse(h.error) as Batch['error']) : null,
+    webhook: h.webhook || null,
+    webhookSent: h.webhook_sent === '1',
   };
 }
 
@@ -119,7 +128,15 @@ export function renderBatch(b: Batch, now = Date.now()) {
     finished_at: iso(b.finishedAt),
     canceled_at: iso(b.canceledAt),
     error: b.error,
+    webhook: b.webhook,
   };
 }
 
 export type RenderedBatch = ReturnType<typeof renderBatch>;
+
+/** The body of the webhook event a batch sends when it ends, signed and delivered like a prediction's. */
+export const batchEventPayload = (b: Batch, at: number) => ({
+  type: 'batch.completed' as const,
+  timestamp: new Date(at).toISOString(),
+  data: renderBatch(b, at),
+});

@@ -1,6 +1,8 @@
 export { batchKeys, type BatchKeys } from './keys.ts';
 export {
   BATCH_STATUSES,
+  batchEventPayload,
+  isBatchId,
   parseBatch,
   renderBatch,
   shardUri,

@@ -8,6 +8,7 @@
 // and unwritten (with the same lines). See docs/batches.md.
 import { randomBytes } from 'node:crypto';
 import { AltoError, TERMINAL, renderPrediction, type PredictionRecord } from '@alto/protocol';
+import type { Keys } from '@alto/queue';
 import { shardUri, type Batch, type PendingEntry, type ResultLine, type SealedShard } from './batch.ts';
 import { readLines, writeObject, type ObjectOptions } from './objects.ts';
 import type { BatchStore } from './store.ts';
@@ -32,6 +33,8 @@ export interface BatchMetrics {
 
 export interface BatchRunnerOptions {
   store: BatchStore;
+  /** The queue's keys: a finished batch's webhook event goes to its model's outbox. */
+  queueKeys: Pick<Keys, 'outbox' | 'webhookModels'>;
   feed: BatchFeed;
   objects?: ObjectOptions;
   log?: { info(o: object, m: string): void; warn(o: object, m: string): void };
@@ -164,6 +167,8 @@ export class BatchRunner {
         let batch = await store.get(id);
         if (!batch) return;
         if (batch.finishedAt !== null) {
+          // Ended by a holder that died before announcing it: announce it now.
+          if (batch.webhook && !batch.webhookSent) await store.announce(batch, this.o.queueKeys);
           await store.retire(id);
           return;
         }
@@ -337,6 +342,10 @@ export class BatchRunner {
       ...(error ? { error } : {}),
     });
     if (r.code === 'FINISHED') {
+      // Kept on the work list until its webhook event is handed over (a crash here: the next
+      // holder finds it finished and announces it).
+      const ended = await this.o.store.get(b.id);
+      if (ended?.webhook) await this.o.store.announce(ended, this.o.queueKeys);
       await this.o.store.retire(b.id);
       this.o.log?.info({ batch: b.id, status: r.status }, 'batch finished');
     }

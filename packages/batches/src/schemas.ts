@@ -27,6 +27,14 @@ export const BatchCreateSchema = z
       .enum(PRIORITIES)
       .default('low')
       .describe("The priority of every line's prediction; interactive requests (normal, high) go first."),
+    webhook: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        'URL the signed `batch.completed` event is POSTed to when the batch ends (Standard Webhooks, as prediction ' +
+          'webhooks; its host must resolve to an address deliveries may go to).',
+      ),
   })
   .strict();
 export type BatchCreate = z.infer<typeof BatchCreateSchema>;
@@ -56,6 +64,7 @@ export const BatchSchema = z.object({
   finished_at: time.nullable(),
   canceled_at: time.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable().describe('Why a failed batch failed.'),
+  webhook: z.string().nullable().describe('Where the `batch.completed` event goes; null for none.'),
 });
 
 export const BatchListSchema = z.object({

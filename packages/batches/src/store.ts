@@ -2,6 +2,7 @@
 // feeder's steps, each one script (the runner's side; see lua/ for each contract).
 import { randomBytes } from 'node:crypto';
 import type { Priority } from '@alto/protocol';
+import { OUTBOX_EVENT, type Keys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { parseBatch, type Batch, type PendingEntry, type SealedShard } from './batch.ts';
 import type { BatchKeys } from './keys.ts';
@@ -14,6 +15,8 @@ export interface NewBatch {
   inputUri: string;
   outputUri: string;
   priority: Priority;
+  /** A checked webhook URL for the `batch.completed` event. @default none */
+  webhook?: string;
 }
 
 /** Crockford-free, sortable enough: time then randomness, in lowercase base 36. */
@@ -40,6 +43,7 @@ export class BatchStore {
       priority: b.priority,
       status: 'queued',
       created_at: now,
+      ...(b.webhook ? { webhook: b.webhook } : {}),
     });
     // The work list after the record, so a runner never finds an id without its batch.
     await this.redis.zadd(this.keys.active, now, id);
@@ -119,6 +123,26 @@ export class BatchStore {
 
   written(id: string, token: string, shard: number) {
     return written.run(this.redis, { keys: this.keys, batch: id, token, shard });
+  }
+
+  /**
+   * Hands the `batch.completed` event of a finished batch to its model's webhook outbox (the
+   * dispatcher relays it), then records that it did. A crash in between appends it twice:
+   * both events have the webhook-id `<batch id>.completed`, which the dispatcher delivers once.
+   */
+  async announce(b: Batch, queueKeys: Pick<Keys, 'outbox' | 'webhookModels'>, now = Date.now()): Promise<void> {
+    await this.redis.sadd(queueKeys.webhookModels, b.model);
+    await this.redis.xadd(
+      queueKeys.outbox(b.model),
+      '*',
+      OUTBOX_EVENT.id,
+      b.id,
+      OUTBOX_EVENT.event,
+      'completed',
+      OUTBOX_EVENT.at,
+      String(b.finishedAt ?? now),
+    );
+    await this.redis.hset(this.keys.meta(b.id), 'webhook_sent', '1');
   }
 
   finish(id: string, p: Omit<FinishParams, 'keys' | 'batch'>) {
