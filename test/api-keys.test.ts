@@ -220,8 +220,12 @@ describe('managed API keys', () => {
     expect((await predict(gateways[1]!, secret!)).status).toBe(202);
     const ls = await alto(['keys', 'ls'], { env });
     expect(ls.code, ls.stderr).toBe(0);
-    expect(ls.stdout).toMatch(/^ID\s+NAME\s+OWNER\s+CREATED\s+LAST USED\s+MODELS\s+LIMITS\s+STATE/m);
-    expect(ls.stdout).toMatch(new RegExp(`^${id}\\s+cli-key\\s+team-e\\s+.+\\s+all\\s+5/s, 3 queued\\s+active`, 'm'));
+    expect(ls.stdout).toMatch(
+      /^ID\s+NAME\s+OWNER\s+CREATED\s+LAST USED\s+MODELS\s+LIMITS\s+PREDICTIONS\s+COMPUTE\s+STATE/m,
+    );
+    expect(ls.stdout).toMatch(
+      new RegExp(`^${id}\\s+cli-key\\s+team-e\\s+.+\\s+all\\s+5/s, 3 queued\\s+\\d+\\s+[\\d.]+s\\s+active`, 'm'),
+    );
     expect(ls.stdout).not.toContain(secret);
     const revoked = await alto(['keys', 'revoke', id!], { env });
     expect(revoked.code, revoked.stderr).toBe(0);

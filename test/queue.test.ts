@@ -285,8 +285,9 @@ describe('queue', () => {
   it('lists dead letters and replays one: same prediction id, queued again, then it runs', async () => {
     const c = consumer('m8r', 'w', 60_000, 1);
     await c.ensureGroup();
-    const p = await enqueue('m8r', 4);
-    await c.read(10, 100);
+    // The API key its usage counts against goes along (key-usage.ts).
+    const p = await fx.store.enqueue({ ...newPrediction('m8r', 4), usageKey: '0123456789ab' });
+    expect((await c.read(10, 100)).map((e) => e.key)).toEqual(['0123456789ab']);
     await c.start(await c.reclaim(0, 10)); // delivery 2 > 1: poison
     const dead = new DeadLetters(fx.redis, keys);
     const listed = await dead.list('m8r');
@@ -298,7 +299,7 @@ describe('queue', () => {
     expect(await fx.redis.pttl(keys.prediction('m8r', p.id))).toBe(-1);
     const fresh = consumer('m8r', 'w2');
     const batch = await fresh.read(10, 100);
-    expect(batch.map((e) => e.predictionId)).toEqual([p.id]);
+    expect(batch.map((e) => [e.predictionId, e.key])).toEqual([[p.id, '0123456789ab']]);
     await succeed(fresh, (await fresh.start(batch)).run);
     expect((await fx.store.get(p.id))!.status).toBe('succeeded');
     expect(await dead.replay('m8r', ['1-0'])).toEqual([]);

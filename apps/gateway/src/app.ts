@@ -4,6 +4,7 @@ import {
   PredictionRequestSchema,
   httpStatus,
   TERMINAL,
+  modelOfPrediction,
   mount,
   openApiApp,
   renderPrediction,
@@ -19,6 +20,7 @@ import {
   type MemoryGauge,
   type ModelRegistry,
   type OwnerIndex,
+  type Keys,
   type PredictionStore,
   type RedisModelRegistry,
 } from '@alto/queue';
@@ -28,6 +30,7 @@ import type { Context } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Auth } from './auth.ts';
 import type { KeyLimits } from './key-limits.ts';
+import { countCanceled } from './key-usage.ts';
 import { adminProxy } from './admin-proxy.ts';
 import { BATCH_GATEWAY_SCHEMAS, mountBatches, type BatchApiDeps } from './batch-routes.ts';
 import { readRequest } from './body.ts';
@@ -35,6 +38,7 @@ import { idempotency, idempotencyKeyHash } from './idempotency.ts';
 import { listOptions, queryError } from './listing.ts';
 import { gatewayErrors } from './errors.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { payloadRefs, type PayloadRefs } from './payloads.ts';
 import { parseWait } from './prefer.ts';
 import { predictions } from './submit.ts';
 import { readiness } from './readiness.ts';
@@ -74,6 +78,10 @@ export interface GatewayDeps {
   oipInferTimeoutSeconds?: number;
   /** Batch jobs (docs/batches.md): their store and where their objects may be. @default none: no /v1/batches */
   batches?: Omit<BatchApiDeps, 'auth' | 'predictions' | 'keyLimits'>;
+  /** Key names, for managed keys' usage totals (cancellations, key-usage.ts). @default none: metrics only */
+  keys?: Pick<Keys, 'apiKeyUsage'>;
+  /** Where inputs and outputs by reference may be (ALTO_PAYLOAD_ROOTS). @default none: refused */
+  payloads?: PayloadRefs;
 }
 
 export function createApp(d: GatewayDeps): OpenAPIHono {
@@ -163,6 +171,7 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     read: (c) => readRequest(c, d.maxBodyBytes),
     answer: (c, record, headers) =>
       predictionResponse(c, record, origin(c), TERMINAL.has(record.status) ? 200 : 202, headers),
+    outputsByReference: true,
   };
 
   const predict = async (
@@ -215,7 +224,9 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
         const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
         throw new AltoError('invalid_input', `${where}: ${issue.message}`);
       }
-      const { tensors } = validateInputs(model, parsed.data.input);
+      const payloads = d.payloads ?? payloadRefs([]);
+      const inputs = validateInputs(model, parsed.data.input, payloads.validate).tensors;
+      const tensors = payloads.withOutput(inputs, parsed.data.output_uri, via.outputsByReference === true);
       const webhook = await d.webhooks.check(parsed.data, origin(c));
       return { model, wait, idem, parsed, tensors, webhook };
     };
@@ -259,9 +270,13 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
 
   mount(app, routes.cancelPrediction, async (c) => {
     const { id } = c.req.valid('param');
-    await findOwned(c, id);
+    const before = await findOwned(c, id);
     const record = await d.store.cancel(id, d.retentionMs);
     if (!record) throw notFound(id);
+    // Counted by the request that saw it go from queued or running to canceled.
+    if (!TERMINAL.has(before.status) && record.status === 'canceled') {
+      await countCanceled(d, await callerOf(c), modelOfPrediction(id) ?? '');
+    }
     return predictionResponse(c, record, origin(c), 200);
   });
 

@@ -14,6 +14,7 @@ import {
 import type { ApiKeyRecord, Keys, ModelRegistry, PredictionStore, RedisModelRegistry } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
+import { payloadRefs, type PayloadRefs } from './payloads.ts';
 import type { Predictions } from './submit.ts';
 import type { WebhookGate } from './webhook.ts';
 
@@ -32,6 +33,8 @@ export interface BatchFeedDeps {
   release?(key: ApiKeyRecord, id: string): Promise<void>;
   /** Origin for webhook checks of lines that name one. */
   origin: string;
+  /** Inputs and outputs by reference in lines, as in requests (ALTO_PAYLOAD_ROOTS). @default none: refused */
+  payloads?: PayloadRefs;
 }
 
 /** The share of a model's max_queue_length a batch may fill: the rest stays for interactive requests. */
@@ -65,7 +68,10 @@ export function batchFeed(d: BatchFeedDeps): BatchFeed {
         const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'request body';
         throw new AltoError('invalid_input', `line ${line}: ${where}: ${issue.message}`);
       }
-      const { tensors } = validateInputs(model, parsed.data.input);
+      const payloads = d.payloads ?? payloadRefs([]);
+      const inputs = validateInputs(model, parsed.data.input, payloads.validate).tensors;
+      // Outputs stay in the result lines unless the line names its own output_uri.
+      const tensors = payloads.withOutput(inputs, parsed.data.output_uri, false);
       const webhook = await d.webhooks.check(parsed.data, d.origin);
       const key = await keyOf(b);
       const idem = idempotency(

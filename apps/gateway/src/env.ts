@@ -3,9 +3,9 @@ import {
   ConfigError,
   keyPrefix,
   logLevel,
-  payloadRoots,
   nonNegativeInt,
   parseEnv,
+  payloadRoots,
   port,
   positiveInt,
   redisCluster,
@@ -93,7 +93,7 @@ export const GatewayEnvSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
   /** How long a managed key's record is used before it is read again: the bound on revocation, in ms. */
   ALTO_API_KEY_CACHE_MS: positiveInt(500).pipe(z.number().max(60_000)),
-  /** Where batch jobs' input and output objects may be (gs:// or local roots, comma-separated). */
+  /** Where a request's inputs by reference and output_uri may be (docs/payloads.md). Empty: refused. */
   ALTO_PAYLOAD_ROOTS: payloadRoots,
   /** Most predictions of one batch outstanding at once (also bounded by half the model's max_queue_length). */
   ALTO_BATCH_WINDOW: positiveInt(64),

@@ -9,6 +9,7 @@ export interface GatewayMetrics {
   waiting: Gauge;
   notices: Counter<'channel'>;
   keyPredictions: Counter<'key' | 'model' | 'outcome'>;
+  keySettled: Counter<'key' | 'model' | 'status'>;
 }
 
 export function createGatewayMetrics(
@@ -97,6 +98,14 @@ export function createGatewayMetrics(
         "Predictions of managed API keys by key id, model and outcome: 'accepted', 'rate_limited', " +
         "'quota_exceeded' (docs/api-keys.md).",
       labelNames: ['key', 'model', 'outcome'],
+      registers: [registry],
+    }),
+    keySettled: new Counter({
+      name: 'alto_key_predictions_total',
+      help:
+        "Predictions canceled through this gateway per API key and model (status 'canceled'); workers count the " +
+        'other statuses under the same name (docs/api-keys.md).',
+      labelNames: ['key', 'model', 'status'],
       registers: [registry],
     }),
   };

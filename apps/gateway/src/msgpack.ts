@@ -81,14 +81,18 @@ export function decodeMsgpackRequest(body: Buffer): unknown {
   return value;
 }
 
-export interface BinTensor {
-  datatype: string;
-  shape: number[];
-  data: Uint8Array;
-}
+/** An output tensor in a msgpack body: its raw bytes, or the object it was written to (docs/payloads.md). */
+export type BinTensor = { datatype: string; shape: number[] } & ({ data: Uint8Array } | { uri: string });
 
 const binOutputs = (output: TensorMap): Record<string, BinTensor> =>
-  Object.fromEntries([...output].map(([name, t]) => [name, { datatype: t.datatype, shape: t.shape, data: t.data }]));
+  Object.fromEntries(
+    [...output].map(([name, t]) => [
+      name,
+      t.ref
+        ? { datatype: t.datatype, shape: t.shape, uri: t.ref.uri }
+        : { datatype: t.datatype, shape: t.shape, data: t.data },
+    ]),
+  );
 
 /** A prediction as renderPrediction renders it, with each output tensor's data as raw bytes. */
 export function binPrediction(

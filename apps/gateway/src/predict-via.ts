@@ -11,6 +11,8 @@ export interface PredictVia {
   read(c: Context, model: ModelInfo): Promise<{ json: unknown; raw: Buffer }>;
   /** The response, from the prediction as it stands after the wait; `headers` has Location and the like. */
   answer(c: Context, record: PredictionRecord, headers: Record<string, string>): Response;
+  /** Whether `answer` renders outputs given by URI (docs/payloads.md). @default false */
+  outputsByReference?: boolean;
 }
 
 /** The gateway's prediction handler, through a `via`, for `name` (and `version`, if pinned). */

@@ -21,6 +21,7 @@ import { listen } from '@alto/procs';
 import type { Logger } from '@alto/telemetry';
 import { AddressPolicy } from '@alto/webhooks';
 import { createApp, type GatewayDeps } from './app.ts';
+import { payloadRefs } from './payloads.ts';
 import { oipDeps } from './oip/deps.ts';
 import { startOipGrpc } from './oip/grpc.ts';
 import { createAuth } from './auth.ts';
@@ -82,6 +83,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
   });
   const deps: GatewayDeps = {
     redis,
+    keys,
     memory,
     store,
     owners: new OwnerIndex(redis, keys, store),
@@ -102,6 +104,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     webhooks: webhookGate(new AddressPolicy(env.ALTO_WEBHOOK_ALLOW_CIDRS)),
     ...(env.ALTO_PUBLIC_URL ? { publicUrl: env.ALTO_PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.ALTO_PUBLISHER_URL ? { publisherUrl: env.ALTO_PUBLISHER_URL } : {}),
+    payloads: payloadRefs(env.ALTO_PAYLOAD_ROOTS),
   };
   const batches = new BatchStore(redis, batchKeys(env.ALTO_PREFIX));
   deps.batches = { batches, payloadRoots: env.ALTO_PAYLOAD_ROOTS };
@@ -137,6 +140,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
       webhooks: deps.webhooks,
       retentionMs: deps.retentionMs,
       origin: deps.publicUrl ?? `http://${env.ALTO_HOST}:${port}`,
+      ...(deps.payloads ? { payloads: deps.payloads } : {}),
       ...(limits ? { release: (key, id) => limits.release(key, id) } : {}),
     }),
     log,

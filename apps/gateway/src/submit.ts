@@ -25,6 +25,7 @@ import type {
 } from '@alto/queue';
 import { ROOT_CONTEXT, formatTraceparent, inSpan, type Context as TraceContext, type Logger } from '@alto/telemetry';
 import type { KeyLimits } from './key-limits.ts';
+import { usageKeyOf } from './key-usage.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { gatewayTracer } from './tracing.ts';
 
@@ -156,6 +157,7 @@ export function predictions(d: SubmitDeps): Predictions {
           tensors: s.tensors,
           createdAt,
           owner: s.owner,
+          usageKey: usageKeyOf(s),
           priority: s.priority ?? 'normal',
           ...(notify ? { notify } : {}),
           maxQueueLength: model.max_queue_length ?? DEFAULT_MAX_QUEUE_LENGTH,

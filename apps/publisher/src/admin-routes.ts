@@ -309,6 +309,18 @@ export const adminRoutes = {
       ...errorResponses({ ...BODY, ...WRITE, ...COMMON }),
     },
   }),
+  getKey: createRoute({
+    method: 'get',
+    path: '/v1/admin/keys/{id}',
+    operationId: 'getApiKey',
+    summary: 'One managed API key with its usage per model; never its secret.',
+    security,
+    request: { params: KeyParams },
+    responses: {
+      '200': { description: 'The key.', content: json(ApiKeySchema) },
+      ...errorResponses({ not_found: 'no API key of that id exists.', ...COMMON }),
+    },
+  }),
   revokeKey: createRoute({
     method: 'delete',
     path: '/v1/admin/keys/{id}',

@@ -6,6 +6,7 @@ import {
   appendAudit,
   createApiKey,
   listApiKeys,
+  getApiKey,
   revokeApiKey,
   ApiKeyCreateRequestSchema,
   readAudit,
@@ -330,6 +331,13 @@ export function createAdminApp(d: AdminDeps): OpenAPIHono {
   });
 
   mount(app, routes.listKeys, async (c) => c.json({ keys: await listApiKeys(d.redis, d.store.keys) }, 200));
+
+  mount(app, routes.getKey, async (c) => {
+    const { id } = c.req.valid('param');
+    const key = await getApiKey(d.redis, d.store.keys, id);
+    if (!key) throw new AltoError('not_found', `no API key '${id}' exists`);
+    return c.json(key, 200);
+  });
 
   mount(app, routes.createKey, async (c) => {
     const req = parse(ApiKeyCreateRequestSchema, await json(c));

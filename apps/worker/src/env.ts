@@ -2,16 +2,19 @@
 import { hostname, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
+  ConfigError,
   keyPrefix,
   logLevel,
   nonNegativeInt,
   parseEnv,
+  payloadRoots,
   port,
   positiveInt,
   redisCluster,
   redisUrl,
   redisTls,
 } from '@alto/config';
+import { assertPayloadAllowed, joinObjectUri } from '@alto/repository';
 import { z } from 'zod';
 import { parseDevicePin } from './devices.ts';
 
@@ -141,9 +144,33 @@ export const WorkerEnvSchema = z.object({
    */
   ALTO_FAILPOINT_CRASH_ON: z.coerce.number().finite().optional(),
   ALTO_LOG_LEVEL: logLevel,
+  // --- tensors by reference (docs/payloads.md) ---
+  /** Where inputs by reference are read from and outputs written to; the gateway's list. Empty: none. */
+  ALTO_PAYLOAD_ROOTS: payloadRoots,
+  /** Largest input object read, in bytes (1 GiB); checked from its metadata before downloading. */
+  ALTO_PAYLOAD_MAX_BYTES: positiveInt(1024 ** 3),
+  /**
+   * Folder (under ALTO_PAYLOAD_ROOTS) for outputs too large to keep inline: a prediction whose
+   * outputs exceed ALTO_INLINE_OUTPUT_MAX_BYTES gets them there, as URIs. Unset: kept inline.
+   */
+  ALTO_PAYLOAD_OUTPUT_ROOT: z.string().min(1).optional(),
+  /** Most bytes of output tensors a prediction keeps inline in Redis when ALTO_PAYLOAD_OUTPUT_ROOT is set (1 MiB). */
+  ALTO_INLINE_OUTPUT_MAX_BYTES: positiveInt(1024 * 1024),
 });
 
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
-export const loadEnv = (env: NodeJS.ProcessEnv = process.env, alsoKnown: string[] = []): WorkerEnv =>
-  parseEnv(WorkerEnvSchema, env, { alsoKnown });
+export function loadEnv(env: NodeJS.ProcessEnv = process.env, alsoKnown: string[] = []): WorkerEnv {
+  const parsed = parseEnv(WorkerEnvSchema, env, { alsoKnown });
+  const root = parsed.ALTO_PAYLOAD_OUTPUT_ROOT;
+  if (root !== undefined) {
+    try {
+      assertPayloadAllowed(joinObjectUri(root, 'x.npy'), parsed.ALTO_PAYLOAD_ROOTS);
+    } catch (err) {
+      throw new ConfigError([
+        `ALTO_PAYLOAD_OUTPUT_ROOT: '${root}' must be a folder under ALTO_PAYLOAD_ROOTS: ${(err as Error).message}`,
+      ]);
+    }
+  }
+  return parsed;
+}

@@ -8,6 +8,8 @@ export interface WorkerMetrics {
   inference: Histogram<'model'>;
   batchSize: Histogram<'model'>;
   busy: Gauge<'model'>;
+  keyPredictions: Counter<'key' | 'model' | 'status'>;
+  keyCompute: Counter<'key' | 'model'>;
 }
 
 export function createWorkerMetrics(workerId: string): WorkerMetrics {
@@ -45,6 +47,20 @@ export function createWorkerMetrics(workerId: string): WorkerMetrics {
       name: 'alto_worker_busy_batches',
       help: 'Batches being computed now.',
       labelNames: ['model'],
+      registers: [registry],
+    }),
+    keyPredictions: new Counter({
+      name: 'alto_key_predictions_total',
+      help:
+        "Predictions settled by this worker per API key ('key': a managed key's id, else 'bootstrap', 'anonymous' " +
+        "or 'unknown'), model and status (docs/api-keys.md).",
+      labelNames: ['key', 'model', 'status'],
+      registers: [registry],
+    }),
+    keyCompute: new Counter({
+      name: 'alto_key_compute_seconds_total',
+      help: "Inference seconds per API key and model: each batch's time split across its requests by rows.",
+      labelNames: ['key', 'model'],
       registers: [registry],
     }),
   };

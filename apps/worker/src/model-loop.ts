@@ -3,7 +3,14 @@
 // assembles and splits tensors, stores outcomes, counts metrics — and decides nothing
 // about when to read or what to run. Fetching, computing and writing overlap: the main
 // thread reads and writes while the inference threads compute.
-import { AltoError, encodeTensors, type ModelInfo } from '@alto/protocol';
+import {
+  AltoError,
+  OUTPUT_URI_ENTRY,
+  PredictionFailure,
+  encodeTensors,
+  splitOutputUri,
+  type ModelInfo,
+} from '@alto/protocol';
 import { isOutOfMemory, isRedisUnavailable, type Entry, type Outcome, type StreamConsumer } from '@alto/queue';
 import {
   concatInputs,
@@ -14,8 +21,11 @@ import {
   type Executor,
   type Settled,
 } from '@alto/runtime';
+import { PayloadStore } from '@alto/repository';
 import type { Logger } from '@alto/telemetry';
+import { Payloads, hasReferences, type ResolvedEntry } from './payloads.ts';
 import { batchSpan, executorSpan, queueWaitSpans, storeSpan, type BatchTrace } from './tracing.ts';
+import type { KeyUsageRecorder } from './key-usage.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { Scheduler } from './scheduler.ts';
 import type { SlotPool } from './slot-pool.ts';
@@ -38,6 +48,10 @@ export interface ModelLoopOptions {
   visibilityMs?: number;
   /** Runs before each inference with its requests (fault injection, see failpoint.ts). */
   failpoint?: (group: Entry[]) => Promise<void> | undefined;
+  /** Counts each settled prediction and its compute against its API key (key-usage.ts). */
+  usage?: KeyUsageRecorder;
+  /** Reads inputs and writes outputs given by reference (payloads.ts). @default none allowed */
+  payloads?: Payloads;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,14 +59,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class ModelLoop {
   private readonly scheduler: Scheduler<Entry>;
   private longestBatchMs = 0;
+  private readonly payloads: Payloads;
+  /** Entries whose references are being read, from when they were read off the stream. */
+  private readonly resolving = new WeakMap<Entry, Promise<ResolvedEntry | PredictionFailure>>();
+  /** Where the outputs of entries that hold anything by reference may go. */
+  private readonly outputTo = new WeakMap<Entry, Pick<ResolvedEntry, 'outputUri' | 'byReference'>>();
 
   constructor(private readonly o: ModelLoopOptions) {
     const { consumer, log } = o;
+    this.payloads = o.payloads ?? new Payloads({ store: new PayloadStore({ roots: [] }), inlineMaxBytes: Infinity });
     this.scheduler = new Scheduler<Entry>({
       source: {
-        read: (count, blockMs) => consumer.read(count, blockMs),
-        reclaim: (minIdleMs, count) => consumer.reclaim(minIdleMs, count),
-        takeSpare: (count) => consumer.takeSpare(count),
+        read: async (count, blockMs) => this.prefetch(await consumer.read(count, blockMs)),
+        reclaim: async (minIdleMs, count) => this.prefetch(await consumer.reclaim(minIdleMs, count)),
+        takeSpare: (count) => this.prefetch(consumer.takeSpare(count)),
         start: (entries) => this.markRunning(entries),
       },
       compute: (batch, started, computed) => this.process(batch, started, computed),
@@ -96,8 +116,57 @@ export class ModelLoop {
   }
 
   /** Stops reading, then waits for every batch read so far to be computed and stored. */
-  drain(): Promise<void> {
-    return this.scheduler.drain();
+  async drain(): Promise<void> {
+    await this.scheduler.drain();
+    await this.o.usage?.flush();
+  }
+
+  /**
+   * Starts reading the objects entries name (all of them at once), so the downloads overlap
+   * the wait for a slot and other batches' inference; process() awaits them.
+   */
+  private prefetch(entries: Entry[]): Entry[] {
+    for (const e of entries) {
+      if (!hasReferences(e.inputs) || this.resolving.has(e)) continue;
+      const p = this.payloads
+        .resolve(e.inputs, this.o.info)
+        .catch((err: unknown) =>
+          err instanceof PredictionFailure
+            ? err
+            : new PredictionFailure('input_unreadable', `reading its inputs failed: ${(err as Error).message}`),
+        );
+      this.resolving.set(e, p);
+    }
+    return entries;
+  }
+
+  /** The entries ready to compute (references read), and those that failed on their inputs. */
+  private async resolve(entries: Entry[]): Promise<{ ready: Entry[]; failed: [Entry, PredictionFailure][] }> {
+    this.prefetch(entries);
+    const ready: Entry[] = [];
+    const failed: [Entry, PredictionFailure][] = [];
+    for (const e of entries) {
+      const pending = this.resolving.get(e);
+      if (pending === undefined) {
+        // Nothing to read; where its outputs go may still ride with its inputs.
+        if (e.inputs.has(OUTPUT_URI_ENTRY)) {
+          const { inputs, ...to } = splitOutputUri(e.inputs);
+          e.inputs = inputs;
+          this.outputTo.set(e, to);
+        }
+        ready.push(e);
+        continue;
+      }
+      const r = await pending;
+      if (r instanceof PredictionFailure) failed.push([e, r]);
+      else {
+        e.inputs = r.inputs;
+        this.outputTo.set(e, { outputUri: r.outputUri, byReference: r.byReference });
+        this.resolving.delete(e);
+        ready.push(e);
+      }
+    }
+    return { ready, failed };
   }
 
   /** Marks entries running; returns those still to compute (not canceled or expired). */
@@ -106,6 +175,9 @@ export class ModelLoop {
     const { run, poisoned, fenced, expired } = await this.retry(() => this.o.consumer.start(entries));
     if (expired.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'expired' }, expired.length);
     if (poisoned.length > 0) this.o.metrics.predictions.inc({ model: this.name, status: 'poison' }, poisoned.length);
+    // Not waited for on the way to compute; drain() waits for it.
+    this.o.usage?.settled(this.name, expired, 'expired');
+    this.o.usage?.settled(this.name, poisoned, 'failed');
     if (poisoned.length > 0) {
       this.o.log.error(
         { model: this.name, prediction_ids: poisoned.map((e) => e.predictionId) },
@@ -133,7 +205,28 @@ export class ModelLoop {
     const running = started.then((run) => new Set(run));
     running.catch(() => undefined);
     try {
-      for (const group of planBatches(entries, info.batching.max_batch_size)) {
+      const { ready, failed } = await this.resolve(entries);
+      if (failed.length > 0) {
+        // Only these fail: the rest of the batch computes.
+        const now = Date.now();
+        writes.push(
+          running.then((run) => {
+            const keep = failed.filter(([e]) => run.has(e));
+            return this.store(
+              keep.map(([e]) => e),
+              keep.map(([e, f]) => ({
+                kind: 'failed',
+                code: f.code,
+                message: f.message,
+                queueMs: now - e.createdAt,
+                predictMs: 0,
+                batchSize: 0,
+              })),
+            );
+          }),
+        );
+      }
+      for (const group of planBatches(ready, info.batching.max_batch_size)) {
         const startedAt = Date.now();
         for (const e of group) metrics.queueWait.observe({ model: info.name }, startedAt - e.createdAt);
         queueWaitSpans(group, startedAt, info.name);
@@ -216,11 +309,15 @@ export class ModelLoop {
     }));
   }
 
-  private async store(group: Entry[], outcomes: Outcome[]): Promise<void> {
+  private async store(group: Entry[], placing: Outcome[]): Promise<void> {
     const { consumer, metrics, log, info } = this.o;
-    const fenced = await this.retry(() =>
-      consumer.complete(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))),
+    // Without an output root only requests that gave output_uri have outputs to write.
+    const writes = this.payloads.hasOutputRoot || group.some((e) => this.outputTo.get(e)?.outputUri !== undefined);
+    const outcomes = writes ? await Promise.all(group.map((e, i) => this.place(e, placing[i]!))) : placing;
+    const settled = await this.retry(() =>
+      consumer.settle(group.map((entry, i) => ({ entry, outcome: outcomes[i]! }))),
     );
+    const fenced = group.filter((_, i) => settled[i] === 'FENCED');
     if (fenced.length > 0) {
       log.warn(
         { model: info.name, prediction_ids: fenced.map((e) => e.predictionId) },
@@ -235,6 +332,20 @@ export class ModelLoop {
         'prediction finished',
       );
     });
+    await this.o.usage?.batch(info.name, group, outcomes, new Set(group.filter((_, i) => settled[i] === 'STORED')));
+  }
+
+  /** The outcome with its outputs written to objects where they go there (payloads.ts). */
+  private async place(e: Entry, o: Outcome): Promise<Outcome> {
+    if (o.kind !== 'succeeded') return o;
+    try {
+      const to = this.outputTo.get(e) ?? { outputUri: undefined, byReference: true };
+      return { ...o, outputs: await this.payloads.place(e.predictionId, o.outputs, to) };
+    } catch (err) {
+      if (!(err instanceof PredictionFailure)) throw err;
+      const { queueMs, predictMs, batchSize } = o;
+      return { kind: 'failed', code: err.code, message: err.message, queueMs, predictMs, batchSize };
+    }
   }
 
   /**

@@ -12,7 +12,9 @@ import type { WorkerEnv } from './env.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { buildModelInfo } from './model-info.ts';
 import { crashOn } from './failpoint.ts';
+import { KeyUsageRecorder } from './key-usage.ts';
 import { ModelLoop } from './model-loop.ts';
+import { payloadsOf } from './payloads.ts';
 import { SlotPool } from './slot-pool.ts';
 import type { WorkerRuntimes } from './xla.ts';
 
@@ -173,6 +175,8 @@ export class ServedVersion {
         log: log.child({ model: this.name, version: this.version }),
         metrics,
         failpoint: crashOn(env.ALTO_FAILPOINT_CRASH_ON),
+        usage: new KeyUsageRecorder({ redis: this.ctx.redis, keys, metrics, log }),
+        payloads: payloadsOf(env),
       });
       loop.start();
       this.loops.push(loop);

@@ -86,6 +86,7 @@ class _Calls:
         webhook_events: Sequence[str] | None,
         idempotency_key: str | None,
         version: str | None,
+        output_uri: str | None = None,
     ) -> tuple[_Request, float]:
         fields: dict[str, Any] = {"response_format": "b64"}
         if timeout_ms is not None:
@@ -96,6 +97,8 @@ class _Calls:
             fields["webhook"] = webhook
         if webhook_events is not None:
             fields["webhook_events_filter"] = list(webhook_events)
+        if output_uri is not None:
+            fields["output_uri"] = output_uri
         content, headers = encode_request(inputs, fields, self.binary_threshold)
         path = (
             f"/v1/models/{quote(model, safe='')}/predictions"
@@ -241,11 +244,14 @@ class Client:
         webhook_events: Sequence[str] | None = None,
         idempotency_key: str | None = None,
         version: str | None = None,
+        output_uri: str | None = None,
     ) -> Prediction:
-        """Submits a prediction. ``inputs``: name -> numpy array, Tensor, or JSON tensor dict.
-        ``wait``: True until terminal, a number of seconds at most, False not at all."""
+        """Submits a prediction. ``inputs``: name -> numpy array, Tensor, or JSON tensor dict
+        (``{"uri": "gs://..."}`` names an object, docs/payloads.md). ``wait``: True until terminal,
+        a number of seconds at most, False not at all. ``output_uri``: a folder the worker writes
+        each output to as .npy; such outputs come back as ``{"datatype", "shape", "uri"}`` dicts."""
         req, deadline = self._c.predict_request(
-            model, inputs, wait, timeout_ms, priority, webhook, webhook_events, idempotency_key, version
+            model, inputs, wait, timeout_ms, priority, webhook, webhook_events, idempotency_key, version, output_uri
         )
         p, _ = self._send(req)
         if p["status"] in TERMINAL or time.monotonic() >= deadline:
@@ -355,9 +361,10 @@ class AsyncClient:
         webhook_events: Sequence[str] | None = None,
         idempotency_key: str | None = None,
         version: str | None = None,
+        output_uri: str | None = None,
     ) -> Prediction:
         req, deadline = self._c.predict_request(
-            model, inputs, wait, timeout_ms, priority, webhook, webhook_events, idempotency_key, version
+            model, inputs, wait, timeout_ms, priority, webhook, webhook_events, idempotency_key, version, output_uri
         )
         p, _ = await self._send(req)
         if p["status"] in TERMINAL or time.monotonic() >= deadline:

@@ -145,8 +145,11 @@ def encode_request(
 
 
 def decode_output(name: str, t: Mapping[str, Any], use_numpy: bool) -> Any:
-    """An output tensor: a numpy array of its shape, or a Tensor with a flat list."""
+    """An output tensor: a numpy array of its shape, or a Tensor with a flat list; an output
+    written to an object (output_uri) as its ``{"datatype", "shape", "uri"}`` dict."""
     what = f"output '{name}'"
+    if "uri" in t:
+        return {"datatype": t["datatype"], "shape": list(t["shape"]), "uri": t["uri"]}
     datatype, shape = t["datatype"], list(t["shape"])
     fmt, size = _STRUCT[datatype]
     count = _count(shape)

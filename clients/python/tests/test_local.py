@@ -66,6 +66,14 @@ def test_outputs_decode_to_numpy_or_plain_lists_from_either_form():
     assert big.dtype == np.int64 and int(big[0]) == -(2**62)
 
 
+def test_inputs_and_outputs_by_reference_pass_through_as_their_dicts():
+    body, _ = encode_request({"x": {"uri": "gs://b/in/x.npy"}}, {"output_uri": "gs://b/out/"}, 1 << 16)
+    assert json.loads(body) == {"output_uri": "gs://b/out/", "input": {"x": {"uri": "gs://b/in/x.npy"}}}
+    ref = {"datatype": "FP32", "shape": [1, 2], "uri": "gs://b/out/m.01/y.npy"}
+    assert decode_output("y", ref, True) == ref
+    assert decode_output("y", ref, False) == ref
+
+
 def test_every_api_error_code_maps_to_an_alto_error_with_code_and_status():
     # The gateway's codes and statuses, from @alto/protocol, when run by test/client-python.test.ts.
     statuses = json.loads(os.environ.get("ALTO_SDK_ERROR_STATUSES", "{}")) or {"invalid_input": 400, "queue_full": 429}

@@ -31,7 +31,7 @@ export function encodeRequest(
     if (typeof t !== 'object' || t === null) throw invalidInput(`input '${name}': expected a tensor, got ${String(t)}`);
     const data = (t as { data?: unknown }).data;
     if (isTypedArray(data)) {
-      const checked = tensor(data, t.shape, t.datatype, name);
+      const checked = tensor(data, t.shape ?? [], t.datatype, name);
       typed.set(name, checked);
       bytes += checked.data.byteLength;
     }

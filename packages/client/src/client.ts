@@ -54,6 +54,8 @@ export interface PredictOptions {
   idempotencyKey?: string;
   /** A version the model serves. @default the model's current one */
   version?: string;
+  /** A folder (under the fleet's ALTO_PAYLOAD_ROOTS) the worker writes each output to as .npy; see `outputObjects`. */
+  outputUri?: string;
   signal?: AbortSignal;
 }
 
@@ -121,6 +123,7 @@ export class AltoClient {
     if (o.priority !== undefined) fields.priority = o.priority;
     if (o.webhook !== undefined) fields.webhook = o.webhook;
     if (o.webhookEvents !== undefined) fields.webhook_events_filter = o.webhookEvents;
+    if (o.outputUri !== undefined) fields.output_uri = o.outputUri;
     const encoded = encodeRequest(inputs, fields, this.binaryThreshold);
     return decodePrediction(await this.submit(model, encoded.body, encoded.headers, o));
   }

@@ -4,7 +4,7 @@ export type { ClientOptions, ListOptions, PredictOptions, PredictionPage, WaitOp
 export { API_ERROR_CODES, AltoError, CLIENT_ERROR_CODES } from './errors.ts';
 export type { ApiErrorCode, ClientErrorCode, ErrorCode } from './errors.ts';
 export { BINARY_CONTENT_TYPE, type TensorInput } from './body.ts';
-export { decodePrediction, type Prediction } from './prediction.ts';
+export { decodePrediction, type OutputObject, type Prediction } from './prediction.ts';
 export { isTypedArray, tensor, type ArrayOf, type Tensor, type TypedArray } from './tensor.ts';
 export { DATATYPES, PRIORITIES, STATUSES, TERMINAL_STATUSES, WEBHOOK_EVENTS, isTerminal } from './types.ts';
 export type {

@@ -166,6 +166,9 @@ function tensorFromValues(datatype: Datatype, shape: number[], values: unknown[]
 /** A response tensor, in either of its JSON forms, as a TypedArray tensor. */
 export function decodeOutput(name: string, t: OutputTensorJson): Tensor {
   const what = `output '${name}'`;
+  if ('uri' in t) {
+    throw new AltoError('invalid_response', `${what} was written to ${t.uri} (output_uri); read that object instead`);
+  }
   if ('b64' in t) {
     let bytes: Uint8Array;
     try {

@@ -34,12 +34,17 @@ type Nested = number | boolean | Nested[];
 
 /** A request tensor in JSON: `data` (flat or nested) or `b64` of its little-endian bytes. */
 export type InputTensorJson =
-  { datatype: Datatype; shape: number[]; data: Nested[] } | { datatype: Datatype; shape: number[]; b64: string };
+  | { datatype: Datatype; shape: number[]; data: Nested[] }
+  | { datatype: Datatype; shape: number[]; b64: string }
+  /** An object under the fleet's ALTO_PAYLOAD_ROOTS: a .npy, or raw bytes with `shape` (docs/payloads.md). */
+  | { uri: string; datatype?: Datatype; shape?: number[] };
 
 /** An output tensor in JSON: `data` (null for NaN/±Infinity) with response_format json, `b64` with b64. */
 export type OutputTensorJson =
   | { datatype: Datatype; shape: number[]; data: (number | boolean | null)[] }
-  | { datatype: Datatype; shape: number[]; b64: string };
+  | { datatype: Datatype; shape: number[]; b64: string }
+  /** Written to a .npy object (output_uri, or an output too large to keep inline). */
+  | { datatype: Datatype; shape: number[]; uri: string };
 
 /** The JSON request body of POST /v1/models/{model}/predictions. */
 export interface PredictionRequestJson {
@@ -49,6 +54,8 @@ export interface PredictionRequestJson {
   webhook?: string;
   webhook_events_filter?: WebhookEventName[];
   priority?: Priority;
+  /** A folder under ALTO_PAYLOAD_ROOTS: outputs are written there as .npy and returned as URIs. */
+  output_uri?: string;
 }
 
 export interface WebhookDeliveryJson {

@@ -3,7 +3,7 @@
 // read). A revoked key keeps its record (revoked_at set) so listings and the audit log still
 // name it; gateways refuse it once their cache of it expires (ALTO_API_KEY_CACHE_MS).
 import { randomBytes } from 'node:crypto';
-import { formatSecret, keyLastUsed, sha256Hex, type ApiKeyRecord } from '@alto/queue';
+import { formatSecret, keyLastUsed, readKeyUsage, sha256Hex, type ApiKeyRecord, type KeyUsage } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ControlKeys } from './keys.ts';
@@ -59,6 +59,16 @@ export const ApiKeySchema = z.object({
   burst: z.number().nullable(),
   max_queued: z.number().nullable(),
   revoked_at: timestamp.nullable(),
+  usage: z
+    .object({
+      predictions: z
+        .record(z.string(), z.number())
+        .describe('Predictions of the key that ended (succeeded, failed, canceled, expired), per model.'),
+      compute_seconds: z
+        .record(z.string(), z.number())
+        .describe("Inference seconds spent on the key's predictions, per model (each batch split by rows)."),
+    })
+    .describe('Running totals since the key was created (docs/api-keys.md).'),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
@@ -69,7 +79,9 @@ export type ApiKeyCreated = z.infer<typeof ApiKeyCreatedSchema>;
 
 export const ApiKeyListSchema = z.object({ keys: z.array(ApiKeySchema).describe('Oldest first.') });
 
-const view = (r: ApiKeyRecord, lastUsed: string | null): ApiKey => ({
+const NO_USAGE: KeyUsage = { predictions: {}, compute_seconds: {} };
+
+const view = (r: ApiKeyRecord, lastUsed: string | null, usage: KeyUsage = NO_USAGE): ApiKey => ({
   id: r.id,
   name: r.name,
   owner: r.owner,
@@ -80,9 +92,10 @@ const view = (r: ApiKeyRecord, lastUsed: string | null): ApiKey => ({
   burst: r.burst,
   max_queued: r.max_queued,
   revoked_at: r.revoked_at,
+  usage,
 });
 
-type Keys = Pick<ControlKeys, 'apiKeys' | 'apiKeyBucket'>;
+type Keys = Pick<ControlKeys, 'apiKeys' | 'apiKeyBucket' | 'apiKeyUsage'>;
 
 /** Creates a key; the secret in the answer exists nowhere else. */
 export async function createApiKey(redis: Redis, keys: Keys, req: z.output<typeof ApiKeyCreateRequestSchema>) {
@@ -116,7 +129,16 @@ async function lastUsed(redis: Redis, keys: Keys, id: string): Promise<string | 
 export async function listApiKeys(redis: Redis, keys: Keys): Promise<ApiKey[]> {
   const all = Object.values(await redis.hgetall(keys.apiKeys)).map((j) => JSON.parse(j) as ApiKeyRecord);
   all.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
-  return Promise.all(all.map(async (r) => view(r, await lastUsed(redis, keys, r.id))));
+  return Promise.all(
+    all.map(async (r) => view(r, await lastUsed(redis, keys, r.id), await readKeyUsage(redis, keys, r.id))),
+  );
+}
+
+/** Key `id`, or undefined when there is no such key. */
+export async function getApiKey(redis: Redis, keys: Keys, id: string): Promise<ApiKey | undefined> {
+  const json = await redis.hget(keys.apiKeys, id);
+  if (json === null) return undefined;
+  return view(JSON.parse(json) as ApiKeyRecord, await lastUsed(redis, keys, id), await readKeyUsage(redis, keys, id));
 }
 
 /** Revokes key `id`: before and after, or undefined when there is no such key. */
@@ -127,5 +149,6 @@ export async function revokeApiKey(redis: Redis, keys: Keys, id: string) {
   const after: ApiKeyRecord = { ...before, revoked_at: before.revoked_at ?? new Date().toISOString() };
   await redis.hset(keys.apiKeys, id, JSON.stringify(after));
   const used = await lastUsed(redis, keys, id);
-  return { before: view(before, used), after: view(after, used) };
+  const usage = await readKeyUsage(redis, keys, id);
+  return { before: view(before, used, usage), after: view(after, used, usage) };
 }

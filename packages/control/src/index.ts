@@ -50,6 +50,7 @@ export { ModelScalingSchema, PoolScalingSchema, ScalingReportSchema } from './sc
 export {
   createApiKey,
   listApiKeys,
+  getApiKey,
   revokeApiKey,
   ApiKeyCreateRequestSchema,
   ApiKeyCreatedSchema,

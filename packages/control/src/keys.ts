@@ -7,7 +7,15 @@ import { keys as queueKeys, type Keys } from '@alto/queue';
 
 export interface ControlKeys extends Pick<
   Keys,
-  'prefix' | 'models' | 'modelVersions' | 'specs' | 'catalogChannel' | 'unpublished' | 'apiKeys' | 'apiKeyBucket'
+  | 'prefix'
+  | 'models'
+  | 'modelVersions'
+  | 'specs'
+  | 'catalogChannel'
+  | 'unpublished'
+  | 'apiKeys'
+  | 'apiKeyBucket'
+  | 'apiKeyUsage'
 > {
   /** What the publisher last observed per model: hash name → ModelState JSON. */
   states: string;
@@ -39,6 +47,7 @@ export function controlKeys(prefix = 'alto'): ControlKeys {
     unpublished: q.unpublished,
     apiKeys: q.apiKeys,
     apiKeyBucket: q.apiKeyBucket,
+    apiKeyUsage: q.apiKeyUsage,
     states: `${control}:states`,
     assignments: `${control}:assignments`,
     workers: `${control}:workers`,

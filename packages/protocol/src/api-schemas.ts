@@ -35,6 +35,16 @@ export const InputTensorSchema = z
       shape: requestShape,
       b64: z.string().describe('Base64 (standard or URL-safe alphabet, padded) of the little-endian row-major bytes.'),
     }),
+    z.object({
+      uri: z
+        .string()
+        .describe(
+          'An object under ALTO_PAYLOAD_ROOTS (gs://bucket/name or file:///path) holding the tensor: a .npy, or ' +
+            'raw little-endian row-major bytes (then `shape` is required). See docs/payloads.md.',
+        ),
+      datatype: DatatypeSchema.optional(),
+      shape: requestShape.optional(),
+    }),
   ])
   .describe(
     "A tensor. The model decides which inputs exist, each one's datatype, rank, static dims and the most " +
@@ -46,6 +56,10 @@ export const PredictionRequestDocSchema = PredictionRequestSchema.extend({
   input: z.record(z.string(), InputTensorSchema).describe('Input name → tensor; every input of the model, no others.'),
   response_format: PredictionRequestSchema.shape.response_format.describe(
     'How output tensors are rendered: flat `data`, or `b64` of their bytes.',
+  ),
+  output_uri: PredictionRequestSchema.shape.output_uri.describe(
+    'A folder under ALTO_PAYLOAD_ROOTS: each output is written there as `<prediction id>/<output name>.npy` ' +
+      'and returned as its `uri` (docs/payloads.md).',
   ),
   priority: PredictionRequestSchema.shape.priority.describe(
     'Workers fill each batch from `high` first, then `normal`, then `low`; every ALTO_PRIORITY_LOW_EVERY-th read ' +
@@ -71,8 +85,13 @@ export const OutputTensorSchema = z
       shape: responseShape,
       b64: z.string().describe('Base64 of the little-endian row-major bytes.'),
     }),
+    z.object({
+      datatype: DatatypeSchema,
+      shape: responseShape,
+      uri: z.string().describe('The .npy object the worker wrote it to (output_uri, or a large output).'),
+    }),
   ])
-  .describe('An output tensor: `data` for response_format json, `b64` for b64.');
+  .describe('An output tensor: `data` for response_format json, `b64` for b64, `uri` when written to an object.');
 
 const timestamp = z.iso.datetime();
 

@@ -39,7 +39,18 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  * (`deadline_exceeded` when the deadline passed, `poison` when its deliveries kept dying,
  * `model_unpublished` when the model went away before it started).
  */
-export const OUTCOME_CODES = ['inference_failed', 'deadline_exceeded', 'poison', 'model_unpublished'] as const;
+export const OUTCOME_CODES = [
+  'inference_failed',
+  'deadline_exceeded',
+  'poison',
+  'model_unpublished',
+  // Tensors by reference (docs/payloads.md), written by the worker:
+  'input_not_found',
+  'input_too_large',
+  'input_invalid',
+  'input_unreadable',
+  'output_write_failed',
+] as const;
 
 export type OutcomeCode = (typeof OUTCOME_CODES)[number];
 

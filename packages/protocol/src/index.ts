@@ -116,3 +116,15 @@ export {
 export { PRIORITIES, type Priority } from './priority.ts';
 /** Where a decoded body attaches a tensor's raw bytes (a binary or msgpack body) for decodeTensor. */
 export { RAW as RAW_TENSOR } from './binary-body.ts';
+export {
+  OUTPUT_URI_ENTRY,
+  isNpyUri,
+  isReferenceValue,
+  readReference,
+  sameShape,
+  splitOutputUri,
+  withOutputUri,
+  type EntryTensors,
+  type TensorRef,
+} from './tensor-ref.ts';
+export type { ValidateOptions } from './validate.ts';

@@ -25,6 +25,12 @@ export const PredictionRequestSchema = z
     webhook_events_filter: WebhookEventsFilterSchema.optional(),
     /** Workers fill each batch from higher priorities first (see docs). @default 'normal' */
     priority: z.enum(PRIORITIES).default('normal'),
+    /**
+     * A folder (gs://bucket/prefix/ or file:///dir/) under ALTO_PAYLOAD_ROOTS: the worker writes
+     * each output there as `<prediction id>/<output name>.npy` and the prediction's output holds
+     * their URIs (docs/payloads.md). @default outputs inline
+     */
+    output_uri: z.string().min(1).optional(),
   })
   .strict();
 export type PredictionRequest = z.infer<typeof PredictionRequestSchema>;

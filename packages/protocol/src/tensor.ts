@@ -6,12 +6,15 @@ import { invalidInput } from './errors.ts';
 import { DATATYPE_INFO, DATATYPES, isDatatype, type Datatype } from './datatypes.ts';
 import { fromHalf, toHalf } from './fp16.ts';
 import { RAW } from './binary-body.ts';
+import type { TensorRef } from './tensor-ref.ts';
 
 /** A decoded tensor: raw little-endian row-major bytes. */
 export interface Tensor {
   datatype: Datatype;
   shape: number[];
   data: Uint8Array;
+  /** Set when the bytes are in an object instead (`data` is then empty): see tensor-ref.ts. */
+  ref?: TensorRef;
 }
 
 export interface TensorJson {
@@ -19,6 +22,8 @@ export interface TensorJson {
   shape: number[];
   data?: number[] | boolean[];
   b64?: string;
+  /** The object holding the tensor (a .npy) instead of `data`/`b64`: see tensor-ref.ts. */
+  uri?: string;
 }
 
 export type ResponseFormat = 'json' | 'b64';
@@ -241,6 +246,7 @@ export function tensorValues(t: Tensor): number[] | boolean[] {
 
 /** Renders a tensor for a response: flat row-major `data`, or `b64` when asked for. */
 export function tensorToJson(t: Tensor, format: ResponseFormat): TensorJson {
+  if (t.ref) return { datatype: t.datatype, shape: t.shape, uri: t.ref.uri };
   if (format === 'b64') {
     return {
       datatype: t.datatype,

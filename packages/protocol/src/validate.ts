@@ -3,6 +3,7 @@ import { PredictionFailure, invalidInput } from './errors.ts';
 import type { ModelInfo } from './model.ts';
 import { decodeTensor, fmtShape, readEnvelope, type Tensor } from './tensor.ts';
 import type { TensorMap } from './tensor-codec.ts';
+import { isReferenceValue, readReference } from './tensor-ref.ts';
 
 export interface ValidatedInput {
   tensors: TensorMap;
@@ -10,7 +11,19 @@ export interface ValidatedInput {
   rows: number;
 }
 
-export function validateInputs(model: ModelInfo, input: Record<string, unknown>): ValidatedInput {
+export interface ValidateOptions {
+  /**
+   * Vets the URI of an input given by reference ({"uri": ...}, see tensor-ref.ts), throwing what
+   * the request is refused with. @default none: inputs by reference are refused
+   */
+  checkUri?: (name: string, uri: string) => void;
+}
+
+export function validateInputs(
+  model: ModelInfo,
+  input: Record<string, unknown>,
+  options: ValidateOptions = {},
+): ValidatedInput {
   const expected = model.inputs.map((i) => i.name);
   for (const name of Object.keys(input)) {
     if (!expected.includes(name)) {
@@ -28,7 +41,18 @@ export function validateInputs(model: ModelInfo, input: Record<string, unknown>)
     if (value === undefined) {
       throw invalidInput(`input '${spec.name}': missing; model '${model.name}' needs inputs ${expected.join(', ')}`);
     }
-    const { datatype, shape } = readEnvelope(spec.name, value);
+    const ref = isReferenceValue(value)
+      ? readReference(spec.name, value, spec.datatype, options.checkUri ?? refuseReference)
+      : undefined;
+    // A .npy named without a shape is checked by the worker once it has read the object.
+    if (ref && !ref.ref!.shaped) {
+      if (ref.datatype !== spec.datatype) {
+        throw invalidInput(`input '${spec.name}': expected datatype ${spec.datatype}, got ${ref.datatype}`);
+      }
+      tensors.set(spec.name, ref);
+      continue;
+    }
+    const { datatype, shape } = ref ?? readEnvelope(spec.name, value);
     if (datatype !== spec.datatype) {
       throw invalidInput(`input '${spec.name}': expected datatype ${spec.datatype}, got ${datatype}`);
     }
@@ -50,9 +74,15 @@ export function validateInputs(model: ModelInfo, input: Record<string, unknown>)
       rows = n;
       rowsFrom = spec.name;
     }
-    tensors.set(spec.name, decodeTensor(spec.name, value as Record<string, unknown>, datatype, shape));
+    tensors.set(spec.name, ref ?? decodeTensor(spec.name, value as Record<string, unknown>, datatype, shape));
   }
   return { tensors, rows: rows ?? 1 };
+}
+
+function refuseReference(name: string): never {
+  throw invalidInput(
+    `input '${name}': inputs by reference ("uri") are not accepted on this endpoint; send "data" or "b64"`,
+  );
 }
 
 /** Thrown by the queue when a model's outputs cannot be split back per request. */

@@ -8,7 +8,8 @@ import { ENTRY, entryFields } from './fields.ts';
 import { GROUP, modelStreams, type Keys } from './keys.ts';
 import { exhaustive, pipelineReply } from './lua-script.ts';
 import { NOTICE_MAX_BYTES } from './notice.ts';
-import { complete, defineQueueScripts, start } from './scripts/index.ts';
+import { UNKNOWN_KEY } from './key-usage.ts';
+import { complete, defineQueueScripts, start, type CompleteOutcome } from './scripts/index.ts';
 
 export interface Entry {
   /** The stream it was read from: the model's (or version's) stream of its priority. */
@@ -22,6 +23,11 @@ export interface Entry {
   inputs: TensorMap;
   /** W3C traceparent of the request's enqueue span; undefined = not traced. */
   traceparent?: string | undefined;
+  /**
+   * Who its usage counts against: a managed API key's id, 'bootstrap' or 'anonymous';
+   * 'unknown' for an entry an older gateway wrote (see key-usage.ts).
+   */
+  key: string;
   /** Time the worker read it, epoch ms. */
   readAt: number;
   /**
@@ -216,6 +222,7 @@ export class StreamConsumer {
         createdAt: Number(f.get(ENTRY.createdAt)?.toString() ?? readAt),
         inputs: decodeTensors(f.get(ENTRY.inputs)!),
         traceparent: f.get(ENTRY.traceparent)?.toString() || undefined,
+        key: f.get(ENTRY.key)?.toString() || UNKNOWN_KEY,
         readAt,
         deliveries,
       });
@@ -303,6 +310,15 @@ export class StreamConsumer {
    * entries whose outcome was discarded because another consumer had taken them over.
    */
   async complete(done: { entry: Entry; outcome: Outcome }[]): Promise<Entry[]> {
+    const settled = await this.settle(done);
+    return done.filter((_, i) => settled[i] === 'FENCED').map((d) => d.entry);
+  }
+
+  /**
+   * complete(), answering what became of each outcome: STORED, DISCARDED (the prediction was
+   * already terminal, e.g. canceled while it ran) or FENCED.
+   */
+  async settle(done: { entry: Entry; outcome: Outcome }[]): Promise<CompleteOutcome[]> {
     if (done.length === 0) return [];
     const now = Date.now();
     const { model, consumer } = this.options;
@@ -336,7 +352,7 @@ export class StreamConsumer {
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
     if (replicas > 0 && Number(results[done.length]?.[1]) < replicas) this.unconfirmedCompletions++;
-    return done.filter((_, i) => pipelineReply(complete, results, i) === 'FENCED').map((d) => d.entry);
+    return done.map((_, i) => pipelineReply(complete, results, i));
   }
 
   /** Entries read but not yet acknowledged (by any consumer of the group), all priorities. */

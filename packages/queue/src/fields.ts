@@ -68,6 +68,8 @@ export const ENTRY = {
   /** W3C traceparent of the gateway's enqueue span ('' = none): the worker continues that trace. */
   traceparent: 'tp',
   // --- end trace context ---
+  /** Who its usage counts against: a managed API key's id, 'bootstrap' or 'anonymous' (key-usage.ts). */
+  key: 'k',
 } as const;
 
 /** A dead-letter entry: these, then the request's entry fields. */
@@ -95,7 +97,6 @@ export const IDEMPOTENCY = {
   body: 'body',
 } as const;
 
-/** Every fixed field name of every record, for checks against the scripts. */
 /** A managed API key's bucket (`keys.apiKeyBucket`, key-admit-2.lua). */
 export const API_KEY_BUCKET = {
   /** Tokens left (a float). */
@@ -106,6 +107,16 @@ export const API_KEY_BUCKET = {
   lastUsed: 'last_used',
 } as const;
 
+/**
+ * Prefixes of the fields of a managed API key's usage totals (`keys.apiKeyUsage`), followed by
+ * a model name: `p:<model>` predictions settled, `s:<model>` compute seconds (key-usage.ts).
+ */
+export const API_KEY_USAGE = {
+  predictions: 'p:',
+  computeSeconds: 's:',
+} as const;
+
+/** Every fixed field name of every record, for checks against the scripts. */
 export const ALL_FIELDS: ReadonlySet<string> = new Set(
   [PREDICTION, ENTRY, DEAD_LETTER, OUTBOX_EVENT, IDEMPOTENCY, API_KEY_BUCKET].flatMap((t) => Object.values(t)),
 );

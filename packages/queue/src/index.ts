@@ -40,6 +40,7 @@ export {
   OUTBOX_EVENT,
   IDEMPOTENCY,
   ALL_FIELDS,
+  API_KEY_USAGE,
   WEBHOOK_STATE_PREFIX,
   webhookStateField,
   entryFields,
@@ -84,3 +85,18 @@ export {
   type ApiKeyRingOptions,
 } from './api-keys.ts';
 export type { KeyAdmitOutcome } from './scripts/index.ts';
+export {
+  ANONYMOUS_KEY,
+  BOOTSTRAP_KEY,
+  UNKNOWN_KEY,
+  isManagedKeyId,
+  computeShare,
+  splitCompute,
+  sumUsage,
+  addKeyUsage,
+  parseKeyUsage,
+  readKeyUsage,
+  type KeyUsage,
+  type UsageDelta,
+} from './key-usage.ts';
+export type { CompleteOutcome } from './scripts/index.ts';

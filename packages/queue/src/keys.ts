@@ -71,6 +71,8 @@ export interface Keys {
   apiKeyBucket(id: string): string;
   /** One API key's outstanding predictions: sorted set of ids, under the key's own hash tag. */
   apiKeyOutstanding(id: string): string;
+  /** One API key's usage totals (predictions, compute seconds per model): hash, under the key's own hash tag. */
+  apiKeyUsage(id: string): string;
   // ---- webhooks (see outbox.ts) ----
   /** Webhook events of one model's predictions, appended by the scripts that change state. */
   outbox(model: string): string;
@@ -105,6 +107,7 @@ export function keys(prefix = 'alto'): Keys {
     apiKeys: `${control}:api-keys`,
     apiKeyBucket: (id) => `${prefix}:{apikey:${id}}:bucket`,
     apiKeyOutstanding: (id) => `${prefix}:{apikey:${id}}:outstanding`,
+    apiKeyUsage: (id) => `${prefix}:{apikey:${id}}:usage`,
     outbox: (model) => `${tag(model)}:outbox`,
     webhookModels: `${prefix}:webhook-models`,
     // BullMQ's keys of one queue must share a slot: the hash tag goes in the prefix.

@@ -47,6 +47,11 @@ export interface NewPrediction {
   idempotency?: Idempotency;
   /** Trace context: the W3C traceparent its worker spans descend from. @default none */
   traceparent?: string;
+  /**
+   * Who its usage counts against (the entry's `k`, see key-usage.ts): a managed API key's id,
+   * 'bootstrap' or 'anonymous'. @default 'anonymous'
+   */
+  usageKey?: string;
 }
 
 export interface Idempotency {
@@ -105,6 +110,7 @@ export class PredictionStore {
       idempotency: idem,
       notify: p.notify,
       traceparent: p.traceparent,
+      usageKey: p.usageKey,
     };
     const result = await (
       this.replicaWait.replicas > 0 ? this.enqueueConfirmed(params) : enqueue.run(this.redis, params)

@@ -20,3 +20,12 @@ export { CheckpointError, CHECKPOINT_ERROR_CODES, type CheckpointErrorCode } fro
 export type { CheckpointSource, CheckpointVersion, OpenSourceOptions, ProgressFn } from './source/types.ts';
 export { checkpointBytes } from './source/types.ts';
 export { CheckpointCache, type CacheEvent, type CheckpointCacheOptions } from './cache.ts';
+export {
+  DEFAULT_PAYLOAD_MAX_BYTES,
+  PayloadStore,
+  type ObjectStat,
+  type PayloadStoreOptions,
+} from './payloads/store.ts';
+export { PAYLOAD_ERROR_CODES, PayloadError, type PayloadErrorCode } from './payloads/errors.ts';
+export { PAYLOAD_ROOTS_SETTING, assertPayloadAllowed, joinObjectUri, parseObjectUri } from './payloads/uri.ts';
+export { NPY_DESCR, NpyError, isNpy, readNpy, writeNpy, type NpyArray } from './payloads/npy.ts';

@@ -8,6 +8,7 @@ import {
   TERMINAL,
   invalidInput,
   validateInputs,
+  withOutputUri,
   type ModelInfo,
   type PredictionRecord,
   type Priority,
@@ -125,7 +126,8 @@ async function run(d: InferDeps, call: InferCall): Promise<InferResult> {
     if (name in input) throw invalidInput(`input '${name}': given more than once`);
     input[name] = tensor;
   }
-  const { tensors } = validateInputs(model, input);
+  // Outputs inline always: the protocol has no way to answer one by URI (docs/payloads.md).
+  const tensors = withOutputUri(validateInputs(model, input).tensors, undefined, false);
   const outputs = call.outputs ?? model.outputs.map((o) => o.name);
   const names = model.outputs.map((o) => o.name);
   outputs.forEach((name, i) => {

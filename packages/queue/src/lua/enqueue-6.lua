@@ -29,6 +29,8 @@
            complete-3.lua)
   ARGV[15] trace context: W3C traceparent the worker continues ('' = none); kept in the
            entry (always, '' included) and in the prediction (when not '')
+  ARGV[16] who its usage counts against: a managed API key's id, 'bootstrap' or 'anonymous'
+           (kept in the entry as 'k', for the worker's per-key usage)
 
   Returns (outcomes named as in scripts/enqueue.ts)
     QUEUED      the stream entry id;
@@ -65,7 +67,7 @@ if limit > 0 and redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[5]) + red
   return QUEUE_FULL
 end
 local entry = redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'v', ARGV[2], 't', ARGV[3], 'in', ARGV[5],
-  'tp', ARGV[15])
+  'tp', ARGV[15], 'k', ARGV[16])
 redis.call('HSET', KEYS[2],
   'status', 'queued', 'version', ARGV[2], 'created_at', ARGV[3], 'fmt', ARGV[4], 'entry', entry, 'owner', ARGV[10])
 if ARGV[8] == '1' then

@@ -25,9 +25,9 @@ local fields = found[1][2]
 for i = 1, #fields, 2 do
   f[fields[i]] = fields[i + 1]
 end
--- The trace context goes along: the replayed run joins the request's trace.
+-- The trace context and the key its usage counts against go along: the replayed run joins the request's trace.
 local entry = redis.call('XADD', KEYS[2], '*', 'id', f['id'], 'v', f['v'], 't', f['t'], 'in', f['in'],
-  'tp', f['tp'] or '')
+  'tp', f['tp'] or '', 'k', f['k'] or '')
 if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('HSET', KEYS[3], 'version', f['v'], 'created_at', f['t'], 'fmt', 'json')
 end

@@ -32,6 +32,8 @@ export interface EnqueueParams {
   notify: string | undefined;
   /** Trace context: the W3C traceparent the worker's spans descend from; undefined = none. */
   traceparent?: string | undefined;
+  /** Who its usage counts against: a managed API key's id, 'bootstrap' or 'anonymous'. @default 'anonymous' */
+  usageKey?: string | undefined;
 }
 
 /** The script's negative replies, as its `local NAME = <code>` lines name them. */
@@ -71,6 +73,7 @@ export const enqueue = queueScript<EnqueueParams, EnqueueOutcome>('enqueue', {
     p.notify ?? '',
     // trace context
     p.traceparent ?? '',
+    p.usageKey ?? 'anonymous',
   ],
   decode: (reply) => {
     if (typeof reply === 'string') return { code: 'QUEUED', entryId: reply };

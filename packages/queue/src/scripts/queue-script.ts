@@ -5,7 +5,7 @@ import { luaScript, type LuaScript, type ScriptSpec } from '../lua-script.ts';
 
 export { codeOf, unexpected } from '../lua-script.ts';
 
-export const VERSION = 14;
+export const VERSION = 15;
 
 const DIR = new URL('../lua/', import.meta.url);
 

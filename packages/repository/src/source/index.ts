@@ -8,7 +8,7 @@ import { parseUri } from './uri.ts';
 
 const clients = new Map<string, Storage>();
 
-export function storageFor(opts: OpenSourceOptions = {}): Storage {
+export function storageFor(opts: OpenSourceOptions): Storage {
   // STORAGE_EMULATOR_HOST means the emulator's origin (as for the Go and Python clients, and
   // fake-gcs-server's docs). The Node client reads it in its constructor as its base URL
   // *including* /storage/v1, so a bare origin gets 404 on every call: we take the origin from
