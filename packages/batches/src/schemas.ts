@@ -1,6 +1,6 @@
 // The batch API's shapes, declared once: the gateway validates and documents with them
 // (/openapi.json components BatchCreate, Batch, BatchList) and the CLI reads replies with them.
-import { MODEL_NAME, PRIORITIES } from '@alto/protocol';
+import { MODEL_NAME, PRIORITIES, WebhookUrlSchema } from '@alto/protocol';
 import { z } from 'zod';
 import { BATCH_STATUSES } from './batch.ts';
 
@@ -8,7 +8,9 @@ export const BatchCreateSchema = z
   .object({
     model: z
       .string()
-      .regex(MODEL_NAME, `a model name (${MODEL_NAME.source})`)
+      .regex(MODEL_NAME, {
+        error: (issue) => `expected a model name (${MODEL_NAME.source}), got ${JSON.stringify(issue.input)}`,
+      })
       .describe('The model every line runs on.'),
     input_uri: z
       .string()
@@ -27,14 +29,10 @@ export const BatchCreateSchema = z
       .enum(PRIORITIES)
       .default('low')
       .describe("The priority of every line's prediction; interactive requests (normal, high) go first."),
-    webhook: z
-      .string()
-      .url()
-      .optional()
-      .describe(
-        'URL the signed `batch.completed` event is POSTed to when the batch ends (Standard Webhooks, as prediction ' +
-          'webhooks; its host must resolve to an address deliveries may go to).',
-      ),
+    webhook: WebhookUrlSchema.optional().describe(
+      'URL the signed `batch.completed` event is POSTed to when the batch ends (Standard Webhooks, as prediction ' +
+        'webhooks: http:// or https://, its host resolving to an address deliveries may go to).',
+    ),
   })
   .strict();
 export type BatchCreate = z.infer<typeof BatchCreateSchema>;
