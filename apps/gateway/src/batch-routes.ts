@@ -68,7 +68,20 @@ export function batchRoutes(o: { apiKeys: boolean }) {
         },
       },
       responses: {
-        '201': one('The batch, queued: a feeder takes it within a second.'),
+        '201': {
+          ...one('The batch, queued: a feeder takes it within a second.'),
+          headers: {
+            Location: {
+              description: "The batch's URL: `/v1/batches/{id}`.",
+              required: true,
+              schema: { type: 'string' as const },
+            },
+          },
+          links: {
+            getBatch: { operationId: 'getBatch', parameters: { id: '$response.body#/id' } },
+            cancelBatch: { operationId: 'cancelBatch', parameters: { id: '$response.body#/id' } },
+          },
+        },
         ...errorResponses({
           invalid_input: 'a field is missing, unknown or malformed, or `input_uri` names no object.',
           invalid_json: 'the body is not JSON.',
