@@ -2,7 +2,7 @@
 import type { PredictionRecord } from '@alto/protocol';
 import { describe, expect, it } from 'vitest';
 import { parseBatch, renderBatch, shardUri } from './batch.ts';
-import { resultLine } from './runner.ts';
+import { resultLine } from './results.ts';
 
 const meta = {
   id: 'batch_1',

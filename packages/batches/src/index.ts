@@ -15,14 +15,8 @@ export {
 } from './batch.ts';
 export { BatchStore, newBatchId, type NewBatch } from './store.ts';
 export { BATCH_SCRIPTS, VERSION as BATCH_SCRIPTS_VERSION } from './scripts.ts';
-export {
-  BatchRunner,
-  resultLine,
-  type BatchFeed,
-  type BatchMetrics,
-  type BatchRunnerOptions,
-  type FailStep,
-} from './runner.ts';
+export { resultLine } from './results.ts';
+export { BatchRunner, type BatchFeed, type BatchMetrics, type BatchRunnerOptions, type FailStep } from './runner.ts';
 export { allowedPayloadUri, objectExists, readLines, writeObject, type ObjectOptions } from './objects.ts';
 export {
   BatchCreateSchema,

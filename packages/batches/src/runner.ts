@@ -7,9 +7,11 @@
 // its Idempotency-Key turns into the same prediction) and rewrites at most the shard sealed
 // and unwritten (with the same lines). See docs/batches.md.
 import { randomBytes } from 'node:crypto';
-import { AltoError, TERMINAL, renderPrediction, type PredictionRecord } from '@alto/protocol';
+import { AltoError, type PredictionRecord } from '@alto/protocol';
 import type { Keys } from '@alto/queue';
-import { shardUri, type Batch, type PendingEntry, type ResultLine, type SealedShard } from './batch.ts';
+import { shardUri, type Batch, type PendingEntry, type SealedShard } from './batch.ts';
+import { LineCursor } from './line-cursor.ts';
+import { outcomeOf, resultLine, type Outcome } from './results.ts';
 import { readLines, writeObject, type ObjectOptions } from './objects.ts';
 import type { BatchStore } from './store.ts';
 
@@ -66,34 +68,6 @@ export interface BatchRunnerOptions {
 /** The steps a failpoint can stop the feeder after (see BatchRunnerOptions.failpoint). */
 export type FailStep = 'submitted' | 'sealed' | 'written';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Outcome = ResultLine['status'];
-
-/** The outcome of a fed line, once its prediction ended; undefined while it runs. */
-function outcomeOf(entry: PendingEntry, record: PredictionRecord | undefined): Outcome | undefined {
-  if ('e' in entry) return 'failed';
-  if (!record) return 'failed'; // expired: reported as failed by resultLine
-  if (!TERMINAL.has(record.status)) return undefined;
-  return record.status === 'succeeded' ? 'succeeded' : record.status === 'canceled' ? 'canceled' : 'failed';
-}
-
-/** A shard's line for one fed line: deterministic given the (terminal) prediction record. */
-export function resultLine(line: number, entry: PendingEntry, record: PredictionRecord | undefined): ResultLine {
-  const custom_id = entry.c ?? null;
-  if ('e' in entry) return { custom_id, line, prediction_id: null, status: 'failed', output: null, error: entry.e };
-  if (!record) {
-    const error = {
-      code: 'prediction_not_found',
-      message: `prediction '${entry.p}' expired before its result was written`,
-    };
-    return { custom_id, line, prediction_id: entry.p, status: 'failed', output: null, error };
-  }
-  const status = outcomeOf(entry, record)!;
-  const rendered = renderPrediction(record, '');
-  return { custom_id, line, prediction_id: record.id, status, output: rendered.output, error: rendered.error };
-}
-
 export class BatchRunner {
   private readonly o: Required<Omit<BatchRunnerOptions, 'log' | 'metrics' | 'objects' | 'failpoint'>> &
     BatchRunnerOptions;
@@ -101,6 +75,8 @@ export class BatchRunner {
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
   private loop: Promise<void> | undefined;
+  /** Ends every sleep at once: stop() does not wait out a scan interval. */
+  private readonly stopping = new AbortController();
 
   constructor(o: BatchRunnerOptions) {
     this.o = {
@@ -123,8 +99,22 @@ export class BatchRunner {
   /** Stops taking batches and lets go of those it feeds (their leases lapse to another process). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     await this.loop;
     await Promise.allSettled(this.running.values());
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopping.signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        this.stopping.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopping.signal.addEventListener('abort', done);
+    });
   }
 
   private async scan(): Promise<void> {
@@ -144,7 +134,7 @@ export class BatchRunner {
       } catch (err) {
         this.o.log?.warn({ err }, 'batch scan failed; retrying');
       }
-      await sleep(this.o.scanMs);
+      await this.sleep(this.o.scanMs);
     }
   }
 
@@ -234,7 +224,7 @@ export class BatchRunner {
         }
         this.o.metrics?.outstanding(id, running.length);
         this.o.metrics?.rate(id, rate(batch));
-        if (fedNow === 0) await sleep(this.o.tickMs);
+        if (fedNow === 0) await this.sleep(this.o.tickMs);
       }
     } finally {
       this.o.metrics?.outstanding(id, undefined);
@@ -364,29 +354,5 @@ function customId(text: string): string | number | undefined {
     return typeof v === 'string' || typeof v === 'number' ? v : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** The input's lines, one of which can be put back (a line whose submit must be retried). */
-class LineCursor {
-  private held: [number, string] | undefined;
-  constructor(private readonly lines: AsyncGenerator<[number, string]>) {}
-
-  async next(): Promise<[number, string] | undefined> {
-    if (this.held) {
-      const h = this.held;
-      this.held = undefined;
-      return h;
-    }
-    const n = await this.lines.next();
-    return n.done ? undefined : n.value;
-  }
-
-  unread(line: [number, string]): void {
-    this.held = line;
-  }
-
-  async close(): Promise<void> {
-    await this.lines.return(undefined);
   }
 }
