@@ -202,6 +202,9 @@ describe('batch jobs', () => {
     expect(shards).toBe(b.shards);
     expect(resultProblems(rows, N)).toEqual([]);
     await checkOutputs(rows, N);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const written = Number(/^alto_batch_rows_total\{outcome="succeeded"\} (\d+)/m.exec(metrics)?.[1]);
+    expect(written).toBeGreaterThanOrEqual(N);
     console.log(`file:// batch: ${N} lines in ${seconds.toFixed(1)} s (${b.rows_per_second} rows/s), ${shards} shards`);
   }, 300_000);
 
