@@ -3,7 +3,7 @@
 // succeed, once each, with tiny's outputs; the batch never holds more than its share of the
 // model's queue bound while interactive high-priority requests keep completing promptly;
 // cancel stops new work; bad requests get 400s naming the field.
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -150,6 +150,19 @@ describe('batch jobs', () => {
     const unknownField = await create({ model: 'tiny', input_uri: 'x', output_uri: 'y', webhooks: 'z' });
     expect(unknownField.status).toBe(400);
     expect(unknownField.body.error.message).toContain('webhooks');
+
+    // A link below the root that leads outside it is refused on what it resolves to.
+    const outsideDir = await mkdtemp(join(tmpdir(), 'alto-batches-outside-'));
+    await symlink(outsideDir, join(io, 'escape'));
+    const linked = await create({
+      model: 'tiny',
+      input_uri: pathToFileURL(join(io, 'absent.jsonl')).href,
+      output_uri: pathToFileURL(join(io, 'escape', 'out')).href,
+    });
+    expect(linked.status).toBe(400);
+    expect(linked.body.error.code).toBe('uri_not_allowed');
+    expect(linked.body.error.message).toContain("field 'output_uri'");
+    await rm(outsideDir, { recursive: true, force: true });
 
     const model = await create({ model: 'nope', input_uri: 'x', output_uri: 'y' });
     expect(model.status).toBe(404);

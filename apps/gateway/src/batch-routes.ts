@@ -142,6 +142,7 @@ export interface BatchApiDeps {
 export function mountBatches(app: OpenAPIHono, d: BatchApiDeps, o: { apiKeys: boolean }): void {
   const routes = batchRoutes(o);
   const roots = d.payloadRoots ?? [];
+  const objects: ObjectOptions = { ...d.objects, roots };
   const store = (): BatchStore => {
     if (!d.batches) throw new AltoError('not_found', 'this gateway serves no batch jobs');
     return d.batches;
@@ -185,7 +186,7 @@ export function mountBatches(app: OpenAPIHono, d: BatchApiDeps, o: { apiKeys: bo
       if (!d.webhooks) throw new AltoError('webhook_refused', "field 'webhook': this gateway sends no webhooks");
       await d.webhooks.check({ input: {}, webhook: req.webhook } as PredictionRequest, '');
     }
-    if (!(await objectExists(inputUri, d.objects))) {
+    if (!(await objectExists(inputUri, objects))) {
       throw new AltoError(
         'invalid_input',
         `field 'input_uri': expected an existing JSONL object, got '${req.input_uri}' (no such object)`,

@@ -147,6 +147,7 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
     metrics: batchMetrics(metrics.registry),
     window: env.ALTO_BATCH_WINDOW,
     retentionMs: deps.retentionMs,
+    objects: { roots: env.ALTO_PAYLOAD_ROOTS },
     ...(env.ALTO_FAILPOINT_BATCH ? { failpoint: batchFailpoint(env.ALTO_FAILPOINT_BATCH)! } : {}),
   });
   runner.start();
