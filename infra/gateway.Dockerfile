@@ -22,6 +22,7 @@ COPY apps/fleet/package.json ./apps/fleet/
 COPY apps/gateway/package.json ./apps/gateway/
 COPY apps/publisher/package.json ./apps/publisher/
 COPY apps/worker/package.json ./apps/worker/
+COPY packages/batches/package.json ./packages/batches/
 COPY packages/client/package.json ./packages/client/
 COPY packages/config/package.json ./packages/config/
 COPY packages/control/package.json ./packages/control/

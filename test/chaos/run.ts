@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startRedis as startRedisServer } from '@alto/procs';
 import { Redis } from 'ioredis';
 import { startApp, submit, until } from './support.ts';
+import { batchCrash } from './batch-crash.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -99,6 +100,7 @@ const startGateway = (f: Fleet) =>
       PORT: String(f.gatewayPort),
       ALTO_LOG_LEVEL: 'info',
       ALTO_PUBLISHER_URL: `http://127.0.0.1:${f.publishers[0]!.port}`,
+      ALTO_PAYLOAD_ROOTS: join(f.redisDir, 'payloads'),
     },
     /gateway listening/,
   );
@@ -327,6 +329,21 @@ const SCENARIOS: Record<string, Fault> = {
     f.publishers[f.publishers.indexOf(leader)] = await startPublisher(f, leader.id, leader.port);
   },
   'poison-crash': poisonCrash,
+  'gateway-sigkill-mid-batch': (f) =>
+    batchCrash(
+      {
+        gatewayUrl: () => `http://127.0.0.1:${f.gatewayPort}`,
+        publisherUrl: `http://127.0.0.1:${f.publishers[0]!.port}`,
+        adminToken: ADMIN_TOKEN,
+        payloadDir: join(f.redisDir, 'payloads'),
+        restartGateway: async () => {
+          await kill(f.gateway);
+          f.gateway = await startGateway(f);
+        },
+        log,
+      },
+      quick ? 3000 : 10_000,
+    ),
   'worker-sigstop': async (f) => {
     f.workers[0]!.kill('SIGSTOP');
     await sleep(5000); // past the 2 s visibility timeout: the other worker takes over

@@ -45,6 +45,11 @@ export class Client {
     }
   }
 
+  /** `path` of the gateway's API beyond predictions, e.g. `/v1/batches`. Sends the API key. */
+  request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return this.send<T>('gateway', method, path, this.o.apiKey, opts);
+  }
+
   /** `path` is below `/v1/admin`, e.g. `/models`. Sends the admin token. */
   admin<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     return this.send<T>('admin', method, `/v1/admin${path}`, this.o.adminToken, opts);

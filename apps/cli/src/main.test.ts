@@ -64,7 +64,7 @@ describe('alto usage', () => {
     [
       [],
       'alto: missing command (one of ls, publish, update, unpublish, workers, drain, undrain, predict, get, ' +
-        "dead-letters, replay, scaling, whoami, audit, keys); see 'alto --help'",
+        "dead-letters, replay, scaling, whoami, audit, keys, batch); see 'alto --help'",
     ],
     [['--url', 'ftp://x', 'ls'], "alto: --url: expected an http:// or https:// URL, got 'ftp://x'"],
     [['ls', '--url', 'not a url'], "alto: --url: expected a URL such as http://127.0.0.1:8080, got 'not a url'"],

@@ -15,6 +15,7 @@ import { workers } from './commands/workers.ts';
 import { scaling } from './commands/scaling.ts';
 import { audit, whoami } from './commands/audit.ts';
 import { keysCommand } from './commands/keys.ts';
+import { batchCommand } from './commands/batch.ts';
 import { CliError, EXIT, usageError } from './exit.ts';
 import { GLOBAL_OPTIONS, commandHelp, topHelp, usageLine } from './help.ts';
 import { resolveAdminToken, resolveApiKey, resolveUrl } from './settings.ts';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   whoami,
   audit,
   keysCommand,
+  batchCommand,
 ];
 
 export function processIo(): Io {

@@ -10,6 +10,8 @@ import { backoffStrategy, deliveryProcessor } from './deliveries.ts';
 import type { DispatcherEnv } from './env.ts';
 import { BACKLOG_STATES, createDispatcherMetrics, type DispatcherMetrics } from './metrics.ts';
 import { Relay, WEBHOOK_QUEUE, type DeliveryJob } from './relay.ts';
+import { batchDelivery } from './batch-events.ts';
+import { BatchStore, batchKeys } from '@alto/batches';
 
 export interface Dispatcher {
   metrics: DispatcherMetrics;
@@ -54,7 +56,12 @@ export async function startDispatcher(env: DispatcherEnv, log: Logger): Promise<
     });
     worker.on('error', (err) => log.warn({ err: err.message }, 'webhook worker error'));
     await worker.waitUntilReady();
-    const relay = new Relay(outbox, new PredictionStore(redis, keys), queue, { schedule, log });
+    const batches = new BatchStore(redis, batchKeys(env.ALTO_PREFIX));
+    const relay = new Relay(outbox, new PredictionStore(redis, keys), queue, {
+      schedule,
+      log,
+      batchEvent: (e) => batchDelivery(batches, e.predictionId, e.at),
+    });
     relay.start();
     return {
       metrics,

@@ -2,6 +2,7 @@
 // one BullMQ job whose id is the event's webhook-id, and is acknowledged only once the job
 // exists: an event read twice (after a crash, or taken over from a dead dispatcher) adds
 // nothing the second time, and an event never acknowledged is read again.
+import { isBatchId } from '@alto/batches';
 import { webhookId, type WebhookEvent } from '@alto/protocol';
 import type { Outbox, OutboxEvent, PredictionStore } from '@alto/queue';
 import type { Logger } from '@alto/telemetry';
@@ -39,6 +40,11 @@ export interface RelayOptions {
   blockMs?: number;
   /** Events another dispatcher has held this long unacknowledged are taken over. @default 30000 */
   claimIdleMs?: number;
+  /**
+   * The delivery of a batch job's event (its id is a batch id): URL and signed body, or
+   * undefined when the batch is gone or asked for none. @default none: such events are dropped
+   */
+  batchEvent?: (e: OutboxEvent) => Promise<{ url: string; body: string } | undefined>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -120,8 +126,25 @@ export class Relay {
    */
   async enqueue(events: readonly OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const records = await Promise.all(events.map((e) => this.store.get(e.predictionId)));
+    const batches = await Promise.all(
+      events.map((e) => (isBatchId(e.predictionId) ? this.o.batchEvent?.(e) : undefined)),
+    );
+    const records = await Promise.all(
+      events.map((e) => (isBatchId(e.predictionId) ? undefined : this.store.get(e.predictionId))),
+    );
     const jobs = events.flatMap((e, i) => {
+      const batch = batches[i];
+      if (batch) {
+        const id = webhookId(e.predictionId, e.event);
+        const data: DeliveryJob = {
+          model: e.model,
+          predictionId: e.predictionId,
+          event: e.event,
+          webhookId: id,
+          ...batch,
+        };
+        return [{ name: 'deliver', data, opts: jobOptions(id, this.o.schedule) }];
+      }
       const record = records[i];
       if (!record?.webhook) {
         this.o.log.warn(

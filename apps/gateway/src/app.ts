@@ -1,7 +1,6 @@
 // The public HTTP API. Handlers throw AltoError; the error model (gatewayErrors) renders every failure.
 import {
   AltoError,
-  GATEWAY_SCHEMAS,
   PredictionRequestSchema,
   httpStatus,
   TERMINAL,
@@ -35,6 +34,7 @@ import type { KeyLimits } from './key-limits.ts';
 import { countCanceled } from './key-usage.ts';
 import { adminProxy } from './admin-proxy.ts';
 import { mountConsole, type ConsoleDeps } from './console/index.ts';
+import { BATCH_GATEWAY_SCHEMAS, mountBatches, type BatchApiDeps } from './batch-routes.ts';
 import { readRequest } from './body.ts';
 import { idempotency, idempotencyKeyHash } from './idempotency.ts';
 import { listOptions, queryError } from './listing.ts';
@@ -81,6 +81,8 @@ export interface GatewayDeps {
   publisherUrl?: string;
   /** How long an Open Inference Protocol infer call holds, in seconds. @default 60 */
   oipInferTimeoutSeconds?: number;
+  /** Batch jobs (docs/batches.md): their store and where their objects may be. @default none: no /v1/batches */
+  batches?: Omit<BatchApiDeps, 'auth' | 'predictions' | 'keyLimits'>;
   /** Key names, for managed keys' usage totals (cancellations, key-usage.ts). @default none: metrics only */
   keys?: Pick<Keys, 'apiKeyUsage'>;
   /** Where inputs and outputs by reference may be (ALTO_PAYLOAD_ROOTS). @default none: refused */
@@ -120,7 +122,11 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
   mount(app, routes.healthz, (c) => c.json({ status: 'ok' as const }, 200));
 
   // The document of this API (OpenAPI 3.1), generated from its routes.
-  serveDocument(app, routes.openapi, { info: INFO, schemas: GATEWAY_SCHEMAS, securitySchemes: SECURITY_SCHEMES });
+  serveDocument(app, routes.openapi, {
+    info: INFO,
+    schemas: BATCH_GATEWAY_SCHEMAS,
+    securitySchemes: SECURITY_SCHEMES,
+  });
 
   mount(app, routes.readyz, async (c) => {
     const r = await readiness(d);
@@ -133,7 +139,20 @@ export function createApp(d: GatewayDeps): OpenAPIHono {
     c.text(await d.metrics.registry.metrics(), 200, { 'content-type': d.metrics.registry.contentType }),
   );
 
-  const { findModel, findVersion, submit: enqueue } = predictions(d);
+  const submitPath = predictions(d);
+  const { findModel, findVersion, submit: enqueue } = submitPath;
+  // Batch jobs (docs/batches.md): documented always, served when the gateway has their store.
+  mountBatches(
+    app,
+    {
+      ...d.batches,
+      auth: d.auth,
+      predictions: submitPath,
+      webhooks: d.webhooks,
+      ...(d.keyLimits ? { keyLimits: d.keyLimits } : {}),
+    },
+    { apiKeys: d.auth?.enabled ?? false },
+  );
 
   // The Open Inference Protocol (docs/protocols.md): its own routes and error format.
   app.route('/v2', oipRest(oipDeps(d)));

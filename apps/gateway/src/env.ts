@@ -108,6 +108,13 @@ export const GatewayEnvSchema = z.object({
   ALTO_CONSOLE_SAMPLE_MS: positiveInt(5000).pipe(z.number().min(250).max(60_000)),
   /** The console's link to a prediction's trace, e.g. `http://jaeger:16686/trace/{trace_id}`. */
   ALTO_CONSOLE_TRACE_URL: z.string().includes('{trace_id}', { message: "must contain '{trace_id}'" }).optional(),
+  /** Most predictions of one batch outstanding at once (also bounded by half the model's max_queue_length). */
+  ALTO_BATCH_WINDOW: positiveInt(64),
+  /** Tests only: `<submitted|sealed|written>:<n>` kills the gateway after that batch step (batch-failpoint.ts). */
+  ALTO_FAILPOINT_BATCH: z
+    .string()
+    .regex(/^(submitted|sealed|written):\d+$/, 'expected <submitted|sealed|written>:<number>')
+    .optional(),
 });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;

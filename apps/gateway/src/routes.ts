@@ -170,6 +170,7 @@ export function gatewayRoutes(o: RouteOptions = {}) {
       "`webhook`'s host does not resolve, or resolves only to addresses deliveries are refused for (loopback, " +
       'private, link-local, metadata and other internal ranges) and ALTO_WEBHOOK_ALLOW_CIDRS does not allow; ' +
       'the message says which address and why.',
+    uri_not_allowed: "an input's `uri` or the `output_uri` is not under the gateway's ALTO_PAYLOAD_ROOTS.",
     model_not_found: 'no such model is published.',
     model_unpublished: 'the model was unpublished a moment ago.',
     model_not_ready: 'the model is published but no replica has loaded it yet; retry shortly.',

@@ -16,6 +16,7 @@ import {
   connectLike,
   keys as makeKeys,
 } from '@alto/queue';
+import { BatchRunner, BatchStore, batchKeys } from '@alto/batches';
 import { listen } from '@alto/procs';
 import type { Logger } from '@alto/telemetry';
 import { AddressPolicy } from '@alto/webhooks';
@@ -25,6 +26,10 @@ import { createConsole } from './console/index.ts';
 import { oipDeps } from './oip/deps.ts';
 import { startOipGrpc } from './oip/grpc.ts';
 import { createAuth } from './auth.ts';
+import { batchFailpoint } from './batch-failpoint.ts';
+import { batchFeed } from './batch-feed.ts';
+import { batchMetrics } from './batch-metrics.ts';
+import { predictions } from './submit.ts';
 import { keyLimits } from './key-limits.ts';
 import type { GatewayEnv } from './env.ts';
 import { answerClientError, refusedRequest } from './errors.ts';
@@ -117,6 +122,8 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
         }
       : {}),
   };
+  const batches = new BatchStore(redis, batchKeys(env.ALTO_PREFIX));
+  deps.batches = { batches, payloadRoots: env.ALTO_PAYLOAD_ROOTS };
   const app = createApp(deps);
   // @hono/node-server's serve(), plus answers in the API's error format for requests refused
   // before the app sees them.
@@ -134,11 +141,38 @@ export async function startGateway(env: GatewayEnv, log: Logger): Promise<Gatewa
           server.close();
           throw err;
         });
+  // Feeds batch jobs whose lease no other gateway holds (docs/batches.md).
+  const limits = deps.keyLimits;
+  const runner = new BatchRunner({
+    store: batches,
+    queueKeys: keys,
+    feed: batchFeed({
+      redis,
+      keys,
+      predictions: predictions(deps),
+      models,
+      status,
+      store,
+      webhooks: deps.webhooks,
+      retentionMs: deps.retentionMs,
+      origin: deps.publicUrl ?? `http://${env.ALTO_HOST}:${port}`,
+      ...(deps.payloads ? { payloads: deps.payloads } : {}),
+      ...(limits ? { release: (key, id) => limits.release(key, id) } : {}),
+    }),
+    log,
+    metrics: batchMetrics(metrics.registry),
+    window: env.ALTO_BATCH_WINDOW,
+    retentionMs: deps.retentionMs,
+    objects: { roots: env.ALTO_PAYLOAD_ROOTS },
+    ...(env.ALTO_FAILPOINT_BATCH ? { failpoint: batchFailpoint(env.ALTO_FAILPOINT_BATCH)! } : {}),
+  });
+  runner.start();
   return {
     server,
     port,
     ...(grpc ? { grpcPort: grpc.port } : {}),
     async close() {
+      await runner.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const grpcClosed = grpc?.close();
       // Answers held `Prefer: wait` requests with their current state, so close can finish.

@@ -34,6 +34,7 @@ API_ERROR_CODES = (
     "too_many_attempts",
     "rate_limited",
     "quota_exceeded",
+    "batch_not_found",
 )
 
 
@@ -69,7 +70,7 @@ class UnauthorizedError(AltoError):
 
 
 class NotFoundError(AltoError):
-    """404: no such model, version, prediction or route."""
+    """404: no such model, version, prediction, batch or route."""
 
 
 class ConflictError(AltoError):

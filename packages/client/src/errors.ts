@@ -28,6 +28,7 @@ export const API_ERROR_CODES = [
   'too_many_attempts',
   'rate_limited',
   'quota_exceeded',
+  'batch_not_found',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'too_many_attempts',
   'rate_limited',
   'quota_exceeded',
+  'batch_not_found',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -102,6 +103,7 @@ export function httpStatus(code: ErrorCode): number {
     case 'model_unpublished':
     case 'prediction_not_found':
     case 'not_found':
+    case 'batch_not_found':
       return 404;
     case 'model_exists':
       return 409;

@@ -115,6 +115,7 @@ export {
   EVENT_TYPES,
   WEBHOOK_EVENTS,
   WebhooksSchema,
+  WebhookUrlSchema,
   parseDeliveryState,
   renderWebhooks,
   webhookId,

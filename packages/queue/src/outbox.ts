@@ -131,7 +131,10 @@ export class Outbox {
       const predictionId = f?.get(OUTBOX_EVENT.id)?.toString();
       const event = f?.get(OUTBOX_EVENT.event)?.toString() as WebhookEvent;
       // Deleted while pending (nil fields) or not an event: nothing to relay, only to acknowledge.
-      if (!predictionId || !WEBHOOK_EVENTS.includes(event) || modelOfPrediction(predictionId) !== model) {
+      // A batch job's `completed` event (isBatchId of @alto/batches) names its batch, of this model.
+      const ours =
+        predictionId !== undefined && (predictionId.startsWith('batch_') || modelOfPrediction(predictionId) === model);
+      if (!predictionId || !WEBHOOK_EVENTS.includes(event) || !ours) {
         await this.redis
           .multi()
           .xack(this.keys.outbox(model), OUTBOX_GROUP, id)

@@ -12,7 +12,8 @@ export {
 export { parseModelConfig, readModelConfig } from './config.ts';
 export { chooseVersion, type ChosenVersion, type ResolvedModel } from './resolve.ts';
 export { listModelFolders, modelFolder, type ModelFolder } from './model-folders.ts';
-export { openSource } from './source/index.ts';
+export { openSource, storageFor } from './source/index.ts';
+export { isUnder, parseUri, type ParsedUri } from './source/uri.ts';
 export { assertAllowedRoot } from './source/allowed.ts';
 export { assertAllowedResolved, confineLocalFile, realPathOf } from './source/resolved.ts';
 export { CheckpointError, CHECKPOINT_ERROR_CODES, type CheckpointErrorCode } from './source/errors.ts';

@@ -38,6 +38,7 @@ export function grpcCode(code: ErrorCode): Grpc {
     case 'model_unpublished':
     case 'prediction_not_found':
     case 'not_found':
+    case 'batch_not_found':
       return Grpc.NOT_FOUND;
     case 'model_exists':
       return Grpc.ALREADY_EXISTS;
