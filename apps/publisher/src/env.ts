@@ -1,19 +1,21 @@
 // The publisher's configuration, parsed once from the environment.
 import { hostname } from 'node:os';
-import { keyPrefix, logLevel, parseEnv, port, positiveInt, redisCluster, redisUrl, redisTls } from '@alto/config';
+import {
+  commaList,
+  keyPrefix,
+  logLevel,
+  parseEnv,
+  port,
+  positiveInt,
+  redisCluster,
+  redisUrl,
+  redisTls,
+} from '@alto/config';
 import { z } from 'zod';
 import { parseAdminTokens, type AdminToken } from './admin-tokens.ts';
 import { trustList } from './client-address.ts';
 
-const list = z
-  .string()
-  .optional()
-  .transform((s) =>
-    (s ?? '')
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  );
+const list = commaList;
 
 export const PublisherEnvSchema = z.object({
   REDIS_URL: redisUrl,

@@ -3,6 +3,7 @@ import { hostname, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
+  commaList,
   keyPrefix,
   logLevel,
   nonNegativeInt,
@@ -43,15 +44,7 @@ export const WorkerEnvSchema = z.object({
    * this worker opens them; the publisher's list, or a narrower one. Unset: the fixed
    * ALTO_MODEL_REPOSITORY, else anywhere (docs/security.md).
    */
-  ALTO_ALLOWED_ROOTS: z
-    .string()
-    .optional()
-    .transform((s) =>
-      (s ?? '')
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ),
+  ALTO_ALLOWED_ROOTS: commaList,
   /** Where checkpoints downloaded from remote stores are kept, across restarts. */
   ALTO_CACHE_DIR: z.string().default('.alto/cache'),
   /** Most bytes of checkpoints kept in the cache; the least recently used unassigned ones go. 0 = no limit. */

@@ -57,12 +57,8 @@ export const redisTlsOf = (env: {
   ...(env.ALTO_REDIS_TLS_KEY ? { key: env.ALTO_REDIS_TLS_KEY } : {}),
 });
 
-/**
- * `ALTO_PAYLOAD_ROOTS`: comma-separated base URIs (gs://bucket/prefix, file:///dir or a plain path)
- * under which requests may name input and output objects, and batch jobs their JSONL files.
- * Anything else is refused with a 400 naming this setting. Empty: no payload by reference.
- */
-export const payloadRoots = z
+/** A comma-separated list (blanks dropped, each item trimmed); unset is empty. */
+export const commaList = z
   .string()
   .optional()
   .transform((s) =>
@@ -71,3 +67,10 @@ export const payloadRoots = z
       .map((x) => x.trim())
       .filter(Boolean),
   );
+
+/**
+ * `ALTO_PAYLOAD_ROOTS`: comma-separated base URIs (gs://bucket/prefix, file:///dir or a plain path)
+ * under which requests may name input and output objects, and batch jobs their JSONL files.
+ * Anything else is refused with a 400 naming this setting. Empty: no payload by reference.
+ */
+export const payloadRoots = commaList;

@@ -12,4 +12,5 @@ export {
   redisTls,
   redisTlsOf,
   payloadRoots,
+  commaList,
 } from './fields.ts';
