@@ -73,6 +73,11 @@ export class SessionThread {
     return this.inflight.size > 0;
   }
 
+  /** Batches sent and not yet answered: the running one and those queued behind it. */
+  get pending(): number {
+    return this.inflight.size;
+  }
+
   get alive(): boolean {
     return this.dead === undefined;
   }
