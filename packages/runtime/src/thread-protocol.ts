@@ -12,6 +12,11 @@ export interface SessionOptions {
   executionProviders: string[];
   intraOpNumThreads?: number;
   interOpNumThreads?: number;
+  /**
+   * Whether intra-op threads spin while waiting for work (onnxruntime's
+   * `session.intra_op.allow_spinning`). @default onnxruntime's own: true
+   */
+  intraOpSpinning?: boolean;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
