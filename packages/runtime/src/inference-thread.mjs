@@ -126,7 +126,11 @@ async function handle(msg) {
         outputs[name] = { type: tensor.type, dims: [...tensor.dims], data };
         transfer.push(data);
       }
-      parentPort.postMessage({ type: 'result', id: msg.id, outputs, ms }, transfer);
+      // The inputs go back to be filled again (input-buffers.ts): onnxruntime is done with them.
+      const inputs = Object.values(msg.feeds).map((t) => t.data);
+      parentPort.postMessage({ type: 'result', id: msg.id, outputs, ms, inputs }, [
+        ...new Set([...transfer, ...inputs]),
+      ]);
     } catch (err) {
       parentPort.postMessage({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
     }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IN, OUT, tinyForward as tiny } from '../../../scripts/make-tiny-model.ts';
 import { describeExecutor } from './executor-contract.ts';
+import { inputBuffersKept } from './input-buffers.ts';
 import { OnnxExecutor } from './onnx-executor.ts';
 
 const TINY = fileURLToPath(new URL('../../../models/tiny/1/model.onnx', import.meta.url));
@@ -49,6 +50,23 @@ describe('OnnxExecutor queueing ahead', () => {
       // clock started while the first ran, the two would add up to more.
       expect(a.ms + b.ms).toBeLessThanOrEqual(wall);
       expect(Math.min(a.ms, b.ms)).toBeGreaterThan(0);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('hands the input buffer back after a run, for the next batch to fill', async () => {
+    const e = await OnnxExecutor.create({
+      path: TEXTDIR,
+      session: { executionProviders: ['cpu'], intraOpNumThreads: 1 },
+    });
+    try {
+      const bytes = 3 * 3 * 48 * 192 * 4;
+      const before = inputBuffersKept();
+      await e.run({ x: { type: 'float32', dims: [3, 3, 48, 192], data: new ArrayBuffer(bytes) } });
+      const after = inputBuffersKept();
+      expect(before.count).toBeLessThan(8);
+      expect(after).toEqual({ count: before.count + 1, bytes: before.bytes + bytes });
     } finally {
       await e.close();
     }
