@@ -107,7 +107,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Reads one stream into batches on a shared slot pool. The loop holds at most one batch it
  * read ahead: while every slot is busy it marks that batch running (the round trip overlaps
- * inference), waits for a slot, then tops it up with what arrived meanwhile.
+ * inference), waits for a slot, then tops it up with what arrived meanwhile. A batch read
+ * full needs no top-up: it goes to the executor's queue instead, when it has one (ahead).
  */
 export class Scheduler<W extends Work> {
   private running = false;
