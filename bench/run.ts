@@ -12,6 +12,7 @@ import { startRedis } from '@alto/procs';
 import { ROOT, freePort, node, rssMiB, withCpu, type Proc } from './procs.ts';
 import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
 import { benchDrain } from './drain.ts';
+import { benchDurability } from './durability.ts';
 import { benchPeers, benchPython } from './peers.ts';
 import { SIM, benchScale, perWorkerCapacity, type ScaleResults } from './scale.ts';
 import { benchCluster } from './scale-cluster.ts';
@@ -25,6 +26,8 @@ const runDrain = !quick || process.argv.includes('--drain');
 /** `--minilm`: the sentence-embedding scenario (bench/minilm.ts) in quick mode too; `--minilm-only`: it alone. */
 const miniLmOnly = process.argv.includes('--minilm-only');
 const runMiniLm = !quick || miniLmOnly || process.argv.includes('--minilm');
+/** `--durability`: Alto with and without AOF (bench/durability.ts) in quick mode too. */
+const runDurability = !quick || process.argv.includes('--durability');
 /** The concurrencies of the peers comparison (and of Alto's JSON-body rows beside them). */
 const PEER_CONCURRENCY = [1, 64];
 /** `--scale`: only the many-workers run on the sim model (bench/scale.ts); never part of --quick. */
@@ -428,6 +431,19 @@ try {
   else {
     await redis.flushall();
     await miniLm();
+  }
+  if (!runDurability) log('durability (AOF on and off) skipped in quick mode; `-- --quick --durability` runs it');
+  else {
+    await redis.flushall();
+    const concurrency = Math.max(...PEER_CONCURRENCY);
+    results.durability = await benchDurability({
+      model: 'textdir',
+      concurrency,
+      threads: THREADS,
+      rounds: quick ? 1 : 2,
+      log,
+      load: (url, c) => load(url, bodyFile('textdir'), 'wait', c),
+    });
   }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const out = join(ROOT, 'bench/results', `${results.date.replace(/[:.]/g, '-')}.json`);

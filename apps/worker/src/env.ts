@@ -119,6 +119,14 @@ export const WorkerEnvSchema = z.object({
   ALTO_XLA_READY_TIMEOUT_MS: positiveInt(120_000),
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   ALTO_INTRA_OP_THREADS: nonNegativeInt(0),
+  /**
+   * Whether onnxruntime's intra-op threads spin while waiting for work (its own default). Off:
+   * they sleep, leaving the cores to the worker's main thread and Redis (docs/benchmarks.md).
+   */
+  ALTO_INTRA_OP_SPINNING: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   ALTO_HOST: z.string().default('127.0.0.1'),
   /** Port of /metrics and /healthz; 0 picks a free one. */
   ALTO_METRICS_PORT: port(9464),

@@ -198,6 +198,8 @@ afterEach(async () => {
 
 interface Setup {
   slots?: number;
+  /** Batches the executor queues beyond its slots (Executor.ahead). */
+  ahead?: number;
   maxBatchSize?: number;
   maxQueueDelayMs?: number;
   /** Another loop's pool and executor, to share them. */
@@ -210,7 +212,7 @@ function serve(o: Setup = {}) {
   const clock = o.clock ?? { t: 1_000_000 };
   const stream = new FakeStream(() => clock.t);
   const exec = o.exec ?? new FakeExecutor();
-  const pool = o.pool ?? new SlotPool(o.slots ?? 1);
+  const pool = o.pool ?? new SlotPool(o.slots ?? 1, o.ahead ?? 0);
   const batching: Batching = { maxBatchSize: o.maxBatchSize ?? 4, maxQueueDelayMs: o.maxQueueDelayMs ?? 0 };
   const errors = { read: [] as unknown[], batch: [] as unknown[], reclaimed: [] as string[] };
   const scheduler = new Scheduler<Job>({
@@ -308,6 +310,26 @@ describe('Scheduler', () => {
     // j is the next batch read ahead.
     await until('j waits for the slot', () => pool.waiters === 1);
     expect(stream.starts.at(-1)).toEqual(['j']);
+  });
+
+  it('hands a full batch to an executor that queues ahead while its slot computes; a partial one waits', async () => {
+    const { stream, exec, pool } = serve({ maxBatchSize: 2, ahead: 1 });
+    stream.push('normal', 'a');
+    await until('a computes', () => exec.batches.length === 1);
+    stream.push('normal', 'b', 'c', 'd');
+    await until('b, c are handed over behind a', () => exec.batches.length === 2);
+    expect(exec.batches[1]).toEqual(['b', 'c']);
+    expect(exec.besides[1]).toBe(1);
+    // d alone is a partial batch: marked running, it waits for a slot to top up.
+    await until('d waits for a slot', () => pool.waiters === 1);
+    expect(stream.starts.at(-1)).toEqual(['d']);
+    stream.push('normal', 'e');
+    exec.finish();
+    await settle();
+    expect(exec.batches.length).toBe(2);
+    exec.finish();
+    await until('d computes, topped up', () => exec.batches.length === 3);
+    expect(exec.batches[2]).toEqual(['d', 'e']);
   });
 
   it('holds at most one batch read ahead while every slot is busy', async () => {

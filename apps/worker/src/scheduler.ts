@@ -92,6 +92,12 @@ export const mustRunAlone = (entries: readonly Work[]): boolean => entries.some(
 /** Entries a batch that waited for a slot takes on top of the `taken` it read ahead. */
 export const topUpCount = (b: Batching, taken: number): number => Math.max(0, readSize(b) - taken);
 
+/**
+ * A batch read full needs no top-up, so it may wait queued at the executor (SlotPool.takeAhead)
+ * instead of here; a partial one waits here for a slot and takes what arrived meanwhile.
+ */
+export const queuesAhead = (b: Batching, taken: number): boolean => topUpCount(b, taken) === 0;
+
 /** Silent consumers' entries are looked for every half visibility, between 100 ms and 5 s. */
 export const reclaimEveryMs = (visibilityMs: number): number => Math.max(100, Math.min(visibilityMs / 2, 5000));
 
@@ -101,7 +107,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Reads one stream into batches on a shared slot pool. The loop holds at most one batch it
  * read ahead: while every slot is busy it marks that batch running (the round trip overlaps
- * inference), waits for a slot, then tops it up with what arrived meanwhile.
+ * inference), waits for a slot, then tops it up with what arrived meanwhile. A batch read
+ * full needs no top-up: it goes to the executor's queue instead, when it has one (ahead).
  */
 export class Scheduler<W extends Work> {
   private running = false;
@@ -183,7 +190,11 @@ export class Scheduler<W extends Work> {
     if (mustRunAlone(runnable)) return this.runAlone(runnable);
     if (runnable.length === 0) return;
     let slot = this.o.pool.tryTake();
-    if (!slot) {
+    if (!slot && queuesAhead(this.o.batching(), entries.length)) {
+      // Full: handed to the executor now, to wait there behind the running batch, so the
+      // thread goes on to it without waiting for this thread to assemble and send it.
+      slot = await this.o.pool.takeAhead();
+    } else if (!slot) {
       slot = await this.o.pool.take();
       // The batch waited for a slot; take what arrived meanwhile.
       const more = topUpCount(this.o.batching(), entries.length);

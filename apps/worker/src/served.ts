@@ -40,7 +40,7 @@ export class ServedVersion {
     /** XLA models: compile time of each batch bucket at load, in ms. */
     readonly compileMs?: Record<string, number>,
   ) {
-    this.slots = new SlotPool(executor.slots);
+    this.slots = new SlotPool(executor.slots, executor.ahead ?? 0);
   }
 
   /**
@@ -113,6 +113,7 @@ export class ServedVersion {
       session: {
         executionProviders: [executionProvider ?? env.ALTO_EXECUTION_PROVIDER],
         ...(env.ALTO_INTRA_OP_THREADS > 0 ? { intraOpNumThreads: env.ALTO_INTRA_OP_THREADS } : {}),
+        intraOpSpinning: env.ALTO_INTRA_OP_SPINNING,
       },
       onThreadDeath: (err) => log.error({ err, model: resolved.name }, 'inference thread died; replacing it'),
     });

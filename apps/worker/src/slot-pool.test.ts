@@ -71,6 +71,39 @@ describe('SlotPool', () => {
     expect(after).toBe(true);
   });
 
+  it('takeAhead lends `ahead` leases beyond the slots; take and takeAll still wait for a slot', async () => {
+    const pool = new SlotPool(1, 1);
+    const running = pool.tryTake()!;
+    const queued = await pool.takeAhead();
+    expect(pool.free).toBe(0);
+    let third = false;
+    void pool.takeAhead().then(() => (third = true));
+    let alone: { release(): void } | undefined;
+    void pool.takeAll().then((l) => (alone = l));
+    await settle();
+    expect(third).toBe(false);
+    // The running batch ends: the queued one runs, so the next queues behind it.
+    running.release();
+    await settle();
+    expect(third).toBe(true);
+    expect(alone).toBeUndefined();
+    queued.release();
+    await settle();
+    expect(alone).toBeUndefined();
+  });
+
+  it('takeAhead is take when the executor queues nothing', async () => {
+    const pool = new SlotPool(1);
+    const running = pool.tryTake()!;
+    let got = false;
+    void pool.takeAhead().then(() => (got = true));
+    await settle();
+    expect(got).toBe(false);
+    running.release();
+    await settle();
+    expect(got).toBe(true);
+  });
+
   it('rejects a size below one', () => {
     expect(() => new SlotPool(0)).toThrow(/expected an integer >= 1, got 0/);
   });

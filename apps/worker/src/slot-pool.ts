@@ -2,6 +2,8 @@
 // its model's stream and its own). A slot is held from the moment a batch is chosen until
 // its inference is over, so each thread is counted once, whichever stream fed it.
 // Not a queue of work: it only says who may start computing next, first come first served.
+// An executor that queues batches behind running ones (Executor.ahead) lends that many more
+// leases, to full batches only (takeAhead): they wait at the executor, not here.
 
 /** One holding of slots; releasing it twice releases once. */
 export interface Lease {
@@ -10,17 +12,25 @@ export interface Lease {
 
 export class SlotPool {
   private held = 0;
-  private readonly waiting: { count: number; grant: (lease: Lease) => void }[] = [];
+  private readonly waiting: { count: number; limit: number; grant: (lease: Lease) => void }[] = [];
 
-  /** @param size the executor's `slots`: batches it computes at once */
-  constructor(readonly size: number) {
+  /**
+   * @param size the executor's `slots`: batches it computes at once
+   * @param ahead the executor's `ahead`: batches it holds queued beyond those. @default 0
+   */
+  constructor(
+    readonly size: number,
+    readonly ahead = 0,
+  ) {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`slot pool size: expected an integer >= 1, got ${size}`);
+    if (!Number.isInteger(ahead) || ahead < 0)
+      throw new RangeError(`slot pool ahead: expected an integer >= 0, got ${ahead}`);
   }
 
-  /** Slots nobody holds. */
+  /** Slots nobody holds (0 while batches wait queued at the executor). */
   get free(): number {
-    return this.size - this.held;
+    return Math.max(0, this.size - this.held);
   }
 
   /** Takers waiting for slots. */
@@ -30,27 +40,36 @@ export class SlotPool {
 
   /** A slot now, or undefined when none is free or someone is already waiting for one. */
   tryTake(): Lease | undefined {
-    if (this.waiting.length > 0 || this.free < 1) return undefined;
+    if (this.waiting.length > 0 || this.held + 1 > this.size) return undefined;
     return this.lease(1);
   }
 
   /** A slot, waiting in line behind earlier takers. */
   take(): Promise<Lease> {
-    return this.enqueue(1);
+    return this.enqueue(1, this.size);
   }
 
   /**
-   * Every slot: waits until nothing computes and holds them all, so nothing else starts
-   * until it is released. Later takers wait behind it.
+   * A slot or, while every slot computes, a place in the executor's queue behind them: for a
+   * batch that is already full, so it loses nothing by being handed over before a thread is
+   * free, and the thread starts it the moment the running batch ends. Same as take() when
+   * the executor queues nothing.
    */
-  takeAll(): Promise<Lease> {
-    return this.enqueue(this.size);
+  takeAhead(): Promise<Lease> {
+    return this.enqueue(1, this.size + this.ahead);
   }
 
-  private enqueue(count: number): Promise<Lease> {
-    const now = this.waiting.length === 0 && this.free >= count ? this.lease(count) : undefined;
-    if (now) return Promise.resolve(now);
-    return new Promise((grant) => this.waiting.push({ count, grant }));
+  /**
+   * Every slot: waits until nothing computes (or waits queued) and holds them all, so nothing
+   * else starts until it is released. Later takers wait behind it.
+   */
+  takeAll(): Promise<Lease> {
+    return this.enqueue(this.size, this.size);
+  }
+
+  private enqueue(count: number, limit: number): Promise<Lease> {
+    if (this.waiting.length === 0 && this.held + count <= limit) return Promise.resolve(this.lease(count));
+    return new Promise((grant) => this.waiting.push({ count, limit, grant }));
   }
 
   private lease(count: number): Lease {
@@ -67,7 +86,7 @@ export class SlotPool {
   }
 
   private grant(): void {
-    while (this.waiting.length > 0 && this.free >= this.waiting[0]!.count) {
+    while (this.waiting.length > 0 && this.held + this.waiting[0]!.count <= this.waiting[0]!.limit) {
       const next = this.waiting.shift()!;
       next.grant(this.lease(next.count));
     }

@@ -9,6 +9,7 @@ import {
   type Tensor,
   type TensorMap,
 } from '@alto/protocol';
+import { takeInputBuffer } from './input-buffers.ts';
 import type { RawTensor } from './thread-protocol.ts';
 
 export interface BatchItem {
@@ -53,14 +54,14 @@ export function planBatches<T extends BatchItem>(items: readonly T[], maxRows: n
   return out;
 }
 
-/** Concatenates the group's inputs along dim 0 into fresh, transferable buffers. */
+/** Concatenates the group's inputs along dim 0 into transferable buffers (reused ones: input-buffers.ts). */
 export function concatInputs(group: readonly BatchItem[]): Record<string, RawTensor> {
   const feeds: Record<string, RawTensor> = {};
   const first = group[0]!;
   for (const [name, t] of first.inputs) {
     const parts = group.map((item) => item.inputs.get(name)!);
     const total = parts.reduce((n, p) => n + p.data.byteLength, 0);
-    const data = new Uint8Array(new ArrayBuffer(total));
+    const data = new Uint8Array(takeInputBuffer(total));
     let offset = 0;
     for (const p of parts) {
       data.set(p.data, offset);

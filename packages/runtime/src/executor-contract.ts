@@ -72,6 +72,15 @@ export function describeExecutor(name: string, fx: ExecutorFixture): void {
       expect(e.busyCount).toBe(0);
     });
 
+    it('takes `slots + ahead` batches at once, the queued ones computed after, each with its own result', async () => {
+      const e = await load(1);
+      const n = e.slots + (e.ahead ?? 0);
+      const xs = Array.from({ length: n }, (_, i) => rowsOf(i + 1, 30 + i));
+      const results = await Promise.all(xs.map((x, i) => e.run({ [fx.input.name]: f32([i + 1, fx.input.width], x) })));
+      results.forEach((r, i) => expectOutputs(r.outputs[fx.output.name], xs[i]!, i + 1));
+      expect(e.busyCount).toBe(0);
+    });
+
     it('rejects a batch it cannot compute and goes on computing the next', async () => {
       const e = await load(1);
       const bad = Float32Array.from({ length: fx.input.width + 1 }, () => 1);

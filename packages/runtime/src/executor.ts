@@ -15,6 +15,12 @@ export interface Executor {
    * batches at a time, whichever streams they come from.
    */
   readonly slots: number;
+  /**
+   * Full batches it accepts beyond `slots`, queued behind the running ones, so a compute
+   * unit starts the next batch the moment one ends instead of waiting for the worker's
+   * main thread to assemble and send it. The slot pool lends this many more leases. @default 0
+   */
+  readonly ahead?: number;
   /** Batches computing now. */
   readonly busyCount: number;
   /**

@@ -2,6 +2,7 @@
 // blocks its thread for the whole inference) never stops the worker's main thread.
 // Plain JavaScript on purpose: a worker thread does not inherit the TypeScript loader the
 // main thread runs under. Messages are described in thread-protocol.ts.
+import { setImmediate } from 'node:timers';
 import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { TextDecoder } from 'node:util';
@@ -55,12 +56,35 @@ function writeStrings(strings) {
 /** @type {import('onnxruntime-node').InferenceSession | undefined} */
 let session;
 
+/** SessionOptions (thread-protocol.ts) as onnxruntime-node takes them. */
+function ortOptions({ intraOpSpinning, ...options }) {
+  if (intraOpSpinning === undefined) return options;
+  return { ...options, extra: { session: { intra_op: { allow_spinning: intraOpSpinning ? '1' : '0' } } } };
+}
+
 const meta = (m) => ({ name: m.name, type: m.isTensor ? m.type : 'non-tensor', shape: m.isTensor ? m.shape : [] });
 
-parentPort.on('message', async (msg) => {
+// Runs are chained: a batch queued behind the running one (OnnxExecutor's `ahead`) starts when
+// it ends, and its time counts from then. Without the chain a second batch could enter
+// session.run (whose native call onnxruntime-node defers with setImmediate) before the first's
+// native call ran, and its clock would start early.
+let queue = Promise.resolve();
+
+parentPort.on('message', (msg) => {
+  // An unexpected throw still ends the thread, as an uncaught error would (it is replaced).
+  queue = queue
+    .then(() => handle(msg))
+    .catch((err) =>
+      setImmediate(() => {
+        throw err;
+      }),
+    );
+});
+
+async function handle(msg) {
   if (msg.type === 'load') {
     try {
-      session = await ort.InferenceSession.create(msg.path, msg.options);
+      session = await ort.InferenceSession.create(msg.path, ortOptions(msg.options));
       parentPort.postMessage({
         type: 'loaded',
         inputs: session.inputMetadata.map(meta),
@@ -102,9 +126,13 @@ parentPort.on('message', async (msg) => {
         outputs[name] = { type: tensor.type, dims: [...tensor.dims], data };
         transfer.push(data);
       }
-      parentPort.postMessage({ type: 'result', id: msg.id, outputs, ms }, transfer);
+      // The inputs go back to be filled again (input-buffers.ts): onnxruntime is done with them.
+      const inputs = Object.values(msg.feeds).map((t) => t.data);
+      parentPort.postMessage({ type: 'result', id: msg.id, outputs, ms, inputs }, [
+        ...new Set([...transfer, ...inputs]),
+      ]);
     } catch (err) {
       parentPort.postMessage({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
     }
   }
-});
+}

@@ -6,6 +6,9 @@ import { assertProviderReady } from './providers.ts';
 import { SessionThread, type RunResult } from './session-thread.ts';
 import type { IoMeta, RawTensor, SessionOptions } from './thread-protocol.ts';
 
+/** Batches one thread holds: the one it runs and the one queued behind it. */
+const THREAD_DEPTH = 2;
+
 export interface OnnxExecutorOptions {
   path: string;
   session: SessionOptions;
@@ -20,9 +23,12 @@ export class OnnxExecutor implements Executor {
   private readonly waiting: (() => void)[] = [];
   private closed = false;
   readonly slots: number;
+  /** One batch queued per thread behind its running one (see Executor.ahead). */
+  readonly ahead: number;
 
   private constructor(private readonly options: OnnxExecutorOptions) {
     this.slots = Math.max(1, options.instances ?? 1);
+    this.ahead = this.slots;
   }
 
   /** Loads the model on `instances` threads. */
@@ -46,17 +52,25 @@ export class OnnxExecutor implements Executor {
   }
 
   /**
-   * The scheduler hands out at most `slots` batches at a time, so a thread is free here
-   * unless one died and its replacement is still loading: then the batch waits for it.
+   * The scheduler hands out at most `slots + ahead` batches at a time, so a thread has room
+   * here unless one died and its replacement is still loading: then the batch waits for it.
    */
   private whenThreadFree(): Promise<void> {
-    if (this.closed || this.threads.some((t) => t.alive && !t.busy)) return Promise.resolve();
+    if (this.closed || this.threads.some((t) => t.alive && t.pending < THREAD_DEPTH)) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The live thread with the fewest batches: an idle one first, else the one to queue behind. */
+  private leastBusy(): SessionThread | undefined {
+    let best: SessionThread | undefined;
+    for (const t of this.threads)
+      if (t.alive && t.pending < THREAD_DEPTH && (!best || t.pending < best.pending)) best = t;
+    return best;
   }
 
   async run(feeds: Record<string, RawTensor>): Promise<RunResult> {
     await this.whenThreadFree();
-    const thread = this.threads.find((t) => t.alive && !t.busy);
+    const thread = this.leastBusy();
     if (!thread) throw new Error('no inference thread is available');
     try {
       return await thread.run(feeds);

@@ -1,5 +1,6 @@
 // Main-thread handle on one inference thread: load a model, run feeds, report a death.
 import { Worker } from 'node:worker_threads';
+import { giveInputBuffer } from './input-buffers.ts';
 import type { FromThread, IoMeta, RawTensor, SessionOptions, ToThread } from './thread-protocol.ts';
 
 export interface RunResult {
@@ -38,8 +39,10 @@ export class SessionThread {
       if (msg.type === 'result' || msg.type === 'error') {
         const call = this.inflight.get(msg.id);
         this.inflight.delete(msg.id);
-        if (msg.type === 'result') call?.resolve({ outputs: msg.outputs, ms: msg.ms });
-        else call?.reject(new Error(msg.message));
+        if (msg.type === 'result') {
+          for (const b of msg.inputs ?? []) giveInputBuffer(b);
+          call?.resolve({ outputs: msg.outputs, ms: msg.ms });
+        } else call?.reject(new Error(msg.message));
       }
     });
     const die = (err: Error) => {
@@ -71,6 +74,11 @@ export class SessionThread {
 
   get busy(): boolean {
     return this.inflight.size > 0;
+  }
+
+  /** Batches sent and not yet answered: the running one and those queued behind it. */
+  get pending(): number {
+    return this.inflight.size;
   }
 
   get alive(): boolean {

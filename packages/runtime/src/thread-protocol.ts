@@ -12,6 +12,11 @@ export interface SessionOptions {
   executionProviders: string[];
   intraOpNumThreads?: number;
   interOpNumThreads?: number;
+  /**
+   * Whether intra-op threads spin while waiting for work (onnxruntime's
+   * `session.intra_op.allow_spinning`). @default onnxruntime's own: true
+   */
+  intraOpSpinning?: boolean;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
@@ -30,5 +35,12 @@ export type ToThread =
 export type FromThread =
   | { type: 'loaded'; inputs: IoMeta[]; outputs: IoMeta[] }
   | { type: 'load_error'; message: string }
-  | { type: 'result'; id: number; outputs: Record<string, RawTensor>; ms: number }
+  | {
+      type: 'result';
+      id: number;
+      outputs: Record<string, RawTensor>;
+      ms: number;
+      /** The feeds' buffers, handed back for reuse (input-buffers.ts). */
+      inputs?: ArrayBuffer[];
+    }
   | { type: 'error'; id: number; message: string };
