@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newPredictionId, type Tensor } from '@alto/protocol';
-import { PredictionStore, StreamConsumer, connect, keys as makeKeys } from '@alto/queue';
+import { PredictionStore, StreamConsumer, addKeyUsage, connect, keys as makeKeys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -407,13 +407,16 @@ describe.skipIf(!haveChromium)('web console', () => {
     await shot('model-published');
   });
 
-  it('lists API keys with their owner and limits', async () => {
+  it('lists API keys with their owner, limits and usage', async () => {
     const created = await fetch(`${gateway.url}/v1/admin/keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'batch-jobs', owner: 'team-ml', models: ['tiny'], rate: 5, burst: 10 }),
     });
     expect(created.status).toBe(201);
+    // Usage as a worker records it after a batch (the admin API's `usage`, test/key-usage.test.ts).
+    const { id } = (await created.json()) as { id: string };
+    await addKeyUsage(redis, keys, [{ key: id, model: 'tiny', predictions: 3, computeSeconds: 0.25 }]);
     await page.goto(`${gateway.url}/console/#/keys`);
     const row = page
       .getByRole('table', { name: 'Managed API keys' })
@@ -430,6 +433,7 @@ describe.skipIf(!haveChromium)('web console', () => {
       '5',
       '10',
     ]);
+    await row.getByText('tiny: 3 predictions, 0.25 s compute').waitFor();
     await shot('keys');
     await expectAccessible('the API keys page');
   });
