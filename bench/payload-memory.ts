@@ -85,20 +85,22 @@ try {
   ] as const) {
     const prefix = `pm${rows.length}`;
     const keys = makeKeys(prefix);
+    const startWorker = () =>
+      node(
+        'worker',
+        'apps/worker/src/main.ts',
+        {
+          ...env(prefix),
+          ALTO_MODEL_REPOSITORY: repo,
+          ALTO_LOG_LEVEL: 'info',
+          ALTO_METRICS_PORT: '0',
+          ALTO_XLA_RUNTIME: 'off',
+          ...extra,
+        },
+        /worker ready/,
+      );
     // A worker publishes the model's metadata, then stops so the measured requests stay queued.
-    const worker = await node(
-      'worker',
-      'apps/worker/src/main.ts',
-      {
-        ...env(prefix),
-        ALTO_MODEL_REPOSITORY: repo,
-        ALTO_LOG_LEVEL: 'info',
-        ALTO_METRICS_PORT: '0',
-        ALTO_XLA_RUNTIME: 'off',
-        ...extra,
-      },
-      /worker ready/,
-    );
+    const worker = await startWorker();
     const url = await gateway(prefix);
     // Warm: one prediction through, so lazily created keys exist before measuring.
     await post(url, body, true);
@@ -108,19 +110,7 @@ try {
     const queued = (await usedMemory()) - before;
     const stream = await usage(keys.stream('sim'));
     // Now served: the queued ones complete.
-    const worker2 = await node(
-      'worker',
-      'apps/worker/src/main.ts',
-      {
-        ...env(prefix),
-        ALTO_MODEL_REPOSITORY: repo,
-        ALTO_LOG_LEVEL: 'info',
-        ALTO_METRICS_PORT: '0',
-        ALTO_XLA_RUNTIME: 'off',
-        ...extra,
-      },
-      /worker ready/,
-    );
+    const worker2 = await startWorker();
     procs.push(worker2);
     const done = [];
     for (let i = 0; i < N; i++) done.push(await post(url, body, true));
