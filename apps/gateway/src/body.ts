@@ -59,8 +59,13 @@ export async function readRequest(c: Context, limit: number): Promise<{ json: un
   const body = await readBody(c, limit);
   if (msgpack) return { json: decodeMsgpackRequest(body), raw: body };
   if (binary) return { json: parseBinaryBody(body, c.req.header(HEADER_LENGTH_HEADER)), raw: body };
+  return { json: parseJson(body), raw: body };
+}
+
+/** The JSON in `body` (its first `end` bytes, if given); invalid_json naming the parser's complaint otherwise. */
+export function parseJson(body: Buffer, end?: number): unknown {
   try {
-    return { json: JSON.parse(body.toString('utf8')), raw: body };
+    return JSON.parse(body.toString('utf8', 0, end));
   } catch (err) {
     throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
   }

@@ -17,9 +17,9 @@ import {
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { readBody } from './body.ts';
+import { parseJson, readBody } from './body.ts';
 import { predictionResponse } from './msgpack.ts';
-import { parseWait } from './prefer.ts';
+import { syncWait } from './prefer.ts';
 import type { Predict, PredictVia } from './predict-via.ts';
 import { failureOf } from './tfserving.ts';
 
@@ -73,17 +73,11 @@ function embedVia(o: EmbedOptions): PredictVia {
   let output = '';
   return {
     wait: (c) => {
-      const prefer = c.req.header('prefer');
-      return prefer && /(^|,)\s*wait\b/i.test(prefer) ? parseWait(prefer, o.maxWaitSeconds) : o.maxWaitSeconds;
+      return syncWait(c.req.header('prefer'), o.maxWaitSeconds);
     },
     read: async (c, model) => {
       const raw = await readBody(c, o.maxBodyBytes);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
-      }
+      const body = parseJson(raw);
       const parsed = EmbedRequestSchema.safeParse(body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;

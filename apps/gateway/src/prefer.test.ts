@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWait } from './prefer.ts';
+import { parseWait, syncWait } from './prefer.ts';
 
 describe('Prefer: wait', () => {
   it('reads wait=N among other preferences', () => expect(parseWait('respond-async, wait=5', 60)).toBe(5));
@@ -10,4 +10,11 @@ describe('Prefer: wait', () => {
     expect(parseWait('return=minimal', 60)).toBe(0);
   });
   it('refuses a value that is not whole seconds', () => expect(() => parseWait('wait=1.5', 60)).toThrow(/got '1.5'/));
+  it('waits the most on synchronous routes unless wait=N asks for less', () => {
+    expect(syncWait(undefined, 60)).toBe(60);
+    expect(syncWait('return=minimal', 60)).toBe(60);
+    expect(syncWait('wait=0', 60)).toBe(0);
+    expect(syncWait('respond-async, wait=5', 60)).toBe(5);
+    expect(syncWait('wait', 60)).toBe(60);
+  });
 });

@@ -21,3 +21,14 @@ export function parseWait(header: string | undefined, maxSeconds: number): numbe
   }
   return 0;
 }
+
+/** A wait preference among a Prefer header's (parseWait reads it; 0 there also means none was given). */
+const WAIT = /(^|,)\s*wait\s*(=|,|$)/i;
+
+/**
+ * Seconds a synchronous route (TF Serving's :predict, /embed) waits: the most, unless
+ * `Prefer: wait=N` asks for less. A Prefer without wait changes nothing.
+ */
+export function syncWait(header: string | undefined, maxSeconds: number): number {
+  return header && WAIT.test(header) ? parseWait(header, maxSeconds) : maxSeconds;
+}

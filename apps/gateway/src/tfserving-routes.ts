@@ -3,12 +3,12 @@
 // and wait as POST /v1/models/{m}/predictions; the answer is TF Serving's, synchronous, and so
 // are its errors: `{"error": "<message>"}`. TF Serving's model status and metadata endpoints
 // are not emulated (GET /v1/models/{m} is Alto's own).
-import { AltoError, TERMINAL } from '@alto/protocol';
+import { TERMINAL } from '@alto/protocol';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, ErrorHandler } from 'hono';
-import { readBody } from './body.ts';
-import { parseWait } from './prefer.ts';
+import { parseJson, readBody } from './body.ts';
+import { syncWait } from './prefer.ts';
 import type { Predict, PredictVia } from './predict-via.ts';
 import { failureOf, fromTfRequest, toTfResponse, type TfFormat } from './tfserving.ts';
 
@@ -23,8 +23,6 @@ export interface TfServingOptions {
 }
 
 const SUFFIX = ':predict';
-/** A wait preference among a Prefer header's (parseWait reads it; 0 there also means none was given). */
-const WAIT = /(^|,)\s*wait\s*(=|,|$)/i;
 
 /** TF Serving's error body, with the status and headers (Retry-After, WWW-Authenticate) Alto's has. */
 async function tfError(c: Context, err: unknown, errors: { onError: ErrorHandler }): Promise<Response> {
@@ -43,18 +41,12 @@ function tfVia(o: TfServingOptions): PredictVia {
   return {
     // Synchronous: wait the most unless Prefer: wait=N asks for less (a Prefer without wait changes nothing).
     wait: (c) => {
-      const prefer = c.req.header('prefer');
-      return prefer && WAIT.test(prefer) ? parseWait(prefer, o.maxWaitSeconds) : o.maxWaitSeconds;
+      return syncWait(c.req.header('prefer'), o.maxWaitSeconds);
     },
     read: async (c, model) => {
       // Content-Type is not checked: TF Serving reads JSON whatever it says (`curl -d` sends form encoding).
       const raw = await readBody(c, o.maxBodyBytes);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
-      }
+      const body = parseJson(raw);
       const request = fromTfRequest(model, body);
       format = request.format;
       return { json: request.body, raw };

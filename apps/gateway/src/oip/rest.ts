@@ -7,7 +7,7 @@ import { AltoError, HEADER_LENGTH_HEADER, errorHeaders, invalidInput } from '@al
 import type { Logger } from '@alto/telemetry';
 import { Hono, type Context } from 'hono';
 import type { Auth } from '../auth.ts';
-import { readBody } from '../body.ts';
+import { parseJson, readBody } from '../body.ts';
 import { idempotency, idempotencyKeyHash } from '../idempotency.ts';
 import type { Readiness } from '../readiness.ts';
 import { requestTrace } from '../tracing.ts';
@@ -59,12 +59,7 @@ function split(c: Context, body: Buffer): { json: unknown; binary?: Buffer } {
     }
     end = Number(declared);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8', 0, end));
-  } catch (err) {
-    throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
-  }
+  const json = parseJson(body, end);
   return declared === undefined ? { json } : { json, binary: body.subarray(end) };
 }
 
