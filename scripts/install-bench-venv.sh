@@ -9,16 +9,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.alto/bench-venv"
 reqs="$root/bench/peers/requirements.txt"
 say() { echo "install-bench-venv: $*" >&2; }
+# shellcheck source=lib/python-venv.sh
+. "$root/scripts/lib/python-venv.sh"
 
-python=""
-for py in ${ALTO_BENCH_PYTHON:-python3.11 python3.12 python3.13 python3.10 python3}; do
-  if "$py" -c 'import sys; assert sys.version_info >= (3, 10)' 2>/dev/null; then python="$(command -v "$py")"; break; fi
-done
+python="$(find_python ${ALTO_BENCH_PYTHON:-python3.11 python3.12 python3.13 python3.10 python3})" || python=""
 [ -n "$python" ] || { say "no Python >= 3.10 found (set ALTO_BENCH_PYTHON)"; exit 1; }
 
-mkdir -p "$root/.alto"
-exec 9>"$root/.alto/bench-venv.lock"
-if command -v flock >/dev/null 2>&1; then flock 9; fi
+venv_lock "$root" bench-venv
 stamp="$({ cat "$reqs"; "$python" --version; } | sha256sum | cut -c1-16)"
 if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.alto-stamp" 2>/dev/null || true)" = "$stamp" ]; then
   echo "$venv/bin/python"

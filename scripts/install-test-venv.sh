@@ -11,19 +11,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.alto/test-venv"
 say() { echo "install-test-venv: $*" >&2; }
+# shellcheck source=lib/python-venv.sh
+. "$root/scripts/lib/python-venv.sh"
 
-python=""
-for py in ${ALTO_TEST_PYTHON:-python3.11 python3.12 python3.13 python3}; do
-  if "$py" -c 'import sys; assert sys.version_info >= (3, 10)' 2>/dev/null; then python="$(command -v "$py")"; break; fi
-done
+python="$(find_python ${ALTO_TEST_PYTHON:-python3.11 python3.12 python3.13 python3})" || python=""
 if [ -z "$python" ]; then
   say "no Python >= 3.10 found (set ALTO_TEST_PYTHON)"
   exit 1
 fi
 
-mkdir -p "$root/.alto"
-exec 9>"$root/.alto/test-venv.lock"
-if command -v flock >/dev/null 2>&1; then flock 9; fi
+venv_lock "$root" test-venv
 
 shopt -s nullglob
 reqs=("$root"/test/python/requirements*.txt)

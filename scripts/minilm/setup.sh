@@ -19,19 +19,16 @@ cache="$root/.alto/minilm-cache"
 venv="$root/.alto/minilm-venv"
 model="$root/.alto/models/minilm"
 say() { echo "minilm: $*" >&2; }
+# shellcheck source=../lib/python-venv.sh
+. "$root/scripts/lib/python-venv.sh"
 
-python=""
-for py in ${ALTO_MINILM_PYTHON:-python3.11 python3.12 python3.13 python3}; do
-  if "$py" -c 'import sys; assert sys.version_info >= (3, 10)' 2>/dev/null; then python="$(command -v "$py")"; break; fi
-done
+python="$(find_python ${ALTO_MINILM_PYTHON:-python3.11 python3.12 python3.13 python3})" || python=""
 if [ -z "$python" ]; then
   say "skipped: no Python >= 3.10 found (set ALTO_MINILM_PYTHON); minilm is not served"
   exit 1
 fi
 
-mkdir -p "$root/.alto"
-exec 9>"$root/.alto/minilm.lock"
-if command -v flock >/dev/null 2>&1; then flock 9; fi
+venv_lock "$root" minilm
 
 stamp="$({
   cat "$here"/build_onnx.py "$here"/weights.py "$here"/config.json "$here"/requirements.txt "$here"/setup.sh
