@@ -1,6 +1,7 @@
 // The gateway's configuration, parsed once from the environment.
 import {
   ConfigError,
+  heapGrowingPercent,
   keyPrefix,
   logLevel,
   nonNegativeInt,
@@ -76,6 +77,8 @@ export const GatewayEnvSchema = z.object({
   /** Internal addresses webhook URLs may resolve to anyway (CIDRs, comma- or space-separated). */
   ALTO_WEBHOOK_ALLOW_CIDRS: allowCidrsField,
   ALTO_LOG_LEVEL: logLevel,
+  /** Old-generation growth before a full collection, in % over the live heap; 0: V8's own (@alto/config heap.ts). */
+  ALTO_HEAP_GROWING_PERCENT: heapGrowingPercent,
   /**
    * Port of the Open Inference Protocol's gRPC service (and the gRPC health service), on
    * ALTO_HOST; 0 = any free port (logged). Unset = no gRPC server. `npm start` sets 8001.

@@ -1,10 +1,11 @@
 // Gateway entry point: `node --import tsx apps/gateway/src/main.ts`.
-import { envOrExit } from '@alto/config';
+import { applyHeapGrowing, envOrExit } from '@alto/config';
 import { createLogger, startTracing, tracingSettings } from '@alto/telemetry';
 import { loadEnv } from './env.ts';
 import { startGateway } from './server.ts';
 
 const env = envOrExit('gateway', () => loadEnv());
+applyHeapGrowing(env.ALTO_HEAP_GROWING_PERCENT);
 const log = createLogger({ name: 'gateway', level: env.ALTO_LOG_LEVEL });
 // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
 const tracing = await startTracing(tracingSettings('gateway', process.env));

@@ -3,6 +3,7 @@ import { hostname, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
+  heapGrowingPercent,
   commaList,
   keyPrefix,
   logLevel,
@@ -145,6 +146,8 @@ export const WorkerEnvSchema = z.object({
    */
   ALTO_FAILPOINT_CRASH_ON: z.coerce.number().finite().optional(),
   ALTO_LOG_LEVEL: logLevel,
+  /** Old-generation growth before a full collection, in % over the live heap; 0: V8's own (@alto/config heap.ts). */
+  ALTO_HEAP_GROWING_PERCENT: heapGrowingPercent,
   // --- tensors by reference (docs/payloads.md) ---
   /** Where inputs by reference are read from and outputs written to; the gateway's list. Empty: none. */
   ALTO_PAYLOAD_ROOTS: payloadRoots,

@@ -1,5 +1,5 @@
 // Worker entry point: `node --import tsx apps/worker/src/main.ts`.
-import { envOrExit } from '@alto/config';
+import { applyHeapGrowing, envOrExit } from '@alto/config';
 import type { AddressInfo } from 'node:net';
 import { prepareOnnxRuntime, ProviderUnavailableError, type OnnxRuntimeBuild } from '@alto/runtime';
 import { createLogger, startTracing, tracingSettings } from '@alto/telemetry';
@@ -12,6 +12,7 @@ import { ManagedWorker } from './managed.ts';
 import type { WorkerProcess } from './worker.ts';
 
 const env = envOrExit('worker', () => loadEnv());
+applyHeapGrowing(env.ALTO_HEAP_GROWING_PERCENT);
 // Before any inference thread loads onnxruntime-node: which build runs, and can the provider start here.
 let onnxruntime: OnnxRuntimeBuild;
 try {

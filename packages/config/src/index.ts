@@ -14,3 +14,4 @@ export {
   payloadRoots,
   commaList,
 } from './fields.ts';
+export { heapGrowingPercent, heapGrowingFlag, applyHeapGrowing } from './heap.ts';
