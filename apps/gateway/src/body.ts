@@ -3,7 +3,7 @@
 // the web Request/ReadableStream layer cost ~15% of the gateway's CPU per request under load
 // (node --cpu-prof, tiny at concurrency 64; see docs/benchmarks.md).
 import type { IncomingMessage } from 'node:http';
-import { AltoError, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER, parseBinaryBody } from '@alto/protocol';
+import { AltoError, BINARY_CONTENT_TYPE, HEADER_LENGTH_HEADER, parseBinaryBody, parseJsonBody } from '@alto/protocol';
 import type { Context } from 'hono';
 import { MSGPACK_TYPE, decodeMsgpackRequest, isMsgpack } from './msgpack.ts';
 
@@ -59,13 +59,19 @@ export async function readRequest(c: Context, limit: number): Promise<{ json: un
   const body = await readBody(c, limit);
   if (msgpack) return { json: decodeMsgpackRequest(body), raw: body };
   if (binary) return { json: parseBinaryBody(body, c.req.header(HEADER_LENGTH_HEADER)), raw: body };
-  return { json: parseJson(body), raw: body };
+  return { json: parseJson(body, undefined, parseJsonBody), raw: body };
 }
 
-/** The JSON in `body` (its first `end` bytes, if given); invalid_json naming the parser's complaint otherwise. */
-export function parseJson(body: Buffer, end?: number): unknown {
+const plainJson = (body: Buffer, end?: number): unknown => JSON.parse(body.toString('utf8', 0, end));
+
+/**
+ * The JSON in `body` (its first `end` bytes, if given); invalid_json naming the parser's
+ * complaint otherwise. Alto's own routes parse with parseJsonBody (large `b64` strings stay
+ * in the body); the other protocols have no `b64` tensors.
+ */
+export function parseJson(body: Buffer, end?: number, parse = plainJson): unknown {
   try {
-    return JSON.parse(body.toString('utf8', 0, end));
+    return parse(body, end);
   } catch (err) {
     throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
   }

@@ -129,6 +129,7 @@ export {
 export { PRIORITIES, type Priority } from './priority.ts';
 /** Where a decoded body attaches a tensor's raw bytes (a binary or msgpack body) for decodeTensor. */
 export { RAW as RAW_TENSOR } from './binary-body.ts';
+export { parseJsonBody } from './json-body.ts';
 export {
   OUTPUT_URI_ENTRY,
   isNpyUri,

@@ -6,6 +6,7 @@ import { invalidInput } from './errors.ts';
 import { DATATYPE_INFO, DATATYPES, isDatatype, type Datatype } from './datatypes.ts';
 import { fromHalf, toHalf } from './fp16.ts';
 import { RAW } from './binary-body.ts';
+import { B64_TEXT } from './json-body.ts';
 import type { TensorRef } from './tensor-ref.ts';
 import { DEFAULT_BYTES_LIMITS, bytesStrings, checkBytes, packStrings, type BytesLimits } from './bytes.ts';
 
@@ -112,7 +113,7 @@ export function decodeTensor(
     return { datatype, shape, data: new Uint8Array(raw.buffer, raw.byteOffset, raw.length) };
   }
   if (b64 !== undefined) {
-    const bytes = typeof b64 === 'string' ? strictBase64(b64) : undefined;
+    const bytes = base64Of(value, b64);
     if (!bytes)
       throw invalidInput(`input '${name}': b64 must be a base64 string (standard or URL-safe alphabet, padded with =)`);
     if (bytes.length !== count * size) {
@@ -142,7 +143,7 @@ function decodeBytesTensor(
     bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
     checkBytes(name, bytes, { ...check, from: 'binary_data_size' });
   } else if (b64 !== undefined) {
-    const decoded = typeof b64 === 'string' ? strictBase64(b64) : undefined;
+    const decoded = base64Of(value, b64);
     if (!decoded)
       throw invalidInput(`input '${name}': b64 must be a base64 string (standard or URL-safe alphabet, padded with =)`);
     bytes = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
@@ -152,6 +153,13 @@ function decodeBytesTensor(
     bytes = packStrings(name, flatten(name, data, shape, count), { ...check, from: 'data' }, describe);
   }
   return { datatype: 'BYTES', shape, data: bytes };
+}
+
+/** The bytes of a tensor's `b64`: its string, or the body's text parseJsonBody lifted out. */
+function base64Of(value: Record<string, unknown>, b64: unknown): Buffer | undefined {
+  const lifted = (value as { [B64_TEXT]?: Buffer })[B64_TEXT];
+  if (lifted) return strictBase64(lifted.toString('latin1'));
+  return typeof b64 === 'string' ? strictBase64(b64) : undefined;
 }
 
 /**
