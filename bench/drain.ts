@@ -20,6 +20,8 @@ export interface DrainResult {
   limitRowsPerSecond: number;
   efficiency: number;
   fillSeconds: number;
+  /** Rows per second of inference time inside the worker (alto_worker_inference_ms), the whole drain. */
+  inferenceRowsPerSecond: number;
 }
 
 async function metric(port: number, name: string, model: string): Promise<number> {
@@ -37,6 +39,8 @@ export async function benchDrain(o: {
   log: (msg: string) => void;
   /** Rows/s of onnxruntime alone at `batch` with `threads`. */
   limit: (batch: number, threads: number) => Promise<number>;
+  /** More of the worker's environment (experiments: ALTO_INTRA_OP_SPINNING, …). */
+  workerEnv?: Record<string, string>;
 }): Promise<DrainResult> {
   const prefix = `drain${Date.now()}`;
   const common = { REDIS_URL: o.redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'info' };
@@ -52,6 +56,7 @@ export async function benchDrain(o: {
         ALTO_INTRA_OP_THREADS: String(o.threads),
         ALTO_METRICS_PORT: String(metricsPort),
         ALTO_WORKER_ID: 'drain',
+        ...o.workerEnv,
       },
       /worker ready/,
     );
@@ -94,18 +99,28 @@ export async function benchDrain(o: {
     const fillSeconds = Math.round((performance.now() - fill0) / 100) / 10;
     o.log(`drain: ${o.requests} requests queued in ${fillSeconds} s; one worker, ${o.threads} thread(s), drains`);
 
+    // `limit` is measured right before the drain and right after it, and the two averaged:
+    // this machine's speed drifts by ~10 % over minutes, more than the gap being measured.
+    const maxBatch = Number(info.max_batch_size ?? 0);
+    const limitBefore = maxBatch > 0 ? await o.limit(maxBatch, o.threads) : undefined;
     const worker = await startWorker();
     const marks: { t: number; rows: number }[] = [];
     let batches: number;
+    let inferenceMs: number;
     try {
+      // Progress is read from Redis (a completed entry leaves the stream), not from the
+      // worker's /metrics: rendering them costs the worker's main thread ~1.2 ms, which at
+      // this polling rate would be ~6 % of a core taken from the process under measurement.
+      const stream = keys(prefix).stream(o.model);
       for (const deadline = Date.now() + 600_000; ;) {
-        const rows = await metric(metricsPort, 'alto_worker_batch_size_sum', o.model);
+        const rows = o.requests - (await o.redis.xlen(stream));
         marks.push({ t: performance.now(), rows });
         if (rows >= o.requests) break;
         if (Date.now() > deadline) throw new Error(`drain: ${rows} of ${o.requests} rows after 600 s`);
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 10));
       }
       batches = await metric(metricsPort, 'alto_worker_batch_size_count', o.model);
+      inferenceMs = await metric(metricsPort, 'alto_worker_inference_ms_sum', o.model);
     } finally {
       await worker.stop();
     }
@@ -113,8 +128,11 @@ export async function benchDrain(o: {
     const [a, b] = [at(0.1), at(0.9)];
     const rowsPerSecond = Math.round(((b.rows - a.rows) / (b.t - a.t)) * 1000 * 10) / 10;
     const meanBatch = Math.round((o.requests / Math.max(1, batches)) * 100) / 100;
-    // Measured with the worker gone and the gateway idle, as the drain ran.
-    const limitRowsPerSecond = Math.round((await o.limit(Math.max(1, Math.round(meanBatch)), o.threads)) * 10) / 10;
+    // Measured with the worker gone and the gateway idle, as the drain ran (and before it).
+    const batch = Math.max(1, Math.round(meanBatch));
+    const limitAfter = await o.limit(batch, o.threads);
+    const limit = limitBefore !== undefined && batch === maxBatch ? (limitBefore + limitAfter) / 2 : limitAfter;
+    const limitRowsPerSecond = Math.round(limit * 10) / 10;
     return {
       threads: o.threads,
       requests: o.requests,
@@ -123,6 +141,7 @@ export async function benchDrain(o: {
       limitRowsPerSecond,
       efficiency: Math.round((rowsPerSecond / limitRowsPerSecond) * 1000) / 1000,
       fillSeconds,
+      inferenceRowsPerSecond: Math.round((o.requests / Math.max(1e-9, inferenceMs)) * 1000 * 10) / 10,
     };
   } finally {
     await gateway.stop();
