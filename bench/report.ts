@@ -301,7 +301,8 @@ function drainTable(res: Results): string[] {
   const lines = [
     '### Worker efficiency (queued backlog drained by one worker, gateway idle)',
     '',
-    '| threads | requests | rows/s (10–90 %) | mean batch | limit at that batch, rows/s | efficiency | session.run inside the worker, rows/s | queued in |',
+    '| threads | requests | rows/s (10–90 %) | mean batch | limit at that batch, rows/s | efficiency | ' +
+      'session.run inside the worker, rows/s | queued in |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const d of res.drain)
