@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keys } from '@alto/queue';
 import type { Redis } from 'ioredis';
-import { ROOT, freePort, node, type Proc } from './procs.ts';
+import { ROOT, freePort, startGateway, startWorker, type Proc } from './procs.ts';
 
 export interface DrainResult {
   threads: number;
@@ -45,34 +45,23 @@ export async function benchDrain(o: {
   const prefix = `drain${Date.now()}`;
   const common = { REDIS_URL: o.redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'info' };
   const metricsPort = await freePort();
-  const startWorker = () =>
-    node(
-      'worker',
-      'apps/worker/src/main.ts',
-      {
-        ...common,
-        ALTO_MODEL_REPOSITORY: join(ROOT, 'models'),
-        ALTO_MODELS: o.model,
-        ALTO_INTRA_OP_THREADS: String(o.threads),
-        ALTO_METRICS_PORT: String(metricsPort),
-        ALTO_WORKER_ID: 'drain',
-        ...o.workerEnv,
-      },
-      /worker ready/,
-    );
+  const worker = () =>
+    startWorker(common, {
+      id: 'drain',
+      repository: join(ROOT, 'models'),
+      models: o.model,
+      threads: o.threads,
+      metricsPort,
+      env: o.workerEnv,
+    });
   // A first worker publishes the model's metadata to the catalog, then leaves; the queue bound
   // is lifted so the whole backlog is accepted.
-  await (await startWorker()).stop();
+  await (await worker()).stop();
   const infoKey = keys(prefix).models;
   const info = JSON.parse((await o.redis.hget(infoKey, o.model))!) as Record<string, unknown>;
   await o.redis.hset(infoKey, o.model, JSON.stringify({ ...info, max_queue_length: 0 }));
   const gwPort = await freePort();
-  const gateway: Proc = await node(
-    'gateway',
-    'apps/gateway/src/main.ts',
-    { ...common, PORT: String(gwPort) },
-    /gateway listening/,
-  );
+  const gateway: Proc = await startGateway(common, gwPort);
   try {
     const url = `http://127.0.0.1:${gwPort}/v1/models/${o.model}/predictions`;
     for (const deadline = Date.now() + 10_000; ;) {
@@ -103,7 +92,7 @@ export async function benchDrain(o: {
     // this machine's speed drifts by ~10 % over minutes, more than the gap being measured.
     const maxBatch = Number(info.max_batch_size ?? 0);
     const limitBefore = maxBatch > 0 ? await o.limit(maxBatch, o.threads) : undefined;
-    const worker = await startWorker();
+    const drainer = await worker();
     const marks: { t: number; rows: number }[] = [];
     let batches: number;
     let inferenceMs: number;
@@ -122,7 +111,7 @@ export async function benchDrain(o: {
       batches = await metric(metricsPort, 'alto_worker_batch_size_count', o.model);
       inferenceMs = await metric(metricsPort, 'alto_worker_inference_ms_sum', o.model);
     } finally {
-      await worker.stop();
+      await drainer.stop();
     }
     const at = (frac: number) => marks.find((m) => m.rows >= frac * o.requests)!;
     const [a, b] = [at(0.1), at(0.9)];

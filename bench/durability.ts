@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from '@alto/procs';
 import { Redis } from 'ioredis';
-import { ROOT, freePort, node } from './procs.ts';
+import { ROOT, freePort, startGateway, startWorker } from './procs.ts';
 import type { LoadResult } from './report.ts';
 
 export interface DurabilityRun extends LoadResult {
@@ -55,25 +55,13 @@ export async function benchDurability(o: {
       const redis = new Redis(server.url);
       const common = { REDIS_URL: server.url, ALTO_PREFIX: `durability${Date.now()}`, ALTO_LOG_LEVEL: 'info' };
       const port = await freePort();
-      const worker = await node(
-        'worker',
-        'apps/worker/src/main.ts',
-        {
-          ...common,
-          ALTO_MODEL_REPOSITORY: join(ROOT, 'models'),
-          ALTO_MODELS: o.model,
-          ALTO_INTRA_OP_THREADS: String(o.threads),
-          ALTO_METRICS_PORT: '0',
-          ALTO_WORKER_ID: 'durability',
-        },
-        /worker ready/,
-      );
-      const gateway = await node(
-        'gateway',
-        'apps/gateway/src/main.ts',
-        { ...common, PORT: String(port) },
-        /gateway listening/,
-      );
+      const worker = await startWorker(common, {
+        id: 'durability',
+        repository: join(ROOT, 'models'),
+        models: o.model,
+        threads: o.threads,
+      });
+      const gateway = await startGateway(common, port);
       try {
         const before = await redisStats(redis);
         const r = await o.load(`http://127.0.0.1:${port}/v1/models/${o.model}/predictions`, o.concurrency);

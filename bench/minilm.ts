@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, freePort, node, rssMiB, withCpu } from './procs.ts';
+import { ROOT, freePort, startGateway, startWorker, rssMiB, withCpu } from './procs.ts';
 import type { LoadResult } from './report.ts';
 import type { MiniLmLimitRow } from './minilm-limit.ts';
 
@@ -78,26 +78,13 @@ export async function benchMiniLm(o: MiniLmBenchOptions): Promise<MiniLmResults>
   o.log('minilm: alto');
   const gwPort = await freePort();
   const common = { REDIS_URL: o.redisUrl, ALTO_PREFIX: `benchminilm${Date.now()}`, ALTO_LOG_LEVEL: 'warn' };
-  const worker = await node(
-    'worker',
-    'apps/worker/src/main.ts',
-    {
-      ...common,
-      ALTO_LOG_LEVEL: 'info',
-      ALTO_MODEL_REPOSITORY: join(folder, '..'),
-      ALTO_MODELS: 'minilm',
-      ALTO_INTRA_OP_THREADS: String(o.threads),
-      ALTO_METRICS_PORT: '0',
-      ALTO_WORKER_ID: 'bench-minilm',
-    },
-    /worker ready/,
-  );
-  const gateway = await node(
-    'gateway',
-    'apps/gateway/src/main.ts',
-    { ...common, ALTO_LOG_LEVEL: 'info', PORT: String(gwPort) },
-    /gateway listening/,
-  );
+  const worker = await startWorker(common, {
+    id: 'bench-minilm',
+    repository: join(folder, '..'),
+    models: 'minilm',
+    threads: o.threads,
+  });
+  const gateway = await startGateway(common, gwPort);
   const base = `http://127.0.0.1:${gwPort}/v1/models/minilm`;
   const oneFile = join(o.tmp, 'minilm-one.json');
   writeFileSync(oneFile, JSON.stringify({ input: { text: { datatype: 'BYTES', shape: [1], data: [ONE] } } }));

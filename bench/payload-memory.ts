@@ -14,7 +14,7 @@ import { writeNpy } from '@alto/repository';
 import { Redis } from 'ioredis';
 import { createBucket } from '../test/support/checkpoint-fixtures.ts';
 import { startFakeGcs } from '../test/support/fake-gcs.ts';
-import { node, type Proc } from './procs.ts';
+import { startGateway, startWorker, type Proc } from './procs.ts';
 import { freePort } from '@alto/procs';
 
 const N = Number(process.argv[2] ?? 50);
@@ -49,14 +49,7 @@ const env = (prefix: string) => ({
 
 async function gateway(prefix: string): Promise<string> {
   const port = await freePort();
-  procs.push(
-    await node(
-      'gateway',
-      'apps/gateway/src/main.ts',
-      { ...env(prefix), PORT: String(port), ALTO_LOG_LEVEL: 'info' },
-      /listening/,
-    ),
-  );
+  procs.push(await startGateway(env(prefix), port));
   return `http://127.0.0.1:${port}`;
 }
 
@@ -85,32 +78,24 @@ try {
   ] as const) {
     const prefix = `pm${rows.length}`;
     const keys = makeKeys(prefix);
-    const startWorker = () =>
-      node(
-        'worker',
-        'apps/worker/src/main.ts',
-        {
-          ...env(prefix),
-          ALTO_MODEL_REPOSITORY: repo,
-          ALTO_LOG_LEVEL: 'info',
-          ALTO_METRICS_PORT: '0',
-          ALTO_XLA_RUNTIME: 'off',
-          ...extra,
-        },
-        /worker ready/,
-      );
+    const worker = () =>
+      startWorker(env(prefix), {
+        id: `pm-${rows.length}`,
+        repository: repo,
+        env: { ALTO_XLA_RUNTIME: 'off', ...extra },
+      });
     // A worker publishes the model's metadata, then stops so the measured requests stay queued.
-    const worker = await startWorker();
+    const first = await worker();
     const url = await gateway(prefix);
     // Warm: one prediction through, so lazily created keys exist before measuring.
     await post(url, body, true);
-    await worker.stop();
+    await first.stop();
     const before = await usedMemory();
     for (let i = 0; i < N; i++) await post(url, body, false);
     const queued = (await usedMemory()) - before;
     const stream = await usage(keys.stream('sim'));
     // Now served: the queued ones complete.
-    const worker2 = await startWorker();
+    const worker2 = await worker();
     procs.push(worker2);
     const done = [];
     for (let i = 0; i < N; i++) done.push(await post(url, body, true));

@@ -53,3 +53,50 @@ export async function withCpu<T>(
   procs.forEach((p, i) => (cpu[p.name] = Math.round(((cpuSeconds(p.child.pid!) - before[i]!) / wall) * 100) / 100));
   return { result, cpu };
 }
+
+/** What every Alto process of a bench run shares: its Redis and key prefix (ALTO_PREFIX), and more. */
+export type FleetEnv = Record<string, string>;
+
+export interface WorkerSpec {
+  /** ALTO_WORKER_ID. */
+  id: string;
+  /** The process's name in CPU figures. @default 'worker' */
+  name?: string;
+  /** ALTO_MODEL_REPOSITORY: the worker serves this folder on its own, without a publisher. */
+  repository: string;
+  /** ALTO_MODELS. @default every model of the repository */
+  models?: string;
+  /** ALTO_INTRA_OP_THREADS. @default the worker's own */
+  threads?: number;
+  /** ALTO_METRICS_PORT. @default 0 (any free port) */
+  metricsPort?: number;
+  /** More of its environment. */
+  env?: Record<string, string>;
+}
+
+/** A worker, started and ready. Logs at info: its readiness line is one. */
+export const startWorker = (fleet: FleetEnv, w: WorkerSpec): Promise<Proc> =>
+  node(
+    w.name ?? 'worker',
+    'apps/worker/src/main.ts',
+    {
+      ...fleet,
+      ALTO_LOG_LEVEL: 'info',
+      ALTO_MODEL_REPOSITORY: w.repository,
+      ...(w.models === undefined ? {} : { ALTO_MODELS: w.models }),
+      ...(w.threads === undefined ? {} : { ALTO_INTRA_OP_THREADS: String(w.threads) }),
+      ALTO_METRICS_PORT: String(w.metricsPort ?? 0),
+      ALTO_WORKER_ID: w.id,
+      ...w.env,
+    },
+    /worker ready/,
+  );
+
+/** A gateway on `port`, started and listening. Logs at info: its readiness line is one. */
+export const startGateway = (fleet: FleetEnv, port: number): Promise<Proc> =>
+  node(
+    'gateway',
+    'apps/gateway/src/main.ts',
+    { ...fleet, ALTO_LOG_LEVEL: 'info', PORT: String(port) },
+    /gateway listening/,
+  );

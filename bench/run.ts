@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { keys } from '@alto/queue';
 import { Redis } from 'ioredis';
 import { startRedis } from '@alto/procs';
-import { ROOT, freePort, node, rssMiB, withCpu, type Proc } from './procs.ts';
+import { ROOT, freePort, node, startGateway, startWorker, rssMiB, withCpu, type Proc } from './procs.ts';
 import { writeReport, type Results, type ModelResults, type LoadResult } from './report.ts';
 import { benchDrain } from './drain.ts';
 import { benchDurability } from './durability.ts';
@@ -182,26 +182,14 @@ async function benchModel(model: ModelName, redisUrl: string, redis: Redis): Pro
   const gwPort = await freePort();
   const metricsPort = await freePort();
   const common = { REDIS_URL: redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'warn' };
-  const worker = await node(
-    'worker',
-    'apps/worker/src/main.ts',
-    {
-      ...common,
-      ALTO_LOG_LEVEL: 'info',
-      ALTO_MODEL_REPOSITORY: join(ROOT, 'models'),
-      ALTO_MODELS: model,
-      ALTO_INTRA_OP_THREADS: String(THREADS),
-      ALTO_METRICS_PORT: String(metricsPort),
-      ALTO_WORKER_ID: 'bench',
-    },
-    /worker ready/,
-  );
-  const gateway = await node(
-    'gateway',
-    'apps/gateway/src/main.ts',
-    { ...common, ALTO_LOG_LEVEL: 'info', PORT: String(gwPort) },
-    /gateway listening/,
-  );
+  const worker = await startWorker(common, {
+    id: 'bench',
+    repository: join(ROOT, 'models'),
+    models: model,
+    threads: THREADS,
+    metricsPort,
+  });
+  const gateway = await startGateway(common, gwPort);
   const url = `http://127.0.0.1:${gwPort}/v1/models/${model}/predictions`;
   // Alto's best form for a large tensor is a binary body; tiny goes as plain JSON.
   const best = model === 'textdir' ? binaryBody() : { file, headers: {} };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis, startRedisCluster } from '@alto/procs';
-import { freePort, node, type Proc } from './procs.ts';
+import { freePort, startGateway, startWorker, type Proc } from './procs.ts';
 import type { LoadResult } from './report.ts';
 import { startDriver } from './scale-driver.ts';
 import { SIM, commandStats, redisCpuUs } from './scale.ts';
@@ -137,23 +137,16 @@ async function fleetPhase(
   const procs: Proc[] = [];
   try {
     const gwPort = await freePort();
-    procs.push(
-      await node('gateway', 'apps/gateway/src/main.ts', { ...common, PORT: String(gwPort) }, /gateway listening/),
-    );
+    procs.push(await startGateway(common, gwPort));
     for (let i = 0; i < o.workers; i++) {
       procs.push(
-        await node(
-          `cw-${i + 1}`,
-          'apps/worker/src/main.ts',
-          {
-            ...common,
-            ALTO_MODEL_REPOSITORY: repo,
-            ALTO_METRICS_PORT: String(await freePort()),
-            ALTO_WORKER_ID: `cw-${i + 1}`,
-            ALTO_XLA_RUNTIME: 'off',
-          },
-          /worker ready/,
-        ),
+        await startWorker(common, {
+          id: `cw-${i + 1}`,
+          name: `cw-${i + 1}`,
+          repository: repo,
+          metricsPort: await freePort(),
+          env: { ALTO_XLA_RUNTIME: 'off' },
+        }),
       );
     }
     const url = `http://127.0.0.1:${gwPort}/`;

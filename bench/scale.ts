@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { ROOT, freePort, node, type Proc } from './procs.ts';
+import { ROOT, freePort, startGateway, startWorker, type Proc } from './procs.ts';
 import type { LoadResult } from './report.ts';
 import type { ClusterRow } from './scale-cluster.ts';
 
@@ -134,12 +134,7 @@ export async function benchScale(o: ScaleOptions): Promise<ScaleResults> {
   const prefix = `scale${Date.now()}`;
   const common = { REDIS_URL: o.redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'info' };
   const gwPort = await freePort();
-  const gateway = await node(
-    'gateway',
-    'apps/gateway/src/main.ts',
-    { ...common, PORT: String(gwPort) },
-    /gateway listening/,
-  );
+  const gateway = await startGateway(common, gwPort);
   const url = `http://127.0.0.1:${gwPort}/v1/models/sim/predictions`;
   const workers: { proc: Proc; metricsPort: number }[] = [];
   const rows: ScaleRow[] = [];
@@ -150,19 +145,14 @@ export async function benchScale(o: ScaleOptions): Promise<ScaleResults> {
         const metricsPort = await freePort();
         const id = `scale-${workers.length + 1}`;
         o.log(`scale: starting worker ${id}`);
-        const proc = await node(
+        const proc = await startWorker(common, {
           id,
-          'apps/worker/src/main.ts',
-          {
-            ...common,
-            ALTO_MODEL_REPOSITORY: repo,
-            ALTO_MODELS: 'sim',
-            ALTO_METRICS_PORT: String(metricsPort),
-            ALTO_WORKER_ID: id,
-            ALTO_XLA_RUNTIME: 'off',
-          },
-          /worker ready/,
-        );
+          name: id,
+          repository: repo,
+          models: 'sim',
+          metricsPort,
+          env: { ALTO_XLA_RUNTIME: 'off' },
+        });
         workers.push({ proc, metricsPort });
       }
       const offered = Math.round(n * perWorkerCapacity * OVERLOAD);
