@@ -59,19 +59,17 @@ export async function readRequest(c: Context, limit: number): Promise<{ json: un
   const body = await readBody(c, limit);
   if (msgpack) return { json: decodeMsgpackRequest(body), raw: body };
   if (binary) return { json: parseBinaryBody(body, c.req.header(HEADER_LENGTH_HEADER)), raw: body };
-  return { json: parseJson(body, undefined, parseJsonBody), raw: body };
+  return { json: parseJson(body), raw: body };
 }
-
-const plainJson = (body: Buffer, end?: number): unknown => JSON.parse(body.toString('utf8', 0, end));
 
 /**
  * The JSON in `body` (its first `end` bytes, if given); invalid_json naming the parser's
- * complaint otherwise. Alto's own routes parse with parseJsonBody (large `b64` strings stay
- * in the body); the other protocols have no `b64` tensors.
+ * complaint otherwise. Large `b64` strings of tensor objects stay in the body (parseJsonBody);
+ * any other value is what JSON.parse gives.
  */
-export function parseJson(body: Buffer, end?: number, parse = plainJson): unknown {
+export function parseJson(body: Buffer, end?: number): unknown {
   try {
-    return parse(body, end);
+    return parseJsonBody(body, end);
   } catch (err) {
     throw new AltoError('invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
   }
