@@ -2,8 +2,29 @@
 
 import { createServer, type AddressInfo, type Server } from 'node:net';
 
-/** A port the OS reports free on `host` right now (another process may still take it). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+// Ports this process handed out lately. The OS may give a port back to the next listen(0) as
+// soon as freePort closes it, so two callers that have not yet bound theirs (a Redis Cluster's
+// nodes starting together: client and bus ports) could be handed the same one.
+const handedOut = new Map<number, number>();
+const REMEMBER_MS = 120_000;
+
+/**
+ * A port the OS reports free on `host` right now, and not one this process handed out in the
+ * last two minutes (another process may still take it before it is bound).
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const now = Date.now();
+  for (const [port, at] of handedOut) if (now - at > REMEMBER_MS) handedOut.delete(port);
+  for (let attempt = 0; ; attempt++) {
+    const port = await listenZero(host);
+    if (!handedOut.has(port) || attempt >= 50) {
+      handedOut.set(port, now);
+      return port;
+    }
+  }
+}
+
+function listenZero(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

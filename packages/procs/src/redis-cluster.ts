@@ -67,10 +67,7 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
   try {
     const started = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
-        const port = await freePort();
-        // The bus port is chosen too (Redis ≥ 7): port + 10000 may be taken or out of range.
-        const bus = await freePort();
-        const args = [
+        const argsFor = (port: number, bus: number) => [
           '--port',
           String(port),
           '--cluster-port',
@@ -94,19 +91,43 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
           '0',
           ...(opts.args ?? []),
         ];
-        const start = () =>
-          startProc('redis-server', args, {
+        const start = (port: number, bus: number) =>
+          startProc('redis-server', argsFor(port, bus), {
             name: `redis-cluster:${port}`,
             ready: /Ready to accept connections/i,
             outputLimit: 64 * 1024,
             timeoutMs: 30_000,
           });
+        // The bus port is chosen too (Redis ≥ 7): port + 10000 may be taken or out of range.
+        // Another process may bind a chosen port before the node does (an outgoing connection
+        // takes its local port from the same range): then the node starts on two others.
+        let port = 0;
+        let bus = 0;
+        let proc: Proc | undefined;
+        for (let attempt = 1; !proc; attempt++) {
+          port = await freePort();
+          bus = await freePort();
+          proc = await start(port, bus).catch((err: unknown) => {
+            if (attempt < 5 && addressInUse(err)) return undefined;
+            throw err;
+          });
+        }
         const node: ClusterNodeProc = {
           port,
-          proc: await start(),
+          proc,
           restart: async () => {
             if (!node.proc.gone()) throw new Error(`redis-cluster:${port} is still running`);
-            node.proc = await start();
+            // Its cluster config names these ports: it waits for them rather than moving.
+            const deadline = Date.now() + 15_000;
+            for (;;) {
+              try {
+                node.proc = await start(port, bus);
+                return;
+              } catch (err) {
+                if (!addressInUse(err) || Date.now() > deadline) throw err;
+                await new Promise((r) => setTimeout(r, 250));
+              }
+            }
           },
         };
         return node;
@@ -153,6 +174,8 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
     stop,
   };
 }
+
+const addressInUse = (err: unknown) => err instanceof Error && /Address already in use/.test(err.message);
 
 /**
  * Waits until every node says cluster_state:ok and knows every node (the slots are served),
