@@ -1,8 +1,17 @@
 // Free ports and the one-line failure for a taken one; sockets on the loopback only.
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortInUseError, assertPortFree, freePort, listen, portFree } from './ports.ts';
+
+const EPHEMERAL_LOW = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return 0;
+  }
+})();
 
 const held: Server[] = [];
 async function hold(port = 0): Promise<number> {
@@ -30,6 +39,18 @@ describe('ports', () => {
     for (let i = 0; i < 500; i++) ports.push(await freePort());
     expect(new Set(ports).size).toBe(ports.length);
   });
+
+  it.runIf(EPHEMERAL_LOW >= 14_096)(
+    'freePort picks below the ephemeral range, where outgoing connections take their ports',
+    async () => {
+      const low = EPHEMERAL_LOW;
+      for (let i = 0; i < 20; i++) {
+        const port = await freePort();
+        expect(port).toBeGreaterThanOrEqual(10_000);
+        expect(port).toBeLessThan(low);
+      }
+    },
+  );
 
   it('portFree tells a held port from a free one', async () => {
     const port = await hold();

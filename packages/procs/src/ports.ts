@@ -1,26 +1,47 @@
 // Free TCP ports on the loopback, and the one-line failure for a fixed port that is taken.
 
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 
-// Ports this process handed out lately. The OS may give a port back to the next listen(0) as
-// soon as freePort closes it, so two callers that have not yet bound theirs (a Redis Cluster's
-// nodes starting together: client and bus ports) could be handed the same one.
+// freePort picks at random below the OS's ephemeral range rather than asking for port 0. The OS
+// hands a port it just freed back to the next listen(0) about once in twenty, so two callers
+// that have not yet bound theirs — a Redis Cluster's nodes starting together, test files
+// running in parallel processes — could be handed the same one; and an outgoing connection takes
+// its local port from the ephemeral range, so it can take a chosen port there before the server
+// binds it. A port this process handed out is not handed out again for two minutes.
 const handedOut = new Map<number, number>();
 const REMEMBER_MS = 120_000;
+const LOWEST = 10_000;
+
+/** Ports to pick from: [LOWEST, the ephemeral range's start), when that holds enough of them. */
+let range: [number, number] | null | undefined;
+function pickRange(): [number, number] | null {
+  if (range !== undefined) return range;
+  let low = 0;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    // Not Linux: listen(0) it is.
+  }
+  range = low - LOWEST >= 4096 ? [LOWEST, low] : null;
+  return range;
+}
 
 /**
- * A port the OS reports free on `host` right now, and not one this process handed out in the
- * last two minutes (another process may still take it before it is bound).
+ * A port free on `host` right now that this process has not handed out in the last two
+ * minutes; another process may still take it before it is bound.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const now = Date.now();
   for (const [port, at] of handedOut) if (now - at > REMEMBER_MS) handedOut.delete(port);
+  const pick = pickRange();
   for (let attempt = 0; ; attempt++) {
-    const port = await listenZero(host);
-    if (!handedOut.has(port) || attempt >= 50) {
-      handedOut.set(port, now);
-      return port;
-    }
+    const port = pick && attempt < 100 ? randomInt(pick[0], pick[1]) : await listenZero(host);
+    if (handedOut.has(port) && attempt < 200) continue;
+    if (pick && attempt < 100 && !(await portFree(port, host))) continue;
+    handedOut.set(port, now);
+    return port;
   }
 }
 
