@@ -121,12 +121,16 @@ describe('admin tokens and the audit log', () => {
       expect(Date.parse(e.at)).toBeGreaterThan(Date.now() - 120_000);
     }
     expect(body.next).toBeNull();
-    // The same events in the publisher's log, one line each.
-    const logged = publisher
-      .output()
-      .split('\n')
-      .filter((l) => l.includes('"audit":'))
-      .map((l) => JSON.parse(l).audit);
+    // The same events in the publisher's log, one line each. A line reaches the log's pipe
+    // after the answer to the request it audits, so it is waited for.
+    const auditLines = () =>
+      publisher
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"audit":'))
+        .map((l) => JSON.parse(l).audit);
+    await expect.poll(() => auditLines().length, { timeout: 10_000 }).toBeGreaterThanOrEqual(seen.length);
+    const logged = auditLines();
     expect(logged.map((a: any) => [a.action, a.target, a.actor])).toEqual([...seen].reverse());
     expect(logged.map((a: any) => a.id)).toEqual(body.events.map((e: any) => e.id).reverse());
 
