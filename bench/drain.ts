@@ -3,24 +3,33 @@
 // with no worker running, then one worker starts and drains them while the gateway idles. Its
 // steady rate (rows/s between 10 % and 90 % of the queue done, so start-up and the tail do not
 // count) is set against `limit`: onnxruntime alone at the batch size the worker actually ran,
-// with the same intra-op threads.
-import { readFileSync } from 'node:fs';
+// with the same intra-op threads. With `instances` > 1 the worker runs that many sessions of
+// the model, each on its own thread (the model's `instances`), and `limit` is one session with
+// as many intra-op threads as the worker has inference threads in all.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys } from '@alto/queue';
 import type { Redis } from 'ioredis';
 import { ROOT, freePort, startGateway, startWorker, type Proc } from './procs.ts';
 
 export interface DrainResult {
+  /** Intra-op threads of each session. */
   threads: number;
+  /** Sessions of the model in the worker, each on its own inference thread. */
+  instances: number;
   requests: number;
   /** Rows/s between 10 % and 90 % drained. */
   rowsPerSecond: number;
   meanBatch: number;
-  /** onnxruntime alone at round(meanBatch), same threads. */
+  /** onnxruntime alone at round(meanBatch), one session with threads × instances intra-op threads. */
   limitRowsPerSecond: number;
   efficiency: number;
   fillSeconds: number;
-  /** Rows per second of inference time inside the worker (alto_worker_inference_ms), the whole drain. */
+  /**
+   * Rows per second of inference time inside the worker (alto_worker_inference_ms), the whole
+   * drain, times its instances: what its sessions compute while all of them are busy.
+   */
   inferenceRowsPerSecond: number;
 }
 
@@ -41,14 +50,32 @@ export async function benchDrain(o: {
   limit: (batch: number, threads: number) => Promise<number>;
   /** More of the worker's environment (experiments: ALTO_INTRA_OP_SPINNING, …). */
   workerEnv?: Record<string, string>;
+  /** Sessions of the model in the worker (its config's `instances`). @default 1 */
+  instances?: number;
 }): Promise<DrainResult> {
+  const instances = o.instances ?? 1;
+  // More than one instance: a copy of the model's folder whose config says so.
+  const copy = instances > 1 ? mkdtempSync(join(tmpdir(), 'alto-drain-')) : undefined;
+  if (copy) {
+    cpSync(join(ROOT, 'models', o.model), join(copy, o.model), { recursive: true });
+    const config = join(copy, o.model, 'config.json');
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), instances }));
+  }
+  try {
+    return await drain(o, instances, copy ?? join(ROOT, 'models'));
+  } finally {
+    if (copy) rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+async function drain(o: Parameters<typeof benchDrain>[0], instances: number, repository: string): Promise<DrainResult> {
   const prefix = `drain${Date.now()}`;
   const common = { REDIS_URL: o.redisUrl, ALTO_PREFIX: prefix, ALTO_LOG_LEVEL: 'info' };
   const metricsPort = await freePort();
   const worker = () =>
     startWorker(common, {
       id: 'drain',
-      repository: join(ROOT, 'models'),
+      repository,
       models: o.model,
       threads: o.threads,
       metricsPort,
@@ -86,12 +113,15 @@ export async function benchDrain(o: {
       }),
     );
     const fillSeconds = Math.round((performance.now() - fill0) / 100) / 10;
-    o.log(`drain: ${o.requests} requests queued in ${fillSeconds} s; one worker, ${o.threads} thread(s), drains`);
+    o.log(
+      `drain: ${o.requests} requests queued in ${fillSeconds} s; one worker, ` +
+        `${instances} instance(s) of ${o.threads} thread(s), drains`,
+    );
 
     // `limit` is measured right before the drain and right after it, and the two averaged:
     // this machine's speed drifts by ~10 % over minutes, more than the gap being measured.
     const maxBatch = Number(info.max_batch_size ?? 0);
-    const limitBefore = maxBatch > 0 ? await o.limit(maxBatch, o.threads) : undefined;
+    const limitBefore = maxBatch > 0 ? await o.limit(maxBatch, o.threads * instances) : undefined;
     const drainer = await worker();
     const marks: { t: number; rows: number }[] = [];
     let batches: number;
@@ -119,18 +149,19 @@ export async function benchDrain(o: {
     const meanBatch = Math.round((o.requests / Math.max(1, batches)) * 100) / 100;
     // Measured with the worker gone and the gateway idle, as the drain ran (and before it).
     const batch = Math.max(1, Math.round(meanBatch));
-    const limitAfter = await o.limit(batch, o.threads);
+    const limitAfter = await o.limit(batch, o.threads * instances);
     const limit = limitBefore !== undefined && batch === maxBatch ? (limitBefore + limitAfter) / 2 : limitAfter;
     const limitRowsPerSecond = Math.round(limit * 10) / 10;
     return {
       threads: o.threads,
+      instances,
       requests: o.requests,
       rowsPerSecond,
       meanBatch,
       limitRowsPerSecond,
       efficiency: Math.round((rowsPerSecond / limitRowsPerSecond) * 1000) / 1000,
       fillSeconds,
-      inferenceRowsPerSecond: Math.round((o.requests / Math.max(1e-9, inferenceMs)) * 1000 * 10) / 10,
+      inferenceRowsPerSecond: Math.round(((o.requests * instances) / Math.max(1e-9, inferenceMs)) * 1000 * 10) / 10,
     };
   } finally {
     await gateway.stop();

@@ -387,9 +387,15 @@ try {
   if (!runDrain) log('drain (worker efficiency) skipped in quick mode; `-- --quick --drain` runs it');
   else {
     results.drain = [];
-    for (const threads of [1, 2]) {
+    // Two intra-op threads in one session, then two sessions of one thread: what a CPU worker
+    // does with a second core either way.
+    for (const [threads, instances] of [
+      [1, 1],
+      [2, 1],
+      [1, 2],
+    ] as const) {
       await redis.flushall();
-      log(`textdir: drain, ${threads} intra-op thread(s)`);
+      log(`textdir: drain, ${instances} instance(s) of ${threads} intra-op thread(s)`);
       results.drain.push(
         await benchDrain({
           redisUrl,
@@ -397,6 +403,7 @@ try {
           model: 'textdir',
           requests: quick ? 2000 : 5000,
           threads,
+          instances,
           body: binaryBody(),
           log,
           limit: async (batch, t) =>
