@@ -111,6 +111,8 @@ export async function startRedisCluster(opts: StartRedisClusterOptions = {}): Pr
             if (attempt < 5 && addressInUse(err)) return undefined;
             throw err;
           });
+          // A node that could not bind may have saved a config naming the ports it lost.
+          if (!proc) rmSync(join(dir, `nodes-${i}.conf`), { force: true });
         }
         const node: ClusterNodeProc = {
           port,
